@@ -1,0 +1,215 @@
+"""The command line: sub-commands, option handling, printing and exit codes.
+
+This is the only module that prints or exits. Exit codes: 0 allowed, 1 blocked
+by policy, 2 error (nothing installed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from guard import __version__, pipeline, policy, report
+from guard.cache import Cache
+from guard.errors import GuardError, PolicyError, UsageError
+from guard.http import make_session, timeout_from_env
+from guard.models import Decision
+from guard.pipargs import parse_command_line
+from guard.pypi import DEFAULT_PYPI_URL, PyPIClient
+from guard.rules import RULES
+
+EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+
+USAGE = """\
+usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
+       safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
+       safepip rules
+
+Vet everything `pip install` would install against your team's policy, then
+install exactly the vetted files, pinned by hash, or nothing.
+
+safepip's own options may stand anywhere before a `--`; every other argument
+goes to pip unchanged:
+  --policy FILE      policy file (else $SAFEPIP_POLICY, ./safepip.toml,
+                     [tool.safepip] in ./pyproject.toml, the user config dir,
+                     the built-in default)
+  --python PY        the environment to install into: an interpreter or a venv
+                     directory (default: the active virtualenv, else this Python)
+  --pypi-url URL     the JSON API to vet against (default https://pypi.org, or
+                     $SAFEPIP_PYPI_URL, or the policy's settings.pypi-url)
+  --format FMT       text (default) or json
+  --no-progress      no progress display on stderr
+
+exit codes: 0 allowed, 1 blocked by policy, 2 error (nothing installed)
+"""
+
+
+class Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if total and done < total and now - self.last < 0.05:
+            return
+        self.last = now
+        text = f"{what} {done}/{total}" if total else f"{what}…"
+        sys.stderr.write(f"\r\x1b[K{text}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def target_python(explicit: str | None) -> str:
+    if explicit:
+        path = Path(explicit)
+        if path.is_dir():
+            for candidate in (path / "bin" / "python", path / "Scripts" / "python.exe"):
+                if candidate.exists():
+                    return str(candidate)
+            raise UsageError(f"{explicit} is a directory but not a virtualenv")
+        return explicit
+    venv = os.environ.get("VIRTUAL_ENV")
+    if venv:
+        return target_python(venv)
+    return sys.executable
+
+
+def _pypi_url(own: dict[str, str | bool], pol: policy.Policy) -> str:
+    flag = own.get("pypi-url")
+    if isinstance(flag, str) and flag:
+        return flag
+    return os.environ.get("SAFEPIP_PYPI_URL") or pol.pypi_url or DEFAULT_PYPI_URL
+
+
+def _vet_command(argv: Sequence[str], do_install: bool) -> int:
+    line = parse_command_line(argv)
+    own = line.own
+    fmt = str(own.get("format", "text"))
+    if fmt not in {"text", "json"}:
+        raise UsageError(f"--format must be text or json, not {fmt}")
+    explicit_policy = own.get("policy")
+    pol = policy.load(explicit_policy if isinstance(explicit_policy, str) else None, Path.cwd())
+    if not line.pip.tokens:
+        raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
+    python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
+    settings = pipeline.Settings(
+        target_python=python, pip_args=line.pip, policy=pol, now=datetime.now(UTC)
+    )
+    timeout = timeout_from_env()
+    session = make_session()
+    cache = Cache()
+    client = PyPIClient(_pypi_url(own, pol), session, cache, timeout)
+    progress = Progress(not own.get("no-progress"))
+    try:
+        outcome = pipeline.vet(settings, client, progress)
+    finally:
+        progress.clear()
+    verdict = outcome.verdict
+    decision = verdict.decision
+    header = f"safepip: {len(verdict.packages)} package(s) for {python} (policy: {pol.source})"
+    will_install = do_install and decision.exit_code == 0 and not outcome.partial
+    if fmt == "text":
+        if decision is Decision.BLOCK:
+            footer = "blocked: nothing was installed" if do_install else "blocked"
+        elif will_install:
+            footer = "vetted: installing exactly these files"
+        else:
+            footer = "allowed (nothing installed: check only)" if not do_install else ""
+        sys.stdout.write(report.render_text(verdict, header, footer))
+        sys.stdout.flush()
+    if will_install:
+        pipeline.install_vetted(settings, outcome, cache, session, timeout)
+    if fmt == "json":
+        sys.stdout.write(
+            report.to_json(verdict, extra={"installed": will_install, "target": python})
+        )
+    elif will_install:
+        sys.stdout.write(f"installed {len(verdict.packages)} vetted package(s)\n")
+    return decision.exit_code
+
+
+def _rules_command() -> int:
+    for rule in RULES:
+        thresholds = ", ".join(f"{k}={v}" for k, v in rule.defaults.items())
+        sys.stdout.write(f"{rule.id}  [{rule.default_action.label}]  {rule.summary}\n")
+        if thresholds:
+            sys.stdout.write(f"    thresholds: {thresholds}\n")
+        sys.stdout.write(f"    why: {rule.rationale}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--format=json" in args or any(
+        a == "--format" and b == "json" for a, b in itertools.pairwise(args)
+    )
+    try:
+        return _dispatch(args)
+    except PolicyError as exc:
+        return _fail(str(exc), wants_json)
+    except GuardError as exc:
+        return _fail(str(exc), wants_json)
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was installed", wants_json)
+    except Exception as exc:  # noqa: BLE001 - a bug must fail closed with exit 2, not a traceback
+        if os.environ.get("SAFEPIP_DEBUG"):
+            traceback.print_exc()
+        return _fail(
+            f"internal error ({type(exc).__name__}: {exc}); nothing was installed", wants_json
+        )
+
+
+def _fail(message: str, as_json: bool) -> int:
+    if as_json:
+        sys.stdout.write(report.error_json(message))
+    sys.stderr.write(f"safepip: error: {_safe_lines(message)}\n")
+    return EXIT_ERROR
+
+
+def _safe_lines(message: str) -> str:
+    return "\n".join(report.clean(line, 2000) for line in message.splitlines())
+
+
+def _dispatch(args: list[str]) -> int:
+    if not args or args[0] in {"-h", "--help", "help"}:
+        sys.stdout.write(USAGE)
+        return EXIT_OK if args else EXIT_ERROR
+    if args[0] == "--version":
+        sys.stdout.write(f"safepip {__version__}\n")
+        return EXIT_OK
+    # safepip's own options may come before the sub-command.
+    own_before: list[str] = []
+    i = 0
+    while i < len(args) and args[i].startswith("--"):
+        own_before.append(args[i])
+        if "=" not in args[i] and args[i] != "--no-progress":
+            own_before.append(args[i + 1] if i + 1 < len(args) else "")
+            i += 1
+        i += 1
+    if i >= len(args):
+        raise UsageError("no sub-command given (see safepip --help)")
+    command, rest = args[i], args[i + 1 :]
+    if command in {"install", "check"}:
+        return _vet_command(own_before + rest, do_install=command == "install")
+    if command == "rules":
+        return _rules_command()
+    raise UsageError(f"unknown command {command!r} (see safepip --help)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

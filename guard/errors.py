@@ -1,0 +1,39 @@
+"""The one error hierarchy: every failure safepip expects is a GuardError.
+
+Library errors are wrapped where they happen (``raise PolicyError(...) from exc``);
+only ``guard.cli`` catches these, prints one clear line and exits 2.
+"""
+
+from __future__ import annotations
+
+
+class GuardError(Exception):
+    """Something stopped safepip from reaching a decision; nothing is installed."""
+
+
+class PolicyError(GuardError):
+    """The policy file is missing, unreadable or invalid."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid policy:\n  " + "\n  ".join(problems))
+
+
+class UsageError(GuardError):
+    """The command line asks for something safepip cannot do."""
+
+
+class ResolveError(GuardError):
+    """pip could not work out what it would install."""
+
+
+class IndexError_(GuardError):
+    """The package index or its JSON API failed or answered nonsense."""
+
+
+class ArtifactError(GuardError):
+    """An artifact could not be fetched, or its bytes are not the vetted bytes."""
+
+
+class InstallError(GuardError):
+    """The final, pinned pip install failed."""

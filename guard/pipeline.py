@@ -1,0 +1,418 @@
+"""The vetting pipeline behind ``check`` and ``install``.
+
+1. Direct references (URLs, VCS) are ruled on before pip may build them.
+2. pip resolves wheels only, before a cut-off (``--uploaded-prior-to``). A
+   requirement pip finds no file for is looked up and judged on its index
+   metadata first: only if the policy allows it may pip build its sdist (it is
+   then named in ``--no-binary``) or take a release newer than the cut-off.
+3. Every candidate is looked up on the JSON API (concurrently, cached), then
+   judged by the rules and the policy.
+4. ``install`` fetches exactly the vetted files, checks their hashes, and has
+   pip install them pinned.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import requests
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from guard import artifacts, install, policy, resolve
+from guard.cache import Cache
+from guard.errors import GuardError, IndexError_, ResolveError
+from guard.models import (
+    Action,
+    Candidate,
+    FileInfo,
+    Finding,
+    PackageVerdict,
+    Project,
+    Release,
+    Source,
+    Verdict,
+)
+from guard.pipargs import PipArgs, direct_references
+from guard.pypi import PyPIClient
+from guard.rules import evaluate
+from guard.rules.base import Context
+
+MAX_RESOLUTION_ROUNDS = 12
+NETWORK_ERROR = "network-error"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    target_python: str
+    pip_args: PipArgs
+    policy: policy.Policy
+    now: datetime
+    env: Mapping[str, str] | None = None  # environment for pip (None: ours)
+
+
+@dataclass
+class Run:
+    """State of one vetting run (internal)."""
+
+    settings: Settings
+    client: PyPIClient
+    progress: Progress | None
+    notes: list[str] = field(default_factory=list)
+    projects: dict[NormalizedName, Project | None] = field(default_factory=dict)
+    failed_lookups: dict[NormalizedName, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    candidates: tuple[Candidate, ...]
+    # True when the verdict was reached before pip resolved everything (a
+    # requirement was blocked before pip could build or pick it).
+    partial: bool = False
+
+
+def _context(run: Run, mode: str = "install") -> Context:
+    pol = run.settings.policy
+    known = {name: p for name, p in run.projects.items() if p is not None}
+    return Context(
+        now=run.settings.now,
+        mode=mode,
+        thresholds=pol.thresholds,
+        projects=known,
+        denied=pol.denied(),
+    )
+
+
+def _lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:
+    wanted = sorted(
+        {canonicalize_name(n) for n in names} - (set(run.projects) if not revalidate else set())
+    )
+    if not wanted:
+        return
+
+    def one(name: NormalizedName) -> tuple[NormalizedName, Project | None, str]:
+        try:
+            return name, run.client.project(name, revalidate=revalidate), ""
+        except IndexError_ as exc:
+            return name, None, str(exc)
+
+    with ThreadPoolExecutor(max_workers=min(16, len(wanted))) as pool:
+        for done, (name, project, error) in enumerate(pool.map(one, wanted), start=1):
+            if error:
+                if run.settings.policy.on_network_error == "block":
+                    raise IndexError_(f"could not look up {name}: {error}")
+                run.failed_lookups[name] = error
+            run.projects[name] = project
+            if run.progress:
+                run.progress("looking up", done, len(wanted))
+
+
+def _judge(run: Run, candidates: Sequence[Candidate], mode: str = "install") -> Verdict:
+    ctx = _context(run, mode)
+    today = run.settings.now.date()
+    packages = []
+    notes = list(run.notes)
+    for candidate in candidates:
+        project = run.projects.get(candidate.name) if candidate.source is Source.INDEX else None
+        if candidate.source in {Source.URL, Source.VCS}:
+            project = run.projects.get(candidate.name)
+        if candidate.name in run.failed_lookups:
+            findings = [
+                Finding(
+                    NETWORK_ERROR,
+                    f"could not look {candidate.name} up, so it is not vetted: "
+                    f"{run.failed_lookups[candidate.name]}",
+                    remedy="retry when the index answers; the policy lets this through",
+                    forced=Action.WARN,
+                )
+            ]
+        else:
+            findings = evaluate(candidate, project, ctx)
+        judged, more = policy.judge(run.settings.policy, candidate, findings, today)
+        notes.extend(n for n in more if n not in notes)
+        packages.append(PackageVerdict(candidate, project, tuple(judged)))
+    return Verdict(tuple(packages), tuple(notes))
+
+
+# --- before resolution: direct references --------------------------------------
+
+
+def _direct_reference_verdict(run: Run) -> Verdict | None:
+    refs = direct_references(run.settings.pip_args)
+    if not refs:
+        return None
+    candidates = []
+    for ref in refs:
+        name = ref.name or canonicalize_name(ref.url.rsplit("/", 1)[-1].split("#")[0][:60] or "url")
+        source = Source.VCS if ref.url.startswith(("git+", "hg+", "svn+", "bzr+")) else Source.URL
+        filename = ref.url.split("#")[0].rsplit("/", 1)[-1] if source is Source.URL else ""
+        candidates.append(
+            Candidate(name, Version("0"), source, ref.url, filename, None, requested=True)
+        )
+    verdict = _judge(run, candidates)
+    return verdict if any(p.action is Action.BLOCK for p in verdict.packages) else None
+
+
+# --- resolution with pre-vetting -------------------------------------------------
+
+
+def _matching_releases(project: Project, req: Requirement, pre: bool) -> list[Release]:
+    out = []
+    for version, release in project.releases.items():
+        if not release.files or release.yanked:
+            continue
+        if not req.specifier.contains(version, prereleases=pre or None):
+            continue
+        out.append(release)
+    return sorted(out, key=lambda r: r.version, reverse=True)
+
+
+def _synthetic(name: NormalizedName, release: Release, info: FileInfo) -> Candidate:
+    return Candidate(
+        name=name,
+        version=release.version,
+        source=Source.INDEX,
+        url=info.url,
+        filename=info.filename,
+        sha256=info.sha256,
+        requested=False,
+    )
+
+
+def _pre_vet(run: Run, req: Requirement, cutoff: datetime | None) -> tuple[Candidate, str]:
+    """Work out why pip found no wheel for ``req``; return what to judge and why.
+
+    The reason is "missing" (not on PyPI), "source" (only an sdist before the
+    cut-off) or "cutoff" (only releases newer than the cut-off match).
+    """
+    name = canonicalize_name(req.name)
+    _lookup(run, [name])
+    project = run.projects.get(name)
+    if project is None:
+        if name in run.failed_lookups:
+            raise IndexError_(f"could not look up {name}: {run.failed_lookups[name]}")
+        return Candidate(name, Version("0"), Source.INDEX, "", "", None, requested=True), "missing"
+    pre = run.settings.pip_args.has("--pre")
+    matching = _matching_releases(project, req, pre)
+    if not matching:
+        raise ResolveError(f"no release of {project.display_name} matches {req}")
+    older = [r for r in matching if cutoff is None or (r.upload_time and r.upload_time < cutoff)]
+    for release in older:
+        sdists = [
+            f for f in release.files if f.packagetype == "sdist" or f.filename.endswith(".tar.gz")
+        ]
+        if sdists:
+            return _synthetic(name, release, sdists[0]), "source"
+    if cutoff is not None and len(older) < len(matching):
+        newest = matching[0]
+        wheels = [f for f in newest.files if f.filename.endswith(".whl")]
+        info = wheels[0] if wheels else newest.files[0]
+        return _synthetic(name, newest, info), "cutoff"
+    raise ResolveError(
+        f"pip found no installable file of {project.display_name} for {req} "
+        "(no compatible wheel, and no sdist to build)"
+    )
+
+
+def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
+    """Resolve like pip; return the candidates, or a blocking verdict reached first."""
+    settings = run.settings
+    user_args = settings.pip_args.resolution_args()
+    min_age = run.settings.policy.thresholds.get("new-release", {}).get("min-age-days", 7)
+    cutoff: datetime | None = None
+    if (
+        isinstance(min_age, int | float)
+        and min_age > 0
+        and settings.policy.action("new-release") is not Action.IGNORE
+    ):
+        cutoff = settings.now - timedelta(days=float(min_age))
+    source_ok: set[NormalizedName] = set()
+    no_binary, no_binary_all = settings.pip_args.no_binary_names()
+    vetted_early: list[Candidate] = []
+    seen: set[tuple[str, ...]] = set()
+    for _ in range(MAX_RESOLUTION_ROUNDS):
+        if run.progress:
+            run.progress("resolving", 0, 0)
+        dry = resolve.run_dry_run(
+            settings.target_python, user_args, sorted(source_ok), cutoff, settings.env
+        )
+        if dry.upload_time_unsupported:
+            run.notes.append(
+                "the index does not publish upload times, so pip could not prefer older "
+                "releases; new-release judges the chosen files instead"
+            )
+            cutoff = None
+            continue
+        if dry.ok:
+            wanted_source = [
+                c
+                for c in dry.candidates
+                if c.source is Source.INDEX
+                and c.is_wheel
+                and c.name not in source_ok
+                and (no_binary_all or c.name in no_binary)
+            ]
+            if not wanted_source:
+                return list(dry.candidates), None
+            to_judge = []
+            _lookup(run, [c.name for c in wanted_source])
+            for c in wanted_source:
+                project = run.projects.get(c.name)
+                release = project.releases.get(c.version) if project else None
+                sdists = [f for f in release.files if f.packagetype == "sdist"] if release else []
+                if not sdists or project is None or release is None:
+                    raise ResolveError(
+                        f"{c.name} {c.version} has no sdist to build, as --no-binary asks"
+                    )
+                to_judge.append(_synthetic(c.name, release, sdists[0]))
+            blocked = _judge(run, to_judge)
+            if any(p.action is Action.BLOCK for p in blocked.packages):
+                return [], blocked
+            source_ok.update(c.name for c in to_judge)
+            continue
+        key = tuple(sorted(str(r) for r in dry.missing)) + (str(cutoff), *sorted(source_ok))
+        if key in seen:
+            raise ResolveError(
+                "pip could not resolve the requirements:\n" + dry.stderr.strip()[-3000:]
+            )
+        seen.add(key)
+        judged: list[Candidate] = []
+        reasons: dict[NormalizedName, str] = {}
+        for req in dry.missing:
+            candidate, reason = _pre_vet(run, req, cutoff)
+            judged.append(candidate)
+            reasons[candidate.name] = reason
+        verdict = _judge(run, judged)
+        vetted_early.extend(judged)
+        if any(p.action is Action.BLOCK for p in verdict.packages):
+            return [], verdict
+        for name, reason in reasons.items():
+            if reason == "source":
+                source_ok.add(name)
+            elif reason == "cutoff" and cutoff is not None:
+                run.notes.append(
+                    f"{name} has no release older than the new-release cut-off that fits "
+                    "the requirements, so pip may take a newer one"
+                )
+                cutoff = None
+    raise ResolveError("resolution did not settle; simplify the requirements and retry")
+
+
+def _note_newer_skipped(run: Run, candidates: Sequence[Candidate]) -> None:
+    """Say where the cut-off made pip pick an older release than the newest."""
+    for c in candidates:
+        project = run.projects.get(c.name)
+        if project is None or c.source is not Source.INDEX or not c.requested:
+            continue
+        newer = [
+            v
+            for v, r in project.releases.items()
+            if v > c.version and not v.is_prerelease and r.files and not r.yanked
+        ]
+        if newer:
+            newest = max(newer)
+            run.notes.append(
+                f"{c.name}: picked {c.version}; {newest} is newer than the policy's "
+                "new-release cut-off (or does not fit the requirements)"
+            )
+
+
+def _refresh_stale(run: Run, candidates: Sequence[Candidate]) -> None:
+    """Re-fetch projects whose cached answer does not list the file pip chose."""
+    stale = [
+        c.name
+        for c in candidates
+        if c.source is Source.INDEX
+        and (p := run.projects.get(c.name)) is not None
+        and p.file(c.filename) is None
+    ]
+    if stale:
+        _lookup(run, stale, revalidate=True)
+
+
+def _version_vulnerabilities(run: Run, candidates: Sequence[Candidate]) -> None:
+    todo = []
+    for c in candidates:
+        project = run.projects.get(c.name)
+        if project is not None and project.vulnerabilities_for(c.version) is None:
+            todo.append((c, project))
+    if not todo:
+        return
+
+    def one(item: tuple[Candidate, Project]) -> tuple[NormalizedName, Project]:
+        c, project = item
+        vulns = run.client.version_vulnerabilities(c.name, c.version)
+        if vulns is None:
+            return c.name, project
+        merged = dict(project.version_vulnerabilities)
+        merged[c.version] = vulns
+        return c.name, replace(project, version_vulnerabilities=merged)
+
+    with ThreadPoolExecutor(max_workers=min(16, len(todo))) as pool:
+        for name, project in pool.map(one, todo):
+            run.projects[name] = project
+
+
+def vet(settings: Settings, client: PyPIClient, progress: Progress | None = None) -> Outcome:
+    """Work out what pip would install and judge all of it. Installs nothing."""
+    run = Run(settings, client, progress)
+    early = _direct_reference_verdict(run)
+    if early is not None:
+        return Outcome(early, (), partial=True)
+    candidates, blocked = _resolve(run)
+    if blocked is not None:
+        return Outcome(blocked, (), partial=True)
+    _lookup(run, [c.name for c in candidates if c.source is not Source.LOCAL])
+    _refresh_stale(run, candidates)
+    _version_vulnerabilities(run, candidates)
+    _note_newer_skipped(run, candidates)
+    verdict = _judge(run, candidates)
+    return Outcome(verdict, tuple(candidates))
+
+
+def install_vetted(
+    settings: Settings,
+    outcome: Outcome,
+    cache: Cache,
+    session: requests.Session,
+    timeout: float,
+) -> None:
+    """Fetch the vetted files, check them, and install exactly them."""
+    if outcome.partial or outcome.verdict.decision.exit_code != 0:
+        raise GuardError("refusing to install a set that was not allowed")
+    pinned: list[install.Pinned] = []
+    unhashed: list[Candidate] = []
+    wanted: list[artifacts.Wanted] = []
+    for package in outcome.verdict.packages:
+        c = package.candidate
+        if c.source in {Source.LOCAL, Source.VCS}:
+            unhashed.append(c)
+            continue
+        info = package.project.file(c.filename) if package.project else None
+        sha = (info.sha256 if info else None) or c.sha256
+        if not sha:
+            raise GuardError(f"{c.name}: no sha256 is known for {c.filename}; cannot pin it")
+        pinned.append(install.Pinned(c, sha))
+        wanted.append(artifacts.Wanted(c.url, sha, c.filename))
+    any_build = any(p.candidate.needs_build for p in pinned)
+    with tempfile.TemporaryDirectory(prefix="safepip-") as tmp:
+        house = Path(tmp) / "vetted"
+        artifacts.fetch_all(wanted, cache, session, timeout, house)
+        install.install(
+            settings.target_python,
+            pinned,
+            unhashed,
+            house,
+            settings.pip_args.install_args(keep_index=any_build or bool(unhashed)),
+            offline=not any_build,
+            env=settings.env,
+        )

@@ -1,0 +1,152 @@
+"""Rendering verdicts as text or JSON, and making index-supplied text safe.
+
+Every string that came from an index (names, summaries, URLs, messages that
+quote them) goes through ``clean`` before it is shown: escape sequences and
+control characters are removed, bidirectional overrides too, and the length is
+bounded. The JSON form is escaped by the JSON encoder and cleaned as well.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from guard.models import Action, Decision, Judged, PackageVerdict, Verdict
+
+MAX_FIELD = 300
+
+# ANSI/ECMA-48 sequences: CSI (ESC [ or 0x9B ... final byte), OSC / DCS / APC /
+# PM / SOS strings (ESC ] ... BEL or ST), and two-byte ESC sequences.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[@-Z\\-_]?"
+)
+# C0 and C1 controls (tab, newline and carriage return become spaces first),
+# DEL, and the bidirectional and zero-width format characters.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean(text: object, limit: int = MAX_FIELD) -> str:
+    """Make untrusted text safe to print on a terminal, on one line."""
+    s = str(text)
+    s = _ESCAPES.sub("", s)
+    s = re.sub(r"[\t\r\n]+", " ", s)
+    s = _CONTROLS.sub("", s)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s
+
+
+def _order(packages: Sequence[PackageVerdict]) -> list[PackageVerdict]:
+    return sorted(packages, key=lambda p: (-int(p.action), p.candidate.name))
+
+
+def _label(action: Action) -> str:
+    return {Action.BLOCK: "BLOCK", Action.WARN: "warn", Action.IGNORE: "allow"}[action]
+
+
+def _version(p: PackageVerdict) -> str:
+    v = str(p.candidate.version)
+    return "?" if v == "0" and not p.candidate.filename else v
+
+
+def _shown(judged: Sequence[Judged]) -> list[Judged]:
+    return [j for j in judged if j.action is not Action.IGNORE or j.allowed_because]
+
+
+def render_text(verdict: Verdict, header: str, footer: str) -> str:
+    lines = [clean(header, 2000)] if header else []
+    packages = _order(verdict.packages)
+    if packages:
+        width = max(7, *(len(clean(p.candidate.name, 60)) for p in packages))
+        vwidth = max(7, *(len(clean(_version(p), 30)) for p in packages))
+        lines.append(f"{'PACKAGE':<{width}}  {'VERSION':<{vwidth}}  DECISION  REASONS")
+        for p in packages:
+            shown = _shown(p.judged)
+            first = ", ".join(
+                sorted({j.finding.rule for j in shown if j.action is not Action.IGNORE})
+            )
+            lines.append(
+                f"{clean(p.candidate.name, 60):<{width}}  {clean(_version(p), 30):<{vwidth}}  "
+                f"{_label(p.action):<8}  {first}".rstrip()
+            )
+        details = [p for p in packages if _shown(p.judged)]
+        if details:
+            lines.append("")
+        for p in details:
+            lines.append(
+                f"{clean(p.candidate.name, 60)} {clean(_version(p), 30)}: {_label(p.action)}"
+            )
+            for j in sorted(_shown(p.judged), key=lambda j: -int(j.action)):
+                if j.allowed_because:
+                    lines.append(
+                        f"  - [{j.finding.rule}] allowed by the policy: {clean(j.allowed_because)}"
+                        f" ({clean(j.finding.message)})"
+                    )
+                    continue
+                lines.append(
+                    f"  - [{j.finding.rule}] {_label(j.action)}: {clean(j.finding.message)}"
+                )
+                if j.finding.remedy:
+                    lines.append(f"      fix: {clean(j.finding.remedy)}")
+    for note in verdict.notes:
+        lines.append(f"note: {clean(note, 1000)}")
+    if footer:
+        lines.append(clean(footer, 2000))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(
+    verdict: Verdict, decision: Decision | None = None, extra: dict[str, object] | None = None
+) -> str:
+    packages = []
+    for p in _order(verdict.packages):
+        c = p.candidate
+        packages.append(
+            {
+                "name": clean(c.name),
+                "version": clean(_version(p)),
+                "decision": _label(p.action).lower(),
+                "source": c.source.value,
+                "filename": clean(c.filename),
+                "url": clean(c.url, 2000),
+                "sha256": c.sha256,
+                "requested": c.requested,
+                "findings": [
+                    {
+                        "rule": j.finding.rule,
+                        "action": j.action.label,
+                        "message": clean(j.finding.message, 2000),
+                        "remedy": clean(j.finding.remedy, 2000),
+                        **(
+                            {"allowed_because": clean(j.allowed_because)}
+                            if j.allowed_because
+                            else {}
+                        ),
+                        **(
+                            {"evidence": {clean(k): clean(v, 2000) for k, v in j.finding.evidence}}
+                            if j.finding.evidence
+                            else {}
+                        ),
+                    }
+                    for j in p.judged
+                ],
+            }
+        )
+    doc: dict[str, object] = {
+        "decision": (decision or verdict.decision).value,
+        "packages": packages,
+        "notes": [clean(n, 2000) for n in verdict.notes],
+    }
+    if extra:
+        doc.update(extra)
+    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+
+
+def error_json(message: str) -> str:
+    return (
+        json.dumps({"decision": "error", "packages": [], "error": clean(message, 4000)}, indent=2)
+        + "\n"
+    )

@@ -1,0 +1,60 @@
+"""The rule registry and the engine that runs rules.
+
+Every rule lives in a module of this package named for its family; ``RULES`` is
+the one list of them, in report order. ``evaluate`` runs the rules that apply in
+a mode; a rule that raises yields a ``rule-error`` finding that blocks (fail
+closed) instead of crashing the run or passing silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from guard.models import Action, Candidate, Finding, Project
+from guard.rules.age import NewProject
+from guard.rules.base import Context, Rule
+from guard.rules.listed import Denied, NotOnPyPI
+from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
+from guard.rules.source import DirectReference, SourceBuild
+
+RULES: tuple[Rule, ...] = (
+    Denied(),
+    NotOnPyPI(),
+    ArtifactMismatch(),
+    DirectReference(),
+    SourceBuild(),
+    NewProject(),
+    NewRelease(),
+    Yanked(),
+    KnownVulnerability(),
+)
+
+RULE_ERROR = "rule-error"
+
+
+def by_id(rules: Sequence[Rule] = RULES) -> dict[str, Rule]:
+    return {rule.id: rule for rule in rules}
+
+
+def evaluate(
+    candidate: Candidate,
+    project: Project | None,
+    ctx: Context,
+    rules: Sequence[Rule] = RULES,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        if ctx.mode not in rule.modes:
+            continue
+        try:
+            findings.extend(rule.check(candidate, project, ctx))
+        except Exception as exc:  # noqa: BLE001 - a failing rule must block, not crash or pass
+            findings.append(
+                Finding(
+                    RULE_ERROR,
+                    f"rule {rule.id} failed on {candidate.name}: {type(exc).__name__}: {exc}",
+                    remedy="report this bug; the package is blocked until the rule can judge it",
+                    forced=Action.BLOCK,
+                )
+            )
+    return findings

@@ -1,0 +1,65 @@
+"""Rules about what the index and the policy say of a name outright:
+``denied`` (the policy's deny list) and ``not-on-pypi``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from guard.models import Action, Candidate, Finding, Project, Source
+from guard.rules.base import Context, Threshold
+
+
+class Denied:
+    id = "denied"
+    summary = "The package is on the policy's deny list."
+    rationale = (
+        "Teams deny packages they know to be malicious, abandoned or banned; the deny "
+        "list wins over everything else, including the allow list."
+    )
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {}
+    modes = frozenset({"install", "audit"})
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        for spec, reason in ctx.denied.get(candidate.name, ()):
+            try:
+                matches = not spec or SpecifierSet(spec).contains(
+                    candidate.version, prereleases=True
+                )
+            except InvalidSpecifier:
+                matches = True  # the policy loader rejects these; fail closed all the same
+            if matches:
+                which = f" {spec}" if spec else ""
+                yield Finding(
+                    self.id,
+                    f"{candidate.name}{which} is on the policy's deny list: {reason}",
+                    remedy="remove it from your requirements, or ask the policy owner",
+                )
+
+
+class NotOnPyPI:
+    id = "not-on-pypi"
+    summary = "The JSON API does not know the name."
+    rationale = (
+        "A package from an index that PyPI does not know cannot be vetted against PyPI. "
+        "Private packages belong on the allow list, by name and with a reason; a public "
+        "name that should be private is how dependency confusion works."
+    )
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {}
+    modes = frozenset({"install", "audit"})
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        if project is None and candidate.source is Source.INDEX:
+            yield Finding(
+                self.id,
+                f"{candidate.name} is not on PyPI (the JSON API answered 404), "
+                "or it has been removed, as PyPI does with reported malware",
+                remedy="if it is your own private package, allow-list it with a reason",
+            )
