@@ -1,0 +1,80 @@
+"""Shared fixtures: the loopback PyPI, an isolated pip environment, throwaway venvs."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakepypi import FakePyPI, MakeVenv
+
+
+@pytest.fixture
+def fake_pypi() -> Iterator[FakePyPI]:
+    """A started, empty fake index; stopped after the test.
+
+    The test fails at teardown if the server itself raised while serving.
+    """
+    with FakePyPI() as fake:
+        yield fake
+    assert fake.errors == [], fake.errors
+
+
+@pytest.fixture
+def pip_env(fake_pypi: FakePyPI, tmp_path: Path) -> dict[str, str]:
+    """Environment variables that point pip and safepip at the fake index only.
+
+    No user or site pip configuration, no ``PIP_*`` left over from the caller
+    (find-links, extra indexes, constraints), caches and XDG directories in
+    ``tmp_path``, no active virtualenv and no ``SAFEPIP_POLICY``.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("PIP_") and key not in {"VIRTUAL_ENV", "SAFEPIP_POLICY"}
+    }
+    home = tmp_path / "home"
+    env.update(
+        {
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_INDEX_URL": fake_pypi.simple_url,
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_NO_INPUT": "1",
+            "PIP_CACHE_DIR": str(home / "pip-cache"),
+            "SAFEPIP_PYPI_URL": fake_pypi.url,
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def make_venv(tmp_path: Path) -> MakeVenv:
+    """A factory of fresh venvs without pip; each call returns the venv's python.
+
+    pip (and safepip) install into it with ``pip --python <that path>``.
+    """
+    counter = itertools.count()
+
+    def make() -> Path:
+        root = tmp_path / f"venv{next(counter)}"
+        venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt", clear=True).create(root)
+        python = root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        assert python.exists(), python
+        return python
+
+    return make
+
+
+@pytest.fixture
+def marker(tmp_path: Path) -> Path:
+    """A path that build code writes to (``marker_code(str(marker))``); absent at first."""
+    path = tmp_path / "markers" / "build-ran"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
