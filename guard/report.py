@@ -52,6 +52,10 @@ def _version(p: PackageVerdict) -> str:
     return "?" if v == "0" and not p.candidate.filename else v
 
 
+def _summary(p: PackageVerdict) -> str:
+    return (p.project.summary if p.project else "") or p.candidate.summary
+
+
 def _shown(judged: Sequence[Judged]) -> list[Judged]:
     return [j for j in judged if j.action is not Action.IGNORE or j.allowed_because]
 
@@ -76,8 +80,10 @@ def render_text(verdict: Verdict, header: str, footer: str) -> str:
         if details:
             lines.append("")
         for p in details:
+            summary = _summary(p)
             lines.append(
                 f"{clean(p.candidate.name, 60)} {clean(_version(p), 30)}: {_label(p.action)}"
+                + (f" ({clean(summary, 120)})" if summary else "")
             )
             for j in sorted(_shown(p.judged), key=lambda j: -int(j.action)):
                 if j.allowed_because:
@@ -114,6 +120,7 @@ def to_json(
                 "url": clean(c.url, 2000),
                 "sha256": c.sha256,
                 "requested": c.requested,
+                "summary": clean(_summary(p)),
                 "findings": [
                     {
                         "rule": j.finding.rule,
