@@ -9,7 +9,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,23 +93,24 @@ def fetch_all(
     cache: Cache,
     session: requests.Session,
     timeout: float,
-    into: Path,
-) -> list[Path]:
-    """Fetch every file (concurrently) and place it under ``into`` by its file name."""
-    into.mkdir(parents=True, exist_ok=True)
+) -> dict[str, Path]:
+    """Fetch every file (concurrently) into the cache; return file name -> verified path."""
     if not wanted:
-        return []
+        return {}
     with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
         stored = list(pool.map(lambda w: _download(w, cache, session, timeout), wanted))
-    placed = []
-    for want, path in zip(wanted, stored, strict=True):
-        name = Path(want.filename).name
-        if not name or name in {".", ".."}:
-            raise ArtifactError(f"refusing artifact file name {want.filename!r}")
+    return {want.filename: path for want, path in zip(wanted, stored, strict=True)}
+
+
+def place(files: Mapping[str, Path], into: Path) -> None:
+    """Link (or copy) verified files into a folder under their own file names."""
+    into.mkdir(parents=True, exist_ok=True)
+    for filename, path in files.items():
+        name = Path(filename).name
+        if not name or name in {".", ".."} or name != filename:
+            raise ArtifactError(f"refusing artifact file name {filename!r}")
         target = into / name
         try:
             os.link(path, target)
         except OSError:
             shutil.copyfile(path, target)
-        placed.append(target)
-    return placed

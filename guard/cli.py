@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from guard import __version__, pipeline, policy, report
+from guard import __version__, artifacts, pipeline, policy, report
 from guard.cache import Cache
 from guard.errors import GuardError, PolicyError, UsageError
 from guard.http import make_session, timeout_from_env
@@ -115,8 +115,12 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
     cache = Cache()
     client = PyPIClient(_pypi_url(own, pol), session, cache, timeout)
     progress = Progress(not own.get("no-progress"))
+
+    def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
+        return artifacts.fetch_all(wanted, cache, session, timeout)
+
     try:
-        outcome = pipeline.vet(settings, client, progress)
+        outcome = pipeline.vet(settings, client, fetch, progress)
     finally:
         progress.clear()
     verdict = outcome.verdict
@@ -133,7 +137,7 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
         sys.stdout.write(report.render_text(verdict, header, footer))
         sys.stdout.flush()
     if will_install:
-        pipeline.install_vetted(settings, outcome, cache, session, timeout)
+        pipeline.install_vetted(settings, outcome)
     if fmt == "json":
         sys.stdout.write(
             report.to_json(verdict, extra={"installed": will_install, "target": python})

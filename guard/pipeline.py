@@ -20,17 +20,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import requests
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from guard import artifacts, install, policy, resolve
-from guard.cache import Cache
 from guard.errors import GuardError, IndexError_, ResolveError
 from guard.models import (
     Action,
     Candidate,
+    Decision,
     FileInfo,
     Finding,
     PackageVerdict,
@@ -48,6 +47,8 @@ MAX_RESOLUTION_ROUNDS = 12
 NETWORK_ERROR = "network-error"
 
 Progress = Callable[[str, int, int], None]
+# Fetches files and checks their hashes: file name -> verified local path.
+Fetch = Callable[[Sequence[artifacts.Wanted]], dict[str, Path]]
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,11 @@ class Outcome:
     # True when the verdict was reached before pip resolved everything (a
     # requirement was blocked before pip could build or pick it).
     partial: bool = False
+    files: Mapping[str, Path] = field(default_factory=dict)  # file name -> verified copy
+    pins: Mapping[str, str] = field(default_factory=dict)  # file name -> vetted sha256
 
 
-def _context(run: Run, mode: str = "install") -> Context:
+def _context(run: Run, mode: str = "install", files: Mapping[str, Path] | None = None) -> Context:
     pol = run.settings.policy
     known = {name: p for name, p in run.projects.items() if p is not None}
     return Context(
@@ -89,6 +92,7 @@ def _context(run: Run, mode: str = "install") -> Context:
         thresholds=pol.thresholds,
         projects=known,
         denied=pol.denied(),
+        artifacts=files or {},
     )
 
 
@@ -116,8 +120,13 @@ def _lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:
                 run.progress("looking up", done, len(wanted))
 
 
-def _judge(run: Run, candidates: Sequence[Candidate], mode: str = "install") -> Verdict:
-    ctx = _context(run, mode)
+def _judge(
+    run: Run,
+    candidates: Sequence[Candidate],
+    mode: str = "install",
+    files: Mapping[str, Path] | None = None,
+) -> Verdict:
+    ctx = _context(run, mode, files)
     today = run.settings.now.date()
     packages = []
     notes = list(run.notes)
@@ -362,8 +371,36 @@ def _version_vulnerabilities(run: Run, candidates: Sequence[Candidate]) -> None:
             run.projects[name] = project
 
 
-def vet(settings: Settings, client: PyPIClient, progress: Progress | None = None) -> Outcome:
-    """Work out what pip would install and judge all of it. Installs nothing."""
+def _pins(run: Run, candidates: Sequence[Candidate]) -> dict[str, artifacts.Wanted]:
+    """The file to fetch for each candidate, with the hash it must have.
+
+    The JSON API's sha256 is the vetted one; a file whose index hash disagrees
+    is not fetched (artifact-mismatch blocks it), nor one with no hash at all.
+    """
+    pins: dict[str, artifacts.Wanted] = {}
+    for c in candidates:
+        if c.source not in {Source.INDEX, Source.URL} or not c.filename:
+            continue
+        project = run.projects.get(c.name)
+        info = project.file(c.filename) if project and c.source is Source.INDEX else None
+        sha = info.sha256 if info else c.sha256
+        if not sha or (c.sha256 and sha != c.sha256):
+            continue
+        pins[c.filename] = artifacts.Wanted(c.url, sha, c.filename)
+    return pins
+
+
+def vet(
+    settings: Settings,
+    client: PyPIClient,
+    fetch: Fetch,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Work out what pip would install, fetch and check its files, judge all of it.
+
+    Installs nothing; no package code runs except sdists the policy allowed to be
+    built while pip resolves.
+    """
     run = Run(settings, client, progress)
     early = _direct_reference_verdict(run)
     if early is not None:
@@ -376,37 +413,42 @@ def vet(settings: Settings, client: PyPIClient, progress: Progress | None = None
     _version_vulnerabilities(run, candidates)
     _note_newer_skipped(run, candidates)
     verdict = _judge(run, candidates)
-    return Outcome(verdict, tuple(candidates))
+    if verdict.decision is Decision.BLOCK:
+        # Already blocked on metadata: no need to download anything.
+        return Outcome(verdict, tuple(candidates))
+    pins = _pins(run, candidates)
+    if progress:
+        progress("fetching", 0, len(pins))
+    files = fetch(list(pins.values()))
+    verdict = _judge(run, candidates, files=files)
+    return Outcome(
+        verdict,
+        tuple(candidates),
+        files=files,
+        pins={name: want.sha256 for name, want in pins.items()},
+    )
 
 
-def install_vetted(
-    settings: Settings,
-    outcome: Outcome,
-    cache: Cache,
-    session: requests.Session,
-    timeout: float,
-) -> None:
-    """Fetch the vetted files, check them, and install exactly them."""
+def install_vetted(settings: Settings, outcome: Outcome) -> None:
+    """Install exactly the fetched, checked files, pinned by their hashes."""
     if outcome.partial or outcome.verdict.decision.exit_code != 0:
         raise GuardError("refusing to install a set that was not allowed")
     pinned: list[install.Pinned] = []
     unhashed: list[Candidate] = []
-    wanted: list[artifacts.Wanted] = []
-    for package in outcome.verdict.packages:
-        c = package.candidate
+    for c in outcome.candidates:
         if c.source in {Source.LOCAL, Source.VCS}:
             unhashed.append(c)
             continue
-        info = package.project.file(c.filename) if package.project else None
-        sha = (info.sha256 if info else None) or c.sha256
-        if not sha:
-            raise GuardError(f"{c.name}: no sha256 is known for {c.filename}; cannot pin it")
+        sha = outcome.pins.get(c.filename)
+        if not sha or c.filename not in outcome.files:
+            raise GuardError(f"{c.name}: {c.filename} was not fetched and checked; cannot pin it")
         pinned.append(install.Pinned(c, sha))
-        wanted.append(artifacts.Wanted(c.url, sha, c.filename))
     any_build = any(p.candidate.needs_build for p in pinned)
     with tempfile.TemporaryDirectory(prefix="safepip-") as tmp:
         house = Path(tmp) / "vetted"
-        artifacts.fetch_all(wanted, cache, session, timeout, house)
+        artifacts.place(
+            {p.candidate.filename: outcome.files[p.candidate.filename] for p in pinned}, house
+        )
         install.install(
             settings.target_python,
             pinned,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from packaging.utils import NormalizedName
@@ -33,9 +34,10 @@ class Context:
     projects: Mapping[NormalizedName, Project] = field(default_factory=dict)
     # The policy's deny list: name -> ((version specifier or "", reason), ...).
     denied: Mapping[NormalizedName, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    # Names pip could not take as a wheel before the cut-off of --uploaded-prior-to
-    # was dropped, and similar notes from resolution, keyed by canonical name.
-    resolution_notes: Mapping[NormalizedName, str] = field(default_factory=dict)
+    # Verified local copies of the candidates' artifacts, by file name: the exact
+    # bytes that will be installed. A rule that needs an artifact's contents
+    # reads it here; a missing entry means "not fetched" (say so, fail closed).
+    artifacts: Mapping[str, Path] = field(default_factory=dict)
 
     def threshold(self, rule_id: str, key: str, default: Threshold) -> Threshold:
         return self.thresholds.get(rule_id, {}).get(key, default)
