@@ -14,15 +14,14 @@ choices) shapes the resolution, and the rest (``--target``, ``--user``,
 
 from __future__ import annotations
 
-import optparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from guard import pipopts
 from guard.errors import UsageError
 
 # safepip's own options that take a value, and flags.
@@ -137,18 +136,36 @@ class CommandLine:
     pip: PipArgs = field(default_factory=lambda: PipArgs(()))
 
 
-@cache
-def _install_parser() -> optparse.OptionParser:
-    from pip._internal.commands import create_command  # noqa: PLC0415 - slow import, once
-
-    parser: optparse.OptionParser = create_command("install").parser
-    return parser
+@dataclass(frozen=True)
+class _Option:
+    canonical: str
+    takes_value: bool
 
 
-def _long_name(parser: optparse.OptionParser, opt: optparse.Option) -> str:
-    del parser
-    longs = opt._long_opts
-    return str(longs[0]) if longs else str(opt._short_opts[0])
+def _table() -> tuple[dict[str, _Option], dict[str, _Option]]:
+    longs: dict[str, _Option] = {}
+    shorts: dict[str, _Option] = {}
+    for rows, valued in ((pipopts.VALUED, True), (pipopts.FLAGS, False)):
+        for names in rows:
+            option = _Option(names[0], valued)
+            for name in names:
+                (longs if name.startswith("--") else shorts)[name] = option
+    return longs, shorts
+
+
+_LONG, _SHORT = _table()
+
+
+def _match_long(key: str) -> _Option:
+    """pip's option for ``key``, allowing unique abbreviations as optparse does."""
+    if key in _LONG:
+        return _LONG[key]
+    matches = {opt.canonical: opt for name, opt in _LONG.items() if name.startswith(key)}
+    if len(matches) == 1:
+        return next(iter(matches.values()))
+    if matches:
+        raise UsageError(f"ambiguous pip option {key}: {', '.join(sorted(matches))}")
+    raise UsageError(f"pip install has no option {key}")
 
 
 def split_own(argv: Sequence[str]) -> tuple[dict[str, str | bool], list[str]]:
@@ -179,22 +196,14 @@ def split_own(argv: Sequence[str]) -> tuple[dict[str, str | bool], list[str]]:
 
 def parse_pip_args(words: Sequence[str]) -> PipArgs:
     """Tokenise pip ``install`` arguments with pip's own option table."""
-    parser = _install_parser()
     tokens: list[Token] = []
     i = 0
     while i < len(words):
         word = words[i]
         if word.startswith("--") and len(word) > 2:
             key, eq, value = word.partition("=")
-            try:
-                full = parser._match_long_opt(key)
-            except optparse.BadOptionError as exc:
-                raise UsageError(f"pip install has no option {key}") from exc
-            except optparse.AmbiguousOptionError as exc:
-                raise UsageError(f"ambiguous pip option {key}") from exc
-            opt = parser._long_opt[full]
-            name = _long_name(parser, opt)
-            if opt.takes_value():
+            opt = _match_long(key)
+            if opt.takes_value:
                 if not eq:
                     if i + 1 >= len(words):
                         raise UsageError(f"pip option {key} needs a value")
@@ -203,28 +212,29 @@ def parse_pip_args(words: Sequence[str]) -> PipArgs:
                     raw: tuple[str, ...] = (word, value)
                 else:
                     raw = (word,)
-                tokens.append(Token(name, value, raw))
+                tokens.append(Token(opt.canonical, value, raw))
             else:
-                tokens.append(Token(name, None, (word,)))
+                tokens.append(Token(opt.canonical, None, (word,)))
         elif word.startswith("-") and len(word) > 1:
             # A cluster of short options: -qq, -rFILE, -r FILE, -Uv.
             j = 1
             while j < len(word):
                 short = "-" + word[j]
-                opt_or_none = parser._short_opt.get(short)
-                if opt_or_none is None:
+                found = _SHORT.get(short)
+                if found is None:
                     raise UsageError(f"pip install has no option {short}")
-                name = _long_name(parser, opt_or_none)
-                if opt_or_none.takes_value():
+                if found.takes_value:
                     if j + 1 < len(word):
-                        tokens.append(Token(name, word[j + 1 :], (short + word[j + 1 :],)))
+                        tokens.append(
+                            Token(found.canonical, word[j + 1 :], (short + word[j + 1 :],))
+                        )
                     else:
                         if i + 1 >= len(words):
                             raise UsageError(f"pip option {short} needs a value")
                         i += 1
-                        tokens.append(Token(name, words[i], (short, words[i])))
+                        tokens.append(Token(found.canonical, words[i], (short, words[i])))
                     break
-                tokens.append(Token(name, None, (short,)))
+                tokens.append(Token(found.canonical, None, (short,)))
                 j += 1
         else:
             tokens.append(Token("", word, (word,)))

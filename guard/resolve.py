@@ -7,6 +7,7 @@ run by safepip's own pip, wheels only unless told which names may be built.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -31,9 +33,26 @@ _NOT_FOUND = re.compile(r"No matching distribution found for (.+?)\s*$", re.MULT
 _NO_UPLOAD_TIME = "does not provide upload-time metadata"
 
 
+@cache
+def _pip_runner() -> str | None:
+    spec = importlib.util.find_spec("pip")
+    if spec is None or spec.origin is None:
+        return None
+    runner = Path(spec.origin).parent / "__pip-runner__.py"
+    return str(runner) if runner.is_file() else None
+
+
 def pip_command(target_python: str) -> list[str]:
-    """safepip's own pip, run against the target interpreter."""
-    return [sys.executable, "-m", "pip", "--python", target_python]
+    """safepip's own pip, run by the target interpreter.
+
+    This is what ``pip --python TARGET`` does (it re-runs pip's own
+    ``__pip-runner__.py`` under TARGET); doing it directly saves starting one
+    interpreter and importing pip once more for every pip run.
+    """
+    runner = _pip_runner()
+    if runner is None:
+        return [sys.executable, "-m", "pip", "--python", target_python]
+    return [target_python, runner]
 
 
 def pip_env(base: Mapping[str, str] | None = None) -> dict[str, str]:

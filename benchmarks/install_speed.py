@@ -1,0 +1,108 @@
+"""Time ``safepip install`` against plain ``pip install`` of the same sets on the
+loopback index (tests/fakepypi): one package, and a set of about 30, each into
+a fresh venv; safepip with a cold and a warm cache. Prints the medians and the
+ratios to plain pip (which runs with its own warm HTTP cache).
+
+Run from the repository root: ``python benchmarks/install_speed.py [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fakepypi import FakePyPI  # noqa: E402 - after the path set-up
+
+OLD = datetime.now(UTC) - timedelta(days=900)
+
+
+def populate(fake: FakePyPI) -> dict[str, str]:
+    """Two requirement sets: one package, and a root that pulls in 29 more."""
+    fake.add_release("solo", "1.0", upload_time=OLD, summary="one package")
+    deps = [f"dep{i:02d}" for i in range(29)]
+    for i, dep in enumerate(deps):
+        # a chain inside the set, so the resolver has work to do
+        requires = [f"{deps[i + 1]}>=1"] if i % 3 == 0 and i + 1 < len(deps) else []
+        for version in ("0.9", "1.0"):
+            fake.add_release(dep, version, upload_time=OLD, requires=requires)
+    fake.add_release("root", "1.0", upload_time=OLD, requires=deps)
+    return {"1 package": "solo", "30 packages": "root"}
+
+
+def environment(fake: FakePyPI, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.pop("VIRTUAL_ENV", None)
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_INDEX_URL=fake.simple_url,
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_CACHE_DIR=str(home / "pip-cache"),
+        SAFEPIP_PYPI_URL=fake.url,
+        SAFEPIP_CACHE_DIR=str(home / "safepip-cache"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+    )
+    return env
+
+
+def fresh_venv(root: Path) -> Path:
+    shutil.rmtree(root, ignore_errors=True)
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
+    return root / "bin" / "python"
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with FakePyPI() as fake, tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        sets = populate(fake)
+        env = environment(fake, work / "home")
+        print(f"install speed, {date.today().isoformat()}, loopback index, {args.repeat} runs each")
+        print(f"{'set':<12} {'pip (warm)':>10} {'safepip cold':>13} {'safepip warm':>13} "
+              f"{'cold/pip':>9} {'warm/pip':>9}")
+        for label, requirement in sets.items():
+            target = work / "target"
+            pip_cmd = [sys.executable, "-m", "pip", "--python"]
+            # Warm pip's own cache once, then measure.
+            timed([*pip_cmd, str(fresh_venv(target)), "install", requirement], env, work)
+            plain = [
+                timed([*pip_cmd, str(fresh_venv(target)), "install", requirement], env, work)
+                for _ in range(args.repeat)
+            ]
+            guard = [sys.executable, "-m", "guard", "--python"]
+            cold = []
+            for _ in range(args.repeat):
+                shutil.rmtree(work / "home" / "safepip-cache", ignore_errors=True)
+                cold.append(timed([*guard, str(fresh_venv(target)), "install", requirement], env, work))
+            warm = [
+                timed([*guard, str(fresh_venv(target)), "install", requirement], env, work)
+                for _ in range(args.repeat)
+            ]
+            p, c, w = (statistics.median(x) for x in (plain, cold, warm))
+            print(f"{label:<12} {p:>9.2f}s {c:>12.2f}s {w:>12.2f}s {c / p:>8.2f}x {w / p:>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
