@@ -130,6 +130,8 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
     if fmt == "text":
         if decision is Decision.BLOCK:
             footer = "blocked: nothing was installed" if do_install else "blocked"
+        elif will_install and not verdict.packages:
+            footer = "nothing to install: the requirements are already satisfied"
         elif will_install:
             footer = "vetted: installing exactly these files"
         else:
@@ -142,7 +144,7 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
         sys.stdout.write(
             report.to_json(verdict, extra={"installed": will_install, "target": python})
         )
-    elif will_install:
+    elif will_install and verdict.packages:
         sys.stdout.write(f"installed {len(verdict.packages)} vetted package(s)\n")
     return decision.exit_code
 
