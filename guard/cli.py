@@ -21,6 +21,7 @@ from guard.errors import GuardError, PolicyError, UsageError
 from guard.http import make_session, timeout_from_env
 from guard.models import Decision
 from guard.pipargs import parse_command_line
+from guard.pipworker import PipWorker
 from guard.pypi import DEFAULT_PYPI_URL, PyPIClient
 from guard.rules import RULES
 
@@ -119,6 +120,27 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
     def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
         return artifacts.fetch_all(wanted, cache, session, timeout)
 
+    # Start the pip that will install now, so its start-up overlaps the vetting;
+    # it does nothing unless it is handed the vetted, pinned command.
+    worker = PipWorker(python) if do_install else None
+    try:
+        return _vet_and_install(settings, client, fetch, progress, fmt, do_install, worker)
+    finally:
+        if worker is not None:
+            worker.cancel()
+
+
+def _vet_and_install(
+    settings: pipeline.Settings,
+    client: PyPIClient,
+    fetch: pipeline.Fetch,
+    progress: Progress,
+    fmt: str,
+    do_install: bool,
+    worker: PipWorker | None,
+) -> int:
+    python = settings.target_python
+    pol = settings.policy
     try:
         outcome = pipeline.vet(settings, client, fetch, progress)
     finally:
@@ -139,7 +161,7 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
         sys.stdout.write(report.render_text(verdict, header, footer))
         sys.stdout.flush()
     if will_install:
-        pipeline.install_vetted(settings, outcome)
+        pipeline.install_vetted(settings, outcome, worker)
     if fmt == "json":
         sys.stdout.write(
             report.to_json(verdict, extra={"installed": will_install, "target": python})

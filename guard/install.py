@@ -17,6 +17,7 @@ from pathlib import Path
 
 from guard.errors import InstallError
 from guard.models import Candidate, Source
+from guard.pipworker import PipWorker
 from guard.resolve import PIP_TIMEOUT, local_path, pip_command, pip_env
 
 
@@ -75,12 +76,14 @@ def install(
     user_install_args: Sequence[str],
     offline: bool,
     env: Mapping[str, str] | None = None,
+    worker: PipWorker | None = None,
 ) -> None:
-    """Install the pinned files, then the local / VCS candidates."""
+    """Install the pinned files (through ``worker`` if one was started), then the
+    local / VCS candidates."""
     if pinned:
         requirements = wheelhouse.parent / "pinned-requirements.txt"
         requirements.write_text("\n".join(requirement_lines(pinned)) + "\n", encoding="utf-8")
-        cmd = pip_command(target_python) + [
+        args = [
             "install",
             "--no-deps",
             "--require-hashes",
@@ -88,10 +91,13 @@ def install(
             str(wheelhouse),
             "-r",
             str(requirements),
+            *(["--no-index"] if offline else []),
+            *user_install_args,
         ]
-        if offline:
-            cmd.append("--no-index")
-        _run(cmd + list(user_install_args), env)
+        if worker is not None:
+            worker.run(args, fallback=pip_command(target_python) + args)
+        else:
+            _run(pip_command(target_python) + args, env)
     if unhashed:
         cmd = pip_command(target_python) + ["install", "--no-deps", *unhashed_args(unhashed)]
         _run(cmd + list(user_install_args), env)

@@ -39,6 +39,7 @@ from guard.models import (
     Verdict,
 )
 from guard.pipargs import PipArgs, direct_references
+from guard.pipworker import PipWorker
 from guard.pypi import PyPIClient
 from guard.rules import evaluate
 from guard.rules.base import Context
@@ -429,7 +430,7 @@ def vet(
     )
 
 
-def install_vetted(settings: Settings, outcome: Outcome) -> None:
+def install_vetted(settings: Settings, outcome: Outcome, worker: PipWorker | None = None) -> None:
     """Install exactly the fetched, checked files, pinned by their hashes."""
     if outcome.partial or outcome.verdict.decision.exit_code != 0:
         raise GuardError("refusing to install a set that was not allowed")
@@ -457,4 +458,5 @@ def install_vetted(settings: Settings, outcome: Outcome) -> None:
             settings.pip_args.install_args(keep_index=any_build or bool(unhashed)),
             offline=not any_build,
             env=settings.env,
+            worker=worker,
         )

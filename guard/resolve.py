@@ -42,6 +42,12 @@ def _pip_runner() -> str | None:
     return str(runner) if runner.is_file() else None
 
 
+def pip_sources_root() -> str | None:
+    """The folder that holds safepip's own ``pip`` package."""
+    runner = _pip_runner()
+    return str(Path(runner).parent.parent) if runner else None
+
+
 def pip_command(target_python: str) -> list[str]:
     """safepip's own pip, run by the target interpreter.
 
