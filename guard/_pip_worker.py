@@ -19,9 +19,9 @@ import sys
 if sys.path and sys.path[0] and __file__.startswith(sys.path[0]):
     del sys.path[0]
 
-import json  # noqa: E402
-from importlib.machinery import ModuleSpec, PathFinder  # noqa: E402
-from types import ModuleType  # noqa: E402
+import json
+from importlib.machinery import ModuleSpec, PathFinder
+from types import ModuleType
 
 
 def _redirect_pip(root: str) -> None:

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from guard import __version__, artifacts, pipeline, policy, report
+from guard import __version__, artifacts, audit, pipeline, policy, report
 from guard.cache import Cache
 from guard.errors import GuardError, PolicyError, UsageError
 from guard.http import make_session, timeout_from_env
 from guard.models import Decision
-from guard.pipargs import parse_command_line
+from guard.pipargs import parse_command_line, split_own
 from guard.pipworker import PipWorker
 from guard.pypi import DEFAULT_PYPI_URL, PyPIClient
 from guard.rules import RULES
@@ -30,6 +30,7 @@ EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 USAGE = """\
 usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
+       safepip [SAFEPIP-OPTIONS] audit [PATH_TO_VENV]
        safepip rules
 
 Vet everything `pip install` would install against your team's policy, then
@@ -100,11 +101,8 @@ def _pypi_url(own: dict[str, str | bool], pol: policy.Policy) -> str:
 def _vet_command(argv: Sequence[str], do_install: bool) -> int:
     line = parse_command_line(argv)
     own = line.own
-    fmt = str(own.get("format", "text"))
-    if fmt not in {"text", "json"}:
-        raise UsageError(f"--format must be text or json, not {fmt}")
-    explicit_policy = own.get("policy")
-    pol = policy.load(explicit_policy if isinstance(explicit_policy, str) else None, Path.cwd())
+    fmt = _format(own)
+    pol = _policy(own)
     if not line.pip.tokens:
         raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
     python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
@@ -171,6 +169,46 @@ def _vet_and_install(
     return decision.exit_code
 
 
+def _audit_command(argv: Sequence[str]) -> int:
+    own, rest = split_own(argv)
+    fmt = _format(own)
+    if len(rest) > 1 or (rest and rest[0].startswith("-")):
+        raise UsageError("usage: safepip audit [--python PY | PATH_TO_VENV] [--format json]")
+    if rest and own.get("python"):
+        raise UsageError("give either --python or a venv path, not both")
+    explicit = rest[0] if rest else own.get("python")
+    python = target_python(explicit if isinstance(explicit, str) else None)
+    pol = _policy(own)
+    client = PyPIClient(_pypi_url(own, pol), make_session(), Cache(), timeout_from_env())
+    progress = Progress(not own.get("no-progress"))
+    try:
+        result = audit.audit(python, pol, client, datetime.now(UTC), progress)
+    finally:
+        progress.clear()
+    verdict = result.verdict
+    if fmt == "json":
+        sys.stdout.write(report.to_json(verdict, extra={"target": python}))
+    else:
+        header = (
+            f"safepip audit: {len(result.environment.installed)} distribution(s) in {python} "
+            f"(policy: {pol.source}; {result.files_hashed} files checked against RECORD)"
+        )
+        sys.stdout.write(report.render_text(verdict, header, verdict.decision.value))
+    return verdict.decision.exit_code
+
+
+def _format(own: dict[str, str | bool]) -> str:
+    fmt = str(own.get("format", "text"))
+    if fmt not in {"text", "json"}:
+        raise UsageError(f"--format must be text or json, not {fmt}")
+    return fmt
+
+
+def _policy(own: dict[str, str | bool]) -> policy.Policy:
+    explicit = own.get("policy")
+    return policy.load(explicit if isinstance(explicit, str) else None, Path.cwd())
+
+
 def _rules_command() -> int:
     for rule in RULES:
         thresholds = ", ".join(f"{k}={v}" for k, v in rule.defaults.items())
@@ -234,6 +272,8 @@ def _dispatch(args: list[str]) -> int:
     command, rest = args[i], args[i + 1 :]
     if command in {"install", "check"}:
         return _vet_command(own_before + rest, do_install=command == "install")
+    if command == "audit":
+        return _audit_command(own_before + rest)
     if command == "rules":
         return _rules_command()
     raise UsageError(f"unknown command {command!r} (see safepip --help)")

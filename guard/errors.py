@@ -37,3 +37,7 @@ class ArtifactError(GuardError):
 
 class InstallError(GuardError):
     """The final, pinned pip install failed."""
+
+
+class AuditError(GuardError):
+    """The installed environment could not be listed or read for an audit."""

@@ -97,7 +97,8 @@ def _context(run: Run, mode: str = "install", files: Mapping[str, Path] | None =
     )
 
 
-def _lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:
+def lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:
+    """Look projects up (concurrently) into ``run.projects``; failures follow the policy."""
     wanted = sorted(
         {canonicalize_name(n) for n in names} - (set(run.projects) if not revalidate else set())
     )
@@ -121,17 +122,23 @@ def _lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:
                 run.progress("looking up", done, len(wanted))
 
 
-def _judge(
+def judge_all(
     run: Run,
     candidates: Sequence[Candidate],
     mode: str = "install",
     files: Mapping[str, Path] | None = None,
+    extra: Sequence[Sequence[Finding]] | None = None,
 ) -> Verdict:
+    """Run the rules on every candidate and let the policy judge the findings.
+
+    ``extra`` holds findings made outside the engine (audit's local checks),
+    one sequence per candidate, in the same order.
+    """
     ctx = _context(run, mode, files)
     today = run.settings.now.date()
     packages = []
     notes = list(run.notes)
-    for candidate in candidates:
+    for position, candidate in enumerate(candidates):
         project = run.projects.get(candidate.name) if candidate.source is Source.INDEX else None
         if candidate.source in {Source.URL, Source.VCS}:
             project = run.projects.get(candidate.name)
@@ -147,6 +154,8 @@ def _judge(
             ]
         else:
             findings = evaluate(candidate, project, ctx)
+        if extra is not None:
+            findings = [*findings, *extra[position]]
         judged, more = policy.judge(run.settings.policy, candidate, findings, today)
         notes.extend(n for n in more if n not in notes)
         packages.append(PackageVerdict(candidate, project, tuple(judged)))
@@ -168,7 +177,7 @@ def _direct_reference_verdict(run: Run) -> Verdict | None:
         candidates.append(
             Candidate(name, Version("0"), source, ref.url, filename, None, requested=True)
         )
-    verdict = _judge(run, candidates)
+    verdict = judge_all(run, candidates)
     return verdict if any(p.action is Action.BLOCK for p in verdict.packages) else None
 
 
@@ -205,7 +214,7 @@ def _pre_vet(run: Run, req: Requirement, cutoff: datetime | None) -> tuple[Candi
     cut-off) or "cutoff" (only releases newer than the cut-off match).
     """
     name = canonicalize_name(req.name)
-    _lookup(run, [name])
+    lookup(run, [name])
     project = run.projects.get(name)
     if project is None:
         if name in run.failed_lookups:
@@ -274,7 +283,7 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
             if not wanted_source:
                 return list(dry.candidates), None
             to_judge = []
-            _lookup(run, [c.name for c in wanted_source])
+            lookup(run, [c.name for c in wanted_source])
             for c in wanted_source:
                 project = run.projects.get(c.name)
                 release = project.releases.get(c.version) if project else None
@@ -284,7 +293,7 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
                         f"{c.name} {c.version} has no sdist to build, as --no-binary asks"
                     )
                 to_judge.append(_synthetic(c.name, release, sdists[0]))
-            blocked = _judge(run, to_judge)
+            blocked = judge_all(run, to_judge)
             if any(p.action is Action.BLOCK for p in blocked.packages):
                 return [], blocked
             source_ok.update(c.name for c in to_judge)
@@ -301,7 +310,7 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
             candidate, reason = _pre_vet(run, req, cutoff)
             judged.append(candidate)
             reasons[candidate.name] = reason
-        verdict = _judge(run, judged)
+        verdict = judge_all(run, judged)
         vetted_early.extend(judged)
         if any(p.action is Action.BLOCK for p in verdict.packages):
             return [], verdict
@@ -346,7 +355,7 @@ def _refresh_stale(run: Run, candidates: Sequence[Candidate]) -> None:
         and p.file(c.filename) is None
     ]
     if stale:
-        _lookup(run, stale, revalidate=True)
+        lookup(run, stale, revalidate=True)
 
 
 def _version_vulnerabilities(run: Run, candidates: Sequence[Candidate]) -> None:
@@ -409,11 +418,11 @@ def vet(
     candidates, blocked = _resolve(run)
     if blocked is not None:
         return Outcome(blocked, (), partial=True)
-    _lookup(run, [c.name for c in candidates if c.source is not Source.LOCAL])
+    lookup(run, [c.name for c in candidates if c.source is not Source.LOCAL])
     _refresh_stale(run, candidates)
     _version_vulnerabilities(run, candidates)
     _note_newer_skipped(run, candidates)
-    verdict = _judge(run, candidates)
+    verdict = judge_all(run, candidates)
     if verdict.decision is Decision.BLOCK:
         # Already blocked on metadata: no need to download anything.
         return Outcome(verdict, tuple(candidates))
@@ -421,7 +430,7 @@ def vet(
     if progress:
         progress("fetching", 0, len(pins))
     files = fetch(list(pins.values()))
-    verdict = _judge(run, candidates, files=files)
+    verdict = judge_all(run, candidates, files=files)
     return Outcome(
         verdict,
         tuple(candidates),

@@ -14,6 +14,7 @@ from guard.models import Action, Candidate, Finding, Project
 from guard.rules.age import NewProject
 from guard.rules.base import Context, Rule
 from guard.rules.listed import Denied, NotOnPyPI
+from guard.rules.local import LOCAL_RULES
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
 from guard.rules.source import DirectReference, SourceBuild
 
@@ -27,6 +28,8 @@ RULES: tuple[Rule, ...] = (
     NewRelease(),
     Yanked(),
     KnownVulnerability(),
+    # Local checks of `safepip audit`: they run outside the engine (guard.integrity).
+    *LOCAL_RULES,
 )
 
 RULE_ERROR = "rule-error"

@@ -75,7 +75,7 @@ class DirectReference:
     )
     default_action = Action.BLOCK
     defaults: Mapping[str, Threshold] = {}
-    modes = frozenset({"install", "audit"})
+    modes = frozenset({"install"})  # audit reports installed ones as direct-install
 
     def check(
         self, candidate: Candidate, project: Project | None, ctx: Context
