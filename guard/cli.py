@@ -76,6 +76,12 @@ class Progress:
             sys.stderr.flush()
 
 
+def _echo(text: str) -> None:
+    """Where pip's (already cleaned) output goes: stderr, as stdout is the report's."""
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
 def target_python(explicit: str | None) -> str:
     if explicit:
         path = Path(explicit)
@@ -120,7 +126,7 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
 
     # Start the pip that will install now, so its start-up overlaps the vetting;
     # it does nothing unless it is handed the vetted, pinned command.
-    worker = PipWorker(python) if do_install else None
+    worker = PipWorker(python, _echo) if do_install else None
     try:
         return _vet_and_install(settings, client, fetch, progress, fmt, do_install, worker)
     finally:
@@ -159,7 +165,7 @@ def _vet_and_install(
         sys.stdout.write(report.render_text(verdict, header, footer))
         sys.stdout.flush()
     if will_install:
-        pipeline.install_vetted(settings, outcome, worker)
+        pipeline.install_vetted(settings, outcome, _echo, worker)
     if fmt == "json":
         sys.stdout.write(
             report.to_json(verdict, extra={"installed": will_install, "target": python})

@@ -9,16 +9,13 @@ after their dependencies are in.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from guard.errors import InstallError
 from guard.models import Candidate, Source
-from guard.pipworker import PipWorker
-from guard.resolve import PIP_TIMEOUT, local_path, pip_command, pip_env
+from guard.pipworker import Echo, PipWorker, run_pip
+from guard.resolve import local_path, pip_command
 
 
 @dataclass(frozen=True)
@@ -52,22 +49,6 @@ def unhashed_args(candidates: Sequence[Candidate]) -> list[str]:
     return args
 
 
-def _run(cmd: list[str], env: Mapping[str, str] | None) -> None:
-    try:
-        proc = subprocess.run(
-            cmd,
-            env=pip_env(env),
-            stdout=sys.stderr,  # stdout is the report's; pip talks on stderr
-            timeout=PIP_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InstallError(f"could not run pip: {exc}") from exc
-    if proc.returncode != 0:
-        raise InstallError(f"pip install failed (exit {proc.returncode}); see pip's output above")
-
-
 def install(
     target_python: str,
     pinned: Sequence[Pinned],
@@ -75,6 +56,7 @@ def install(
     wheelhouse: Path,
     user_install_args: Sequence[str],
     offline: bool,
+    echo: Echo,
     env: Mapping[str, str] | None = None,
     worker: PipWorker | None = None,
 ) -> None:
@@ -97,7 +79,7 @@ def install(
         if worker is not None:
             worker.run(args, fallback=pip_command(target_python) + args)
         else:
-            _run(pip_command(target_python) + args, env)
+            run_pip(pip_command(target_python) + args, env, echo)
     if unhashed:
         cmd = pip_command(target_python) + ["install", "--no-deps", *unhashed_args(unhashed)]
-        _run(cmd + list(user_install_args), env)
+        run_pip(cmd + list(user_install_args), env, echo)

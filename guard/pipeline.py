@@ -39,7 +39,7 @@ from guard.models import (
     Verdict,
 )
 from guard.pipargs import PipArgs, direct_references
-from guard.pipworker import PipWorker
+from guard.pipworker import Echo, PipWorker
 from guard.pypi import PyPIClient
 from guard.rules import evaluate
 from guard.rules.base import Context
@@ -439,7 +439,9 @@ def vet(
     )
 
 
-def install_vetted(settings: Settings, outcome: Outcome, worker: PipWorker | None = None) -> None:
+def install_vetted(
+    settings: Settings, outcome: Outcome, echo: Echo, worker: PipWorker | None = None
+) -> None:
     """Install exactly the fetched, checked files, pinned by their hashes."""
     if outcome.partial or outcome.verdict.decision.exit_code != 0:
         raise GuardError("refusing to install a set that was not allowed")
@@ -466,6 +468,7 @@ def install_vetted(settings: Settings, outcome: Outcome, worker: PipWorker | Non
             house,
             settings.pip_args.install_args(keep_index=any_build or bool(unhashed)),
             offline=not any_build,
+            echo=echo,
             env=settings.env,
             worker=worker,
         )
