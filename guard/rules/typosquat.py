@@ -1,0 +1,142 @@
+"""The ``typosquat`` rule: a name that imitates a popular project.
+
+The judgement on the name is ``guard.typosquat.Detector``'s (typos, look-alikes,
+affixes, combinations, with scores that know about popularity).  This rule adds
+what the index says: a candidate is not a typosquat of a target when the same
+PyPI users or organization own both, or when both declare the same source
+repository.  The pipeline makes the targets' metadata available in
+``ctx.projects`` (it asks ``guard.typosquat.related_targets`` which to fetch).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from urllib.parse import urlsplit
+
+from guard.models import Action, Candidate, Finding, Ownership, Project
+from guard.rules.base import Context, Threshold
+from guard.typosquat import Config, Detector, Match, default_detector
+
+RULE_ID = "typosquat"
+_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"})
+_SUFFIX = re.compile(r"(\.git)?/*$")
+
+
+def repository_key(url: str) -> str | None:
+    """``host/owner/repo`` of a source-hosting URL, normalised (case, ``www.``,
+    ``.git``, trailing slash, deeper paths); None for other URLs."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if host not in _HOSTS:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) < 2:
+        return None
+    owner, repo = segments[0].lower(), _SUFFIX.sub("", segments[1].lower())
+    return f"{host}/{owner}/{repo}" if owner and repo else None
+
+
+def repositories(project: Project) -> frozenset[str]:
+    keys = (repository_key(url) for url in project.repository_urls)
+    return frozenset(key for key in keys if key)
+
+
+def same_owner(a: Ownership, b: Ownership) -> bool:
+    """The same organization, or at least one user with a role on both."""
+    if a.organization is not None and a.organization == b.organization:
+        return True
+    return bool(set(a.users) & set(b.users))
+
+
+def exemption(project: Project | None, target: Project | None) -> str:
+    """Why the candidate may use a name close to its target ('' when it may not)."""
+    if project is None or target is None:
+        return ""
+    if same_owner(project.ownership, target.ownership):
+        return f"owned by the same PyPI users or organization as {target.name}"
+    shared = repositories(project) & repositories(target)
+    if shared:
+        return f"declares the same source repository as {target.name} ({min(shared)})"
+    return ""
+
+
+class TyposquatRule:
+    """See the module docstring."""
+
+    id = RULE_ID
+    summary = "The name imitates a popular project (typo, look-alike, affix or combination)."
+    rationale = (
+        "Most malicious uploads that target developers by name imitate a popular "
+        "project; a strong match blocks, a weak one warns. The same owners or the "
+        "same source repository exempt a match."
+    )
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {
+        "strong-score": Config.strong_score,
+        "weak-score": Config.weak_score,
+        "popular-gap": Config.popular_gap,
+    }
+    modes = frozenset({"install", "audit"})
+
+    def __init__(self, detector: Callable[[], Detector] = default_detector) -> None:
+        self._detector = detector
+
+    def config(self, ctx: Context) -> Config:
+        base = self._detector().config
+        return Config(
+            strong_score=ctx.number(RULE_ID, "strong-score", base.strong_score),
+            weak_score=ctx.number(RULE_ID, "weak-score", base.weak_score),
+            popular_gap=ctx.number(RULE_ID, "popular-gap", base.popular_gap),
+            min_edit_length=base.min_edit_length,
+            two_edit_length=base.two_edit_length,
+            weights=base.weights,
+        )
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        matches = self._detector().check(candidate.name, self.config(ctx))
+        kept: list[Match] = []
+        waived: list[str] = []
+        for match in matches:
+            why = exemption(project, ctx.projects.get(match.target))
+            if why:
+                waived.append(why)
+            else:
+                kept.append(match)
+        if not kept:
+            return
+        best = max(kept, key=lambda m: (m.strong, m.score))
+        how = " + ".join(best.transformations)
+        others = [m.target for m in kept if m is not best]
+        message = (
+            f"{candidate.name} looks like the popular project {best.target} "
+            f"(rank {best.target_rank}): {how}, {best.detail}; did you mean {best.target}?"
+        )
+        evidence = [
+            ("target", best.target),
+            ("target-rank", str(best.target_rank)),
+            ("transformation", how),
+            ("score", f"{best.score:.2f}"),
+        ]
+        if others:
+            evidence.append(("also-like", ", ".join(others)))
+        evidence.extend(("exempt", why) for why in waived)
+        yield Finding(
+            rule=RULE_ID,
+            message=message,
+            remedy=(
+                f"If you meant {best.target}, install that. If {candidate.name} is "
+                "really what you want, allow it by name in the policy."
+            ),
+            weak=not best.strong,
+            evidence=tuple(evidence),
+            score=best.score,
+        )
+
+
+RULE = TyposquatRule()

@@ -1,0 +1,295 @@
+"""Tests for guard.typosquat (the detector) and guard.rules.typosquat (the rule).
+
+The popular list here is made up: invented project names at chosen ranks, then
+fillers, so every expectation follows from the transformations themselves.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import UTC, datetime
+
+import pytest
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from guard import typosquat as ts
+from guard.models import Action, Candidate, Ownership, Project, Source
+from guard.rules.base import Context
+from guard.rules.typosquat import RULE, TyposquatRule, repository_key
+
+TOP = [
+    "frobnicate",  # 1
+    "widgetry",  # 2
+    "quantumleap",  # 3
+    "python-hashkit",  # 4
+    "moonbeam",  # 5
+    "datawrangler",  # 6
+    "snakeoil",  # 7
+    "pipsqueak",  # 8
+    "tiny",  # 9
+]
+_RANDOM = random.Random(20260101)  # noqa: S311 - reproducible made-up names
+FILLERS = ["".join(_RANDOM.choices(string.ascii_lowercase, k=11)) for _ in range(1500)]
+POPULAR = [*TOP, *FILLERS[:90], "snakeoils", *FILLERS[90:]]  # snakeoils: rank 100
+
+
+@pytest.fixture(scope="module")
+def detector() -> ts.Detector:
+    return ts.Detector(POPULAR)
+
+
+def best(detector: ts.Detector, name: str) -> ts.Match:
+    matches = detector.check(name)
+    assert matches, f"{name} not flagged"
+    return matches[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "transformation"),
+    [
+        ("frobnciate", "frobnicate", ts.ADJACENT_SWAP),
+        ("widgettry", "widgetry", ts.REPEATED_CHAR),
+        ("quantmleap", "quantumleap", ts.OMITTED_CHAR),
+        ("widgetrt", "widgetry", ts.KEYBOARD_NEIGHBOUR),  # y -> t, neighbours on QWERTY
+        ("widgetzy", "widgetry", ts.EDIT_DISTANCE),  # r -> z, not neighbours
+        ("m00nbeam", "moonbeam", ts.HOMOGLYPH),  # 0 / o
+        ("rnoonbeam", "moonbeam", ts.HOMOGLYPH),  # rn / m
+        ("snake-oil", "snakeoil", ts.SEPARATOR),
+        ("pythonhashkit", "python-hashkit", ts.SEPARATOR),
+        ("hashkit-python", "python-hashkit", ts.WORD_ORDER),
+        ("frobnicate-py", "frobnicate", ts.AFFIX),
+        ("pyfrobnicate", "frobnicate", ts.AFFIX),
+        ("python3-frobnicate", "frobnicate", ts.AFFIX),
+        ("frobnicatelib", "frobnicate", ts.AFFIX),
+        ("hashkit", "python-hashkit", ts.AFFIX),
+        ("frobnicate-helper", "frobnicate", ts.COMBOSQUAT),
+        ("widgetrymoonbeam", "widgetry", ts.GLUED_WORD),
+    ],
+)
+def test_each_transformation_is_named(
+    detector: ts.Detector, name: str, target: str, transformation: str
+) -> None:
+    match = next(m for m in detector.check(name) if m.target == target)
+    assert match.transformation == transformation
+    assert match.target_rank == POPULAR.index(target) + 1
+    assert match.detail
+
+
+def test_two_edits_only_on_long_names(detector: ts.Detector) -> None:
+    match = best(detector, "dadawranglur")  # two substitutions in a 12-letter name
+    assert (match.target, match.transformation) == ("datawrangler", ts.EDIT_DISTANCE)
+    assert not detector.check("sneekoyl")  # two edits in an 8-letter name: too loose
+
+
+def test_typo_inside_a_combosquat(detector: ts.Detector) -> None:
+    match = best(detector, "frobnciate-extras")
+    assert match.target == "frobnicate"
+    assert match.transformations == (ts.COMBOSQUAT, ts.ADJACENT_SWAP)
+
+
+def test_strength_follows_transformation_and_popularity(detector: ts.Detector) -> None:
+    assert best(detector, "frobnciate").strong  # a swap, against rank 1
+    assert not best(detector, "frobnicate-helper").strong  # a plain combination
+    assert best(detector, "frobnciate").score > best(detector, "snakeoli").score  # rank 1 vs 7
+
+
+def test_short_names_need_stricter_bounds(detector: ts.Detector) -> None:
+    assert not detector.check("tin")  # below the edit length: nothing
+    short = detector.check("tiyn")  # a swap in a 4-letter name
+    assert all(not m.strong for m in short)
+    assert best(detector, "pipsquaek").score > max((m.score for m in short), default=0.0)
+
+
+def test_unrelated_and_exact_names_are_clean(detector: ts.Detector) -> None:
+    assert detector.check("completely-different-thing") == []
+    assert detector.check("frobnicate") == []
+    assert detector.check("Frobnicate") == []
+    assert detector.check("") == []
+
+
+def test_popular_candidate_is_judged_by_rank_gap() -> None:
+    detector = ts.Detector(POPULAR)
+    assert detector.check("snakeoils") == []  # rank 100 vs 7: both popular, gap too small
+    wide = ts.Config(popular_gap=10)
+    matches = detector.check("snakeoils", wide)
+    assert [m.target for m in matches] == ["snakeoil"]
+    assert not matches[0].strong  # a popular project is never blocked by name
+
+
+def test_popular_list_itself_is_never_strong() -> None:
+    detector = ts.Detector(POPULAR)
+    assert not any(m.strong for name in POPULAR for m in detector.check(name))
+
+
+def test_check_names_and_json(detector: ts.Detector) -> None:
+    clean, flagged = detector.check_names(["Completely_Different", "frobnciate"])
+    assert clean.to_json() == {
+        "name": "Completely_Different",
+        "flagged": False,
+        "targets": [],
+        "transformation": None,
+        "strength": None,
+        "matches": [],
+    }
+    data = flagged.to_json()
+    assert data["flagged"] is True
+    assert data["targets"] == ["frobnicate"]
+    assert data["transformation"] == ts.ADJACENT_SWAP
+    assert data["strength"] == "strong"
+    assert ts.check_names(["frobnciate"], detector)[0].flagged
+
+
+def test_related_targets(detector: ts.Detector) -> None:
+    assert ts.related_targets("frobnciate", detector) == ("frobnicate",)
+    assert detector.related_targets("completely-different") == ()
+
+
+def test_osa_distance() -> None:
+    assert ts.osa_distance("abcd", "abdc", 2) == 1
+    assert ts.osa_distance("abcd", "abcd", 1) == 0
+    assert ts.osa_distance("abcdef", "abxdey", 2) == 2
+    assert ts.osa_distance("abcdef", "xyzdef", 2) == 3
+    assert ts.osa_distance("ca", "abc", 3) == 3  # OSA, not unrestricted Damerau
+
+
+def test_shipped_list_builds(detector: ts.Detector) -> None:
+    shipped = ts.default_detector()
+    assert len(shipped) > 10_000
+    assert shipped.check(shipped_name := next(iter(ts.default_detector()._rank))) == []
+    assert shipped.rank(shipped_name) == 1
+
+
+# ----------------------------------------------------------------------------
+# The rule
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def candidate(name: str) -> Candidate:
+    return Candidate(
+        name=NormalizedName(name),
+        version=Version("1.0"),
+        source=Source.INDEX,
+        url=f"https://files.example/{name}-1.0.tar.gz",
+        filename=f"{name}-1.0.tar.gz",
+        sha256=None,
+        requested=True,
+    )
+
+
+def project(
+    name: str,
+    *,
+    users: tuple[str, ...] = (),
+    organization: str | None = None,
+    urls: tuple[tuple[str, str], ...] = (),
+) -> Project:
+    return Project(
+        name=NormalizedName(name),
+        display_name=name,
+        project_urls=urls,
+        ownership=Ownership(organization=organization, users=users),
+    )
+
+
+@pytest.fixture(scope="module")
+def rule() -> TyposquatRule:
+    built = ts.Detector(POPULAR)
+    return TyposquatRule(lambda: built)
+
+
+def context(*projects: Project, **thresholds: float) -> Context:
+    return Context(
+        now=NOW,
+        projects={p.name: p for p in projects},
+        thresholds={"typosquat": thresholds} if thresholds else {},
+    )
+
+
+def test_rule_shape() -> None:
+    assert RULE.id == "typosquat"
+    assert RULE.default_action is Action.BLOCK
+    assert RULE.modes == frozenset({"install", "audit"})
+    assert all(key == key.lower() and "_" not in key for key in RULE.defaults)
+
+
+def test_rule_blocks_a_strong_match(rule: TyposquatRule) -> None:
+    findings = list(rule.check(candidate("frobnciate"), project("frobnciate"), context()))
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding.rule == "typosquat"
+    assert not finding.weak
+    assert "did you mean frobnicate?" in finding.message
+    assert ts.ADJACENT_SWAP in finding.message
+    assert ("target", "frobnicate") in finding.evidence
+
+
+def test_rule_weak_match_is_weak(rule: TyposquatRule) -> None:
+    (finding,) = rule.check(candidate("frobnicate-helper"), None, context())
+    assert finding.weak
+    assert ts.COMBOSQUAT in finding.message
+
+
+def test_rule_thresholds_come_from_the_policy(rule: TyposquatRule) -> None:
+    (finding,) = rule.check(candidate("frobnciate"), None, context(**{"strong-score": 99.0}))
+    assert finding.weak
+    assert not list(rule.check(candidate("frobnciate"), None, context(**{"weak-score": 99.0})))
+
+
+def test_rule_clean_name(rule: TyposquatRule) -> None:
+    assert not list(rule.check(candidate("completely-different"), None, context()))
+
+
+def test_exempt_when_the_same_users_own_both(rule: TyposquatRule) -> None:
+    mine = project("frobnciate", users=("alice", "bob"))
+    target = project("frobnicate", users=("carol", "alice"))
+    assert not list(rule.check(candidate("frobnciate"), mine, context(target)))
+
+
+def test_exempt_when_the_same_organization_owns_both(rule: TyposquatRule) -> None:
+    mine = project("frobnciate", organization="frob-org", users=("dave",))
+    target = project("frobnicate", organization="frob-org", users=("erin",))
+    assert not list(rule.check(candidate("frobnciate"), mine, context(target)))
+
+
+def test_exempt_when_both_declare_the_same_repository(rule: TyposquatRule) -> None:
+    mine = project("frobnciate", urls=(("Source", "https://www.GitHub.com/Frob/Frobnicate.git/"),))
+    target = project("frobnicate", urls=(("Repository", "https://github.com/frob/frobnicate"),))
+    assert not list(rule.check(candidate("frobnciate"), mine, context(target)))
+
+
+def test_not_exempt_for_different_owners_and_repositories(rule: TyposquatRule) -> None:
+    mine = project(
+        "frobnciate",
+        users=("mallory",),
+        urls=(("Source", "https://github.com/mallory/frobnicate"),),
+    )
+    target = project(
+        "frobnicate", users=("alice",), urls=(("Source", "https://github.com/frob/frobnicate"),)
+    )
+    (finding,) = rule.check(candidate("frobnciate"), mine, context(target))
+    assert not finding.weak
+
+
+def test_not_exempt_without_the_targets_metadata(rule: TyposquatRule) -> None:
+    mine = project("frobnciate", users=("alice",))
+    assert list(rule.check(candidate("frobnciate"), mine, context()))
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://github.com/Owner/Repo", "github.com/owner/repo"),
+        ("https://www.github.com/owner/repo.git", "github.com/owner/repo"),
+        ("http://github.com/owner/repo/", "github.com/owner/repo"),
+        ("https://github.com/owner/repo/tree/main/docs", "github.com/owner/repo"),
+        ("https://gitlab.com/Group/Project.git", "gitlab.com/group/project"),
+        ("https://example.com/owner/repo", None),
+        ("https://github.com/owner", None),
+        ("not a url", None),
+    ],
+)
+def test_repository_key(url: str, key: str | None) -> None:
+    assert repository_key(url) == key
