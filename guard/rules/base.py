@@ -12,11 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from packaging.utils import NormalizedName
 
 from guard.models import Action, Candidate, Finding, Project
+
+if TYPE_CHECKING:
+    from guard.history import Seen
 
 Threshold = int | float | str | bool | tuple[str, ...]
 
@@ -38,6 +41,8 @@ class Context:
     # bytes that will be installed. A rule that needs an artifact's contents
     # reads it here; a missing entry means "not fetched" (say so, fail closed).
     artifacts: Mapping[str, Path] = field(default_factory=dict)
+    # What safepip recorded of each project on earlier runs (guard.history.load()).
+    history: Mapping[NormalizedName, Seen] = field(default_factory=dict)
 
     def threshold(self, rule_id: str, key: str, default: Threshold) -> Threshold:
         return self.thresholds.get(rule_id, {}).get(key, default)

@@ -1,0 +1,268 @@
+"""``install-hook``: a wheel that ships a ``.pth`` file with code in it.
+
+Python's ``site`` module reads every ``*.pth`` file at the top of site-packages
+at each interpreter start and executes each line that begins with ``import``.
+A wheel that ships one runs its code in every Python process of the
+environment, without anyone importing the package: the favourite persistence
+trick of hijacked releases.
+
+The rule reads the verified local copy of the wheel (``ctx.artifacts``), lists
+the zip's member names without extracting anything, and reads only the ``.pth``
+members (at most ``_MAX_PTH`` bytes each).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from guard.models import Action, Candidate, Finding, Project
+from guard.rules.base import Context, Threshold
+
+_MAX_PTH = 64 * 1024
+# What zipfile raises for a broken, truncated, encrypted or exotic archive.
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+
+# Where a wheel member lands in site-packages (so Python reads it as a .pth):
+# the wheel's root, its purelib/platlib data directories, and a data-scheme path
+# that ends in site-packages (which installs into the environment's site-packages).
+_PTH_PATH = re.compile(
+    r"^(?:[^/]+\.pth"
+    r"|[^/]+\.data/(?:purelib|platlib)/[^/]+\.pth"
+    r"|[^/]+\.data/data/(?:.+/)?site-packages/[^/]+\.pth)$",
+    re.IGNORECASE,
+)
+
+# Techniques (THREATS.md) that an honest start-up hook has no use for.
+_SUSPICIOUS = re.compile(
+    r"\b(?:exec|eval|compile|b64decode|base64|marshal|zlib|subprocess|popen|system|"
+    r"socket|urllib|urlopen|https?:|requests|ctypes)",
+    re.IGNORECASE,
+)
+
+
+def _normalise_statement(statement: str) -> str:
+    text = re.sub(r"'[A-Za-z0-9_.]*'", "'X'", statement.strip())
+    return re.sub(r"\(\s*'X'(?:\s*,\s*'X')*\s*,?\s*\)", "T", text)
+
+
+# setuptools' generated namespace-package shim (``*-nspkg.pth``), statement by
+# statement, with names normalised; both the current and the older template.
+_NSPKG_STATEMENTS = frozenset(
+    _normalise_statement(s)
+    for s in (
+        "import sys, types, os",
+        "has_mfs = sys.version_info > (3, 5)",
+        "p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('x',))",
+        "importlib = __import__('importlib.util')",
+        "importlib = has_mfs and __import__('importlib.util')",
+        "__import__('importlib.machinery')",
+        "has_mfs and __import__('importlib.machinery')",
+        "m = sys.modules.setdefault('x', importlib.util.module_from_spec("
+        "importlib.machinery.PathFinder.find_spec('x', [os.path.dirname(p)])))",
+        "m = has_mfs and sys.modules.setdefault('x', importlib.util.module_from_spec("
+        "importlib.machinery.PathFinder.find_spec('x', [os.path.dirname(p)])))",
+        "m = m or sys.modules.setdefault('x', types.ModuleType('x'))",
+        "mp = (m or []) and m.__dict__.setdefault('__path__',[])",
+        "(p not in mp) and mp.append(p)",
+        "m and setattr(sys.modules['x'], 'x', m)",
+        "",
+    )
+)
+
+
+def is_namespace_shim(line: str) -> bool:
+    """True for a line that is exactly setuptools' namespace-package shim."""
+    return all(_normalise_statement(s) in _NSPKG_STATEMENTS for s in line.split(";"))
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One ``.pth`` file of a wheel."""
+
+    member: str  # the path inside the wheel
+    code: tuple[str, ...]  # the lines Python executes (those starting with "import")
+    paths: int  # how many other lines (sys.path entries)
+
+    @property
+    def name(self) -> str:
+        return self.member.rsplit("/", 1)[-1]
+
+
+def _executable(line: str) -> bool:
+    return line.startswith(("import ", "import\t"))
+
+
+def read_hooks(wheel: Path) -> list[Hook]:
+    """The ``.pth`` files a wheel installs into site-packages.
+
+    Raises ``zipfile.BadZipFile``, ``OSError`` and the like for an unreadable wheel.
+    """
+    hooks = []
+    with zipfile.ZipFile(wheel) as archive:
+        for member in archive.namelist():
+            if not _PTH_PATH.match(member):
+                continue
+            with archive.open(member) as handle:
+                text = handle.read(_MAX_PTH).decode("utf-8", "replace")
+            lines = [line.rstrip() for line in text.splitlines()]
+            code = tuple(line for line in lines if _executable(line))
+            paths = sum(1 for line in lines if line.strip() and not line.startswith("#")) - len(
+                code
+            )
+            hooks.append(Hook(member, code, paths))
+    return hooks
+
+
+# Start-up hooks of popular projects. A survey of the newest wheel of each of the
+# top 2,000 projects of guard/data/top-pypi-packages.csv (November 2026; zip
+# directories read with HTTP range requests) found these, besides setuptools'
+# namespace shims (recognised by content); pytest-cov's is from older releases.
+KNOWN_HOOKS: tuple[str, ...] = (
+    "setuptools:distutils-precedence.pth",
+    "coverage:a1_coverage.pth",
+    "pywin32:pywin32.pth",
+    "coloredlogs:coloredlogs.pth",
+    "pytest-cov:pytest-cov.pth",
+    "pip-system-certs:pip_system_certs.pth",
+    "pynvml:_pynvml_redirector.pth",
+    "nvidia-cutlass-dsl:nvidia_cutlass_dsl_packages.pth",
+)
+
+
+def _known(project_name: str, pth_name: str, patterns: tuple[str, ...]) -> bool:
+    for pattern in patterns:
+        project, _, glob = pattern.partition(":")
+        if project.strip().lower() == project_name and fnmatch.fnmatch(pth_name, glob.strip()):
+            return True
+    return False
+
+
+def _short(line: str, limit: int = 160) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class InstallHook:
+    id = "install-hook"
+    summary = "The wheel ships a .pth file that runs code at every interpreter start."
+    rationale = (
+        "Python executes the import lines of every .pth file in site-packages at each "
+        "start, so a wheel with one runs code in every Python process without being "
+        "imported: the persistence trick of hijacked releases."
+    )
+    explain = """\
+Detects a wheel that installs a .pth file into site-packages (at the wheel's root,
+in its .data/purelib or .data/platlib directory, or through a data-scheme path that
+ends in site-packages). Python's site module executes every line of such a file that
+starts with "import", at every interpreter start, in every process of the
+environment, whether or not anyone imports the package.
+
+The rule lists the member names of the verified wheel (ctx.artifacts; nothing is
+extracted) and reads only the .pth members. It is silent for sdists (see
+source-build) and for wheels that were not fetched. A wheel that cannot be read as
+a zip is a finding that blocks: an unreadable archive is never taken as clean.
+
+What it decides, per .pth file:
+  - listed in known-hooks ("project:file-glob"; by default the hooks that the
+    top 2,000 projects ship: setuptools, coverage, pywin32, coloredlogs, pytest-cov,
+    pip-system-certs, pynvml, nvidia-cutlass-dsl): silent.
+  - only sys.path lines, no code: a warning.
+  - code that is exactly setuptools' generated namespace-package shim
+    (*-nspkg.pth, checked statement by statement): silent.
+  - other code in an established project (at least established-age-days old,
+    with at least established-releases releases): a warning, unless the code uses
+    exec, eval, base64, marshal, subprocess, sockets or URLs, which blocks.
+  - other code in any other project: blocks.
+
+Thresholds: known-hooks, established-age-days, established-releases. To accept
+a hook you have read, add "project:file.pth" to known-hooks in your policy.
+"""
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {
+        "known-hooks": KNOWN_HOOKS,
+        "established-age-days": 365,
+        "established-releases": 5,
+    }
+    modes = frozenset({"install", "audit"})
+
+    def _established(self, project: Project | None, ctx: Context) -> bool:
+        if project is None or project.first_upload is None:
+            return False
+        old = ctx.now - project.first_upload >= timedelta(
+            days=ctx.number(self.id, "established-age-days", 365)
+        )
+        return old and len(project.releases) >= ctx.number(self.id, "established-releases", 5)
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        if not candidate.is_wheel:
+            return
+        path = ctx.artifacts.get(candidate.filename)
+        if path is None:
+            return  # not fetched: the pipeline reports missing artifacts itself
+        try:
+            hooks = read_hooks(path)
+        except _UNREADABLE as exc:
+            yield Finding(
+                self.id,
+                f"{candidate.filename} cannot be read as a wheel (zip): {type(exc).__name__}: "
+                f"{exc}",
+                remedy="do not install it; an unreadable archive is never taken as clean",
+                evidence=(("file", candidate.filename),),
+            )
+            return
+        raw_known = ctx.threshold(self.id, "known-hooks", KNOWN_HOOKS)
+        known = raw_known if isinstance(raw_known, tuple) else KNOWN_HOOKS
+        established = self._established(project, ctx)
+        for hook in hooks:
+            if _known(candidate.name, hook.name, known):
+                continue
+            evidence: tuple[tuple[str, str], ...] = (("pth", hook.member),)
+            if not hook.code:
+                yield Finding(
+                    self.id,
+                    f"{candidate.filename} ships {hook.member}, which adds {hook.paths} "
+                    "entries to sys.path at every start (no code)",
+                    remedy="harmless if the paths are the package's own; allow-list it "
+                    "with a reason",
+                    weak=True,
+                    evidence=evidence,
+                )
+                continue
+            if all(is_namespace_shim(line) for line in hook.code):
+                continue
+            first = _short(hook.code[0])
+            evidence += (("first-line", first),)
+            suspicious = any(_SUSPICIOUS.search(line) for line in hook.code)
+            strong = suspicious or not established
+            if suspicious:
+                why = ", and the code executes, decodes or fetches more code"
+            elif established:
+                why = f" ({candidate.name} is an established project, so a warning)"
+            else:
+                why = ""
+            yield Finding(
+                self.id,
+                f"{candidate.filename} ships {hook.member}, which runs code at every Python "
+                f"start: {first!r}{why}",
+                remedy="read the file before installing; if you trust it, add "
+                f'"{candidate.name}:{hook.name}" to install-hook.known-hooks in your policy',
+                weak=not strong,
+                evidence=evidence,
+            )

@@ -1,0 +1,264 @@
+"""``repo-impersonation``: a project that declares the repository of a different,
+popular project as its own (starjacking), and the URL helpers other rules share.
+
+A repository is named by a key: ``host/owner/repo`` for github.com, gitlab.com
+and bitbucket.org, lower-case, without ``.git``, a trailing slash or any deeper
+path (``/issues``, ``/tree/main``). Which popular project owns which repository
+comes from two places: ``guard/data/popular-repos.json`` (built from PyPI's JSON
+API for the most-downloaded projects by ``benchmarks/build_popular_repos.py``;
+it carries its own source and date), and the popular projects looked up in this
+run (``ctx.projects``), whose fresher data wins for their own entries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from guard.models import Action, Candidate, Finding, Ownership, Project
+from guard.rules.base import Context, Threshold
+
+DATA_FILE = "popular-repos.json"
+
+# Hosts whose URLs name a repository as the first path segments.
+_HOSTS = {"github.com", "gitlab.com", "bitbucket.org"}
+# github.com paths that are site pages, not owners.
+_NOT_OWNERS = frozenset(
+    {
+        "about", "apps", "collections", "enterprise", "features", "login", "marketplace",
+        "orgs", "pricing", "security", "settings", "site", "sponsors", "topics", "trending",
+        "users",
+    }
+)  # fmt: skip
+# Project-URL labels that point elsewhere by nature (a sponsor page, the docs of
+# a parent project) and so do not claim a repository as the project's own.
+_NOT_CLAIMS = re.compile(
+    r"fund|donat|sponsor|tidelift|doc|changelog|changes|release.?notes|history|chat|"
+    r"discord|gitter|slack|twitter|mastodon|forum|discuss",
+    re.IGNORECASE,
+)
+_SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")
+
+
+def repo_key(url: str) -> str | None:
+    """``github.com/owner/repo`` for a repository URL on a known host, else None.
+
+    Accepts ``https://``, ``git+https://``, ``git://``, ``ssh://`` and
+    ``git@host:owner/repo.git`` forms; drops ``www.``, case, ``.git``, query,
+    fragment and any path below the repository.
+    """
+    text = url.strip()
+    if not text:
+        return None
+    scp = _SCP_LIKE.match(text) if "://" not in text else None
+    if scp:
+        host, path = scp.group("host"), scp.group("path")
+    else:
+        if "://" not in text:
+            text = "https://" + text
+        if text.startswith("git+"):
+            text = text[4:]
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        host, path = parts.hostname or "", parts.path
+    host = host.lower().removeprefix("www.")
+    if host not in _HOSTS:
+        return None
+    segments = [s for s in path.lower().split("/") if s]
+    if host == "gitlab.com" and "-" in segments:  # gitlab.com/group/sub/repo/-/issues
+        segments = segments[: segments.index("-")]
+    elif host != "gitlab.com":
+        segments = segments[:2]
+    if len(segments) < 2:
+        return None
+    segments[-1] = segments[-1].removesuffix(".git")
+    if segments[-1] in {"", ".github"}:  # .github: an organisation's community files
+        return None
+    if host == "github.com" and segments[0] in _NOT_OWNERS:
+        return None
+    return "/".join([host, *segments])
+
+
+def claimed_urls(project: Project) -> tuple[str, ...]:
+    """The URLs a project presents as its own home or repository."""
+    urls = [project.home_page] if project.home_page else []
+    urls.extend(url for label, url in project.project_urls if not _NOT_CLAIMS.search(label))
+    return tuple(urls)
+
+
+def claimed_repos(project: Project) -> tuple[str, ...]:
+    """The repository keys a project claims, in order, without duplicates."""
+    keys: dict[str, None] = {}
+    for url in claimed_urls(project):
+        key = repo_key(url)
+        if key is not None:
+            keys[key] = None
+    return tuple(keys)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A popular project's claim on a repository, with its PyPI owners if known."""
+
+    name: NormalizedName
+    ownership: Ownership
+
+
+@dataclass(frozen=True)
+class RepoMap:
+    """Repository key -> the popular projects that claim it."""
+
+    owners: Mapping[str, tuple[Owner, ...]] = field(default_factory=dict)
+    source: str = ""
+    generated: str = ""
+
+    def claimants(self, key: str) -> tuple[Owner, ...]:
+        return self.owners.get(key, ())
+
+
+def parse_repo_data(data: object) -> RepoMap:
+    """The shipped map from its JSON; anything malformed is skipped, not trusted."""
+    if not isinstance(data, dict):
+        return RepoMap()
+    projects = data.get("projects")
+    table: dict[str, list[Owner]] = {}
+    if isinstance(projects, dict):
+        for raw_name, entry in projects.items():
+            if not isinstance(raw_name, str) or not isinstance(entry, dict):
+                continue
+            repos = entry.get("repos")
+            users = entry.get("users")
+            org = entry.get("organization")
+            ownership = Ownership(
+                organization=org if isinstance(org, str) and org else None,
+                users=tuple(sorted(u.lower() for u in users if isinstance(u, str)))
+                if isinstance(users, list)
+                else (),
+            )
+            owner = Owner(canonicalize_name(raw_name), ownership)
+            for repo in repos if isinstance(repos, list) else ():
+                if isinstance(repo, str) and repo:
+                    table.setdefault(repo.lower(), []).append(owner)
+    return RepoMap(
+        owners={key: tuple(items) for key, items in table.items()},
+        source=str(data.get("source", "")),
+        generated=str(data.get("generated", "")),
+    )
+
+
+@lru_cache(maxsize=1)
+def shipped_repos() -> RepoMap:
+    """The shipped ``popular-repos.json``; an absent or broken file is an empty map."""
+    try:
+        text = resources.files("guard.data").joinpath(DATA_FILE).read_text(encoding="utf-8")
+        return parse_repo_data(json.loads(text))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return RepoMap()
+
+
+def _shares_owner(a: Ownership, b: Ownership) -> bool:
+    if a.organization is not None and a.organization == b.organization:
+        return True
+    return bool(set(a.users) & set(b.users))
+
+
+def _claimants(key: str, ctx: Context, base: RepoMap) -> tuple[Owner, ...]:
+    """The popular claimants of a repository, refreshed from this run's lookups."""
+    shipped = {owner.name: owner for owner in base.claimants(key)}
+    merged: dict[NormalizedName, Owner] = {}
+    for name, owner in shipped.items():
+        fresh = ctx.projects.get(name)
+        if fresh is None:
+            merged[name] = owner
+        elif key in claimed_repos(fresh):  # still claims it: take today's owners
+            merged[name] = Owner(
+                name, fresh.ownership if fresh.ownership.known else owner.ownership
+            )
+        # a popular project that no longer claims the repository drops out
+    return tuple(merged.values())
+
+
+class RepoImpersonation:
+    id = "repo-impersonation"
+    summary = "The project claims the repository of a different popular project (starjacking)."
+    rationale = (
+        "PyPI shows a project's repository, with its stars and forks, on the project page. "
+        "A new package that points at github.com/psf/requests borrows that reputation: a "
+        "common trick of malicious uploads. Only the real project's owners publish from it."
+    )
+    explain = """\
+Detects starjacking: a project whose home page or repository URL is the repository
+of a different popular project. PyPI shows the repository's stars and forks on the
+project page, so pointing at a famous repository makes a new package look trusted.
+
+Repositories are compared by key: host/owner/repo on github.com, gitlab.com and
+bitbucket.org, lower-case, with .git, trailing slashes and deeper paths removed.
+Which popular project claims which repository comes from guard/data/popular-repos.json
+(built from PyPI's JSON API for the most-downloaded projects; the file names its date)
+and from the popular projects looked up in this run, whose current data wins.
+URLs labelled as funding, documentation, changelog or chat are not claims.
+
+Not impersonation: the candidate is itself one of the popular projects that claim
+the repository; or it shares a PyPI owner (a user or the organization, from the
+JSON API's ownership) with a claimant, as sibling packages of one team do. When a
+repository is shared by several popular projects (a monorepo) and the candidate's
+owners cannot be matched, the finding is weak (a warning): new members of a
+monorepo family are common, a lone impersonated project is not. It is weak too when
+the index gives no ownership for the candidate (some mirrors do not), since the
+owners cannot be compared: measured on 500 random projects ranked 2,001-15,000, 44
+claim a popular project's repository and all 44 share an owner with it.
+
+Thresholds: none. Allow a project with a reason in the policy's [[allow]] list
+(rules = ["repo-impersonation"]) if you know its repository claim is legitimate.
+"""
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {}
+    modes = frozenset({"install", "audit"})
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        if project is None:
+            return
+        base = shipped_repos()
+        for key in claimed_repos(project):
+            claimants = _claimants(key, ctx, base)
+            if not claimants or any(owner.name == project.name for owner in claimants):
+                continue
+            if project.ownership.known and any(
+                _shares_owner(project.ownership, owner.ownership) for owner in claimants
+            ):
+                continue
+            names = ", ".join(sorted(owner.name for owner in claimants))
+            monorepo = len(claimants) > 1
+            # Weak when a monorepo family may have a new member, or when the index
+            # (a mirror) gives no ownership to compare.
+            weak = monorepo or not project.ownership.known
+            who = (
+                f"shared by the popular projects {names}"
+                if monorepo
+                else f"belongs to the popular project {names}"
+            )
+            owners = (
+                f"{candidate.name} shares no PyPI owner with " + ("them" if monorepo else "it")
+                if project.ownership.known
+                else f"the index does not say who owns {candidate.name}"
+            )
+            yield Finding(
+                self.id,
+                f"{candidate.name} declares the repository {key}, which {who}; {owners}",
+                remedy=f"make sure you mean {candidate.name}, not {names}; "
+                "allow-list it with a reason if the claim is legitimate",
+                weak=weak,
+                evidence=(("repository", key), ("claimed-by", names)),
+            )
+            return  # one repository is evidence enough
