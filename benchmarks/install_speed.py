@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakepypi import FakePyPI  # noqa: E402 - after the path set-up
+from tests.fakepypi import FakePyPI
 
 OLD = datetime.now(UTC) - timedelta(days=900)
 
@@ -80,8 +80,10 @@ def main() -> None:
         sets = populate(fake)
         env = environment(fake, work / "home")
         print(f"install speed, {date.today().isoformat()}, loopback index, {args.repeat} runs each")
-        print(f"{'set':<12} {'pip (warm)':>10} {'safepip cold':>13} {'safepip warm':>13} "
-              f"{'cold/pip':>9} {'warm/pip':>9}")
+        print(
+            f"{'set':<12} {'pip (warm)':>10} {'safepip cold':>13} {'safepip warm':>13} "
+            f"{'cold/pip':>9} {'warm/pip':>9}"
+        )
         for label, requirement in sets.items():
             target = work / "target"
             pip_cmd = [sys.executable, "-m", "pip", "--python"]
@@ -95,7 +97,9 @@ def main() -> None:
             cold = []
             for _ in range(args.repeat):
                 shutil.rmtree(work / "home" / "safepip-cache", ignore_errors=True)
-                cold.append(timed([*guard, str(fresh_venv(target)), "install", requirement], env, work))
+                cold.append(
+                    timed([*guard, str(fresh_venv(target)), "install", requirement], env, work)
+                )
             warm = [
                 timed([*guard, str(fresh_venv(target)), "install", requirement], env, work)
                 for _ in range(args.repeat)
