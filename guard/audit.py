@@ -18,7 +18,7 @@ from guard import integrity
 from guard.environment import Environment, inspect_environment
 from guard.models import Candidate, Finding, Source, Verdict
 from guard.pipargs import PipArgs
-from guard.pipeline import Progress, Run, Settings, judge_all, lookup
+from guard.pipeline import Progress, Run, Settings, judge_all, lookup_with_targets
 from guard.policy import Policy
 from guard.pypi import PyPIClient
 from guard.rules.base import Context
@@ -56,9 +56,10 @@ def audit(
     for pseudo, findings in local.unowned:
         candidates.append(pseudo)
         extra.append(findings)
-    lookup(
+    lookup_with_targets(
         run,
         [c.name for c in candidates if c.source is Source.INDEX and not integrity.is_unowned(c)],
     )
     verdict = judge_all(run, candidates, mode="audit", extra=extra)
+    run.remember()
     return AuditResult(environment, verdict, local.hashed_files)

@@ -24,8 +24,9 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from guard import artifacts, install, policy, resolve
+from guard import artifacts, history, install, policy, resolve, typosquat
 from guard.errors import GuardError, IndexError_, ResolveError
+from guard.history import Seen
 from guard.models import (
     Action,
     Candidate,
@@ -71,6 +72,14 @@ class Run:
     notes: list[str] = field(default_factory=list)
     projects: dict[NormalizedName, Project | None] = field(default_factory=dict)
     failed_lookups: dict[NormalizedName, str] = field(default_factory=dict)
+    # What earlier runs saw of each project (for maintainers-changed).
+    seen_before: Mapping[NormalizedName, Seen] = field(default_factory=history.load)
+
+    def remember(self) -> None:
+        """Record the projects this run saw, for the next run's comparisons."""
+        history.record(
+            {name: p for name, p in self.projects.items() if p is not None}, self.settings.now
+        )
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,16 @@ def _context(run: Run, mode: str = "install", files: Mapping[str, Path] | None =
         projects=known,
         denied=pol.denied(),
         artifacts=files or {},
+        history=run.seen_before,
     )
+
+
+def lookup_with_targets(run: Run, names: Iterable[str]) -> None:
+    """Look the projects up, then the popular projects their names resemble, so
+    the typosquat rule can tell a look-alike from a sibling of the same owners."""
+    wanted = sorted(set(names))
+    lookup(run, wanted)
+    lookup(run, {target for name in wanted for target in typosquat.related_targets(name)})
 
 
 def lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:
@@ -214,7 +232,7 @@ def _pre_vet(run: Run, req: Requirement, cutoff: datetime | None) -> tuple[Candi
     cut-off) or "cutoff" (only releases newer than the cut-off match).
     """
     name = canonicalize_name(req.name)
-    lookup(run, [name])
+    lookup_with_targets(run, [name])
     project = run.projects.get(name)
     if project is None:
         if name in run.failed_lookups:
@@ -412,13 +430,21 @@ def vet(
     built while pip resolves.
     """
     run = Run(settings, client, progress)
+    try:
+        return _vet(run, fetch)
+    finally:
+        run.remember()
+
+
+def _vet(run: Run, fetch: Fetch) -> Outcome:
+    progress = run.progress
     early = _direct_reference_verdict(run)
     if early is not None:
         return Outcome(early, (), partial=True)
     candidates, blocked = _resolve(run)
     if blocked is not None:
         return Outcome(blocked, (), partial=True)
-    lookup(run, [c.name for c in candidates if c.source is not Source.LOCAL])
+    lookup_with_targets(run, [c.name for c in candidates if c.source is not Source.LOCAL])
     _refresh_stale(run, candidates)
     _version_vulnerabilities(run, candidates)
     _note_newer_skipped(run, candidates)

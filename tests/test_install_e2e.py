@@ -44,7 +44,11 @@ def findings(doc: dict[str, Any], name: str) -> set[str]:
 def established(
     fake: FakePyPI, name: str, *, wheel: bool = True, sdist: bool = False, **kwargs: Any
 ) -> None:
-    """A project with three old releases, the last one carrying ``kwargs``."""
+    """A project with three old releases, the last one carrying ``kwargs``, with
+    the metadata of a well-kept project (a description and a repository)."""
+    kwargs.setdefault("description", f"{name}: a well-documented, long-lived project.")
+    kwargs.setdefault("project_urls", {"Source": f"https://github.com/example-org/{name}"})
+    kwargs.setdefault("author_email", "maintainers@example-org.dev")
     for i, version in enumerate(("0.8", "0.9")):
         fake.add_release(
             name, version, upload_time=OLD + timedelta(days=i), wheel=wheel, sdist=sdist

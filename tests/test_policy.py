@@ -21,6 +21,15 @@ def candidate(name: str = "pkg", version: str = "1.0") -> Candidate:
     return Candidate(canonicalize_name(name), Version(version), Source.INDEX, "", "x.whl", None)
 
 
+def test_shipped_default_file_spells_out_every_rule() -> None:
+    data = policy.parse_toml((REPO / "policies" / "default.toml").read_text(), "default.toml")
+    rules = data["rules"]
+    assert isinstance(rules, dict)
+    for rule in RULES:
+        assert rule.id in rules, rule.id
+        assert set(rules[rule.id]) == {"action", *rule.defaults}, rule.id
+
+
 def test_shipped_default_file_is_the_builtin_default() -> None:
     shipped = policy.load_file(REPO / "policies" / "default.toml")
     builtin = policy.builtin()

@@ -12,22 +12,47 @@ from collections.abc import Sequence
 
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.age import NewProject
+from guard.rules.artifact import InstallHook
 from guard.rules.base import Context, Rule
 from guard.rules.listed import Denied, NotOnPyPI
 from guard.rules.local import LOCAL_RULES
+from guard.rules.names import StdlibShadow
+from guard.rules.owners import DormantRevival, MaintainersChanged
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
+from guard.rules.repository import RepoImpersonation
+from guard.rules.signals import (
+    EmptyDescription,
+    FewReleases,
+    NoSourceRepo,
+    SuspiciousAuthorEmail,
+    WeakSignals,
+)
 from guard.rules.source import DirectReference, SourceBuild
+from guard.rules.status import ProjectStatus
+from guard.rules.typosquat import RULE as TYPOSQUAT
 
 RULES: tuple[Rule, ...] = (
     Denied(),
     NotOnPyPI(),
+    ProjectStatus(),
     ArtifactMismatch(),
+    TYPOSQUAT,
+    RepoImpersonation(),
+    StdlibShadow(),
     DirectReference(),
     SourceBuild(),
+    InstallHook(),
     NewProject(),
+    WeakSignals(),
     NewRelease(),
+    MaintainersChanged(),
+    DormantRevival(),
     Yanked(),
     KnownVulnerability(),
+    SuspiciousAuthorEmail(),
+    FewReleases(),
+    EmptyDescription(),
+    NoSourceRepo(),
     # Local checks of `safepip audit`: they run outside the engine (guard.integrity).
     *LOCAL_RULES,
 )
