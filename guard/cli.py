@@ -7,6 +7,7 @@ by policy, 2 error (nothing installed).
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import sys
 import time
@@ -14,8 +15,9 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
-from guard import __version__, artifacts, audit, pipeline, policy, report
+from guard import __version__, artifacts, audit, pipeline, policy, popular, report, typosquat
 from guard.cache import Cache
 from guard.errors import GuardError, PolicyError, UsageError
 from guard.http import make_session, timeout_from_env
@@ -23,7 +25,7 @@ from guard.models import Decision
 from guard.pipargs import parse_command_line, split_own
 from guard.pipworker import PipWorker
 from guard.pypi import DEFAULT_PYPI_URL, PyPIClient
-from guard.rules import RULES
+from guard.rules import RULES, by_id
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -31,7 +33,9 @@ USAGE = """\
 usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] audit [PATH_TO_VENV]
-       safepip rules
+       safepip check-names NAME... | -      (names alone, offline)
+       safepip popular update [--from URL|FILE]
+       safepip rules | safepip explain RULE
 
 Vet everything `pip install` would install against your team's policy, then
 install exactly the vetted files, pinned by hash, or nothing.
@@ -215,6 +219,73 @@ def _policy(own: dict[str, str | bool]) -> policy.Policy:
     return policy.load(explicit if isinstance(explicit, str) else None, Path.cwd())
 
 
+def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
+    own, names = split_own(argv)
+    fmt = _format(own)
+    if names == ["-"]:
+        names = [line.strip() for line in stdin if line.strip()]
+    if not names or any(n.startswith("-") for n in names):
+        raise UsageError("usage: safepip check-names NAME... | - [--format json]")
+    results = typosquat.check_names(names)
+    if fmt == "json":
+        sys.stdout.write(json.dumps([r.to_json() for r in results], indent=2) + "\n")
+    else:
+        for r in results:
+            name = report.clean(r.name, 200)
+            if not r.matches:
+                sys.stdout.write(f"{name}: ok\n")
+                continue
+            best = r.matches[0]
+            level = "LOOK-ALIKE" if r.strong else "similar"
+            sys.stdout.write(
+                f"{name}: {level} of {best.target} (rank {best.target_rank}, "
+                f"{best.transformation}): did you mean {best.target}?\n"
+            )
+    return EXIT_BLOCKED if any(r.strong for r in results) else EXIT_OK
+
+
+def _popular_command(argv: Sequence[str]) -> int:
+    if not argv or argv[0] != "update":
+        raise UsageError("usage: safepip popular update [--from URL|FILE]")
+    rest = list(argv[1:])
+    source: str | None = None
+    if rest[:1] == ["--from"] and len(rest) == 2:
+        source = rest[1]
+    elif len(rest) == 1 and rest[0].startswith("--from="):
+        source = rest[0].split("=", 1)[1]
+    elif rest:
+        raise UsageError("usage: safepip popular update [--from URL|FILE]")
+    result = popular.update(source, make_session(), timeout=timeout_from_env(30.0))
+    sys.stdout.write(
+        f"updated the popular-projects list: {result.count} projects from "
+        f"{report.clean(result.source)} into {result.path}\n"
+    )
+    return EXIT_OK
+
+
+def _explain_command(argv: Sequence[str]) -> int:
+    registry = by_id()
+    if len(argv) != 1 or argv[0] not in registry:
+        known = ", ".join(sorted(registry))
+        raise UsageError(f"usage: safepip explain RULE (one of: {known})")
+    rule = registry[argv[0]]
+    sys.stdout.write(f"{rule.id}: {rule.summary}\n\n")
+    sys.stdout.write(f"Default action: {rule.default_action.label}\n")
+    if rule.defaults:
+        sys.stdout.write("Thresholds (set them under [rules." + rule.id + "]):\n")
+        for key, value in rule.defaults.items():
+            sys.stdout.write(f"  {key} = {value!r}\n")
+    sys.stdout.write(f"\nWhy: {rule.rationale}\n")
+    long_help = getattr(rule, "explain", "")
+    if isinstance(long_help, str) and long_help.strip():
+        sys.stdout.write("\n" + long_help.strip() + "\n")
+    sys.stdout.write(
+        "\nTo waive it for one project, allow-list it with a reason:\n"
+        f'  [[allow]]\n  name = "PROJECT"\n  reason = "why"\n  rules = ["{rule.id}"]\n'
+    )
+    return EXIT_OK
+
+
 def _rules_command() -> int:
     for rule in RULES:
         thresholds = ", ".join(f"{k}={v}" for k, v in rule.defaults.items())
@@ -282,6 +353,12 @@ def _dispatch(args: list[str]) -> int:
         return _audit_command(own_before + rest)
     if command == "rules":
         return _rules_command()
+    if command == "explain":
+        return _explain_command(rest)
+    if command == "check-names":
+        return _check_names_command(own_before + rest, sys.stdin)
+    if command == "popular":
+        return _popular_command(rest)
     raise UsageError(f"unknown command {command!r} (see safepip --help)")
 
 

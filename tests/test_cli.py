@@ -1,0 +1,93 @@
+"""The command line: sub-commands that need no index, usage errors and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from guard import cli
+from guard.rules import RULES
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_names_text_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["check-names", "reqeusts", "requests"], capsys)
+    assert code == 1
+    assert "reqeusts: LOOK-ALIKE of requests" in out
+    assert "did you mean requests?" in out
+    assert "requests: ok" in out
+
+
+def test_check_names_json_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("reqeusts\n\nnumpy\n"))
+    code, out, _ = run(["check-names", "--format", "json", "-"], capsys)
+    doc = json.loads(out)
+    assert [d["name"] for d in doc] == ["reqeusts", "numpy"]
+    assert doc[0]["flagged"] is True and doc[0]["targets"][0] == "requests"
+    assert doc[0]["transformation"]
+    assert doc[1]["flagged"] is False
+    assert code == 1
+
+
+def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules"], capsys)
+    assert code == 0
+    for rule in RULES:
+        assert rule.id in out
+
+
+def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["explain", "new-project"], capsys)
+    assert code == 0
+    assert "min-age-days = 30" in out
+    assert 'rules = ["new-project"]' in out
+    code, _, err = run(["explain", "no-such-rule"], capsys)
+    assert code == 2 and "one of" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["frobnicate"],
+        ["install"],
+        ["install", "--frobnicate", "x"],
+        ["install", "--dry-run", "x"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(args, capsys)
+    assert code == 2
+
+
+def test_bad_policy_is_exit_2_naming_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "team.toml"
+    bad.write_text('[rules.new-project]\naction = "maybe"\n')
+    code, out, err = run(["--policy", str(bad), "--format", "json", "check", "requests"], capsys)
+    assert code == 2
+    assert f"{bad}: rules.new-project.action" in err
+    assert json.loads(out)["decision"] == "error"
+
+
+def test_popular_update_from_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    source = tmp_path / "top.json"
+    rows = [{"project": f"project-{i}", "download_count": 10_000 - i} for i in range(1500)]
+    source.write_text(json.dumps({"rows": rows}))
+    code, out, _ = run(["popular", "update", "--from", str(source)], capsys)
+    assert code == 0
+    assert "1500 projects" in out
