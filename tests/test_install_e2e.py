@@ -3,14 +3,24 @@ throwaway venvs, with real pip, real wheels and real sdists."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.fakepypi import FakePyPI, MakeVenv, build_wheel, installed, marker_code, wheel_filename
+from tests.fakepypi import (
+    FakePyPI,
+    MakeVenv,
+    build_sdist,
+    build_wheel,
+    installed,
+    marker_code,
+    wheel_filename,
+)
 
 OLD = datetime.now(UTC) - timedelta(days=800)
 
@@ -265,3 +275,47 @@ def test_escape_sequences_in_summary_print_clean(
     for bad in ("\x1b", "\x07", "\u202e", "\x9b", "pwned"):
         assert bad not in proc.stdout
         assert bad not in proc.stderr
+
+
+def test_local_project_installs_with_vetted_dependencies(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    established(fake_pypi, "alpha")
+    with tarfile.open(fileobj=io.BytesIO(build_sdist("myapp", "0.1", requires=["alpha"]))) as tar:
+        tar.extractall(tmp_path / "src", filter="data")
+    [project_dir] = (tmp_path / "src").iterdir()
+    python = make_venv()
+
+    proc = safepip(
+        ["--python", str(python), "--format=json", "install", str(project_dir)], pip_env, tmp_path
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    doc = report(proc)
+    sources = {p["name"]: p["source"] for p in doc["packages"]}
+    assert sources == {"myapp": "local", "alpha": "index"}
+    assert installed(python) == {"myapp", "alpha"}
+
+
+def test_no_binary_builds_only_after_vetting(
+    fake_pypi: FakePyPI,
+    pip_env: dict[str, str],
+    make_venv: MakeVenv,
+    tmp_path: Path,
+    marker: Path,
+) -> None:
+    established(fake_pypi, "alpha", sdist=True, build_code=marker_code(str(marker)))
+    python = make_venv()
+
+    proc = safepip(
+        ["--python", str(python), "--format=json", "install", "--no-binary", "alpha", "alpha"],
+        pip_env,
+        tmp_path,
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    [package] = report(proc)["packages"]
+    assert package["filename"].endswith(".tar.gz")
+    assert findings(report(proc), "alpha") == {"source-build"}
+    assert marker.exists()
+    assert installed(python) == {"alpha"}
