@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from guard import artifacts, history, install, policy, resolve, typosquat
+from guard import artifacts, buildreqs, history, install, policy, resolve, typosquat
 from guard.errors import GuardError, IndexError_, ResolveError
 from guard.history import Seen
 from guard.models import (
@@ -74,6 +74,21 @@ class Run:
     failed_lookups: dict[NormalizedName, str] = field(default_factory=dict)
     # What earlier runs saw of each project (for maintainers-changed).
     seen_before: Mapping[NormalizedName, Seen] = field(default_factory=history.load)
+    fetch: Fetch | None = None
+    workdir: Path | None = None  # private scratch space for this run
+    # Vetted build requirements of the sdists allowed to be built: pip gets them
+    # as --build-constraint, so the build environment holds what was vetted.
+    build_pins: dict[NormalizedName, Version] = field(default_factory=dict)
+
+    def build_constraint(self) -> Path | None:
+        if not self.build_pins or self.workdir is None:
+            return None
+        path = self.workdir / "build-constraints.txt"
+        path.write_text(
+            "".join(f"{name}=={version}\n" for name, version in sorted(self.build_pins.items())),
+            encoding="utf-8",
+        )
+        return path
 
     def remember(self) -> None:
         """Record the projects this run saw, for the next run's comparisons."""
@@ -91,6 +106,7 @@ class Outcome:
     partial: bool = False
     files: Mapping[str, Path] = field(default_factory=dict)  # file name -> verified copy
     pins: Mapping[str, str] = field(default_factory=dict)  # file name -> vetted sha256
+    build_pins: Mapping[NormalizedName, Version] = field(default_factory=dict)
 
 
 def _context(run: Run, mode: str = "install", files: Mapping[str, Path] | None = None) -> Context:
@@ -260,6 +276,68 @@ def _pre_vet(run: Run, req: Requirement, cutoff: datetime | None) -> tuple[Candi
     )
 
 
+def _vet_build_requirements(
+    run: Run, sdists: Sequence[Candidate], cutoff: datetime | None
+) -> Verdict | None:
+    """Vet what pip would install to build these sdists; a verdict if it blocks.
+
+    The sdists are fetched (hash-checked) and their ``pyproject.toml`` read
+    without running anything; their build requirements are resolved wheels
+    only and judged like any package. What passes is pinned for the build
+    environment with ``--build-constraint``.
+    """
+    if not sdists:
+        return None
+    if run.fetch is None:
+        raise GuardError("cannot vet build requirements without fetching the sdists")
+    wanted = [artifacts.Wanted(c.url, c.sha256, c.filename) for c in sdists if c.sha256 and c.url]
+    if len(wanted) != len(sdists):
+        missing = ", ".join(c.filename for c in sdists if not (c.sha256 and c.url))
+        raise GuardError(f"no URL or sha256 is known for {missing}; cannot vet its build")
+    files = run.fetch(wanted)
+    requires: dict[str, list[str]] = {}
+    for c in sdists:
+        for text in buildreqs.build_requirements(files[c.filename]):
+            requires.setdefault(text, []).append(str(c.name))
+    if not requires:
+        return None
+    builders = ", ".join(sorted({name for names in requires.values() for name in names}))
+    why = f"these are the build requirements of {builders}"
+    args = [*run.settings.pip_args.install_args(keep_index=True), *sorted(requires)]
+    for _ in range(3):
+        dry = resolve.run_dry_run(
+            run.settings.target_python, args, [], cutoff, run.settings.env, ignore_installed=True
+        )
+        if dry.ok:
+            break
+        if dry.upload_time_unsupported:
+            cutoff = None
+            continue
+        # As for the requirements themselves: judge what pip found no wheel for.
+        early = [_pre_vet(run, req, cutoff) for req in dry.missing]
+        verdict = judge_all(run, [c for c, _ in early])
+        if verdict.decision is Decision.BLOCK:
+            return replace(verdict, notes=(*verdict.notes, why))
+        if any(reason != "cutoff" for _, reason in early) or cutoff is None:
+            names = ", ".join(str(r) for r in dry.missing)
+            raise ResolveError(
+                f"the build requirements of {builders} ({names}) cannot all be had as "
+                "wheels; safepip does not build build tools from source"
+            )
+        cutoff = None
+    else:
+        raise ResolveError(f"the build requirements of {builders} did not resolve")
+    candidates = [c for c in dry.candidates if c.source is Source.INDEX]
+    lookup_with_targets(run, [c.name for c in candidates])
+    verdict = judge_all(run, candidates)
+    pins = ", ".join(f"{c.name}=={c.version}" for c in candidates)
+    if verdict.decision is Decision.BLOCK:
+        return replace(verdict, notes=(*verdict.notes, why))
+    run.build_pins.update({c.name: c.version for c in candidates})
+    run.notes.append(f"build requirements of {builders}, vetted and pinned for the build: {pins}")
+    return None
+
+
 def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
     """Resolve like pip; return the candidates, or a blocking verdict reached first."""
     settings = run.settings
@@ -274,13 +352,17 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
         cutoff = settings.now - timedelta(days=float(min_age))
     source_ok: set[NormalizedName] = set()
     no_binary, no_binary_all = settings.pip_args.no_binary_names()
-    vetted_early: list[Candidate] = []
     seen: set[tuple[str, ...]] = set()
     for _ in range(MAX_RESOLUTION_ROUNDS):
         if run.progress:
             run.progress("resolving", 0, 0)
         dry = resolve.run_dry_run(
-            settings.target_python, user_args, sorted(source_ok), cutoff, settings.env
+            settings.target_python,
+            user_args,
+            sorted(source_ok),
+            cutoff,
+            settings.env,
+            build_constraint=run.build_constraint(),
         )
         if dry.upload_time_unsupported:
             run.notes.append(
@@ -314,6 +396,9 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
             blocked = judge_all(run, to_judge)
             if any(p.action is Action.BLOCK for p in blocked.packages):
                 return [], blocked
+            blocked_build = _vet_build_requirements(run, to_judge, cutoff)
+            if blocked_build is not None:
+                return [], blocked_build
             source_ok.update(c.name for c in to_judge)
             continue
         key = tuple(sorted(str(r) for r in dry.missing)) + (str(cutoff), *sorted(source_ok))
@@ -329,9 +414,12 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
             judged.append(candidate)
             reasons[candidate.name] = reason
         verdict = judge_all(run, judged)
-        vetted_early.extend(judged)
         if any(p.action is Action.BLOCK for p in verdict.packages):
             return [], verdict
+        to_build = [c for c in judged if reasons[c.name] == "source"]
+        blocked_build = _vet_build_requirements(run, to_build, cutoff)
+        if blocked_build is not None:
+            return [], blocked_build
         for name, reason in reasons.items():
             if reason == "source":
                 source_ok.add(name)
@@ -429,11 +517,12 @@ def vet(
     Installs nothing; no package code runs except sdists the policy allowed to be
     built while pip resolves.
     """
-    run = Run(settings, client, progress)
-    try:
-        return _vet(run, fetch)
-    finally:
-        run.remember()
+    with tempfile.TemporaryDirectory(prefix="safepip-vet-") as workdir:
+        run = Run(settings, client, progress, fetch=fetch, workdir=Path(workdir))
+        try:
+            return _vet(run, fetch)
+        finally:
+            run.remember()
 
 
 def _vet(run: Run, fetch: Fetch) -> Outcome:
@@ -462,6 +551,7 @@ def _vet(run: Run, fetch: Fetch) -> Outcome:
         tuple(candidates),
         files=files,
         pins={name: want.sha256 for name, want in pins.items()},
+        build_pins=dict(run.build_pins),
     )
 
 
@@ -487,12 +577,20 @@ def install_vetted(
         artifacts.place(
             {p.candidate.filename: outcome.files[p.candidate.filename] for p in pinned}, house
         )
+        options = settings.pip_args.install_args(keep_index=any_build or bool(unhashed))
+        if outcome.build_pins:
+            constraint = Path(tmp) / "build-constraints.txt"
+            constraint.write_text(
+                "".join(f"{n}=={v}\n" for n, v in sorted(outcome.build_pins.items())),
+                encoding="utf-8",
+            )
+            options = [*options, "--build-constraint", str(constraint)]
         install.install(
             settings.target_python,
             pinned,
             unhashed,
             house,
-            settings.pip_args.install_args(keep_index=any_build or bool(unhashed)),
+            options,
             offline=not any_build,
             echo=echo,
             env=settings.env,

@@ -86,6 +86,8 @@ def dry_run_args(
     user_args: Sequence[str],
     source_ok: Sequence[str],
     cutoff: datetime | None,
+    build_constraint: Path | None = None,
+    ignore_installed: bool = False,
 ) -> list[str]:
     """The arguments of one wheels-only dry run.
 
@@ -100,6 +102,10 @@ def dry_run_args(
         args += ["--no-binary", ",".join(sorted(source_ok))]
     if cutoff is not None and "--uploaded-prior-to" not in user_args:
         args += ["--uploaded-prior-to", cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    if build_constraint is not None:
+        args += ["--build-constraint", str(build_constraint)]
+    if ignore_installed:  # e.g. a build environment, which starts empty
+        args.append("--ignore-installed")
     return args
 
 
@@ -109,8 +115,12 @@ def run_dry_run(
     source_ok: Sequence[str],
     cutoff: datetime | None,
     env: Mapping[str, str] | None = None,
+    build_constraint: Path | None = None,
+    ignore_installed: bool = False,
 ) -> DryRun:
-    cmd = pip_command(target_python) + dry_run_args(user_args, source_ok, cutoff)
+    cmd = pip_command(target_python) + dry_run_args(
+        user_args, source_ok, cutoff, build_constraint, ignore_installed
+    )
     try:
         proc = subprocess.run(
             cmd,
