@@ -6,22 +6,35 @@ by policy, 2 error (nothing installed).
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import sys
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from guard import __version__, artifacts, audit, pipeline, policy, popular, report, typosquat
+from guard import (
+    __version__,
+    artifacts,
+    audit,
+    formats,
+    layers,
+    pipeline,
+    policy,
+    policy_tools,
+    popular,
+    project_deps,
+    report,
+    typosquat,
+)
 from guard.cache import Cache
-from guard.errors import GuardError, PolicyError, UsageError
+from guard.errors import GuardError, UsageError
 from guard.http import make_session, timeout_from_env
-from guard.models import Decision
+from guard.models import Decision, Verdict
 from guard.pipargs import parse_command_line, split_own
 from guard.pipworker import PipWorker
 from guard.pypi import DEFAULT_PYPI_URL, PyPIClient
@@ -36,6 +49,7 @@ usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
        safepip check-names NAME... | -      (names alone, offline)
        safepip popular update [--from URL|FILE]
        safepip rules | safepip explain RULE
+       safepip policy validate [FILE...] | show | init [FILE]
 
 Vet everything `pip install` would install against your team's policy, then
 install exactly the vetted files, pinned by hash, or nothing.
@@ -49,7 +63,7 @@ goes to pip unchanged:
                      directory (default: the active virtualenv, else this Python)
   --pypi-url URL     the JSON API to vet against (default https://pypi.org, or
                      $SAFEPIP_PYPI_URL, or the policy's settings.pypi-url)
-  --format FMT       text (default) or json
+  --format FMT       text (default), json, sarif or markdown
   --no-progress      no progress display on stderr
 
 exit codes: 0 allowed, 1 blocked by policy, 2 error (nothing installed)
@@ -113,6 +127,9 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
     own = line.own
     fmt = _format(own)
     pol = _policy(own)
+    if not do_install:
+        # `safepip check .`: a project's declared dependencies, without building it.
+        line = replace(line, pip=project_deps.expand_project_dirs(line.pip))
     if not line.pip.tokens:
         raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
     python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
@@ -170,9 +187,14 @@ def _vet_and_install(
         sys.stdout.flush()
     if will_install:
         pipeline.install_vetted(settings, outcome, _echo, worker)
-    if fmt == "json":
+    if fmt != "text":
         sys.stdout.write(
-            report.to_json(verdict, extra={"installed": will_install, "target": python})
+            _machine_report(
+                fmt,
+                verdict,
+                {"installed": will_install, "target": python},
+                settings.pip_args.values("--requirement"),
+            )
         )
     elif will_install and verdict.packages:
         sys.stdout.write(f"installed {len(verdict.packages)} vetted package(s)\n")
@@ -196,8 +218,8 @@ def _audit_command(argv: Sequence[str]) -> int:
     finally:
         progress.clear()
     verdict = result.verdict
-    if fmt == "json":
-        sys.stdout.write(report.to_json(verdict, extra={"target": python}))
+    if fmt != "text":
+        sys.stdout.write(_machine_report(fmt, verdict, {"target": python}, ()))
     else:
         header = (
             f"safepip audit: {len(result.environment.installed)} distribution(s) in {python} "
@@ -207,11 +229,32 @@ def _audit_command(argv: Sequence[str]) -> int:
     return verdict.decision.exit_code
 
 
+FORMATS = ("text", "json", "sarif", "markdown")
+
+
 def _format(own: dict[str, str | bool]) -> str:
     fmt = str(own.get("format", "text"))
-    if fmt not in {"text", "json"}:
-        raise UsageError(f"--format must be text or json, not {fmt}")
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt}")
     return fmt
+
+
+def _machine_report(
+    fmt: str, verdict: Verdict, extra: dict[str, object], requirement_files: Sequence[str]
+) -> str:
+    """The report in one of the machine formats (json, sarif, markdown)."""
+    if fmt == "json":
+        return report.to_json(verdict, extra=extra)
+    if fmt == "markdown":
+        return formats.to_markdown(verdict)
+    uri, lines = "requirements.txt", None
+    if requirement_files:
+        uri = requirement_files[0]
+        try:
+            lines = formats.requirement_lines(Path(uri).read_text(encoding="utf-8"))
+        except OSError:
+            lines = None
+    return formats.to_sarif(verdict, __version__, RULES, artifact_uri=uri, lines=lines)
 
 
 def _policy(own: dict[str, str | bool]) -> policy.Policy:
@@ -286,6 +329,52 @@ def _explain_command(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _policy_command(argv: Sequence[str]) -> int:
+    usage = (
+        "usage: safepip policy validate [FILE...] | show [--policy FILE] | init [FILE] [--force]"
+    )
+    if not argv:
+        raise UsageError(usage)
+    action, rest = argv[0], list(argv[1:])
+    if action == "validate":
+        files = [Path(f) for f in rest] or [_discovered_policy_file()]
+        problems = policy_tools.validate_files(files)
+        for problem in problems:
+            sys.stdout.write(f"{report.clean(problem, 2000)}\n")
+        if problems:
+            return EXIT_ERROR
+        sys.stdout.write(f"valid: {', '.join(str(f) for f in files)}\n")
+        return EXIT_OK
+    if action == "show":
+        own, extra = split_own(rest)
+        if extra:
+            raise UsageError(usage)
+        explicit = own.get("policy")
+        path = policy.discover(explicit if isinstance(explicit, str) else None, Path.cwd())
+        layered = layers.merge([]) if path is None else layers.resolve_layers(path)
+        sys.stdout.write(policy_tools.show(layered))
+        return EXIT_OK
+    if action == "init":
+        force = "--force" in rest
+        names = [r for r in rest if r != "--force"]
+        if len(names) > 1:
+            raise UsageError(usage)
+        target = Path(names[0]) if names else Path("safepip.toml")
+        policy_tools.init_file(target, force=force)
+        sys.stdout.write(
+            f"wrote {target}: a starter policy; edit it, then run safepip policy validate\n"
+        )
+        return EXIT_OK
+    raise UsageError(usage)
+
+
+def _discovered_policy_file() -> Path:
+    path = policy.discover(None, Path.cwd())
+    if path is None:
+        raise UsageError("no policy file found here; name one: safepip policy validate FILE")
+    return path
+
+
 def _rules_command() -> int:
     for rule in RULES:
         thresholds = ", ".join(f"{k}={v}" for k, v in rule.defaults.items())
@@ -298,28 +387,32 @@ def _rules_command() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    wants_json = "--format=json" in args or any(
-        a == "--format" and b == "json" for a, b in itertools.pairwise(args)
-    )
+    fmt = "text"
+    for i, word in enumerate(args):
+        if word.startswith("--format="):
+            fmt = word.split("=", 1)[1]
+        elif word == "--format" and i + 1 < len(args):
+            fmt = args[i + 1]
     try:
         return _dispatch(args)
-    except PolicyError as exc:
-        return _fail(str(exc), wants_json)
     except GuardError as exc:
-        return _fail(str(exc), wants_json)
+        return _fail(str(exc), fmt)
     except KeyboardInterrupt:
-        return _fail("interrupted; nothing was installed", wants_json)
+        return _fail("interrupted; nothing was installed", fmt)
     except Exception as exc:  # noqa: BLE001 - a bug must fail closed with exit 2, not a traceback
         if os.environ.get("SAFEPIP_DEBUG"):
             traceback.print_exc()
-        return _fail(
-            f"internal error ({type(exc).__name__}: {exc}); nothing was installed", wants_json
-        )
+        return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was installed", fmt)
 
 
-def _fail(message: str, as_json: bool) -> int:
-    if as_json:
+def _fail(message: str, fmt: str) -> int:
+    """Exit 2 with one clear line on stderr (and the error in the report format)."""
+    if fmt == "json":
         sys.stdout.write(report.error_json(message))
+    elif fmt == "sarif":
+        sys.stdout.write(formats.error_sarif(message, __version__))
+    elif fmt == "markdown":
+        sys.stdout.write(formats.error_markdown(message))
     sys.stderr.write(f"safepip: error: {_safe_lines(message)}\n")
     return EXIT_ERROR
 
@@ -353,6 +446,8 @@ def _dispatch(args: list[str]) -> int:
         return _audit_command(own_before + rest)
     if command == "rules":
         return _rules_command()
+    if command == "policy":
+        return _policy_command(own_before + rest)
     if command == "explain":
         return _explain_command(rest)
     if command == "check-names":

@@ -41,3 +41,7 @@ class InstallError(GuardError):
 
 class AuditError(GuardError):
     """The installed environment could not be listed or read for an audit."""
+
+
+class ProjectError(GuardError):
+    """A project's pyproject.toml gives no dependency list safepip can read."""

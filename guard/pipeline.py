@@ -90,6 +90,9 @@ class Run:
         )
         return path
 
+    def __post_init__(self) -> None:
+        self.notes.extend(self.settings.policy.notes)
+
     def remember(self) -> None:
         """Record the projects this run saw, for the next run's comparisons."""
         history.record(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -66,6 +66,7 @@ class Policy:
     pypi_url: str | None = None
     on_network_error: str = "block"
     thresholds: Mapping[str, Mapping[str, Threshold]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what loading said (a layer skipped, a cached copy used)
 
     def action(self, rule_id: str) -> Action:
         config = self.rules.get(rule_id)
@@ -263,21 +264,6 @@ def parse_toml(text: str, file: str) -> dict[str, object]:
         raise PolicyError([f"{file}: not valid TOML: {exc}"]) from exc
 
 
-def load_file(path: Path) -> Policy:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
-    data = parse_toml(text, str(path))
-    if path.name == "pyproject.toml":
-        tool = data.get("tool")
-        section = tool.get("safepip") if isinstance(tool, dict) else None
-        if not isinstance(section, dict):
-            raise PolicyError([f"{path}: has no [tool.safepip] table"])
-        return from_mapping(section, f"{path} [tool.safepip]")
-    return from_mapping(data, str(path))
-
-
 def builtin() -> Policy:
     """The built-in default: every rule's own action and thresholds.
 
@@ -320,8 +306,14 @@ def discover(explicit: str | None, cwd: Path, env: Mapping[str, str] | None = No
 
 
 def load(explicit: str | None, cwd: Path, env: Mapping[str, str] | None = None) -> Policy:
+    """The policy that applies, with every layer it extends (see guard.layers)."""
+    from guard import layers  # noqa: PLC0415 - layers builds on this module
+
     path = discover(explicit, cwd, env)
-    return builtin() if path is None else load_file(path)
+    if path is None:
+        return builtin()
+    loaded, layered = layers.load(path)
+    return replace(loaded, notes=layered.notes)
 
 
 # --- judging -------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_shipped_default_file_spells_out_every_rule() -> None:
 
 
 def test_shipped_default_file_is_the_builtin_default() -> None:
-    shipped = policy.load_file(REPO / "policies" / "default.toml")
+    shipped = policy.load(str(REPO / "policies" / "default.toml"), REPO)
     builtin = policy.builtin()
     assert shipped.rules == builtin.rules
     assert shipped.on_network_error == builtin.on_network_error
@@ -40,7 +40,7 @@ def test_shipped_default_file_is_the_builtin_default() -> None:
 
 @pytest.mark.parametrize("name", ["strict.toml", "team-example.toml"])
 def test_shipped_policies_are_valid(name: str) -> None:
-    policy.load_file(REPO / "policies" / name)
+    policy.load(str(REPO / "policies" / name), REPO)
 
 
 def test_every_problem_is_reported_with_file_and_key(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ version = "not a spec"
 """
     )
     with pytest.raises(PolicyError) as info:
-        policy.load_file(path)
+        policy.load(str(path), path.parent)
     problems = info.value.problems
     joined = "\n".join(problems)
     assert all(str(path) in p for p in problems)
@@ -86,7 +86,7 @@ def test_bad_toml_is_an_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "safepip.toml"
     path.write_text("version = \n")
     with pytest.raises(PolicyError, match="not valid TOML"):
-        policy.load_file(path)
+        policy.load(str(path), path.parent)
 
 
 def test_discovery_order(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_pyproject_table_is_loaded(tmp_path: Path) -> None:
     path.write_text(
         "[tool.safepip]\nversion = 1\n[tool.safepip.rules.new-project]\nmin-age-days = 3\n"
     )
-    loaded = policy.load_file(path)
+    loaded = policy.load(str(path), path.parent)
     assert loaded.rules["new-project"].thresholds["min-age-days"] == 3
     assert "[tool.safepip]" in loaded.source
 
