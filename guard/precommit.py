@@ -17,21 +17,11 @@ import sys
 from collections.abc import Sequence
 
 from guard import cli
+from guard.pipargs import OWN_VALUED
+from guard.pipopts import VALUED
 
-# Options (safepip's own, and pip's common ones) whose next word is their value.
-VALUE_OPTIONS = frozenset(
-    {
-        "--policy",
-        "--python",
-        "--pypi-url",
-        "--format",
-        "-c",
-        "--constraint",
-        "-i",
-        "--index-url",
-        "--extra-index-url",
-    }
-)
+# Options (safepip's own, and pip's) whose next word is their value.
+VALUE_OPTIONS = frozenset(OWN_VALUED) | frozenset(name for names in VALUED for name in names)
 
 
 def check_args(argv: Sequence[str]) -> list[str]:
