@@ -25,8 +25,8 @@ from typing import Protocol
 
 from packaging.utils import canonicalize_name
 
-from guard.models import Action, Decision, Judged, PackageVerdict, Verdict
-from guard.report import clean
+from guard.models import Action, Decision, Verdict
+from guard.report import clean, decision_word, ordered, shown, version_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -44,23 +44,6 @@ class RuleMeta(Protocol):
     def rationale(self) -> str: ...
     @property
     def default_action(self) -> Action: ...
-
-
-def _order(packages: Iterable[PackageVerdict]) -> list[PackageVerdict]:
-    return sorted(packages, key=lambda p: (-int(p.action), p.candidate.name))
-
-
-def _version(p: PackageVerdict) -> str:
-    v = str(p.candidate.version)
-    return "?" if v == "0" and not p.candidate.filename else v
-
-
-def _shown(judged: Iterable[Judged]) -> list[Judged]:
-    return [j for j in judged if j.action is not Action.IGNORE or j.allowed_because]
-
-
-def _decision(action: Action) -> str:
-    return {Action.BLOCK: "block", Action.WARN: "warn", Action.IGNORE: "allow"}[action]
 
 
 # --- SARIF ------------------------------------------------------------------------
@@ -110,9 +93,9 @@ def to_sarif(
     metas = {meta.id: meta for meta in rules_meta}
     order: list[str] = list(metas)
     results: list[dict[str, object]] = []
-    for p in _order(verdict.packages):
-        name, version = clean(p.candidate.name, 200), clean(_version(p), 100)
-        for j in _shown(p.judged):
+    for p in ordered(verdict.packages):
+        name, version = clean(p.candidate.name, 200), clean(version_text(p), 100)
+        for j in shown(p.judged):
             rule_id = j.finding.rule
             if rule_id not in order:
                 order.append(rule_id)
@@ -123,8 +106,10 @@ def to_sarif(
                     f"(allowed by the policy: {clean(j.allowed_because, 1000)})"
                 )
             else:
-                level, outcome = _LEVEL[j.action], _decision(j.action)
-                text = f"{name} {version}: {_decision(j.action)}: {clean(j.finding.message, 2000)}"
+                level, outcome = _LEVEL[j.action], decision_word(j.action)
+                text = (
+                    f"{name} {version}: {decision_word(j.action)}: {clean(j.finding.message, 2000)}"
+                )
                 if j.finding.remedy:
                     text += f" Fix: {clean(j.finding.remedy, 2000)}"
             physical: dict[str, object] = {
@@ -252,7 +237,7 @@ _HEADING = {
 def to_markdown(verdict: Verdict, decision: Decision | None = None) -> str:
     """A PR comment: a summary table and what to do about each problem."""
     final = decision or verdict.decision
-    packages = _order(verdict.packages)
+    packages = ordered(verdict.packages)
     out = [f"### safepip: {_HEADING[final]}", ""]
     counts = {a: sum(1 for p in packages if p.action is a) for a in Action}
     out.append(
@@ -265,24 +250,24 @@ def to_markdown(verdict: Verdict, decision: Decision | None = None) -> str:
         out.append("| Package | Version | Decision | Reasons |")
         out.append("| --- | --- | --- | --- |")
         for p in packages:
-            reasons = sorted({j.finding.rule for j in _shown(p.judged) if not j.allowed_because})
+            reasons = sorted({j.finding.rule for j in shown(p.judged) if not j.allowed_because})
             waived = sorted({j.finding.rule for j in p.judged if j.allowed_because})
             cell = ", ".join(md(r, 80) for r in reasons)
             if waived:
                 cell += ("; " if cell else "") + "allowed: " + ", ".join(md(r, 80) for r in waived)
             out.append(
-                f"| {md(p.candidate.name, 100)} | {md(_version(p), 60)} | "
-                f"{_decision(p.action)} | {cell} |"
+                f"| {md(p.candidate.name, 100)} | {md(version_text(p), 60)} | "
+                f"{decision_word(p.action)} | {cell} |"
             )
         out.append("")
     details = [p for p in packages if p.action is not Action.IGNORE]
     body: list[str] = []
     for p in details:
         body.append(
-            f"#### {md(p.candidate.name, 100)} {md(_version(p), 60)}: {_decision(p.action)}"
+            f"#### {md(p.candidate.name, 100)} {md(version_text(p), 60)}: {decision_word(p.action)}"
         )
         body.append("")
-        for j in sorted(_shown(p.judged), key=lambda j: -int(j.action)):
+        for j in sorted(shown(p.judged), key=lambda j: -int(j.action)):
             if j.allowed_because:
                 body.append(
                     f"- {_code(j.finding.rule)} allowed by the policy: "
@@ -290,7 +275,7 @@ def to_markdown(verdict: Verdict, decision: Decision | None = None) -> str:
                 )
                 continue
             body.append(
-                f"- {_code(j.finding.rule)} **{_decision(j.action)}**: "
+                f"- {_code(j.finding.rule)} **{decision_word(j.action)}**: "
                 f"{md(j.finding.message, 1000)}"
             )
             if j.finding.remedy:

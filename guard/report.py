@@ -39,15 +39,21 @@ def clean(text: object, limit: int = MAX_FIELD) -> str:
     return s
 
 
-def _order(packages: Sequence[PackageVerdict]) -> list[PackageVerdict]:
+def ordered(packages: Sequence[PackageVerdict]) -> list[PackageVerdict]:
     return sorted(packages, key=lambda p: (-int(p.action), p.candidate.name))
 
 
+def decision_word(action: Action) -> str:
+    """block, warn or allow: a package's decision in reports."""
+    return {Action.BLOCK: "block", Action.WARN: "warn", Action.IGNORE: "allow"}[action]
+
+
 def _label(action: Action) -> str:
-    return {Action.BLOCK: "BLOCK", Action.WARN: "warn", Action.IGNORE: "allow"}[action]
+    """The text report's form of it: blocks stand out."""
+    return decision_word(action).upper() if action is Action.BLOCK else decision_word(action)
 
 
-def _version(p: PackageVerdict) -> str:
+def version_text(p: PackageVerdict) -> str:
     v = str(p.candidate.version)
     return "?" if v == "0" and not p.candidate.filename else v
 
@@ -56,36 +62,35 @@ def _summary(p: PackageVerdict) -> str:
     return (p.project.summary if p.project else "") or p.candidate.summary
 
 
-def _shown(judged: Sequence[Judged]) -> list[Judged]:
+def shown(judged: Sequence[Judged]) -> list[Judged]:
     return [j for j in judged if j.action is not Action.IGNORE or j.allowed_because]
 
 
 def render_text(verdict: Verdict, header: str, footer: str) -> str:
     lines = [clean(header, 2000)] if header else []
-    packages = _order(verdict.packages)
+    packages = ordered(verdict.packages)
     if packages:
         width = max(7, *(len(clean(p.candidate.name, 60)) for p in packages))
-        vwidth = max(7, *(len(clean(_version(p), 30)) for p in packages))
+        vwidth = max(7, *(len(clean(version_text(p), 30)) for p in packages))
         lines.append(f"{'PACKAGE':<{width}}  {'VERSION':<{vwidth}}  DECISION  REASONS")
         for p in packages:
-            shown = _shown(p.judged)
             first = ", ".join(
-                sorted({j.finding.rule for j in shown if j.action is not Action.IGNORE})
+                sorted({j.finding.rule for j in shown(p.judged) if j.action is not Action.IGNORE})
             )
             lines.append(
-                f"{clean(p.candidate.name, 60):<{width}}  {clean(_version(p), 30):<{vwidth}}  "
+                f"{clean(p.candidate.name, 60):<{width}}  {clean(version_text(p), 30):<{vwidth}}  "
                 f"{_label(p.action):<8}  {first}".rstrip()
             )
-        details = [p for p in packages if _shown(p.judged)]
+        details = [p for p in packages if shown(p.judged)]
         if details:
             lines.append("")
         for p in details:
             summary = _summary(p)
             lines.append(
-                f"{clean(p.candidate.name, 60)} {clean(_version(p), 30)}: {_label(p.action)}"
+                f"{clean(p.candidate.name, 60)} {clean(version_text(p), 30)}: {_label(p.action)}"
                 + (f" ({clean(summary, 120)})" if summary else "")
             )
-            for j in sorted(_shown(p.judged), key=lambda j: -int(j.action)):
+            for j in sorted(shown(p.judged), key=lambda j: -int(j.action)):
                 if j.allowed_because:
                     lines.append(
                         f"  - [{j.finding.rule}] allowed by the policy: {clean(j.allowed_because)}"
@@ -108,13 +113,13 @@ def to_json(
     verdict: Verdict, decision: Decision | None = None, extra: dict[str, object] | None = None
 ) -> str:
     packages = []
-    for p in _order(verdict.packages):
+    for p in ordered(verdict.packages):
         c = p.candidate
         packages.append(
             {
                 "name": clean(c.name),
-                "version": clean(_version(p)),
-                "decision": _label(p.action).lower(),
+                "version": clean(version_text(p)),
+                "decision": decision_word(p.action),
                 "source": c.source.value,
                 "filename": clean(c.filename),
                 "url": clean(c.url, 2000),
