@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from guard import artifacts, buildreqs, history, install, policy, resolve, typosquat
+from guard import artifacts, buildreqs, history, install, policy, resolve, rules, typosquat
 from guard.errors import GuardError, IndexError_, ResolveError
 from guard.history import Seen
 from guard.models import (
@@ -528,7 +529,16 @@ def vet(
             run.remember()
 
 
+def _prepare_rules() -> None:
+    try:
+        rules.prepare()
+    except Exception:  # noqa: BLE001 - it fails again, and blocks, when the rule runs
+        return
+
+
 def _vet(run: Run, fetch: Fetch) -> Outcome:
+    # Load the rules' data while pip resolves (pip runs in another process).
+    threading.Thread(target=_prepare_rules, daemon=True).start()
     progress = run.progress
     early = _direct_reference_verdict(run)
     if early is not None:

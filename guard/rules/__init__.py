@@ -19,17 +19,19 @@ from guard.rules.local import LOCAL_RULES
 from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
-from guard.rules.repository import RepoImpersonation
+from guard.rules.repository import RepoImpersonation, shipped_repos
 from guard.rules.signals import (
     EmptyDescription,
     FewReleases,
     NoSourceRepo,
     SuspiciousAuthorEmail,
     WeakSignals,
+    listed_domains,
 )
 from guard.rules.source import DirectReference, SourceBuild
 from guard.rules.status import ProjectStatus
 from guard.rules.typosquat import RULE as TYPOSQUAT
+from guard.typosquat import default_detector
 
 RULES: tuple[Rule, ...] = (
     Denied(),
@@ -58,6 +60,15 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULE_ERROR = "rule-error"
+
+
+def prepare() -> None:
+    """Load the rules' data (popular names and their indices, the repository map,
+    e-mail domains) ahead of time. The pipeline runs this in a thread while pip
+    resolves; a failure here resurfaces, as a rule-error, when the rule runs."""
+    default_detector()
+    shipped_repos()
+    listed_domains()
 
 
 def by_id(rules: Sequence[Rule] = RULES) -> dict[str, Rule]:
