@@ -155,3 +155,9 @@ def test_allow_by_name_does_not_excuse_a_tampered_file() -> None:
     allow = '[[allow]]\nname = "pkg"\nreason = "ours"\n'
     assert _judge(allow, f)[0] is Action.BLOCK
     assert _judge(allow + 'rules = ["artifact-mismatch"]\n', f)[0] is Action.IGNORE
+
+
+def test_readme_lists_every_rule() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"| `{rule.id}` | {rule.default_action.label} |" in readme, rule.id

@@ -141,9 +141,9 @@ def test_init_file_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == policy_tools.STARTER_TOML
 
 
-# --- the worked example in docs/team.md ---------------------------------------------
+# --- the worked example in README.md ("Using safepip in a team") ---------------------------------------------
 
-DOC = Path(__file__).parents[1] / "docs" / "team.md"
+DOC = Path(__file__).parents[1] / "README.md"
 DOC_URL = "https://policies.acme.example/safepip/team.toml"
 DOC_PROJECT = "/home/ci/payments-api/safepip.toml"
 
