@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from guard.errors import IndexError_
-from guard.models import Candidate, Judged, PackageVerdict, Source, Verdict
+from guard.models import Action, Candidate, Judged, PackageVerdict, Source, Verdict
 from guard.pypi import parse_project
 from guard.report import render_text, to_json
 from guard.rules import RULE_ERROR, evaluate
