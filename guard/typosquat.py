@@ -2,17 +2,26 @@
 
 How a name is judged
 --------------------
+The protected targets are the popular list plus names every Python user has
+without installing them (``protected_names``): ``python`` and the installer's
+tools at a notional rank 1, the standard library's public modules at a notional
+rank 3,000 (typos and affixes of the whole name only: inside combinations they
+are plain words).
+
 A candidate is reduced to *views*: its compact form (separators removed), the
-*cores* left after stripping well-known affixes (``python-``, ``py``, ``-sdk``,
-a trailing version digit...), the word spans of a multi-word name (combosquats)
-and the halves of a glued word.  Each view is looked up in indices built once
-from the popular list: compact form, word multiset (word order), visual skeleton
-(homoglyphs: ``rn``/``m``, ``l``/``1``, ``0``/``o``...) and a pigeonhole index
-that finds the names within a Damerau-Levenshtein distance (optimal string
-alignment) whose bound depends on length: none below ``min_edit_length``
-characters, one edit up to ``two_edit_length``, two beyond.  A single edit is
-named by its shape: adjacent swap, repeated character, omitted character,
-keyboard neighbour, homoglyph, or a plain edit.
+same with one repeated letter taken out (a doubled letter on top of another
+typo), the *cores* left after stripping well-known affixes (``python-``, ``py``,
+``-sdk``, a trailing version digit, a plural ``s``...), the word spans of a
+multi-word name (combosquats) and the halves of a glued word.  Each view is
+looked up in indices built once from the protected names: compact form, word
+multiset (word order), visual skeleton (homoglyphs: ``rn``/``m``, ``l``/``1``,
+``0``/``o``...) and a pigeonhole index that finds the names within a
+Damerau-Levenshtein distance (optimal string alignment) whose bound depends on
+length: none below ``min_edit_length`` characters, one edit below
+``two_edit_length`` (8), two from there on (against targets popular enough for
+two edits to reach ``weak_score``).  A single edit is named by its shape:
+adjacent swap, repeated character, omitted character, keyboard neighbour,
+homoglyph, or a plain edit.
 
 Every match scores ``transformation + magnet + specificity`` points (``Weights``):
 
@@ -20,29 +29,38 @@ Every match scores ``transformation + magnet + specificity`` points (``Weights``
   accident.  A swap of two letters or a changed separator is rarely innocent; a
   popular word plus another word (``flask-login``) usually is;
 * magnet: typosquatters imitate the most-downloaded projects.  The target's rank
-  gives ``magnet_base - magnet_per_decade * log10(rank)``: rank 1 counts 2 points,
-  each tenfold drop in downloads costs 0.75, so rank 14,000 counts -1.1;
+  gives ``magnet_base - magnet_per_decade * log10(rank)``: rank 1 counts 2.1
+  points, each tenfold drop in downloads costs 0.75, so rank 14,000 counts -1.0;
 * specificity: edits on short names and combinations with words that many
   popular projects share (``django-*``, ``*-utils``) happen by chance, so they
-  lose points; long names gain a little.
+  lose points; long names gain a little.  A changed first letter names another
+  project (``ujson``, ``zconfig``) more often than it is a slip, and a singular
+  or plural inside a combination (``math-tokenizer``) is a word, not a typo:
+  both lose points.
 
-At or above ``strong_score`` a match is strong (the rule blocks); at or above
-``weak_score`` it is weak (capped at warn).  A candidate that is itself popular
-is never strong, and is weak only when its target is at least ``popular_gap``
-times more popular, so ``pyaml`` is not a typosquat of ``pyyaml``, nor ``tomli``
-of ``toml``.
-"""
+At or above ``strong_score`` (4) a match is strong (the rule blocks); at or
+above ``weak_score`` (2) it is weak (capped at warn). A candidate that is itself
+popular is never strong, and is weak only when its target is at least
+``popular_gap`` times more popular, so ``pyaml`` is not a typosquat of
+``pyyaml``, nor ``tomli`` of ``toml``."""
 
 from __future__ import annotations
 
+import base64
 import gc
+import hashlib
+import marshal
 import math
 import re
+import sys
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from importlib import resources
+from itertools import chain, islice
+from typing import Any, TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -93,6 +111,7 @@ DESCRIPTIVE_SUFFIXES = (
     "latest",
     "fixed",
 )
+_COMBINED = frozenset((COMBOSQUAT, GLUED_WORD))
 _PREFIX_WORDS = frozenset(VARIANT_PREFIXES)
 _SUFFIX_WORDS = frozenset(VARIANT_SUFFIXES + DESCRIPTIVE_SUFFIXES)
 _DESCRIPTIVE = frozenset(DESCRIPTIVE_SUFFIXES)
@@ -101,6 +120,10 @@ _GLUED_PREFIX = re.compile(r"^(python3|python|py3|py|lib)([a-z0-9]{3,})$")
 _GLUED_SUFFIX = re.compile(r"^([a-z0-9]{3,}?)(python3|python|py3|py|lib|pkgs|pkg|sdk|api|[0-9])$")
 _AFFIX_STARTS = ("py", "lib")
 _AFFIX_ENDS = ("py", "python3", "py3", "lib", "pkg", "pkgs", "sdk", "api", *"0123456789")
+# Names every Python user has without installing them: the interpreter and the
+# installer's own tools.  A project imitating one preys on the same confusion as a
+# typo of a popular project (``pyhton``, ``easyinstall``).
+CORE_NAMES = ("python", "pip", "setuptools", "wheel", "easy-install")
 _CANONICAL = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ALL_CANONICAL = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*\n)*[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
@@ -112,6 +135,31 @@ _HOMOGLYPH_SINGLE = frozenset(
 )
 
 _KEY_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def stdlib_names() -> tuple[str, ...]:
+    """The standard library's public top-level modules, canonical (``sqlite3``, ``telnetlib``)."""
+    modules = (m for m in sorted(sys.stdlib_module_names) if not m.startswith("_"))
+    return tuple(dict.fromkeys(canonicalize_name(m) for m in modules))
+
+
+def protected_names(config: Config) -> dict[str, int]:
+    """Targets protected besides the popular list, with their notional ranks.
+
+    Core names count as the most popular projects; standard-library modules as
+    moderately popular ones (a typo of ``telnetlib`` or ``sqlite3`` aims at users
+    who think the module needs installing).  These names are plain words
+    (``python``, ``string``, ``token``, ``select``) inside other names, so they
+    are targets of typos and affixes of the whole name only, never of
+    combinations, and their own affix-stripped cores get no typo matching.
+    """
+    out: dict[str, int] = {}
+    if config.core_rank > 0:
+        out.update(dict.fromkeys(CORE_NAMES, config.core_rank))
+    if config.stdlib_rank > 0:
+        for name in stdlib_names():
+            out.setdefault(name, config.stdlib_rank)
+    return out
 
 
 def _keyboard() -> dict[str, frozenset[str]]:
@@ -157,10 +205,10 @@ class Weights:
     transformation: Mapping[str, float] = field(default_factory=_default_transformation_weights)
     descriptive_affix: float = -1.0  # -sdk, -api, -cli... instead of py, python-, lib
     second_edit: float = -1.5  # a second edit (distance 2) on top of the first
-    in_affixed: float = -1.0  # a typo inside an affixed name
+    in_affixed: float = -0.5  # a typo inside an affixed name
     in_combo: float = -1.5  # a typo inside a combosquat or glued name
     separators_differ: float = -1.0  # a typo that also moves separators
-    magnet_base: float = 2.0
+    magnet_base: float = 2.1
     magnet_per_decade: float = 0.75
     # Specificity of edits: a short name has many accidental neighbours.
     short_name: tuple[tuple[int, float], ...] = ((4, -2.0), (5, -1.0), (6, -0.5))
@@ -169,6 +217,13 @@ class Weights:
     shared_word: tuple[tuple[int, float], ...] = ((20, -3.0), (8, -2.0), (4, -1.0))
     short_core: tuple[int, float] = (4, -1.0)  # a core this short or shorter
     many_extras: float = -0.5  # per extra word beyond the first in a combosquat
+    plural: float = -0.5  # a plural 's' is an affix of its own, a weak one
+    plural_in_combo: float = -1.5  # 'tokenizer' in a combination is a word, not a typo
+    repeat_and_edit: float = -1.5  # a repeated letter on top of another edit
+    glued_in_words: float = -1.0  # a glued word that is one word of several
+    # A different first letter names another project more often than it is a
+    # slip (``ujson``/``orjson``, ``zconfig``): typists get the first key right.
+    first_letter: float = -1.0
 
     def magnet(self, rank: int) -> float:
         return self.magnet_base - self.magnet_per_decade * math.log10(max(rank, 1))
@@ -194,8 +249,12 @@ class Config:
     weak_score: float = 2.0
     popular_gap: float = 200.0  # a popular candidate needs rank >= gap * target rank
     min_edit_length: int = 4  # compact names shorter than this get no edit matches
-    two_edit_length: int = 9  # compact length from which distance 2 is allowed
+    two_edit_length: int = 8  # compact length from which distance 2 is allowed
     weights: Weights = field(default_factory=Weights)
+    # The protected vocabulary beyond the popular list (see ``protected_names``):
+    # notional ranks, or 0 to leave that part out.
+    core_rank: int = 1  # python, pip, setuptools, wheel, easy-install
+    stdlib_rank: int = 3000  # the standard library's public module names
 
 
 @dataclass(frozen=True)
@@ -271,9 +330,14 @@ def visual(text: str) -> str:
     return text.translate(_VISUAL_CHARS)
 
 
-def strip_affix(tokens: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
-    """(remaining words, affix) for each way of removing one affix."""
+def strip_affix(tokens: tuple[str, ...], plural: bool = False) -> list[tuple[tuple[str, ...], str]]:
+    """(remaining words, affix) for each way of removing one affix; with
+    ``plural``, a trailing plural 's' counts as one (candidates only: the
+    popular ``requests`` does not make ``request`` one of its variants)."""
     out: list[tuple[tuple[str, ...], str]] = []
+    last = tokens[-1]
+    if plural and len(last) >= 5 and last[-1] == "s" and last[-2] not in "su":
+        out.append(((*tokens[:-1], last[:-1]), "s"))
     if len(tokens) >= 2:
         if tokens[0] in _PREFIX_WORDS:
             out.append((tokens[1:], tokens[0] + "-"))
@@ -301,7 +365,7 @@ def cores(name: str, depth: int = 2) -> tuple[tuple[str, str], ...]:
     for _ in range(depth):
         deeper: list[tuple[tuple[str, ...], str]] = []
         for words, before in layer:
-            for rest, affix in strip_affix(words):
+            for rest, affix in strip_affix(words, plural=True):
                 label = f"{before} {affix}".strip()
                 found.setdefault("".join(rest), label)
                 deeper.append((rest, label))
@@ -379,20 +443,31 @@ def edit_kind(candidate: str, target: str) -> tuple[str, str]:
                 extra = candidate[i]
                 before = candidate[i - 1] if i > 0 else ""
                 after = candidate[i + 1] if i + 1 < len(candidate) else ""
+                if extra.isdigit() and (not after or before.isdigit() or after.isdigit()):
+                    return VERSION_DIGIT, f"version digit '{extra}' added"  # cu12 -> cu112
                 if extra in (before, after):
                     return REPEATED_CHAR, f"'{extra}' repeated"
-                if extra.isdigit() and not after:
-                    return VERSION_DIGIT, f"version digit '{extra}' appended"
                 if before in _NEIGHBOURS.get(extra, ()) or after in _NEIGHBOURS.get(extra, ()):
                     return KEYBOARD_NEIGHBOUR, f"extra '{extra}' next to a neighbouring key"
                 return EDIT_DISTANCE, f"extra '{extra}' inserted"
     elif len(candidate) + 1 == len(target):
         for i in range(len(target)):
             if target[:i] + target[i + 1 :] == candidate:
-                if target[i].isdigit() and i == len(target) - 1:
+                near = target[i - 1 : i] + target[i + 1 : i + 2]
+                if target[i].isdigit() and (i == len(target) - 1 or any(map(str.isdigit, near))):
                     return VERSION_DIGIT, f"version digit '{target[i]}' dropped"
                 return OMITTED_CHAR, f"'{target[i]}' left out"
     return EDIT_DISTANCE, "one character changed"
+
+
+def _squeezed(text: str) -> list[str]:
+    """``text`` with one letter of a repeated run taken out, for each such run."""
+    out: list[str] = []
+    for i in range(1, len(text)):
+        last_of_run = i + 1 == len(text) or text[i + 1] != text[i]
+        if text[i] == text[i - 1] and last_of_run and text[i].isalpha():
+            out.append(text[:i] + text[i + 1 :])
+    return out
 
 
 def _probes(text: str, min_length: int, two_edit_length: int) -> Iterator[str]:
@@ -423,6 +498,27 @@ def _probes(text: str, min_length: int, two_edit_length: int) -> Iterator[str]:
 # ----------------------------------------------------------------------------
 # The detector
 
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+def _grouped(keys: Sequence[_K], values: Sequence[_V]) -> dict[_K, list[_V]]:
+    """``values`` grouped by ``keys``, in order; built in bulk, since most keys
+    are unique and only the repeated ones need a Python-level pass."""
+    table = {key: [value] for key, value in zip(keys, values, strict=True)}
+    if len(table) < len(keys):
+        repeated = {key for key, count in Counter(keys).items() if count > 1}
+        for key in repeated:
+            table[key] = []
+        for key, value in zip(keys, values, strict=True):
+            if key in repeated:
+                table[key].append(value)
+    return table
+
+
+def _columns(rows: Sequence[tuple[_K, _V]]) -> tuple[list[_K], list[_V]]:
+    return [key for key, _ in rows], [value for _, value in rows]
+
 
 @dataclass(frozen=True)
 class _Hit:
@@ -436,16 +532,70 @@ class _Hit:
 class Detector:
     """Judges names against a popular list; build once, then ``check`` many names."""
 
-    def __init__(self, names: Sequence[str], config: Config | None = None) -> None:
-        """``names`` are popular projects, most downloaded first (rank = position + 1)."""
+    _rank: dict[str, int]  # the popular list
+    _targets: dict[str, int]  # the popular list and the protected names, (notional) ranks
+    _word_only: frozenset[str]  # protected names that are words inside combinations
+    _by_compact: dict[str, list[str]]
+    _by_visual: dict[str, list[str]]
+    _by_words: dict[tuple[str, ...], list[str]]
+    _by_core: dict[str, list[tuple[str, str]]]
+    _texts: list[tuple[str, str]]
+    _pieces: dict[str, int | list[int]]
+    _word_count: Mapping[str, int]
+
+    def __init__(
+        self, names: Sequence[str], config: Config | None = None, *, use_index: bool = True
+    ) -> None:
+        """``names`` are popular projects, most downloaded first (rank = position + 1).
+
+        When ``names`` and ``config`` are those the shipped index was built from
+        (the shipped popular list, the default configuration, this interpreter's
+        standard library), the indices are loaded from it (unless ``use_index``
+        is false); otherwise they are built.
+        """
         self.config = config = config or Config()
         was_enabled = gc.isenabled()
         gc.disable()  # building allocates many small containers; collecting midway is waste
         try:
-            self._build(names)
+            state = _shipped_state(fingerprint(names, config)) if use_index else None
+            if state is None:
+                self._build(names)
+            else:
+                self._restore(state)
         finally:
             if was_enabled:
                 gc.enable()
+
+    def state(self) -> tuple[Any, ...]:
+        """The built indices, for the shipped index file (see ``index_text``)."""
+        return (
+            len(self._rank),
+            self._targets,
+            tuple(sorted(self._word_only)),  # a set's order varies from run to run
+            self._by_compact,
+            self._by_visual,
+            self._by_words,
+            self._by_core,
+            self._texts,
+            self._pieces,
+            dict(sorted(self._word_count.items())),  # counted from sets: order varies
+        )
+
+    def _restore(self, state: tuple[Any, ...]) -> None:
+        (
+            popular,
+            self._targets,
+            word_only,
+            self._by_compact,
+            self._by_visual,
+            self._by_words,
+            self._by_core,
+            self._texts,
+            self._pieces,
+            self._word_count,
+        ) = state
+        self._word_only = frozenset(word_only)
+        self._rank = dict(islice(self._targets.items(), popular))
 
     def _build(self, names: Sequence[str]) -> None:
         config = self.config
@@ -460,48 +610,55 @@ class Detector:
                 rank.setdefault(name, number)
             joined = "\n".join(rank)
         self._rank = rank
-        ordered = list(rank)  # dicts keep insertion order: best rank first
+        # Targets: the popular list, then the protected names it lacks.
+        protected = protected_names(config)
+        extras = [name for name in protected if name not in rank]
+        self._targets = {**rank, **{name: protected[name] for name in extras}}
+        self._word_only = frozenset(extras)
+        ordered = list(self._targets)  # dicts keep insertion order: best rank first
+        if extras:
+            joined = "\n".join((joined, *extras))
+        rank = self._targets
         flats = joined.replace("-", "").split("\n")
         # One pass over a joined string is much faster than one call per name.
         skeletons = visual("\n".join(flats)).split("\n")
-        by_compact: dict[str, list[str]] = {}
-        by_visual: dict[str, list[str]] = {}  # only names whose skeleton differs
-        by_words: dict[tuple[str, ...], list[str]] = {}
-        by_core: dict[str, list[tuple[str, str]]] = {}
-        multi: list[tuple[str, ...]] = []
         min_edit, two_edit = config.min_edit_length, config.two_edit_length
+        # Bulk construction (comprehensions, C-level grouping): start-up matters.
+        by_compact = _grouped(flats, ordered)
+        by_visual = _grouped(  # only names whose skeleton differs
+            *_columns([(k, n) for k, f, n in zip(skeletons, flats, ordered, strict=True) if k != f])
+        )
+        hyphenated = [(name, tuple(name.split("-"))) for name in ordered if "-" in name]
+        by_words = _grouped([tuple(sorted(t)) for _, t in hyphenated], [n for n, _ in hyphenated])
+        multi = [tokens for name, tokens in hyphenated if name not in protected]
         texts: list[tuple[str, str]] = [  # (popular name, string indexed for edits)
             (name, flat) for name, flat in zip(ordered, flats, strict=True) if len(flat) >= min_edit
         ]
         starts, ends = _AFFIX_STARTS, _AFFIX_ENDS
-        for name, flat, skeleton in zip(ordered, flats, skeletons, strict=True):
-            found = by_compact.get(flat)
-            if found is None:
-                by_compact[flat] = [name]
-            else:
-                found.append(name)
-            if skeleton != flat:
-                by_visual.setdefault(skeleton, []).append(name)
-            if "-" in name:
-                tokens = tuple(name.split("-"))
-                by_words.setdefault(tuple(sorted(tokens)), []).append(name)
-                multi.append(tokens)
-                if not (
-                    tokens[0] in _PREFIX_WORDS
-                    or tokens[-1] in _SUFFIX_WORDS
-                    or tokens[0].startswith(starts)
-                    or tokens[-1].endswith(ends)
-                ):
-                    continue
-            elif flat.startswith(starts) or flat.endswith(ends):
-                tokens = (flat,)
-            else:
+        affixed = [
+            (name, tuple(name.split("-")))
+            for name, flat in zip(ordered, flats, strict=True)
+            if flat.startswith(starts) or flat.endswith(ends) or "-" in name
+        ]
+        core_rows: list[tuple[str, tuple[str, str]]] = []
+        for name, tokens in affixed:
+            if len(tokens) > 1 and not (
+                tokens[0] in _PREFIX_WORDS
+                or tokens[-1] in _SUFFIX_WORDS
+                or tokens[0].startswith(starts)
+                or tokens[-1].endswith(ends)
+            ):
                 continue
             for rest, affix in strip_affix(tokens):
                 core = "".join(rest)
-                by_core.setdefault(core, []).append((name, affix))
-                if len(core) > min_edit and affix.strip("-") not in _DESCRIPTIVE:
+                core_rows.append((core, (name, affix)))
+                if (
+                    len(core) > min_edit
+                    and affix.strip("-") not in _DESCRIPTIVE
+                    and name not in protected
+                ):
                     texts.append((name, core))
+        by_core = _grouped(*_columns(core_rows))
         # How many popular names use each word (counted once per name).
         word_count = Counter(chain.from_iterable(map(frozenset, multi)))
         # Two edits can only reach weak_score against well-ranked targets: only
@@ -509,30 +666,34 @@ class Detector:
         w = config.weights
         best_two = w.transformation[EDIT_DISTANCE] + w.second_edit + w.long_name[1]
         rank_limit = 10 ** ((w.magnet_base + best_two - config.weak_score) / w.magnet_per_decade)
-        pieces: dict[str, int | list[int]] = {}
+        halves: list[tuple[int, str]] = []
+        thirds: list[tuple[int, str]] = []
         for number, (name, text) in enumerate(texts):
-            m = len(text)
-            if m < two_edit or rank[name] > rank_limit:
-                h = m // 2
-                keys: tuple[str, ...] = (f"p{m}:{text[:h]}", f"s{m}:{text[h:]}")
+            if len(text) < two_edit or rank[name] > rank_limit:
+                halves.append((number, text))
             else:
-                c1, c2 = m // 3, 2 * m // 3
-                keys = (f"a{m}:{text[:c1]}", f"b{m}:{text[c1:c2]}", f"c{m}:{text[c2:]}")
-            for key in keys:
-                held = pieces.get(key)
-                if held is None:
-                    pieces[key] = number
-                elif isinstance(held, int):
-                    pieces[key] = [held, number]
-                else:
-                    held.append(number)
+                thirds.append((number, text))
+        cut2 = [(len(t), len(t) // 2, t) for _, t in halves]
+        cut3 = [(m, m // 3, 2 * m // 3, t) for m, t in ((len(t), t) for _, t in thirds)]
+        keys = [f"p{m}:{t[:h]}" for m, h, t in cut2]
+        keys += [f"s{m}:{t[h:]}" for m, h, t in cut2]
+        keys += [f"a{m}:{t[:c1]}" for m, c1, _, t in cut3]
+        keys += [f"b{m}:{t[c1:c2]}" for m, c1, c2, t in cut3]
+        keys += [f"c{m}:{t[c2:]}" for m, _, c2, t in cut3]
+        numbers = [n for n, _ in halves] * 2 + [n for n, _ in thirds] * 3
+        # Most keys hold one number: an int, a list only for shared keys.
+        pieces: dict[str, int | list[int]] = dict(zip(keys, numbers, strict=True))
+        if len(pieces) < len(keys):
+            shared = {key for key, count in Counter(keys).items() if count > 1}
+            rows = [row for row in zip(keys, numbers, strict=True) if row[0] in shared]
+            pieces.update(_grouped(*_columns(rows)))
         self._by_compact = by_compact
         self._by_visual = by_visual
         self._by_words = by_words
         self._by_core = by_core
         self._texts = texts
         self._pieces = pieces
-        self._word_count: Mapping[str, int] = word_count
+        self._word_count = word_count
 
     # -- public ---------------------------------------------------------------
 
@@ -540,7 +701,12 @@ class Detector:
         return len(self._rank)
 
     def rank(self, name: str) -> int | None:
+        """The popular-list rank of a project, None when it is not listed."""
         return self._rank.get(canonical(name))
+
+    def target_rank(self, name: str) -> int | None:
+        """The (notional) rank of a protected name: listed, core or stdlib."""
+        return self._targets.get(canonical(name))
 
     def check(self, name: str, config: Config | None = None) -> list[Match]:
         """Matches for one name, best first; empty when it imitates nothing.
@@ -557,7 +723,11 @@ class Detector:
         for hit in self._hits(own):
             if hit.target == own:
                 continue
-            target_rank = self._rank[hit.target]
+            if hit.target in self._word_only and (
+                hit.transformation in _COMBINED or _COMBINED.intersection(hit.also)
+            ):
+                continue  # a standard-library name is a word in combinations
+            target_rank = self._targets[hit.target]
             if own_rank is not None and own_rank < target_rank * config.popular_gap:
                 continue  # both popular, and the gap is not wide enough
             score = hit.points + config.weights.magnet(target_rank)
@@ -567,7 +737,7 @@ class Detector:
         matches = [
             Match(
                 target=NormalizedName(hit.target),
-                target_rank=self._rank[hit.target],
+                target_rank=self._targets[hit.target],
                 transformation=hit.transformation,
                 detail=hit.detail,
                 strong=score >= config.strong_score and own_rank is None,
@@ -607,20 +777,30 @@ class Detector:
         for target in (*self._by_compact.get(skeleton, ()), *self._by_visual.get(skeleton, ())):
             if target.replace("-", "") != flat:
                 yield _Hit(target, HOMOGLYPH, (), "visually confusable characters", w[HOMOGLYPH])
-        # Typos of the whole name.
+        # Typos of the whole name, and of the name with one repeated letter
+        # taken out (a doubled or tripled letter on top of another typo).
         yield from self._edits(flat, len(tokens), (), "", 0.0)
+        extra = self.config.weights.repeat_and_edit
+        for squeezed in _squeezed(flat):
+            detail = "a letter repeated; "
+            yield from self._edits(
+                squeezed, len(tokens), (REPEATED_CHAR,), detail, extra, one_edit=True
+            )
         # Affixes: the name is a popular name without its affix, or the name's
         # cores match popular names or their own cores.
         for target, theirs in self._by_core.get(flat, ()):
-            points, descriptive = self._affix_points(theirs)
-            points += self._specific(flat, shared=descriptive)
+            points, _, wordy = self._affix_points(theirs)
+            points += self._specific(flat, shared=wordy)
             yield _Hit(target, AFFIX, (), f"'{theirs}' of {target} left out", points)
         for core, affix in cores(name):
             yield from self._core_hits(core, affix)
         if len(tokens) > 1:
             yield from self._combos(tokens)
+        # A glued word alone is a name; inside a longer name it is a compound word
+        # of a description ("tokenspeed-tritonblas").
+        inner = self.config.weights.glued_in_words if len(tokens) > 1 else 0.0
         for token in tokens:
-            yield from self._glued(token)
+            yield from self._glued(token, inner)
 
     def _specific(self, word: str, shared: bool) -> float:
         """Points for how distinctive a word is (negative for short or shared ones)."""
@@ -630,21 +810,27 @@ class Detector:
             points += weights.short_core[1]
         return points
 
-    def _affix_points(self, *affixes: str) -> tuple[float, bool]:
+    def _affix_points(self, *affixes: str) -> tuple[float, bool, bool]:
+        """(points, descriptive, wordy): a descriptive affix (-sdk, a version
+        digit) is weaker than a variant one; a wordy one (-sdk, not a digit)
+        makes an add-on, so the core's popularity as a shared word counts."""
         weights = self.config.weights
         words = [word for affix in affixes for word in _affix_words(affix)]
-        descriptive = any(word in _DESCRIPTIVE or word.isdigit() for word in words)
+        wordy = any(word in _DESCRIPTIVE for word in words)
+        descriptive = wordy or any(word.isdigit() for word in words)
         points = weights.transformation[AFFIX] + (weights.descriptive_affix if descriptive else 0)
-        return points - 0.5 * max(len(words) - 1, 0), descriptive
+        if "s" in words:
+            points += weights.plural
+        return points - 0.5 * max(len(words) - 1, 0), descriptive, wordy
 
     def _core_hits(self, core: str, affix: str) -> Iterator[_Hit]:
-        base, descriptive = self._affix_points(affix)
-        specific = self._specific(core, shared=descriptive)
+        base, descriptive, wordy = self._affix_points(affix)
+        specific = self._specific(core, shared=wordy)
         for target in self._by_compact.get(core, ()):
             yield _Hit(target, AFFIX, (), f"'{affix}' added to the name", base + specific)
         if " " not in affix:  # one affix each side at most
             for target, theirs in self._by_core.get(core, ()):
-                points, _ = self._affix_points(affix, theirs)
+                points, _, _ = self._affix_points(affix, theirs)
                 detail = f"'{affix}' where {target} has '{theirs}'"
                 yield _Hit(target, AFFIX, (), detail, points + specific)
         weights = self.config.weights
@@ -674,7 +860,7 @@ class Detector:
                     extra = specific + weights.in_combo
                     yield from self._edits(span, 1, (COMBOSQUAT,), f"{note}; ", extra)
 
-    def _glued(self, token: str) -> Iterator[_Hit]:
+    def _glued(self, token: str, extra: float) -> Iterator[_Hit]:
         weights = self.config.weights
         words = self._word_count
         if token in words or token in self._by_compact:
@@ -684,14 +870,22 @@ class Detector:
             for part, rest in ((head, tail), (tail, head)):
                 if len(part) < 5 or (rest not in words and rest not in self._by_compact):
                     continue
-                points = weights.transformation[GLUED_WORD] + self._specific(part, shared=True)
+                points = weights.transformation[GLUED_WORD] + extra
+                points += self._specific(part, shared=True)
                 for target in self._by_compact.get(part, ()):
                     yield _Hit(target, GLUED_WORD, (), f"glued to '{rest}'", points)
 
     def _edits(
-        self, text: str, words: int, also: tuple[str, ...], prefix: str, extra: float
+        self,
+        text: str,
+        words: int,
+        also: tuple[str, ...],
+        prefix: str,
+        extra: float,
+        one_edit: bool = False,
     ) -> Iterator[_Hit]:
-        """Popular names (or their cores) within the length-dependent edit bound."""
+        """Popular names (or their cores) within the length-dependent edit bound
+        (one edit at most with ``one_edit``: the caller has spent the other)."""
         config = self.config
         weights = config.weights
         if len(text) < config.min_edit_length:
@@ -705,11 +899,17 @@ class Detector:
                 numbers.add(held)
             else:
                 numbers.update(held)
+        letters = set(text)
         for number in numbers:
             target, other = self._texts[number]
             if other == text:
                 continue
-            bound = 2 if min(len(other), len(text)) >= config.two_edit_length else 1
+            long = min(len(other), len(text)) >= config.two_edit_length
+            bound = 2 if long and not one_edit else 1
+            # Each edit changes the set of letters used by two at most: a cheap
+            # filter before the alignment.
+            if len(letters.symmetric_difference(other)) > 2 * bound:
+                continue
             distance = osa_distance(text, other, bound)
             if distance > bound:
                 continue
@@ -720,7 +920,11 @@ class Detector:
                 kind, detail = EDIT_DISTANCE, "two characters changed"
                 points = weights.transformation[EDIT_DISTANCE] + weights.second_edit
             points += weights.length(len(other)) + extra
-            if not also and words != target.count("-") + 1:
+            if text[0] != other[0] and kind != HOMOGLYPH:
+                points += weights.first_letter
+            if also and (other == text + "s" or text == other + "s"):
+                points += weights.plural_in_combo
+            if also[:1] in ((), (REPEATED_CHAR,)) and words != target.count("-") + 1:
                 points += weights.separators_differ
             if other != target.replace("-", "") and not also:
                 yield _Hit(target, kind, (AFFIX,), f"{detail} (in '{other}')", points - 0.5)
@@ -728,6 +932,61 @@ class Detector:
                 yield _Hit(target, also[0], (kind,), prefix + detail, points)
             else:
                 yield _Hit(target, kind, (), detail, points)
+
+
+# ----------------------------------------------------------------------------
+# The shipped index: the default detector's indices, precomputed
+#
+# Building the indices takes about 100 ms of Python-level work; loading them
+# from ``guard/data/typosquat-index.txt`` takes a third of that.  The file is
+# one header line with the fingerprint of the inputs (popular names, the
+# configuration, the protected names of this interpreter, the format), then the
+# zlib-compressed ``marshal`` of ``Detector.state()`` in base64.  It ships inside
+# the package (the same trust as the code); any mismatch, or a blob this
+# interpreter cannot read, means the indices are built instead.
+# ``benchmarks/build_typosquat_index.py`` writes it.
+
+INDEX_FILE = "typosquat-index.txt"
+INDEX_FORMAT = 1
+_INDEX_HEADER = "safepip typosquat index "
+
+
+def fingerprint(names: Sequence[str], config: Config) -> str:
+    """What the indices depend on, hashed."""
+    digest = hashlib.sha256()
+    for part in (
+        f"{INDEX_FORMAT} {marshal.version}",
+        repr(config),
+        repr(sorted(protected_names(config).items())),
+        "\n".join(names),
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def index_text(detector: Detector, names: Sequence[str]) -> str:
+    """The content of the shipped index file for ``detector`` built from ``names``."""
+    blob = zlib.compress(marshal.dumps(detector.state()), 9)
+    header = _INDEX_HEADER + fingerprint(names, detector.config)
+    return header + "\n" + base64.encodebytes(blob).decode("ascii")
+
+
+def _shipped_state(key: str) -> tuple[Any, ...] | None:
+    """The shipped indices when their fingerprint is ``key``, else None."""
+    try:
+        text = resources.files("guard.data").joinpath(INDEX_FILE).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    header, _, body = text.partition("\n")
+    if header != _INDEX_HEADER + key:
+        return None
+    try:
+        blob = zlib.decompress(base64.decodebytes(body.encode("ascii")))
+        state = marshal.loads(blob)  # noqa: S302 - our own file, shipped with the code
+    except (ValueError, EOFError, TypeError, zlib.error):
+        return None
+    return state if isinstance(state, tuple) and len(state) == 10 else None
 
 
 # ----------------------------------------------------------------------------

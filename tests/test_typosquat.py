@@ -9,11 +9,13 @@ from __future__ import annotations
 import random
 import string
 from datetime import UTC, datetime
+from importlib import resources
 
 import pytest
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from guard import popular
 from guard import typosquat as ts
 from guard.models import Action, Candidate, Ownership, Project, Source
 from guard.rules.base import Context
@@ -81,6 +83,54 @@ def test_two_edits_only_on_long_names(detector: ts.Detector) -> None:
     match = best(detector, "dadawranglur")  # two substitutions in a 12-letter name
     assert (match.target, match.transformation) == ("datawrangler", ts.EDIT_DISTANCE)
     assert not detector.check("sneekoyl")  # two edits in an 8-letter name: too loose
+
+
+def test_two_edits_from_eight_letters(detector: ts.Detector) -> None:
+    match = best(detector, "wodgetrt")  # two substitutions in the 8-letter "widgetry"
+    assert (match.target, match.transformation) == ("widgetry", ts.EDIT_DISTANCE)
+    assert ts.Config().two_edit_length == 8
+
+
+def test_repeated_letter_on_top_of_another_typo() -> None:
+    detector = ts.Detector(["kwikly", *FILLERS])
+    match = best(detector, "kwiiklu")  # 'i' doubled and 'y' -> 'u'
+    assert match.target == "kwikly"
+    assert match.transformations == (ts.REPEATED_CHAR, ts.KEYBOARD_NEIGHBOUR)
+    assert not detector.check("kwiiklux")  # a third edit: too far
+
+
+def test_plural_is_an_affix_of_its_own() -> None:
+    detector = ts.Detector(["pyzorbit", *FILLERS])
+    match = best(detector, "zorbits")  # 'py' of pyzorbit left out, plural 's' added
+    assert (match.target, match.transformation) == ("pyzorbit", ts.AFFIX)
+
+
+def test_plural_inside_a_combination_is_a_word_not_a_typo() -> None:
+    detector = ts.Detector(["gadgets", *FILLERS])
+    plural = best(detector, "gadget-helper")
+    typo = best(detector, "gadgeys-helper")
+    assert plural.score < typo.score
+
+
+def test_first_letter_changes_count_less(detector: ts.Detector) -> None:
+    first, last = best(detector, "xidgetry"), best(detector, "widgetrx")
+    assert first.transformation == last.transformation == ts.EDIT_DISTANCE
+    assert first.score < last.score
+
+
+def test_core_names_and_stdlib_are_protected(detector: ts.Detector) -> None:
+    match = best(detector, "pyhton")
+    assert (match.target, match.transformation) == ("python", ts.ADJACENT_SWAP)
+    assert match.strong
+    assert best(detector, "telnet").target == "telnetlib"  # 'lib' left out
+    assert best(detector, "easyinstall").target == "easy-install"
+    assert detector.check("typing") == []  # the name itself
+    assert detector.rank("python") is None  # protected, not popular
+    assert detector.target_rank("python") == 1
+    # Standard-library names are words inside other names, not brands.
+    assert "string" not in detector.related_targets("string-utils")
+    bare = ts.Detector(POPULAR, ts.Config(core_rank=0, stdlib_rank=0))
+    assert bare.check("pyhton") == []
 
 
 def test_typo_inside_a_combosquat(detector: ts.Detector) -> None:
@@ -159,6 +209,25 @@ def test_shipped_list_builds(detector: ts.Detector) -> None:
     assert len(shipped) > 10_000
     assert shipped.check(shipped_name := next(iter(ts.default_detector()._rank))) == []
     assert shipped.rank(shipped_name) == 1
+
+
+def test_shipped_index_is_up_to_date() -> None:
+    """``python benchmarks/build_typosquat_index.py`` rewrites it when this fails."""
+    data = resources.files("guard.data")
+    names = popular.parse_csv(data.joinpath(popular.FILENAME).read_text(encoding="utf-8"))
+    built = ts.Detector(names, use_index=False)
+    shipped = data.joinpath(ts.INDEX_FILE).read_text(encoding="ascii")
+    assert shipped == ts.index_text(built, names)
+    loaded = ts.Detector(names)
+    assert ts._shipped_state(ts.fingerprint(names, loaded.config)) is not None
+    assert loaded.state() == built.state()
+    assert loaded.check("pyhton") == built.check("pyhton")
+
+
+def test_index_is_not_used_for_other_inputs() -> None:
+    assert ts._shipped_state(ts.fingerprint(POPULAR, ts.Config())) is None
+    names = ts.default_detector()._rank
+    assert ts._shipped_state(ts.fingerprint(list(names), ts.Config(weak_score=3.0))) is None
 
 
 # ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
@@ -87,13 +88,11 @@ class TyposquatRule:
 
     def config(self, ctx: Context) -> Config:
         base = self._detector().config
-        return Config(
+        return replace(
+            base,
             strong_score=ctx.number(RULE_ID, "strong-score", base.strong_score),
             weak_score=ctx.number(RULE_ID, "weak-score", base.weak_score),
             popular_gap=ctx.number(RULE_ID, "popular-gap", base.popular_gap),
-            min_edit_length=base.min_edit_length,
-            two_edit_length=base.two_edit_length,
-            weights=base.weights,
         )
 
     def check(
