@@ -120,6 +120,12 @@ class Ownership:
     def known(self) -> bool:
         return self.organization is not None or bool(self.users)
 
+    def shares_owner_with(self, other: Ownership) -> bool:
+        """The same organization, or at least one user with a role on both."""
+        if self.organization is not None and self.organization == other.organization:
+            return True
+        return bool(set(self.users) & set(other.users))
+
 
 @dataclass(frozen=True)
 class Project:

@@ -19,7 +19,8 @@ from guard import popular
 from guard import typosquat as ts
 from guard.models import Action, Candidate, Ownership, Project, Source
 from guard.rules.base import Context
-from guard.rules.typosquat import RULE, TyposquatRule, repository_key
+from guard.rules.repository import repo_key
+from guard.rules.typosquat import RULE, TyposquatRule
 
 TOP = [
     "frobnicate",  # 1
@@ -361,4 +362,4 @@ def test_not_exempt_without_the_targets_metadata(rule: TyposquatRule) -> None:
     ],
 )
 def test_repository_key(url: str, key: str | None) -> None:
-    assert repository_key(url) == key
+    assert repo_key(url) == key

@@ -28,7 +28,7 @@ from guard.rules.base import Context, Threshold
 DATA_FILE = "popular-repos.json"
 
 # Hosts whose URLs name a repository as the first path segments.
-_HOSTS = {"github.com", "gitlab.com", "bitbucket.org"}
+_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"}
 # github.com paths that are site pages, not owners.
 _NOT_OWNERS = frozenset(
     {
@@ -165,12 +165,6 @@ def shipped_repos() -> RepoMap:
         return RepoMap()
 
 
-def _shares_owner(a: Ownership, b: Ownership) -> bool:
-    if a.organization is not None and a.organization == b.organization:
-        return True
-    return bool(set(a.users) & set(b.users))
-
-
 def _claimants(key: str, ctx: Context, base: RepoMap) -> tuple[Owner, ...]:
     """The popular claimants of a repository, refreshed from this run's lookups."""
     shipped = {owner.name: owner for owner in base.claimants(key)}
@@ -235,7 +229,7 @@ Thresholds: none. Allow a project with a reason in the policy's [[allow]] list
             if not claimants or any(owner.name == project.name for owner in claimants):
                 continue
             if project.ownership.known and any(
-                _shares_owner(project.ownership, owner.ownership) for owner in claimants
+                project.ownership.shares_owner_with(owner.ownership) for owner in claimants
             ):
                 continue
             names = ", ".join(sorted(owner.name for owner in claimants))

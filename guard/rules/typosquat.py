@@ -10,56 +10,24 @@ repository.  The pipeline makes the targets' metadata available in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from urllib.parse import urlsplit
 
-from guard.models import Action, Candidate, Finding, Ownership, Project
+from guard.models import Action, Candidate, Finding, Project
 from guard.rules.base import Context, Threshold
+from guard.rules.repository import claimed_repos
 from guard.typosquat import Config, Detector, Match, default_detector
 
 RULE_ID = "typosquat"
-_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"})
-_SUFFIX = re.compile(r"(\.git)?/*$")
-
-
-def repository_key(url: str) -> str | None:
-    """``host/owner/repo`` of a source-hosting URL, normalised (case, ``www.``,
-    ``.git``, trailing slash, deeper paths); None for other URLs."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    if host not in _HOSTS:
-        return None
-    segments = [s for s in parts.path.split("/") if s]
-    if len(segments) < 2:
-        return None
-    owner, repo = segments[0].lower(), _SUFFIX.sub("", segments[1].lower())
-    return f"{host}/{owner}/{repo}" if owner and repo else None
-
-
-def repositories(project: Project) -> frozenset[str]:
-    keys = (repository_key(url) for url in project.repository_urls)
-    return frozenset(key for key in keys if key)
-
-
-def same_owner(a: Ownership, b: Ownership) -> bool:
-    """The same organization, or at least one user with a role on both."""
-    if a.organization is not None and a.organization == b.organization:
-        return True
-    return bool(set(a.users) & set(b.users))
 
 
 def exemption(project: Project | None, target: Project | None) -> str:
     """Why the candidate may use a name close to its target ('' when it may not)."""
     if project is None or target is None:
         return ""
-    if same_owner(project.ownership, target.ownership):
+    if project.ownership.shares_owner_with(target.ownership):
         return f"owned by the same PyPI users or organization as {target.name}"
-    shared = repositories(project) & repositories(target)
+    shared = set(claimed_repos(project)) & set(claimed_repos(target))
     if shared:
         return f"declares the same source repository as {target.name} ({min(shared)})"
     return ""
