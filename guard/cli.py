@@ -17,20 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from guard import (
-    __version__,
-    artifacts,
-    audit,
-    formats,
-    layers,
-    pipeline,
-    policy,
-    policy_tools,
-    popular,
-    project_deps,
-    report,
-    typosquat,
-)
+from guard import __version__, artifacts, pipeline, policy, report
 from guard.cache import Cache
 from guard.errors import GuardError, UsageError
 from guard.http import make_session, timeout_from_env
@@ -128,6 +115,8 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
     fmt = _format(own)
     pol = _policy(own)
     if not do_install:
+        from guard import project_deps
+
         # `safepip check .`: a project's declared dependencies, without building it.
         line = replace(line, pip=project_deps.expand_project_dirs(line.pip))
     if not line.pip.tokens:
@@ -202,6 +191,8 @@ def _vet_and_install(
 
 
 def _audit_command(argv: Sequence[str]) -> int:
+    from guard import audit  # only audit needs it
+
     own, rest = split_own(argv)
     fmt = _format(own)
     if len(rest) > 1 or (rest and rest[0].startswith("-")):
@@ -242,6 +233,8 @@ def _format(own: dict[str, str | bool]) -> str:
 def _machine_report(
     fmt: str, verdict: Verdict, extra: dict[str, object], requirement_files: Sequence[str]
 ) -> str:
+    from guard import formats  # only the machine formats need it
+
     """The report in one of the machine formats (json, sarif, markdown)."""
     if fmt == "json":
         return report.to_json(verdict, extra=extra)
@@ -263,6 +256,8 @@ def _policy(own: dict[str, str | bool]) -> policy.Policy:
 
 
 def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
+    from guard import typosquat
+
     own, names = split_own(argv)
     fmt = _format(own)
     if names == ["-"]:
@@ -288,6 +283,8 @@ def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
 
 
 def _popular_command(argv: Sequence[str]) -> int:
+    from guard import popular
+
     if not argv or argv[0] != "update":
         raise UsageError("usage: safepip popular update [--from URL|FILE]")
     rest = list(argv[1:])
@@ -330,6 +327,8 @@ def _explain_command(argv: Sequence[str]) -> int:
 
 
 def _policy_command(argv: Sequence[str]) -> int:
+    from guard import layers, policy_tools
+
     usage = (
         "usage: safepip policy validate [FILE...] | show [--policy FILE] | init [FILE] [--force]"
     )
@@ -406,6 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, fmt: str) -> int:
+    from guard import formats
+
     """Exit 2 with one clear line on stderr (and the error in the report format)."""
     if fmt == "json":
         sys.stdout.write(report.error_json(message))
