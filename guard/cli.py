@@ -21,11 +21,12 @@ from guard import __version__, artifacts, pipeline, policy, report
 from guard.cache import Cache
 from guard.errors import GuardError, UsageError
 from guard.http import make_session, timeout_from_env
-from guard.models import Decision, Verdict
+from guard.models import Decision, PackageVerdict, Verdict
 from guard.pipargs import parse_command_line, split_own
 from guard.pipworker import PipWorker
 from guard.pypi import DEFAULT_PYPI_URL, PyPIClient
-from guard.rules import RULES, by_id
+from guard.rules import RULES, by_id, evaluate
+from guard.rules.base import Context
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -34,6 +35,7 @@ usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] audit [PATH_TO_VENV]
        safepip check-names NAME... | -      (names alone, offline)
+       safepip scan FILE...                 (static scan of local wheels and sdists)
        safepip popular update [--from URL|FILE]
        safepip rules | safepip explain RULE
        safepip policy validate [FILE...] | show | init [FILE]
@@ -374,6 +376,38 @@ def _discovered_policy_file() -> Path:
     return path
 
 
+def _scan_command(argv: Sequence[str]) -> int:
+    """``safepip scan FILE...``: the static scan of local archives, judged by the policy."""
+    from guard.rules.scan import SCAN_RULES
+    from guard.scan import candidate_for
+
+    own, files = split_own(argv)
+    fmt = _format(own)
+    if not files or any(f.startswith("-") for f in files):
+        raise UsageError("usage: safepip scan FILE... [--format json]")
+    pol = _policy(own)
+    now = datetime.now(UTC)
+    packages = []
+    notes: list[str] = list(pol.notes)
+    for name in files:
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"no such file: {name}")
+        candidate = candidate_for(path)
+        ctx = Context(now=now, thresholds=pol.thresholds, artifacts={candidate.filename: path})
+        findings = evaluate(candidate, None, ctx, SCAN_RULES)
+        judged, more = policy.judge(pol, candidate, findings, now.date())
+        notes.extend(more)
+        packages.append(PackageVerdict(candidate, None, tuple(judged)))
+    verdict = Verdict(tuple(packages), tuple(notes))
+    if fmt != "text":
+        sys.stdout.write(_machine_report(fmt, verdict, {}, ()))
+    else:
+        header = f"safepip scan: {len(files)} archive(s) (policy: {pol.source})"
+        sys.stdout.write(report.render_text(verdict, header, verdict.decision.value))
+    return verdict.decision.exit_code
+
+
 def _rules_command() -> int:
     for rule in RULES:
         thresholds = ", ".join(f"{k}={v}" for k, v in rule.defaults.items())
@@ -447,6 +481,8 @@ def _dispatch(args: list[str]) -> int:
         return _audit_command(own_before + rest)
     if command == "rules":
         return _rules_command()
+    if command == "scan":
+        return _scan_command(own_before + rest)
     if command == "policy":
         return _policy_command(own_before + rest)
     if command == "explain":

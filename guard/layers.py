@@ -108,6 +108,9 @@ STRICTER: Mapping[tuple[str, str], Direction] = {
     ("typosquat", "strong-score"): "lower",
     ("typosquat", "weak-score"): "lower",
     ("typosquat", "popular-gap"): "lower",
+    ("install-time-code", "block-score"): "lower",
+    ("install-time-code", "warn-score"): "lower",
+    ("install-time-code", "time-budget"): "higher",
 }
 
 # The settings' built-in values, and which way is stricter ("pypi-url" has no

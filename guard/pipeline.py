@@ -280,15 +280,15 @@ def _pre_vet(run: Run, req: Requirement, cutoff: datetime | None) -> tuple[Candi
     )
 
 
-def _vet_build_requirements(
-    run: Run, sdists: Sequence[Candidate], cutoff: datetime | None
-) -> Verdict | None:
-    """Vet what pip would install to build these sdists; a verdict if it blocks.
+def _vet_sdists(run: Run, sdists: Sequence[Candidate], cutoff: datetime | None) -> Verdict | None:
+    """Vet sdists that passed on metadata before pip may build them; a verdict if
+    that blocks.
 
-    The sdists are fetched (hash-checked) and their ``pyproject.toml`` read
-    without running anything; their build requirements are resolved wheels
-    only and judged like any package. What passes is pinned for the build
-    environment with ``--build-constraint``.
+    The sdists are fetched (hash-checked) and judged again with their contents
+    (the static scan reads setup.py and any in-tree backend, running nothing).
+    Then their build requirements, read from their ``pyproject.toml``, are
+    resolved wheels only and judged like any package; what passes is pinned
+    for the build environment with ``--build-constraint``.
     """
     if not sdists:
         return None
@@ -299,6 +299,9 @@ def _vet_build_requirements(
         missing = ", ".join(c.filename for c in sdists if not (c.sha256 and c.url))
         raise GuardError(f"no URL or sha256 is known for {missing}; cannot vet its build")
     files = run.fetch(wanted)
+    scanned = judge_all(run, sdists, files=files)
+    if scanned.decision is Decision.BLOCK:
+        return scanned
     requires: dict[str, list[str]] = {}
     for c in sdists:
         for text in buildreqs.build_requirements(files[c.filename]):
@@ -400,7 +403,7 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
             blocked = judge_all(run, to_judge)
             if any(p.action is Action.BLOCK for p in blocked.packages):
                 return [], blocked
-            blocked_build = _vet_build_requirements(run, to_judge, cutoff)
+            blocked_build = _vet_sdists(run, to_judge, cutoff)
             if blocked_build is not None:
                 return [], blocked_build
             source_ok.update(c.name for c in to_judge)
@@ -421,7 +424,7 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
         if any(p.action is Action.BLOCK for p in verdict.packages):
             return [], verdict
         to_build = [c for c in judged if reasons[c.name] == "source"]
-        blocked_build = _vet_build_requirements(run, to_build, cutoff)
+        blocked_build = _vet_sdists(run, to_build, cutoff)
         if blocked_build is not None:
             return [], blocked_build
         for name, reason in reasons.items():

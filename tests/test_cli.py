@@ -91,3 +91,22 @@ def test_popular_update_from_file(
     code, out, _ = run(["popular", "update", "--from", str(source)], capsys)
     assert code == 0
     assert "1500 projects" in out
+
+
+def test_scan_local_archives(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fakepypi import build_wheel
+
+    clean = tmp_path / "calm-1.0-py3-none-any.whl"
+    clean.write_bytes(build_wheel("calm", "1.0"))
+    bad = tmp_path / "loader-1.0-py3-none-any.whl"
+    payload = "import base64\nexec(base64.b64decode('cHJpbnQoJ2hpJyk='))\n"
+    bad.write_bytes(build_wheel("loader", "1.0", files={"loader/__init__.py": payload}))
+
+    code, out, _ = run(["scan", "--format", "json", str(clean), str(bad)], capsys)
+
+    assert code == 1
+    doc = json.loads(out)
+    decisions = {p["name"]: p["decision"] for p in doc["packages"]}
+    assert decisions == {"calm": "allow", "loader": "block"}
+    [loader] = [p for p in doc["packages"] if p["name"] == "loader"]
+    assert "obfuscated-code" in {f["rule"] for f in loader["findings"]}

@@ -141,7 +141,7 @@ def test_init_file_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == policy_tools.STARTER_TOML
 
 
-# --- the worked example in README.md ("Using safepip in a team") ---------------------------------------------
+# --- the worked example in README.md ("Using safepip in a team") ---
 
 DOC = Path(__file__).parents[1] / "README.md"
 DOC_URL = "https://policies.acme.example/safepip/team.toml"

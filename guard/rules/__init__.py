@@ -20,6 +20,7 @@ from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
 from guard.rules.repository import RepoImpersonation, shipped_repos
+from guard.rules.scan import SCAN_RULES
 from guard.rules.signals import (
     EmptyDescription,
     FewReleases,
@@ -51,6 +52,8 @@ RULES: tuple[Rule, ...] = (
     DormantRevival(),
     Yanked(),
     KnownVulnerability(),
+    # The static scan of the artifacts (install-time-code runs it).
+    *SCAN_RULES,
     SuspiciousAuthorEmail(),
     FewReleases(),
     EmptyDescription(),

@@ -1,0 +1,215 @@
+"""The static scan of artifacts as rules: ``install-time-code`` runs it, the rest describe.
+
+``InstallTimeCode`` is the one engine rule: it reads the verified local copy of
+the candidate's artifact (``ctx.artifacts``), runs ``guard.scan.scan_archive``
+on it (nothing is extracted, imported, built or run) and yields the scan's
+findings for every rule id below. The other classes only describe their ids
+(``check`` yields nothing), so that the policy can set their actions and
+``safepip rules`` lists them.
+
+The scan combines what it finds into one score per artifact (see
+``guard.scan.score``): at ``block-score`` its findings block, from
+``warn-score`` they warn (weak findings), below that nothing is reported. The
+thresholds belong to ``install-time-code``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from guard.models import Action, Candidate, Finding, Project
+from guard.rules.base import Context, Threshold
+from guard.scan import BLOCK_SCORE, BUDGET, SCAN_INCOMPLETE, UNREADABLE_ARCHIVE, WARN_SCORE
+from guard.scan import scan_archive as _scan_archive
+from guard.scan.python import (
+    BUNDLED_BINARY,
+    CREDENTIAL_ACCESS,
+    DROPPER,
+    EXFIL_ENDPOINT,
+    INSTALL_TIME_CODE,
+    OBFUSCATED_CODE,
+)
+
+_SCAN_NOTE = (
+    " Found by the static scan of the artifact (run by install-time-code), whose "
+    "findings share one score per artifact."
+)
+
+
+class _Described:
+    """A rule id whose findings the scan engine (InstallTimeCode) makes."""
+
+    id = ""
+    summary = ""
+    rationale = ""
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {}
+    modes = frozenset({"install"})
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        return iter(())
+
+
+class InstallTimeCode:
+    id = INSTALL_TIME_CODE
+    summary = (
+        "A setup script or build backend does more than build: processes, network, "
+        "secrets, writes outside the tree. Runs the artifact scan."
+    )
+    rationale = (
+        "pip runs an sdist's setup.py or in-tree backend when it builds it, even for "
+        "--dry-run. Honest build scripts compile and read their own tree; most malicious "
+        "packages spawn PowerShell or a shell, download and run, or send host data out "
+        "from there."
+    )
+    explain = """\
+Runs the static scan of the exact file pip will install (the verified copy in
+ctx.artifacts): the archive is read in memory, nothing is extracted, imported,
+built or run. setup.py, an in-tree PEP 517 backend and what setup.py pulls in
+from the tree are read first and in full; then .pth files, top-level modules,
+and the rest of the package within time-budget seconds.
+
+Every detector gives a weighted signal; where the code sits sets how much it
+counts (install time in full, import time most, deep modules little, tests and
+docs least). The signals add up to one score per artifact: at block-score the
+findings block, from warn-score they warn. Each finding says the sum and its
+parts, e.g. "scan score 11.0 >= 5.0 (block): setup.py:12 runs 'powershell'
+(subprocess.Popen) (+5.0), setup.py:20 exec() of decoded data (+6.0)".
+
+This rule's own findings: processes that run a shell, PowerShell, a downloader
+or an executable; network calls; exec/eval of computed code; host and user
+identity; the whole environment; writes outside the tree; overridden install
+commands. The scan also reports obfuscated-code, exfil-endpoint,
+credential-access, dropper, pth-code, bundled-binary, unreadable-archive and
+scan-incomplete.
+
+Thresholds: block-score, warn-score, time-budget (seconds).
+"""
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {
+        "block-score": BLOCK_SCORE,
+        "warn-score": WARN_SCORE,
+        "time-budget": BUDGET,
+    }
+    modes = frozenset({"install"})
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        if not candidate.filename:
+            return
+        path = ctx.artifacts.get(candidate.filename)
+        if path is None:
+            return  # not fetched: the pipeline reports missing artifacts itself
+        result = _scan_archive(
+            path,
+            candidate.filename,
+            block_score=ctx.number(self.id, "block-score", BLOCK_SCORE),
+            warn_score=ctx.number(self.id, "warn-score", WARN_SCORE),
+            budget=ctx.number(self.id, "time-budget", BUDGET),
+        )
+        yield from result.findings
+
+
+class ObfuscatedCode(_Described):
+    id = OBFUSCATED_CODE
+    summary = (
+        "Code hidden from readers: decode-and-run chains, chr()-built strings, high-entropy "
+        "blobs, bidi controls, look-alike identifiers."
+    )
+    rationale = (
+        "base64, zlib or marshal feeding exec, strings built from character codes and "
+        "Unicode tricks exist to keep a reviewer from reading what runs." + _SCAN_NOTE
+    )
+
+
+class ExfilEndpoint(_Described):
+    id = EXFIL_ENDPOINT
+    summary = (
+        "The code names an exfiltration channel: a chat webhook, a paste site, a tunnel, "
+        "a request bin, or a URL with a raw IP address."
+    )
+    rationale = (
+        "Stolen data goes where the attacker needs no server of their own: Discord and "
+        "Telegram bots, paste sites, ngrok-style tunnels, request bins, or a bare IP." + _SCAN_NOTE
+    )
+
+
+class CredentialAccess(_Described):
+    id = CREDENTIAL_ACCESS
+    summary = (
+        "The code reaches for the user's secrets: SSH keys, cloud credentials, browser "
+        "profiles, wallets, keychains, tokens."
+    )
+    rationale = (
+        "A package has no business reading ~/.ssh, ~/.aws/credentials, browser cookie "
+        "stores, wallets or secret environment variables at install or import time." + _SCAN_NOTE
+    )
+
+
+class Dropper(_Described):
+    id = DROPPER
+    summary = "The code downloads and runs something, or writes to an autostart location."
+    rationale = (
+        "Download-then-execute and persistence (Startup folder, Run keys, LaunchAgents, "
+        "shell profiles, cron) are how a one-off install becomes a lasting compromise." + _SCAN_NOTE
+    )
+
+
+class BundledBinary(_Described):
+    id = BUNDLED_BINARY
+    summary = "A pure-Python wheel or an sdist ships native executables or libraries."
+    rationale = (
+        "Native code cannot be read like Python, and a py3-none-any wheel has no reason to "
+        "carry it. Launchers of packaging tools do, so this alone warns; with other "
+        "evidence it blocks." + _SCAN_NOTE
+    )
+
+
+class UnreadableArchive(_Described):
+    id = UNREADABLE_ARCHIVE
+    summary = (
+        "The artifact cannot be read as a zip or tar, or holds path traversal, links, "
+        "devices or a decompression bomb."
+    )
+    rationale = (
+        "About 6% of malicious uploads are archives ordinary tools cannot read, and an "
+        "archive that tricks an extractor is an attack of its own; a file that cannot be "
+        "scanned is never taken as clean." + _SCAN_NOTE
+    )
+
+
+class ScanIncomplete(_Described):
+    id = SCAN_INCOMPLETE
+    summary = "The scan's time budget ran out before every file was analysed."
+    rationale = (
+        "Install-time files are always read in full; the rest of a large package is read "
+        "within the budget, and what was left is said, never passed over in silence." + _SCAN_NOTE
+    )
+    default_action = Action.WARN
+
+
+SCAN_RULES: tuple[
+    InstallTimeCode
+    | ObfuscatedCode
+    | ExfilEndpoint
+    | CredentialAccess
+    | Dropper
+    | BundledBinary
+    | UnreadableArchive
+    | ScanIncomplete,
+    ...,
+] = (
+    InstallTimeCode(),
+    ObfuscatedCode(),
+    ExfilEndpoint(),
+    CredentialAccess(),
+    Dropper(),
+    BundledBinary(),
+    UnreadableArchive(),
+    ScanIncomplete(),
+)
+
+__all__ = ["SCAN_RULES", "InstallTimeCode"]

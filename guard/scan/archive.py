@@ -1,0 +1,238 @@
+"""Reading wheels and sdists safely, in memory, without extracting anything.
+
+``read_archive`` opens a zip (wheels, ``.zip`` sdists, eggs) or a tar (``.tar.gz``,
+``.tgz``, ``.tar.bz2``, ``.tar.xz``, ``.tar``) and returns the member list and the
+contents of the members the caller wants. Tars are read as a stream, zips member
+by member; nothing is written to disk and no member is followed anywhere.
+
+It refuses, with ``UnsafeArchive``, what an extractor could be tricked by:
+absolute names, ``..`` components, drive letters, NUL bytes, links that point
+outside the tree, device and FIFO members, duplicate zip names (two tools, two
+contents), and bombs (a member or a total beyond the caps, a member whose
+compression ratio is absurd). An archive that cannot be read at all raises
+``UnreadableArchive``. Both are findings for the scanner, never "clean".
+"""
+
+from __future__ import annotations
+
+import posixpath
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from guard.errors import ArtifactError
+
+MAX_MEMBER = 20 * 1024 * 1024  # bytes read from one wanted member
+MAX_TOTAL = 500 * 1024 * 1024  # uncompressed bytes of the whole archive
+MAX_MEMBERS = 100_000
+MAX_RATIO = 100  # uncompressed / compressed, checked on members over RATIO_FLOOR
+RATIO_FLOOR = 8 * 1024 * 1024
+MAGIC_BYTES = 64
+
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar")
+ZIP_SUFFIXES = (".whl", ".zip", ".egg")
+
+
+class UnreadableArchive(ArtifactError):
+    """The archive cannot be read as a zip or a tar."""
+
+
+class UnsafeArchive(ArtifactError):
+    """The archive holds something an extractor could be tricked by."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    member: int = MAX_MEMBER
+    total: int = MAX_TOTAL
+    members: int = MAX_MEMBERS
+    ratio: int = MAX_RATIO
+
+
+@dataclass
+class Archive:
+    """The members of an archive and the contents read from it."""
+
+    kind: str  # "zip" or "tar"
+    names: list[str] = field(default_factory=list)  # regular files, in archive order
+    sizes: dict[str, int] = field(default_factory=dict)
+    contents: dict[str, bytes] = field(default_factory=dict)  # wanted members
+    heads: dict[str, bytes] = field(default_factory=dict)  # first bytes of probed members
+    oversized: list[str] = field(default_factory=list)  # wanted but over the member cap
+    skipped_links: int = 0  # in-tree links, not followed
+    total: int = 0
+
+
+# want(name, size) -> "read" (whole contents), "head" (first bytes) or "" (nothing)
+Want = Callable[[str, int], str]
+
+
+def check_name(name: str) -> str:
+    """The member name, '/'-separated; raises UnsafeArchive for a dangerous one."""
+    if "\x00" in name:
+        raise UnsafeArchive(f"member name with a NUL byte: {name!r}")
+    normal = name.replace("\\", "/")
+    if normal.startswith("/") or (len(normal) > 1 and normal[1] == ":"):
+        raise UnsafeArchive(f"absolute member name: {name!r}")
+    if ".." in normal.split("/"):
+        raise UnsafeArchive(f"member name leaves the tree: {name!r}")
+    return normal
+
+
+def _inside(link_dir: str, target: str) -> bool:
+    if target.startswith(("/", "\\")) or (len(target) > 1 and target[1] == ":"):
+        return False
+    joined = posixpath.normpath(posixpath.join(link_dir, target.replace("\\", "/")))
+    return not (joined == ".." or joined.startswith("../"))
+
+
+def read_archive(path: Path, filename: str, want: Want, limits: Limits = Limits()) -> Archive:
+    """List and read an archive; raises UnreadableArchive or UnsafeArchive."""
+    lower = filename.lower()
+    try:
+        if lower.endswith(ZIP_SUFFIXES):
+            return _read_zip(path, want, limits)
+        if lower.endswith(TAR_SUFFIXES):
+            return _read_tar(path, want, limits)
+        if zipfile.is_zipfile(path):
+            return _read_zip(path, want, limits)
+        if tarfile.is_tarfile(path):
+            return _read_tar(path, want, limits)
+    except (UnsafeArchive, UnreadableArchive):
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        tarfile.TarError,
+        OSError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        UnicodeError,
+    ) as exc:
+        raise UnreadableArchive(f"{type(exc).__name__}: {exc}") from exc
+    raise UnreadableArchive("neither a zip nor a tar archive")
+
+
+def _count(archive: Archive, name: str, size: int, limits: Limits) -> None:
+    archive.total += size
+    if len(archive.names) >= limits.members:
+        raise UnsafeArchive(f"more than {limits.members} members")
+    if archive.total > limits.total:
+        raise UnsafeArchive(
+            f"more than {limits.total // (1024 * 1024)} MB uncompressed (at {name!r})"
+        )
+
+
+def _read_zip(path: Path, want: Want, limits: Limits) -> Archive:
+    archive = Archive("zip")
+    seen: set[str] = set()
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name = check_name(info.filename)
+            if name in seen:
+                raise UnsafeArchive(f"duplicate member name: {name!r}")
+            seen.add(name)
+            mode = (info.external_attr >> 16) & 0o170000
+            if mode == 0o120000:
+                raise UnsafeArchive(f"symbolic link member: {name!r}")
+            if mode and mode not in {0o100000, 0o040000}:
+                raise UnsafeArchive(f"special file member: {name!r}")
+            if info.is_dir():
+                continue
+            size = info.file_size
+            if size > RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
+                raise UnsafeArchive(
+                    f"member {name!r} expands {size // max(info.compress_size, 1)}:1"
+                )
+            _count(archive, name, size, limits)
+            archive.names.append(name)
+            archive.sizes[name] = size
+            wanted = want(name, size)
+            if not wanted:
+                continue
+            if info.flag_bits & 0x1:
+                raise UnreadableArchive(f"encrypted member: {name!r}")
+            if wanted == "read" and size > limits.member:
+                archive.oversized.append(name)
+                continue
+            with zf.open(info) as handle:
+                if wanted == "read":
+                    data = handle.read(limits.member + 1)
+                    if len(data) > limits.member:
+                        archive.oversized.append(name)
+                        continue
+                    archive.contents[name] = data
+                else:
+                    archive.heads[name] = handle.read(MAGIC_BYTES)
+    return archive
+
+
+def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
+    archive = Archive("tar")
+    compressed = max(path.stat().st_size, 1)
+    with tarfile.open(path, mode="r|*") as tf:
+        for info in tf:
+            name = check_name(info.name)
+            if info.issym() or info.islnk():
+                target = info.linkname
+                if info.issym():
+                    inside = _inside(posixpath.dirname(name), target)
+                else:
+                    inside = _inside("", target) and bool(target)
+                if not inside:
+                    raise UnsafeArchive(f"link {name!r} points outside the tree ({target!r})")
+                archive.skipped_links += 1
+                continue
+            if info.isdir():
+                continue
+            if not info.isfile():
+                raise UnsafeArchive(f"device or FIFO member: {name!r}")
+            size = info.size
+            _count(archive, name, size, limits)
+            if archive.total > RATIO_FLOOR * 4 and archive.total > limits.ratio * compressed:
+                raise UnsafeArchive(
+                    f"expands over {limits.ratio}:1 ({archive.total // compressed}:1 at {name!r})"
+                )
+            archive.names.append(name)
+            archive.sizes[name] = size
+            wanted = want(name, size)
+            if not wanted:
+                continue
+            if wanted == "read" and size > limits.member:
+                archive.oversized.append(name)
+                continue
+            handle = tf.extractfile(info)
+            if handle is None:
+                continue
+            if wanted == "read":
+                archive.contents[name] = handle.read(size)
+            else:
+                archive.heads[name] = handle.read(MAGIC_BYTES)
+    return archive
+
+
+# --- native code --------------------------------------------------------------------
+
+
+def native_kind(head: bytes) -> str:
+    """'ELF', 'PE' or 'Mach-O' for the first bytes of a native binary, else ''."""
+    if head.startswith(b"\x7fELF"):
+        return "ELF"
+    if head.startswith(b"MZ") and len(head) >= 64:
+        offset = int.from_bytes(head[0x3C:0x40], "little")
+        if 0 < offset < 1 << 20:
+            return "PE"
+    if head[:4] in {
+        b"\xfe\xed\xfa\xce",
+        b"\xfe\xed\xfa\xcf",
+        b"\xce\xfa\xed\xfe",
+        b"\xcf\xfa\xed\xfe",
+    }:
+        return "Mach-O"
+    return ""

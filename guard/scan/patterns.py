@@ -1,0 +1,373 @@
+"""What the static scan looks for, as data: endpoints, credential paths, commands.
+
+Each table says what it matches and why. The patterns describe techniques
+(THREATS.md), never one campaign's strings: a chat webhook is an exfiltration
+channel whoever runs it, a browser's cookie store is worth stealing whoever
+reads it. Everything is matched case-insensitively against string literals (or
+raw text, for code that does not parse).
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- exfil-endpoint ---------------------------------------------------------------
+# (pattern, what it is). Paths are matched without the host where the path alone
+# is distinctive (a Discord webhook path is one on any host), so that the tests'
+# loopback samples and proxies in front of the real services are caught alike.
+ENDPOINTS: tuple[tuple[str, str], ...] = (
+    # Chat webhooks: write-only channels that need no account on the attacker's side.
+    (r"discord(?:app)?\.com/api/webhooks", "Discord webhook"),
+    (r"/api/webhooks/\d{5,}/[\w-]{20,}", "Discord-style webhook path"),
+    (r"api\.telegram\.org/bot", "Telegram bot API"),
+    (r"/bot\d{5,}:[\w-]{20,}/(?:send|get)\w*", "Telegram bot API path"),
+    (r"hooks\.slack\.com/(?:services|workflows)/", "Slack incoming webhook"),
+    (r"\.webhook\.office\.com/|outlook\.office\.com/webhook", "Teams webhook"),
+    # Paste and file-drop sites: where stolen data is posted or a payload fetched.
+    (r"\bpastebin\.com/(?:raw|api)", "paste site (pastebin)"),
+    (
+        r"\b(?:paste\.ee|hastebin\.com|ghostbin\.\w+|rentry\.(?:co|org)|dpaste\.(?:com|org))/",
+        "paste site",
+    ),
+    (
+        r"\b(?:transfer\.sh|file\.io|anonfiles\.com|gofile\.io|0x0\.st|temp\.sh)\b",
+        "anonymous file drop",
+    ),
+    # Tunnels: a public name for a machine the attacker runs.
+    (
+        r"\b[\w-]+\.(?:ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|loca\.lt|serveo\.net|"
+        r"localhost\.run|pinggy\.(?:io|link)|bore\.pub)\b",
+        "tunnel",
+    ),
+    # Request bins and out-of-band interaction services (used to prove a hit, or to
+    # collect data over HTTP or DNS).
+    (
+        r"\b(?:[\w-]+\.)?(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|"
+        r"requestcatcher\.com|beeceptor\.com|hookbin\.com|burpcollaborator\.net|"
+        r"oastify\.com|interact\.sh|oast\.(?:fun|live|me|online|pro|site)|dnslog\.cn|ceye\.io|"
+        r"canarytokens\.com|requestrepo\.com)\b",
+        "request bin / out-of-band service",
+    ),
+    # "What is my IP" services: fingerprinting the victim before exfiltration.
+    (
+        r"\b(?:api\.ipify\.org|ipinfo\.io/json|ifconfig\.me|icanhazip\.com|ip-api\.com/json|"
+        r"checkip\.amazonaws\.com)\b",
+        "public-IP lookup",
+    ),
+)
+# Lower-case substrings one of which every endpoint pattern needs: a cheap test
+# (str.find) before the regular expressions run.
+ENDPOINT_HINTS = (
+    "webhook",
+    "telegram",
+    "/bot",
+    "slack.com",
+    "pastebin",
+    "paste.ee",
+    "hastebin",
+    "ghostbin",
+    "rentry",
+    "transfer.sh",
+    "file.io",
+    "anonfiles",
+    "gofile",
+    "0x0.st",
+    "temp.sh",
+    "ngrok",
+    "trycloudflare",
+    "loca.lt",
+    "serveo",
+    "localhost.run",
+    "pinggy",
+    "bore.pub",
+    "requestbin",
+    "pipedream",
+    "requestcatcher",
+    "beeceptor",
+    "hookbin",
+    "burpcollaborator",
+    "oastify",
+    "interact.sh",
+    "oast.",
+    "dnslog",
+    "ceye.io",
+    "canarytokens",
+    "requestrepo",
+    "ipify",
+    "ipinfo.io",
+    "ifconfig.me",
+    "icanhazip",
+    "ip-api.com",
+    "checkip.",
+)
+ENDPOINT_RE = re.compile("|".join(f"(?:{p})" for p, _ in ENDPOINTS), re.IGNORECASE)
+ENDPOINT_PARTS = tuple((re.compile(p, re.IGNORECASE), what) for p, what in ENDPOINTS)
+
+# A URL whose host is a literal IPv4 address: honest code names hosts.
+# (Starts with the literal "://" so that the search is fast; the scheme is checked after.)
+RAW_IP_URL = re.compile(r"://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#][^\s'\"]*)?")
+URL_SCHEMES = ("http", "https", "ftp", "ws", "wss", "tcp")
+
+# --- credential-access ------------------------------------------------------------
+# Files and APIs that hold secrets of the user rather than of the package.
+# (pattern, what, weight): user secrets that no package needs are worth 4; the
+# files that honest HTTP, cloud and packaging clients read on the user's behalf
+# (.netrc, .pypirc, cloud configs) 2.5.
+CREDENTIALS: tuple[tuple[str, str, float], ...] = (
+    (r"\.ssh[/\\]+(?:id_\w+|authorized_keys|known_hosts|config)\b|[~/\\]\.ssh\b", "SSH keys", 3.0),
+    (
+        r"\.aws[/\\]+credentials|\.azure[/\\]+|gcloud[/\\]+(?:credentials|legacy_credentials|"
+        r"application_default_credentials)|\.kube[/\\]+config|\.docker[/\\]+config\.json",
+        "cloud credentials",
+        2.5,
+    ),
+    (r"\.git-credentials|\.netrc\b|\.pypirc\b|\.npmrc\b", "stored tokens", 2.5),
+    (
+        r"(?:Google[/\\]+Chrome|Chromium|BraveSoftware|Microsoft[/\\]+Edge|Opera Software|"
+        r"Vivaldi|Yandex[/\\]+YandexBrowser)[/\\]+(?:User Data|Default|Local State)|"
+        r"[/\\](?:Login Data|Web Data|Local State)\b|Mozilla[/\\]+Firefox[/\\]+Profiles|"
+        r"\bkey[34]\.db\b|\blogins\.json\b|cookies\.sqlite|Network[/\\]+Cookies",
+        "browser profile data",
+        4.0,
+    ),
+    (
+        r"\bwallet\.dat\b|Electrum[/\\]+wallets|\bExodus[/\\]|Atomic[/\\]+Local Storage|"
+        r"nkbihfbeogaeaoehlefnkodbefgpgknn|Ethereum[/\\]+keystore",
+        "crypto wallets",
+        4.0,
+    ),
+    (
+        r"login\.keychain|security\s+find-(?:generic|internet)-password|CryptUnprotectData|"
+        r"\bwin32crypt\b|\bbrowser_cookie3\b",
+        "keychain / protected storage",
+        4.0,
+    ),
+    (
+        r"Telegram Desktop[/\\]+tdata|discord(?:canary|ptb)?[/\\]+Local Storage[/\\]+leveldb|"
+        r"Local Storage[/\\]+leveldb",
+        "app session tokens",
+        4.0,
+    ),
+)
+CREDENTIAL_HINTS = (
+    ".ssh",
+    ".aws",
+    ".azure",
+    "gcloud",
+    ".kube",
+    ".docker",
+    ".git-credentials",
+    ".netrc",
+    ".pypirc",
+    ".npmrc",
+    "google/chrome",
+    "google\\chrome",
+    "chromium",
+    "bravesoftware",
+    "microsoft/edge",
+    "microsoft\\edge",
+    "opera software",
+    "vivaldi",
+    "yandexbrowser",
+    "login data",
+    "web data",
+    "local state",
+    "firefox",
+    "key3.db",
+    "key4.db",
+    "logins.json",
+    "cookies.sqlite",
+    "/cookies",
+    "\\cookies",
+    "wallet",
+    "electrum",
+    "exodus",
+    "local storage",
+    "nkbihfbeogaeaoehlefnkodbefgpgknn",
+    "ethereum",
+    "keychain",
+    "find-generic-password",
+    "find-internet-password",
+    "cryptunprotectdata",
+    "win32crypt",
+    "browser_cookie3",
+    "telegram desktop",
+)
+CREDENTIAL_PARTS = tuple((re.compile(p, re.IGNORECASE), what, w) for p, what, w in CREDENTIALS)
+CREDENTIAL_RE = re.compile("|".join(f"(?:{p})" for p, _, _ in CREDENTIALS), re.IGNORECASE)
+
+# Environment variables that hold secrets (read by name).
+SECRET_ENV = re.compile(
+    r"(?:TOKEN|SECRET|PASSW(?:OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|"
+    r"AUTH|SESSION|COOKIE|WEBHOOK)",
+    re.IGNORECASE,
+)
+
+# --- dropper ----------------------------------------------------------------------
+# Places whose contents run at log-in or start-up.
+AUTOSTART = re.compile(
+    r"Start Menu[/\\]+Programs[/\\]+Startup|CurrentVersion[/\\]+Run(?:Once)?\b|"
+    r"LaunchAgents|LaunchDaemons|\.config[/\\]+autostart|systemd[/\\]+user|"
+    r"/etc/(?:cron|rc\.local|init\.d|profile\.d)|\bcrontab\b|"
+    r"[~/\\]\.(?:bashrc|bash_profile|zshrc|profile)\b|schtasks",
+    re.IGNORECASE,
+)
+
+AUTOSTART_HINTS = (
+    "start menu",
+    "currentversion",
+    "launchagents",
+    "launchdaemons",
+    "/autostart",
+    "\\autostart",
+    "systemd",
+    "/etc/",
+    "crontab",
+    ".bashrc",
+    ".bash_profile",
+    ".zshrc",
+    "/.profile",
+    "\\.profile",
+    "schtasks",
+)
+
+
+def hinted(lowered: str, hints: tuple[str, ...]) -> bool:
+    """True when the lower-cased text holds one of the hints."""
+    return any(hint in lowered for hint in hints)
+
+
+# --- install-time-code: commands -----------------------------------------------------
+# Commands that fetch or run code, or hide a window: never part of a build.
+STRONG_COMMANDS = re.compile(
+    r"\b(?:powershell|pwsh|mshta|certutil|bitsadmin|rundll32|regsvr32|schtasks|wscript|"
+    r"cscript|whoami|Invoke-WebRequest|Invoke-Expression|iex|Start-Process|DownloadString|"
+    r"DownloadFile|FromBase64String)\b|-(?:enc|encodedcommand|w(?:indowstyle)?\s+hidden)\b|"
+    r"/dev/tcp/|\|\s*(?:ba|z|da)?sh\b|\bbase64\s+(?:-d|--decode)\b|"
+    r"\b(?:curl|wget)\b[^|;&]*[|;&]+\s*(?:sudo\s+)?(?:ba|z)?sh\b",
+    re.IGNORECASE,
+)
+# Commands that are odd in a build unless the program itself is a build tool.
+WEAK_COMMANDS = re.compile(
+    r"\bcmd(?:\.exe)?\s*/[ck]\b|\bstart\s+\S|\.(?:bat|cmd|vbs|vbe|ps1|exe|scr|hta|jar)\b|"
+    r"\b(?:curl|wget|nc|ncat|netcat|chmod\s+\+?[0-7]*x|nohup|disown|setsid)\b",
+    re.IGNORECASE,
+)
+# Programs a build legitimately runs (the first word of a command, without .exe).
+BUILD_TOOLS = frozenset(
+    [
+        "git",
+        "hg",
+        "svn",
+        "bzr",
+        "gcc",
+        "g++",
+        "cc",
+        "c++",
+        "clang",
+        "clang++",
+        "cl",
+        "link",
+        "lib",
+        "ld",
+        "ar",
+        "nm",
+        "strip",
+        "objdump",
+        "otool",
+        "install_name_tool",
+        "lipo",
+        "xcrun",
+        "xcodebuild",
+        "codesign",
+        "cmake",
+        "ctest",
+        "make",
+        "gmake",
+        "nmake",
+        "ninja",
+        "meson",
+        "scons",
+        "bazel",
+        "autoreconf",
+        "autoconf",
+        "automake",
+        "libtoolize",
+        "./configure",
+        "configure",
+        "sh",
+        "bash",
+        "pkg-config",
+        "pkgconf",
+        "nvcc",
+        "hipcc",
+        "rocminfo",
+        "nvidia-smi",
+        "ldconfig",
+        "uname",
+        "which",
+        "where",
+        "nproc",
+        "sysctl",
+        "lsb_release",
+        "sw_vers",
+        "python",
+        "python3",
+        "py",
+        "pip",
+        "cython",
+        "swig",
+        "f2py",
+        "gfortran",
+        "rustc",
+        "cargo",
+        "maturin",
+        "go",
+        "npm",
+        "npx",
+        "yarn",
+        "pnpm",
+        "node",
+        "protoc",
+        "flatc",
+        "doxygen",
+        "sphinx-build",
+        "patch",
+        "tar",
+        "unzip",
+        "cp",
+        "mv",
+        "rm",
+        "mkdir",
+        "ln",
+        "echo",
+        "true",
+        "test",
+        "llvm-config",
+        "icu-config",
+        "mysql_config",
+        "pg_config",
+        "gdal-config",
+        "xml2-config",
+        "xslt-config",
+        "curl-config",
+        "freetype-config",
+        "net-snap-config",
+        "sdl2-config",
+        "qmake",
+        "moc",
+        "rcc",
+        "windres",
+        "mt",
+        "dumpbin",
+        "vswhere",
+        "gpg",
+        "java",
+        "javac",
+        "mvn",
+        "gradle",
+        "ant",
+        "dotnet",
+        "msbuild",
+    ]
+)
