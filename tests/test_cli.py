@@ -110,3 +110,15 @@ def test_scan_local_archives(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert decisions == {"calm": "allow", "loader": "block"}
     [loader] = [p for p in doc["packages"] if p["name"] == "loader"]
     assert "obfuscated-code" in {f["rule"] for f in loader["findings"]}
+
+
+@pytest.mark.parametrize("module", ["guard.scan", "guard.rules", "guard.policy", "guard.layers"])
+def test_every_module_imports_on_its_own(module: str) -> None:
+    """No import cycle hides behind the order in which the CLI imports things."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -18,7 +18,8 @@ from packaging.version import Version
 
 from guard.history import Seen
 from guard.models import Candidate, FileInfo, Finding, Ownership, Project, Release, Source
-from guard.rules.artifact import InstallHook, is_namespace_shim
+from guard.pth import is_namespace_shim
+from guard.rules.artifact import InstallHook
 from guard.rules.base import Context, Rule, Threshold
 from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged

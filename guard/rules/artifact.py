@@ -13,7 +13,6 @@ members (at most ``_MAX_PTH`` bytes each).
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import zipfile
 import zlib
@@ -23,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from guard.models import Action, Candidate, Finding, Project
+from guard.pth import KNOWN_HOOKS, is_executed, is_known_hook, is_namespace_shim
 from guard.rules.base import Context, Threshold
 
 _MAX_PTH = 64 * 1024
@@ -56,41 +56,6 @@ _SUSPICIOUS = re.compile(
 )
 
 
-def _normalise_statement(statement: str) -> str:
-    text = re.sub(r"'[A-Za-z0-9_.]*'", "'X'", statement.strip())
-    return re.sub(r"\(\s*'X'(?:\s*,\s*'X')*\s*,?\s*\)", "T", text)
-
-
-# setuptools' generated namespace-package shim (``*-nspkg.pth``), statement by
-# statement, with names normalised; both the current and the older template.
-_NSPKG_STATEMENTS = frozenset(
-    _normalise_statement(s)
-    for s in (
-        "import sys, types, os",
-        "has_mfs = sys.version_info > (3, 5)",
-        "p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('x',))",
-        "importlib = __import__('importlib.util')",
-        "importlib = has_mfs and __import__('importlib.util')",
-        "__import__('importlib.machinery')",
-        "has_mfs and __import__('importlib.machinery')",
-        "m = sys.modules.setdefault('x', importlib.util.module_from_spec("
-        "importlib.machinery.PathFinder.find_spec('x', [os.path.dirname(p)])))",
-        "m = has_mfs and sys.modules.setdefault('x', importlib.util.module_from_spec("
-        "importlib.machinery.PathFinder.find_spec('x', [os.path.dirname(p)])))",
-        "m = m or sys.modules.setdefault('x', types.ModuleType('x'))",
-        "mp = (m or []) and m.__dict__.setdefault('__path__',[])",
-        "(p not in mp) and mp.append(p)",
-        "m and setattr(sys.modules['x'], 'x', m)",
-        "",
-    )
-)
-
-
-def is_namespace_shim(line: str) -> bool:
-    """True for a line that is exactly setuptools' namespace-package shim."""
-    return all(_normalise_statement(s) in _NSPKG_STATEMENTS for s in line.split(";"))
-
-
 @dataclass(frozen=True)
 class Hook:
     """One ``.pth`` file of a wheel."""
@@ -102,10 +67,6 @@ class Hook:
     @property
     def name(self) -> str:
         return self.member.rsplit("/", 1)[-1]
-
-
-def _executable(line: str) -> bool:
-    return line.startswith(("import ", "import\t"))
 
 
 def read_hooks(wheel: Path) -> list[Hook]:
@@ -121,36 +82,12 @@ def read_hooks(wheel: Path) -> list[Hook]:
             with archive.open(member) as handle:
                 text = handle.read(_MAX_PTH).decode("utf-8", "replace")
             lines = [line.rstrip() for line in text.splitlines()]
-            code = tuple(line for line in lines if _executable(line))
+            code = tuple(line for line in lines if is_executed(line))
             paths = sum(1 for line in lines if line.strip() and not line.startswith("#")) - len(
                 code
             )
             hooks.append(Hook(member, code, paths))
     return hooks
-
-
-# Start-up hooks of popular projects. A survey of the newest wheel of each of the
-# top 2,000 projects of guard/data/top-pypi-packages.csv (November 2026; zip
-# directories read with HTTP range requests) found these, besides setuptools'
-# namespace shims (recognised by content); pytest-cov's is from older releases.
-KNOWN_HOOKS: tuple[str, ...] = (
-    "setuptools:distutils-precedence.pth",
-    "coverage:a1_coverage.pth",
-    "pywin32:pywin32.pth",
-    "coloredlogs:coloredlogs.pth",
-    "pytest-cov:pytest-cov.pth",
-    "pip-system-certs:pip_system_certs.pth",
-    "pynvml:_pynvml_redirector.pth",
-    "nvidia-cutlass-dsl:nvidia_cutlass_dsl_packages.pth",
-)
-
-
-def _known(project_name: str, pth_name: str, patterns: tuple[str, ...]) -> bool:
-    for pattern in patterns:
-        project, _, glob = pattern.partition(":")
-        if project.strip().lower() == project_name and fnmatch.fnmatch(pth_name, glob.strip()):
-            return True
-    return False
 
 
 def _short(line: str, limit: int = 160) -> str:
@@ -231,7 +168,7 @@ a hook you have read, add "project:file.pth" to known-hooks in your policy.
         known = raw_known if isinstance(raw_known, tuple) else KNOWN_HOOKS
         established = self._established(project, ctx)
         for hook in hooks:
-            if _known(candidate.name, hook.name, known):
+            if is_known_hook(candidate.name, hook.name, known):
                 continue
             evidence: tuple[tuple[str, str], ...] = (("pth", hook.member),)
             if not hook.code:

@@ -40,7 +40,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from guard.models import Candidate, Finding, Source
-from guard.rules.artifact import KNOWN_HOOKS, is_namespace_shim
+from guard.pth import is_executed, is_known_hook, is_namespace_shim
 from guard.scan import archive as archives
 from guard.scan import python
 from guard.scan import score as scoring
@@ -264,16 +264,10 @@ def _local_files(names: tuple[str, ...], members: set[str]) -> Iterator[str]:
 
 
 def _pth_hits(text: str, pth_name: str, project: str) -> list[Hit]:
-    for pattern in KNOWN_HOOKS:
-        owner, _, glob = pattern.partition(":")
-        if canonicalize_name(owner) == project and glob == pth_name:
-            return []
+    if is_known_hook(project, pth_name):
+        return []
     lines = text.splitlines()
-    code = [
-        (number, line)
-        for number, line in enumerate(lines, start=1)
-        if line.startswith(("import ", "import\t"))
-    ]
+    code = [(number, line) for number, line in enumerate(lines, start=1) if is_executed(line)]
     code = [(n, line) for n, line in code if not is_namespace_shim(line)]
     if not code:
         return []
