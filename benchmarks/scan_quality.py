@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     truncated = sum(1 for r in results if r.truncated)
     sdists = sum(1 for r in results if not r.filename.endswith(".whl"))
     slowest = max(zip(times, (r.filename for r in results), strict=True), default=(0.0, ""))
+    print(f"scan quality, {date.today().isoformat()}")
     print(
         f"projects: {len(names)}; artifacts scanned: {total} ({sdists} sdists, "
         f"{total - sdists} pure wheels)"
