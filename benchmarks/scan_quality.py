@@ -23,8 +23,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
