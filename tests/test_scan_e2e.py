@@ -17,7 +17,6 @@ import gzip
 import io
 import json
 import subprocess
-import sys
 import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.fakepypi import (
     marker_code,
     sdist_filename,
 )
+from tests.test_install_e2e import safepip
 
 OLD = datetime.now(UTC) - timedelta(days=800)
 
@@ -61,20 +61,6 @@ _exe = os.path.join(tempfile.gettempdir(), "updater.exe")
 urllib.request.urlretrieve("http://127.0.0.1:9/updater.exe", _exe)
 subprocess.Popen([_exe])
 """
-
-
-def safepip(
-    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "guard", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def findings(proc: subprocess.CompletedProcess[str], name: str) -> set[str]:

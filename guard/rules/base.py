@@ -8,7 +8,7 @@ read the time only from ``ctx.now``, so tests control both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,3 +80,22 @@ def days(delta: timedelta) -> str:
     if hours < 48:
         return f"{max(hours, 0):.0f} hours"
     return f"{hours / 24:.0f} days"
+
+
+class DescribedRule:
+    """A rule whose findings are made elsewhere (the audit's local checks, the
+    artifact scan): it only carries the id, texts, action and thresholds, so the
+    policy can configure it and ``safepip rules`` lists it. ``check`` yields
+    nothing."""
+
+    id = ""
+    summary = ""
+    rationale = ""
+    default_action = Action.BLOCK
+    defaults: Mapping[str, Threshold] = {}
+    modes: frozenset[str] = frozenset({"install"})
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        return iter(())

@@ -6,10 +6,10 @@ engine, in ``guard.integrity``; ``check`` here yields nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
-from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold
+from guard.models import Action
+from guard.rules.base import DescribedRule, Threshold
 
 RECORD_MISMATCH = "record-mismatch"
 RECORD_MISSING = "record-missing"
@@ -20,20 +20,11 @@ DIRECT_INSTALL = "direct-install"
 MAX_HASH_MB = 64
 
 
-class _LocalRule:
-    """A rule whose check runs outside the engine (see ``check_environment``)."""
+class _LocalRule(DescribedRule):
+    """A check of ``safepip audit``; it runs outside the engine (``check_environment``)."""
 
-    id = ""
-    summary = ""
-    rationale = ""
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"audit"})
-
-    def check(
-        self, candidate: Candidate, project: Project | None, ctx: Context
-    ) -> Iterator[Finding]:
-        return iter(())
 
 
 class RecordMismatch(_LocalRule):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, DescribedRule, Threshold
 from guard.scan import BLOCK_SCORE, BUDGET, SCAN_INCOMPLETE, UNREADABLE_ARCHIVE, WARN_SCORE
 from guard.scan import scan_archive as _scan_archive
 from guard.scan.python import (
@@ -36,20 +36,8 @@ _SCAN_NOTE = (
 )
 
 
-class _Described:
+class _Described(DescribedRule):
     """A rule id whose findings the scan engine (InstallTimeCode) makes."""
-
-    id = ""
-    summary = ""
-    rationale = ""
-    default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
-    modes = frozenset({"install"})
-
-    def check(
-        self, candidate: Candidate, project: Project | None, ctx: Context
-    ) -> Iterator[Finding]:
-        return iter(())
 
 
 class InstallTimeCode:
