@@ -4,6 +4,8 @@ loopback PyPI."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.fakepypi import FakePyPI, MakeVenv, site_packages
@@ -33,8 +35,12 @@ def test_tampered_venv_is_reported_and_blocks(
     tmp_path: Path,
 ) -> None:
     established(fake_pypi, "alpha")
+    established(fake_pypi, "reqeusts")  # a look-alike of a popular name
     python = make_venv()
     assert safepip(["--python", str(python), "install", "alpha"], pip_env, tmp_path).returncode == 0
+    # safepip would refuse the look-alike, so plain pip puts it there, as if by hand.
+    plain = [sys.executable, "-m", "pip", "--python", str(python), "install", "reqeusts"]
+    subprocess.run(plain, env=pip_env, capture_output=True, check=True, timeout=120)
     site = site_packages(python)
     marker = tmp_path / "pth-ran"
     (site / "zz_evil.pth").write_text(f"import os; open({str(marker)!r}, 'w').write('x')\n")
@@ -48,6 +54,7 @@ def test_tampered_venv_is_reported_and_blocks(
     assert doc["decision"] == "block"
     assert "record-mismatch" in findings(doc, "alpha")
     assert "pth-code" in findings(doc, "zz_evil.pth")
+    assert "typosquat" in findings(doc, "reqeusts")
     # The audit never started the environment's interpreter with site: the
     # planted .pth did not run.
     assert not marker.exists()
