@@ -602,4 +602,20 @@ def test_scan_rules_describe_every_id() -> None:
     assert "pth-code" not in ids  # described by guard.rules.local.PthCode
     for rule in SCAN_RULES:
         assert rule.summary and rule.rationale
-        assert rule.default_action in {Action.BLOCK, Action.WARN}
+        # Detections block or warn; a scan that ran out of time is only recorded.
+        expected = {Action.IGNORE} if rule.id == "scan-incomplete" else {Action.BLOCK, Action.WARN}
+        assert rule.default_action in expected
+
+
+def test_zip_members_not_read_count_only_towards_the_declared_cap(tmp_path: Path) -> None:
+    """A wheel of large native libraries is not a bomb: what is not read is not
+    decompressed, so only an absurd declared total is refused."""
+    path = tmp_path / "native-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("native/__init__.py", "x = 1\n")
+        archive.writestr("native/lib.so", b"\x7fELF" + bytes(4000))
+    wanted = lambda n, s: "read" if n.endswith(".py") else "head"  # noqa: E731
+    archive_read = read_archive(path, path.name, wanted, Limits(total=1000))
+    assert "native/__init__.py" in archive_read.contents
+    with pytest.raises(UnsafeArchive, match="declares more than"):
+        read_archive(path, path.name, wanted, Limits(declared=1000))

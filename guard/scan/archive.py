@@ -26,7 +26,11 @@ from pathlib import Path
 from guard.errors import ArtifactError
 
 MAX_MEMBER = 20 * 1024 * 1024  # bytes read from one wanted member
-MAX_TOTAL = 500 * 1024 * 1024  # uncompressed bytes of the whole archive
+MAX_TOTAL = 500 * 1024 * 1024  # uncompressed bytes decompressed while reading
+# What a zip may declare in all: its members that are not read are never
+# decompressed here (a wheel of native libraries is gigabytes), so only an
+# absurd declaration is refused; bombs are caught by the per-member ratio.
+MAX_DECLARED = 16 * 1024 * 1024 * 1024
 MAX_MEMBERS = 100_000
 MAX_RATIO = 100  # uncompressed / compressed, checked on members over RATIO_FLOOR
 RATIO_FLOOR = 8 * 1024 * 1024
@@ -48,6 +52,7 @@ class UnsafeArchive(ArtifactError):
 class Limits:
     member: int = MAX_MEMBER
     total: int = MAX_TOTAL
+    declared: int = MAX_DECLARED
     members: int = MAX_MEMBERS
     ratio: int = MAX_RATIO
 
@@ -64,6 +69,7 @@ class Archive:
     oversized: list[str] = field(default_factory=list)  # wanted but over the member cap
     skipped_links: int = 0  # in-tree links, not followed
     total: int = 0
+    declared: int = 0  # what a zip says all its members hold, read or not
 
 
 # want(name, size) -> "read" (whole contents), "head" (first bytes) or "" (nothing)
@@ -120,12 +126,24 @@ def read_archive(path: Path, filename: str, want: Want, limits: Limits = Limits(
 
 
 def _count(archive: Archive, name: str, size: int, limits: Limits) -> None:
+    """Count a member that is decompressed while reading (every tar member)."""
     archive.total += size
     if len(archive.names) >= limits.members:
         raise UnsafeArchive(f"more than {limits.members} members")
     if archive.total > limits.total:
         raise UnsafeArchive(
             f"more than {limits.total // (1024 * 1024)} MB uncompressed (at {name!r})"
+        )
+
+
+def _declare(archive: Archive, name: str, size: int, limits: Limits) -> None:
+    """Count a zip member, read or not: only an absurd total is refused."""
+    archive.declared += size
+    if len(archive.names) >= limits.members:
+        raise UnsafeArchive(f"more than {limits.members} members")
+    if archive.declared > limits.declared:
+        raise UnsafeArchive(
+            f"declares more than {limits.declared // 1024**3} GB uncompressed (at {name!r})"
         )
 
 
@@ -150,12 +168,13 @@ def _read_zip(path: Path, want: Want, limits: Limits) -> Archive:
                 raise UnsafeArchive(
                     f"member {name!r} expands {size // max(info.compress_size, 1)}:1"
                 )
-            _count(archive, name, size, limits)
+            _declare(archive, name, size, limits)
             archive.names.append(name)
             archive.sizes[name] = size
             wanted = want(name, size)
             if not wanted:
                 continue
+            _count(archive, name, min(size, limits.member + 1) if wanted == "read" else 0, limits)
             if info.flag_bits & 0x1:
                 raise UnreadableArchive(f"encrypted member: {name!r}")
             if wanted == "read" and size > limits.member:
