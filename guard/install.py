@@ -13,6 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
 from guard.models import Candidate, Source
 from guard.pipworker import Echo, PipWorker, run_pip
 from guard.resolve import local_path, pip_command
@@ -33,6 +36,15 @@ def requirement_lines(pinned: Sequence[Pinned]) -> list[str]:
         else:
             lines.append(f"{c.name}=={c.version} --hash=sha256:{pin.sha256}")
     return lines
+
+
+def write_constraints(pins: Mapping[NormalizedName, Version], path: Path) -> Path:
+    """A pip constraints file pinning each name to its version."""
+    path.write_text(
+        "".join(f"{name}=={version}\n" for name, version in sorted(pins.items())),
+        encoding="utf-8",
+    )
+    return path
 
 
 def unhashed_args(candidates: Sequence[Candidate]) -> list[str]:

@@ -3,12 +3,14 @@
 1. Direct references (URLs, VCS) are ruled on before pip may build them.
 2. pip resolves wheels only, before a cut-off (``--uploaded-prior-to``). A
    requirement pip finds no file for is looked up and judged on its index
-   metadata first: only if the policy allows it may pip build its sdist (it is
-   then named in ``--no-binary``) or take a release newer than the cut-off.
-3. Every candidate is looked up on the JSON API (concurrently, cached), then
-   judged by the rules and the policy.
-4. ``install`` fetches exactly the vetted files, checks their hashes, and has
-   pip install them pinned.
+   metadata first; an sdist that passes is fetched, hash-checked and scanned,
+   and its build requirements are resolved and judged too. Only then may pip
+   build it (it is named in ``--no-binary``, its build requirements pinned with
+   ``--build-constraint``), or take a release newer than the cut-off.
+3. Every candidate is looked up on the JSON API (concurrently, cached) and
+   judged by the rules and the policy; unless that already blocks, its file is
+   fetched and hash-checked and the rules that read artifacts judge those bytes.
+4. ``install`` has pip install exactly the fetched files, pinned by hash.
 """
 
 from __future__ import annotations
@@ -84,12 +86,7 @@ class Run:
     def build_constraint(self) -> Path | None:
         if not self.build_pins or self.workdir is None:
             return None
-        path = self.workdir / "build-constraints.txt"
-        path.write_text(
-            "".join(f"{name}=={version}\n" for name, version in sorted(self.build_pins.items())),
-            encoding="utf-8",
-        )
-        return path
+        return install.write_constraints(self.build_pins, self.workdir / "build-constraints.txt")
 
     def __post_init__(self) -> None:
         self.notes.extend(self.settings.policy.notes)
@@ -595,10 +592,8 @@ def install_vetted(
         )
         options = settings.pip_args.install_args(keep_index=any_build or bool(unhashed))
         if outcome.build_pins:
-            constraint = Path(tmp) / "build-constraints.txt"
-            constraint.write_text(
-                "".join(f"{n}=={v}\n" for n, v in sorted(outcome.build_pins.items())),
-                encoding="utf-8",
+            constraint = install.write_constraints(
+                outcome.build_pins, Path(tmp) / "build-constraints.txt"
             )
             options = [*options, "--build-constraint", str(constraint)]
         install.install(
