@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.fakepypi import (
     FakePyPI,
     MakeVenv,
@@ -135,59 +137,28 @@ def _blocked_sdist(
     return findings(proc, "buildhelper")
 
 
-def test_setup_py_spawning_powershell_is_blocked_unbuilt(
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (POWERSHELL_SETUP, {"install-time-code"}),
+        (DECODE_EXEC_SETUP, {"obfuscated-code"}),
+        (WEBHOOK_SETUP, {"exfil-endpoint", "install-time-code"}),
+        (CREDENTIAL_SETUP, {"credential-access"}),
+        (DROPPER_SETUP, {"dropper"}),
+    ],
+    ids=["powershell", "decode-exec", "webhook-host-data", "ssh-keys", "download-execute"],
+)
+def test_malicious_setup_py_is_blocked_unbuilt(
     fake_pypi: FakePyPI,
     pip_env: dict[str, str],
     make_venv: MakeVenv,
     tmp_path: Path,
     marker: Path,
+    setup: str,
+    expected: set[str],
 ) -> None:
-    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, POWERSHELL_SETUP)
-    assert "install-time-code" in rules
-
-
-def test_setup_py_decoding_and_executing_is_blocked_unbuilt(
-    fake_pypi: FakePyPI,
-    pip_env: dict[str, str],
-    make_venv: MakeVenv,
-    tmp_path: Path,
-    marker: Path,
-) -> None:
-    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, DECODE_EXEC_SETUP)
-    assert "obfuscated-code" in rules
-
-
-def test_setup_py_posting_host_data_to_a_webhook_is_blocked_unbuilt(
-    fake_pypi: FakePyPI,
-    pip_env: dict[str, str],
-    make_venv: MakeVenv,
-    tmp_path: Path,
-    marker: Path,
-) -> None:
-    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, WEBHOOK_SETUP)
-    assert {"exfil-endpoint", "install-time-code"} <= rules
-
-
-def test_setup_py_reading_ssh_keys_is_blocked_unbuilt(
-    fake_pypi: FakePyPI,
-    pip_env: dict[str, str],
-    make_venv: MakeVenv,
-    tmp_path: Path,
-    marker: Path,
-) -> None:
-    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, CREDENTIAL_SETUP)
-    assert "credential-access" in rules
-
-
-def test_setup_py_download_and_execute_is_blocked_unbuilt(
-    fake_pypi: FakePyPI,
-    pip_env: dict[str, str],
-    make_venv: MakeVenv,
-    tmp_path: Path,
-    marker: Path,
-) -> None:
-    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, DROPPER_SETUP)
-    assert "dropper" in rules
+    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, setup)
+    assert expected <= rules
 
 
 def test_unreadable_sdist_is_blocked(
