@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from guard.environment import inspect_environment  # noqa: E402
 from guard.integrity import check_environment  # noqa: E402
-from guard.resolve import pip_command, pip_env  # noqa: E402
+from guard.pipworker import pip_command, pip_env  # noqa: E402
 from tests.fakepypi import FakePyPI  # noqa: E402
 from tests.fakepypi.builders import build_wheel, wheel_filename  # noqa: E402
 

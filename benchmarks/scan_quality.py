@@ -34,7 +34,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guard.report import clean  # noqa: E402
+from guard.sanitize import clean  # noqa: E402
 from guard.scan import ScanResult, scan_archive  # noqa: E402
 
 PYPI = "https://pypi.org/pypi/{name}/json"

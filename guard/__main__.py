@@ -2,6 +2,6 @@
 
 import sys
 
-from guard.cli import main
+from guard.launch import main
 
 sys.exit(main())

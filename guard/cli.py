@@ -21,12 +21,14 @@ from guard import __version__, artifacts, pipeline, policy, report
 from guard.cache import Cache
 from guard.errors import GuardError, UsageError
 from guard.http import make_session, timeout_from_env
+from guard.launch import VET_COMMANDS, echo_pip, split_command
 from guard.models import Decision, PackageVerdict, Verdict
 from guard.pipargs import parse_command_line, split_own
-from guard.pipworker import PipWorker
+from guard.pipworker import PipWorker, target_python
 from guard.pypi import DEFAULT_PYPI_URL, PyPIClient
 from guard.rules import RULES, by_id, evaluate
 from guard.rules.base import Context
+from guard.sanitize import clean
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -83,27 +85,6 @@ class Progress:
             sys.stderr.flush()
 
 
-def _echo(text: str) -> None:
-    """Where pip's (already cleaned) output goes: stderr, as stdout is the report's."""
-    sys.stderr.write(text)
-    sys.stderr.flush()
-
-
-def target_python(explicit: str | None) -> str:
-    if explicit:
-        path = Path(explicit)
-        if path.is_dir():
-            for candidate in (path / "bin" / "python", path / "Scripts" / "python.exe"):
-                if candidate.exists():
-                    return str(candidate)
-            raise UsageError(f"{explicit} is a directory but not a virtualenv")
-        return explicit
-    venv = os.environ.get("VIRTUAL_ENV")
-    if venv:
-        return target_python(venv)
-    return sys.executable
-
-
 def _pypi_url(own: dict[str, str | bool], pol: policy.Policy) -> str:
     flag = own.get("pypi-url")
     if isinstance(flag, str) and flag:
@@ -111,7 +92,7 @@ def _pypi_url(own: dict[str, str | bool], pol: policy.Policy) -> str:
     return os.environ.get("SAFEPIP_PYPI_URL") or pol.pypi_url or DEFAULT_PYPI_URL
 
 
-def _vet_command(argv: Sequence[str], do_install: bool) -> int:
+def _vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) -> int:
     line = parse_command_line(argv)
     own = line.own
     fmt = _format(own)
@@ -136,14 +117,17 @@ def _vet_command(argv: Sequence[str], do_install: bool) -> int:
     def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
         return artifacts.fetch_all(wanted, cache, session, timeout)
 
-    # Start the pip that will install now, so its start-up overlaps the vetting;
-    # it does nothing unless it is handed the vetted, pinned command.
-    worker = PipWorker(python, _echo) if do_install else None
+    # One pip process runs the dry runs and then, if vetting allows, the install:
+    # the one started early for this target (guard.launch), or one started now.
+    pip = early if early is not None and early.target_python == python else None
+    if pip is None:
+        if early is not None:
+            early.cancel()
+        pip = PipWorker(python, echo_pip)
     try:
-        return _vet_and_install(settings, client, fetch, progress, fmt, do_install, worker)
+        return _vet_and_install(settings, client, fetch, progress, fmt, do_install, pip)
     finally:
-        if worker is not None:
-            worker.cancel()
+        pip.cancel()
 
 
 def _vet_and_install(
@@ -153,12 +137,12 @@ def _vet_and_install(
     progress: Progress,
     fmt: str,
     do_install: bool,
-    worker: PipWorker | None,
+    pip: PipWorker,
 ) -> int:
     python = settings.target_python
     pol = settings.policy
     try:
-        outcome = pipeline.vet(settings, client, fetch, progress)
+        outcome = pipeline.vet(settings, client, fetch, progress, pip.capture)
     finally:
         progress.clear()
     verdict = outcome.verdict
@@ -177,7 +161,7 @@ def _vet_and_install(
         sys.stdout.write(report.render_text(verdict, header, footer))
         sys.stdout.flush()
     if will_install:
-        pipeline.install_vetted(settings, outcome, _echo, worker)
+        pipeline.install_vetted(settings, outcome, pip)
     if fmt != "text":
         sys.stdout.write(
             _machine_report(
@@ -271,7 +255,7 @@ def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
         sys.stdout.write(json.dumps([r.to_json() for r in results], indent=2) + "\n")
     else:
         for r in results:
-            name = report.clean(r.name, 200)
+            name = clean(r.name, 200)
             if not r.matches:
                 sys.stdout.write(f"{name}: ok\n")
                 continue
@@ -300,7 +284,7 @@ def _popular_command(argv: Sequence[str]) -> int:
     result = popular.update(source, make_session(), timeout=timeout_from_env(30.0))
     sys.stdout.write(
         f"updated the popular-projects list: {result.count} projects from "
-        f"{report.clean(result.source)} into {result.path}\n"
+        f"{clean(result.source)} into {result.path}\n"
     )
     return EXIT_OK
 
@@ -341,7 +325,7 @@ def _policy_command(argv: Sequence[str]) -> int:
         files = [Path(f) for f in rest] or [_discovered_policy_file()]
         problems = policy_tools.validate_files(files)
         for problem in problems:
-            sys.stdout.write(f"{report.clean(problem, 2000)}\n")
+            sys.stdout.write(f"{clean(problem, 2000)}\n")
         if problems:
             return EXIT_ERROR
         sys.stdout.write(f"valid: {', '.join(str(f) for f in files)}\n")
@@ -418,7 +402,9 @@ def _rules_command() -> int:
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int:
+    """Run one safepip command; ``pip`` is a pip process started early for it
+    (guard.launch), or None."""
     args = list(sys.argv[1:] if argv is None else argv)
     fmt = "text"
     for i, word in enumerate(args):
@@ -427,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif word == "--format" and i + 1 < len(args):
             fmt = args[i + 1]
     try:
-        return _dispatch(args)
+        return _dispatch(args, pip)
     except GuardError as exc:
         return _fail(str(exc), fmt)
     except KeyboardInterrupt:
@@ -453,10 +439,10 @@ def _fail(message: str, fmt: str) -> int:
 
 
 def _safe_lines(message: str) -> str:
-    return "\n".join(report.clean(line, 2000) for line in message.splitlines())
+    return "\n".join(clean(line, 2000) for line in message.splitlines())
 
 
-def _dispatch(args: list[str]) -> int:
+def _dispatch(args: list[str], pip: PipWorker | None) -> int:
     if not args or args[0] in {"-h", "--help", "help"}:
         sys.stdout.write(USAGE)
         return EXIT_OK if args else EXIT_ERROR
@@ -464,19 +450,9 @@ def _dispatch(args: list[str]) -> int:
         sys.stdout.write(f"safepip {__version__}\n")
         return EXIT_OK
     # safepip's own options may come before the sub-command.
-    own_before: list[str] = []
-    i = 0
-    while i < len(args) and args[i].startswith("--"):
-        own_before.append(args[i])
-        if "=" not in args[i] and args[i] != "--no-progress":
-            own_before.append(args[i + 1] if i + 1 < len(args) else "")
-            i += 1
-        i += 1
-    if i >= len(args):
-        raise UsageError("no sub-command given (see safepip --help)")
-    command, rest = args[i], args[i + 1 :]
-    if command in {"install", "check"}:
-        return _vet_command(own_before + rest, do_install=command == "install")
+    own_before, command, rest = split_command(args)
+    if command in VET_COMMANDS:
+        return _vet_command(own_before + rest, command == "install", pip)
     if command == "audit":
         return _audit_command(own_before + rest)
     if command == "rules":

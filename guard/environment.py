@@ -34,7 +34,7 @@ from packaging.version import InvalidVersion, Version
 
 from guard.errors import AuditError
 from guard.models import Candidate, Source
-from guard.resolve import pip_env
+from guard.pipworker import pip_env
 
 LOCATE_TIMEOUT = 60  # seconds for the target interpreter to print its paths
 INSPECT_TIMEOUT = 300  # seconds for pip inspect

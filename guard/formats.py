@@ -11,7 +11,7 @@ location.
 ``to_markdown(verdict)``: a table (package, version, decision, reasons) and the
 details of every blocked or warned package with what to do about it.
 
-Index-supplied text goes through ``guard.report.clean`` first, and in Markdown
+Index-supplied text goes through ``guard.sanitize.clean`` first, and in Markdown
 is then escaped (HTML and Markdown punctuation; ``@`` cannot mention anyone).
 """
 
@@ -26,7 +26,8 @@ from typing import Protocol
 from packaging.utils import canonicalize_name
 
 from guard.models import Action, Decision, Verdict
-from guard.report import clean, decision_word, ordered, shown, version_text
+from guard.report import decision_word, ordered, shown, version_text
+from guard.sanitize import clean
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

@@ -17,8 +17,8 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from guard.models import Candidate, Source
-from guard.pipworker import Echo, PipWorker, run_pip
-from guard.resolve import local_path, pip_command
+from guard.pipworker import PipWorker, pip_command, run_pip
+from guard.resolve import local_path
 
 
 @dataclass(frozen=True)
@@ -62,36 +62,31 @@ def unhashed_args(candidates: Sequence[Candidate]) -> list[str]:
 
 
 def install(
-    target_python: str,
+    pip: PipWorker,
     pinned: Sequence[Pinned],
     unhashed: Sequence[Candidate],
     wheelhouse: Path,
     user_install_args: Sequence[str],
     offline: bool,
-    echo: Echo,
-    env: Mapping[str, str] | None = None,
-    worker: PipWorker | None = None,
 ) -> None:
-    """Install the pinned files (through ``worker`` if one was started), then the
-    local / VCS candidates."""
+    """Install the pinned files (the last command of ``pip``), then the local /
+    VCS candidates."""
     if pinned:
         requirements = wheelhouse.parent / "pinned-requirements.txt"
         requirements.write_text("\n".join(requirement_lines(pinned)) + "\n", encoding="utf-8")
-        args = [
-            "install",
-            "--no-deps",
-            "--require-hashes",
-            "--find-links",
-            str(wheelhouse),
-            "-r",
-            str(requirements),
-            *(["--no-index"] if offline else []),
-            *user_install_args,
-        ]
-        if worker is not None:
-            worker.run(args, fallback=pip_command(target_python) + args)
-        else:
-            run_pip(pip_command(target_python) + args, env, echo)
+        pip.install(
+            [
+                "install",
+                "--no-deps",
+                "--require-hashes",
+                "--find-links",
+                str(wheelhouse),
+                "-r",
+                str(requirements),
+                *(["--no-index"] if offline else []),
+                *user_install_args,
+            ]
+        )
     if unhashed:
-        cmd = pip_command(target_python) + ["install", "--no-deps", *unhashed_args(unhashed)]
-        run_pip(cmd + list(user_install_args), env, echo)
+        cmd = pip_command(pip.target_python) + ["install", "--no-deps", *unhashed_args(unhashed)]
+        run_pip(cmd + list(user_install_args), pip.env, pip.echo)

@@ -43,7 +43,7 @@ from guard.models import (
     Verdict,
 )
 from guard.pipargs import PipArgs, direct_references
-from guard.pipworker import Echo, PipWorker
+from guard.pipworker import PipWorker
 from guard.pypi import PyPIClient
 from guard.rules import evaluate
 from guard.rules.base import Context
@@ -79,6 +79,7 @@ class Run:
     seen_before: Mapping[NormalizedName, Seen] = field(default_factory=history.load)
     fetch: Fetch | None = None
     workdir: Path | None = None  # private scratch space for this run
+    pip: resolve.PipRun | None = None  # runs the dry runs (None: a process each)
     # Vetted build requirements of the sdists allowed to be built: pip gets them
     # as --build-constraint, so the build environment holds what was vetted.
     build_pins: dict[NormalizedName, Version] = field(default_factory=dict)
@@ -310,7 +311,13 @@ def _vet_sdists(run: Run, sdists: Sequence[Candidate], cutoff: datetime | None) 
     args = [*run.settings.pip_args.install_args(keep_index=True), *sorted(requires)]
     for _ in range(3):
         dry = resolve.run_dry_run(
-            run.settings.target_python, args, [], cutoff, run.settings.env, ignore_installed=True
+            run.settings.target_python,
+            args,
+            [],
+            cutoff,
+            run.settings.env,
+            ignore_installed=True,
+            pip=run.pip,
         )
         if dry.ok:
             break
@@ -367,6 +374,7 @@ def _resolve(run: Run) -> tuple[list[Candidate], Verdict | None]:
             cutoff,
             settings.env,
             build_constraint=run.build_constraint(),
+            pip=run.pip,
         )
         if dry.upload_time_unsupported:
             run.notes.append(
@@ -515,14 +523,16 @@ def vet(
     client: PyPIClient,
     fetch: Fetch,
     progress: Progress | None = None,
+    pip: resolve.PipRun | None = None,
 ) -> Outcome:
     """Work out what pip would install, fetch and check its files, judge all of it.
 
     Installs nothing; no package code runs except sdists the policy allowed to be
-    built while pip resolves.
+    built while pip resolves. ``pip`` runs the dry runs (a PipWorker's
+    ``capture``); without it each runs in a process of its own.
     """
     with tempfile.TemporaryDirectory(prefix="safepip-vet-") as workdir:
-        run = Run(settings, client, progress, fetch=fetch, workdir=Path(workdir))
+        run = Run(settings, client, progress, fetch=fetch, workdir=Path(workdir), pip=pip)
         try:
             return _vet(run, fetch)
         finally:
@@ -568,10 +578,9 @@ def _vet(run: Run, fetch: Fetch) -> Outcome:
     )
 
 
-def install_vetted(
-    settings: Settings, outcome: Outcome, echo: Echo, worker: PipWorker | None = None
-) -> None:
-    """Install exactly the fetched, checked files, pinned by their hashes."""
+def install_vetted(settings: Settings, outcome: Outcome, pip: PipWorker) -> None:
+    """Install exactly the fetched, checked files, pinned by their hashes, with
+    ``pip`` (the worker that resolved them, under ``settings.target_python``)."""
     if outcome.partial or outcome.verdict.decision.exit_code != 0:
         raise GuardError("refusing to install a set that was not allowed")
     pinned: list[install.Pinned] = []
@@ -596,14 +605,4 @@ def install_vetted(
                 outcome.build_pins, Path(tmp) / "build-constraints.txt"
             )
             options = [*options, "--build-constraint", str(constraint)]
-        install.install(
-            settings.target_python,
-            pinned,
-            unhashed,
-            house,
-            options,
-            offline=not any_build,
-            echo=echo,
-            env=settings.env,
-            worker=worker,
-        )
+        install.install(pip, pinned, unhashed, house, options, offline=not any_build)

@@ -9,7 +9,7 @@
   ``safepip.toml``.
 
 Nothing here prints: the CLI does. Text from layers fetched from a URL is
-external and goes through ``guard.report.clean``.
+external and goes through ``guard.sanitize.clean``.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import requests
 from guard import layers, policy
 from guard.errors import PolicyError, UsageError
 from guard.http import make_session
-from guard.report import clean
 from guard.rules import RULES
 from guard.rules.base import Rule
+from guard.sanitize import clean
 
 
 def validate_files(

@@ -1,5 +1,6 @@
 """Ask pip what it would install: ``pip --python TARGET install --dry-run --report``,
-run by safepip's own pip, wheels only unless told which names may be built.
+run by safepip's own pip (guard.pipworker), wheels only unless told which names
+may be built.
 
 ``parse_report`` (pure) turns pip's JSON report into ``Candidate`` objects;
 ``failed_requirements`` (pure) reads which requirements pip found no file for.
@@ -7,16 +8,11 @@ run by safepip's own pip, wheels only unless told which names may be built.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -26,46 +22,13 @@ from packaging.version import InvalidVersion, Version
 
 from guard.errors import ResolveError
 from guard.models import Candidate, Source
+from guard.pipworker import Captured, capture_pip, pip_command
 
-PIP_TIMEOUT = 1800  # seconds; a resolution that takes longer is an error
+# Runs pip with the given arguments: exit code, stdout, stderr (PipWorker.capture).
+PipRun = Callable[[Sequence[str]], Captured]
 
 _NOT_FOUND = re.compile(r"No matching distribution found for (.+?)\s*$", re.MULTILINE)
 _NO_UPLOAD_TIME = "does not provide upload-time metadata"
-
-
-@cache
-def _pip_runner() -> str | None:
-    spec = importlib.util.find_spec("pip")
-    if spec is None or spec.origin is None:
-        return None
-    runner = Path(spec.origin).parent / "__pip-runner__.py"
-    return str(runner) if runner.is_file() else None
-
-
-def pip_sources_root() -> str | None:
-    """The folder that holds safepip's own ``pip`` package."""
-    runner = _pip_runner()
-    return str(Path(runner).parent.parent) if runner else None
-
-
-def pip_command(target_python: str) -> list[str]:
-    """safepip's own pip, run by the target interpreter.
-
-    This is what ``pip --python TARGET`` does (it re-runs pip's own
-    ``__pip-runner__.py`` under TARGET); doing it directly saves starting one
-    interpreter and importing pip once more for every pip run.
-    """
-    runner = _pip_runner()
-    if runner is None:
-        return [sys.executable, "-m", "pip", "--python", target_python]
-    return [target_python, runner]
-
-
-def pip_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env.setdefault("PIP_NO_INPUT", "1")
-    return env
 
 
 @dataclass(frozen=True)
@@ -117,33 +80,26 @@ def run_dry_run(
     env: Mapping[str, str] | None = None,
     build_constraint: Path | None = None,
     ignore_installed: bool = False,
+    pip: PipRun | None = None,
 ) -> DryRun:
-    cmd = pip_command(target_python) + dry_run_args(
-        user_args, source_ok, cutoff, build_constraint, ignore_installed
-    )
-    try:
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            env=pip_env(env),
-            timeout=PIP_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ResolveError(f"could not run pip: {exc}") from exc
-    if proc.returncode == 0:
+    """One dry run: by ``pip`` (a running PipWorker's ``capture``) if given, else
+    in a process of its own."""
+    args = dry_run_args(user_args, source_ok, cutoff, build_constraint, ignore_installed)
+    if pip is None:
+        code, stdout, stderr = capture_pip(pip_command(target_python) + args, env)
+    else:
+        code, stdout, stderr = pip(args)
+    if code == 0:
         try:
-            report = json.loads(proc.stdout)
+            report = json.loads(stdout)
         except ValueError as exc:
             raise ResolveError("pip's --report output is not JSON") from exc
-        return DryRun(tuple(parse_report(report)), (), False, proc.stderr)
-    missing = failed_requirements(proc.stderr)
-    unsupported = _NO_UPLOAD_TIME in proc.stderr
+        return DryRun(tuple(parse_report(report)), (), False, stderr)
+    missing = failed_requirements(stderr)
+    unsupported = _NO_UPLOAD_TIME in stderr
     if not missing and not unsupported:
-        raise ResolveError("pip could not resolve the requirements:\n" + _tail(proc.stderr))
-    return DryRun((), tuple(missing), unsupported, proc.stderr)
+        raise ResolveError("pip could not resolve the requirements:\n" + _tail(stderr))
+    return DryRun((), tuple(missing), unsupported, stderr)
 
 
 def _tail(text: str, lines: int = 25) -> str:

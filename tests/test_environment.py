@@ -19,7 +19,7 @@ from guard.environment import (
 )
 from guard.errors import AuditError
 from guard.models import Source
-from guard.resolve import pip_command
+from guard.pipworker import pip_command
 from tests.fakepypi import MakeVenv, build_wheel, site_packages, wheel_filename
 
 

@@ -38,7 +38,7 @@ from guard.integrity import (
     unowned_candidate,
 )
 from guard.models import Action, Finding, Source
-from guard.resolve import pip_command
+from guard.pipworker import pip_command
 from guard.rules.base import Context
 from guard.rules.local import (
     DIRECT_INSTALL,

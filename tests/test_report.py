@@ -17,7 +17,8 @@ from guard.models import (
     Source,
     Verdict,
 )
-from guard.report import clean, render_text, to_json
+from guard.report import render_text, to_json
+from guard.sanitize import clean
 
 
 def test_clean_removes_escape_sequences_and_controls() -> None:
