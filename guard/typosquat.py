@@ -21,7 +21,12 @@ length: none below ``min_edit_length`` characters, one edit below
 ``two_edit_length`` (8), two from there on (against targets popular enough for
 two edits to reach ``weak_score``).  A single edit is named by its shape:
 adjacent swap, repeated character, omitted character, keyboard neighbour,
-homoglyph, or a plain edit.
+homoglyph, or a plain edit; a pair of edits by the shapes of both, and it counts
+as its weaker edit (``two_edits``): a swap plus an omitted letter is two slips
+of the same hand, two plain substitutions more often another word.  A core
+left after stripping one affix or two stacked ones (``python3-x-dev``) is also
+compared with the cores of popular names, so one affix may replace another
+(``libfoo``, ``foo-python3`` or ``pyfoo-dev`` for ``python-foo``).
 
 Every match scores ``transformation + magnet + specificity`` points (``Weights``):
 
@@ -460,6 +465,31 @@ def edit_kind(candidate: str, target: str) -> tuple[str, str]:
     return EDIT_DISTANCE, "one character changed"
 
 
+def two_edits(candidate: str, target: str) -> list[tuple[tuple[str, str], str]]:
+    """For a ``candidate`` two edits away from ``target`` (optimal string
+    alignment), each way of getting there: the shapes of the two edits (as
+    ``edit_kind`` names them) and a description.  The first edit is made at the
+    first mismatch (an omission, a substitution, a swap or an insertion), the
+    second is what is left."""
+    i = _mismatch(candidate, target)
+    middles: list[str] = []
+    if i < len(target):
+        middles.append(target[:i] + target[i + 1 :])
+        if i < len(candidate):
+            middles.append(target[:i] + candidate[i] + target[i + 1 :])
+        if i + 1 < len(target):
+            middles.append(target[:i] + target[i + 1] + target[i] + target[i + 2 :])
+    if i < len(candidate):
+        middles.append(target[:i] + candidate[i] + target[i:])
+    out: list[tuple[tuple[str, str], str]] = []
+    for middle in middles:
+        if middle not in (candidate, target) and _within_one(candidate, middle):
+            first, first_detail = edit_kind(middle, target)
+            second, second_detail = edit_kind(candidate, middle)
+            out.append(((first, second), f"{first_detail}, then {second_detail}"))
+    return out
+
+
 def _squeezed(text: str) -> list[str]:
     """``text`` with one letter of a repeated run taken out, for each such run."""
     out: list[str] = []
@@ -661,8 +691,11 @@ class Detector:
         by_core = _grouped(*_columns(core_rows))
         # How many popular names use each word (counted once per name).
         word_count = Counter(chain.from_iterable(map(frozenset, multi)))
-        # Two edits can only reach weak_score against well-ranked targets: only
-        # those are indexed by thirds, the rest by halves (one edit).
+        # Two plain edits can only reach weak_score against well-ranked targets:
+        # only those are indexed by thirds, the rest by halves (one edit, or two
+        # that leave a half intact).  A pair of slips scores more and could reach
+        # deeper, but indexing every long name by thirds makes the index a sixth
+        # larger and start-up slower for very few more matches.
         w = config.weights
         best_two = w.transformation[EDIT_DISTANCE] + w.second_edit + w.long_name[1]
         rank_limit = 10 ** ((w.magnet_base + best_two - config.weak_score) / w.magnet_per_decade)
@@ -828,11 +861,12 @@ class Detector:
         specific = self._specific(core, shared=wordy)
         for target in self._by_compact.get(core, ()):
             yield _Hit(target, AFFIX, (), f"'{affix}' added to the name", base + specific)
-        if " " not in affix:  # one affix each side at most
-            for target, theirs in self._by_core.get(core, ()):
-                points, _, _ = self._affix_points(affix, theirs)
-                detail = f"'{affix}' where {target} has '{theirs}'"
-                yield _Hit(target, AFFIX, (), detail, points + specific)
+        # Affix substitution: the target has an affix of its own (``python-foo``)
+        # and ``affix`` (one or two stacked: ``pyfoo``, ``pyfoo-dev``) replaces it.
+        for target, theirs in self._by_core.get(core, ()):
+            points, _, _ = self._affix_points(affix, theirs)
+            detail = f"'{affix}' where {target} has '{theirs}'"
+            yield _Hit(target, AFFIX, (), detail, points + specific)
         weights = self.config.weights
         extra = specific + weights.in_affixed + (weights.descriptive_affix if descriptive else 0)
         yield from self._edits(core, 1, (AFFIX,), f"'{affix}' added; ", extra)
@@ -913,12 +947,13 @@ class Detector:
             distance = osa_distance(text, other, bound)
             if distance > bound:
                 continue
+            shapes: tuple[str, ...] = ()
             if distance == 1:
                 kind, detail = edit_kind(text, other)
                 points = weights.transformation[kind]
             else:
-                kind, detail = EDIT_DISTANCE, "two characters changed"
-                points = weights.transformation[EDIT_DISTANCE] + weights.second_edit
+                kind = EDIT_DISTANCE
+                shapes, detail, points = self._pair(text, other)
             points += weights.length(len(other)) + extra
             if text[0] != other[0] and kind != HOMOGLYPH:
                 points += weights.first_letter
@@ -927,11 +962,27 @@ class Detector:
             if also[:1] in ((), (REPEATED_CHAR,)) and words != target.count("-") + 1:
                 points += weights.separators_differ
             if other != target.replace("-", "") and not also:
-                yield _Hit(target, kind, (AFFIX,), f"{detail} (in '{other}')", points - 0.5)
+                in_core = f"{detail} (in '{other}')"
+                yield _Hit(target, kind, (AFFIX, *shapes), in_core, points - 0.5)
             elif also:
-                yield _Hit(target, also[0], (kind,), prefix + detail, points)
+                yield _Hit(target, also[0], (kind, *shapes), prefix + detail, points)
             else:
-                yield _Hit(target, kind, (), detail, points)
+                yield _Hit(target, kind, shapes, detail, points)
+
+    def _pair(self, candidate: str, target: str) -> tuple[tuple[str, ...], str, float]:
+        """(the edits' shapes, detail, points) of a match two edits away: the best
+        of its alignments, each counting as its weaker edit, never less than
+        two plain edits."""
+        weights = self.config.weights.transformation
+        plain = weights[EDIT_DISTANCE]
+        best: tuple[float, tuple[str, ...], str] | None = None
+        for (first, second), detail in two_edits(candidate, target):
+            points = max(plain, min(weights[first], weights[second]))
+            if best is None or points > best[0]:
+                shapes = tuple(k for k in dict.fromkeys((first, second)) if k != EDIT_DISTANCE)
+                best = (points, shapes, detail)
+        points, shapes, detail = best or (plain, (), "two characters changed")
+        return shapes, detail, points + self.config.weights.second_edit
 
 
 # ----------------------------------------------------------------------------

@@ -100,6 +100,36 @@ def test_repeated_letter_on_top_of_another_typo() -> None:
     assert not detector.check("kwiiklux")  # a third edit: too far
 
 
+def test_a_pair_of_slips_counts_as_its_weaker_edit(detector: ts.Detector) -> None:
+    assert ts.two_edits("frobnciat", "frobnicate") == [
+        ((ts.ADJACENT_SWAP, ts.OMITTED_CHAR), "'ic' swapped to 'ci', then 'e' left out")
+    ]
+    slips = best(detector, "frobnciat")  # 'ic' swapped and the final 'e' left out
+    assert slips.transformations == (ts.EDIT_DISTANCE, ts.ADJACENT_SWAP, ts.OMITTED_CHAR)
+    assert "swapped" in slips.detail and "left out" in slips.detail
+    plain = best(detector, "frobzicave")  # two unrelated substitutions
+    assert (plain.target, plain.transformations) == ("frobnicate", (ts.EDIT_DISTANCE,))
+    assert slips.score > plain.score
+    # One slip and one plain edit count as two plain edits.
+    mixed = best(detector, "frobnicaev")  # 'te' swapped, 't' -> 'v'
+    assert mixed.target == "frobnicate" and mixed.score == plain.score
+
+
+def test_stacked_affixes(detector: ts.Detector) -> None:
+    stacked = best(detector, "python3-frobnicate-dev")
+    assert (stacked.target, stacked.transformation) == ("frobnicate", ts.AFFIX)
+    assert stacked.score < best(detector, "python3-frobnicate").score
+
+
+@pytest.mark.parametrize("name", ["pyhashkit-dev", "libhashkit-sdk", "hashkit-py3-dev"])
+def test_stacked_affixes_replace_the_targets_affix(detector: ts.Detector, name: str) -> None:
+    match = best(detector, name)
+    assert (match.target, match.transformation) == ("python-hashkit", ts.AFFIX)
+    assert "where python-hashkit has 'python-'" in match.detail
+    assert not match.strong  # two affixes, one descriptive: weaker than one
+    assert match.score < best(detector, "libhashkit").score
+
+
 def test_plural_is_an_affix_of_its_own() -> None:
     detector = ts.Detector(["pyzorbit", *FILLERS])
     match = best(detector, "zorbits")  # 'py' of pyzorbit left out, plural 's' added
