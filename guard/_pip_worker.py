@@ -22,6 +22,7 @@ if sys.path and sys.path[0] and __file__.startswith(sys.path[0]):
     del sys.path[0]
 
 import contextlib
+import importlib
 import io
 import json
 from collections.abc import Callable
@@ -40,6 +41,25 @@ def _redirect_pip(root: str) -> None:
             return PathFinder.find_spec(fullname, [root], target)
 
     sys.meta_path.insert(0, PipFinder)
+
+
+# What an install or dry run imports, imported while safepip is still starting.
+WARM = (
+    "pip._internal.commands.install",
+    "pip._internal.cli.main_parser",
+    "pip._internal.cli.autocompletion",
+    "pip._internal.resolution.resolvelib.resolver",
+    "pip._internal.metadata.importlib",
+    "pip._vendor.truststore",
+)
+
+
+def _warm_up() -> None:
+    for name in WARM:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another pip version: it is imported when needed
+            continue
 
 
 def _run(pip_main: Callable[[list[str]], int], args: list[str]) -> int:
@@ -74,7 +94,8 @@ def main() -> int:
     _redirect_pip(sys.argv[1])
     replies = open(int(sys.argv[2]), "w", encoding="utf-8")  # noqa: SIM115 - lives as long as we do
     from pip._internal.cli.main import main as pip_main  # noqa: PLC0415
-    from pip._internal.commands import install  # noqa: F401, PLC0415 - warm the import
+
+    _warm_up()
 
     while True:
         line = sys.stdin.readline()

@@ -206,6 +206,9 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when 16 look-ups
+    # connect at once, and a dropped SYN is retried only after a second.
+    request_queue_size = 128
     fake: FakePyPI
 
     def handle_error(self, request: Any, client_address: Any) -> None:
