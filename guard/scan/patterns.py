@@ -232,11 +232,6 @@ AUTOSTART_HINTS = (
 )
 
 
-def hinted(lowered: str, hints: tuple[str, ...]) -> bool:
-    """True when the lower-cased text holds one of the hints."""
-    return any(hint in lowered for hint in hints)
-
-
 # --- install-time-code: commands -----------------------------------------------------
 # Commands that fetch or run code, or hide a window: never part of a build.
 STRONG_COMMANDS = re.compile(

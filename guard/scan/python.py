@@ -38,7 +38,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from guard.scan import patterns
@@ -324,30 +324,77 @@ class _State:
     local_imports: list[str] = field(default_factory=list)
 
 
+# What the walk keeps: the nodes the first pass reads (imports, assignments), the
+# nodes the second pass checks, and the nodes that carry identifiers (for the
+# Unicode checks).
+_COLLECTED = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)
+_CHECKED = (ast.Call, ast.BinOp, ast.Subscript, ast.For)
+_NAMED = (ast.Name, ast.Attribute, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg)
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+# Fields that hold contexts, operators or plain values in every node type (and all
+# of a constant's): not walked. Nodes without children are walked only if kept.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "kind", "type_comment"})
+_CHILD_FIELDS = {
+    cls: () if cls is ast.Constant else tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+    for cls in vars(ast).values()
+    if isinstance(cls, type) and issubclass(cls, ast.AST)
+}
+_LEAF_TYPES = frozenset(cls for cls, fields in _CHILD_FIELDS.items() if not fields)
+
+
 class _Analyser:
-    def __init__(self, tree: ast.Module, lines: list[str], functions: bool = True) -> None:
-        self.tree = tree
+    def __init__(
+        self, tree: ast.Module, lines: list[str], functions: bool = True, names: bool = False
+    ) -> None:
+        """Walk the tree once, keeping the nodes the passes need in source order.
+
+        ``functions=False`` leaves function bodies out (module-level code only);
+        ``names`` keeps the nodes that carry identifiers, for ``names()``.
+        """
         self.lines = lines
         self.s = _State()
-        self.nodes: list[ast.AST] = []
-        self.deferred: set[int] = set()  # ids of nodes inside function bodies
+        self.collected: list[ast.AST] = []
+        self.checked: list[ast.AST] = []
+        self.named: list[ast.AST] = []
+        self.deferred: set[int] = set()  # ids of checked nodes inside function bodies
+        keep: dict[type, list[ast.AST]] = dict.fromkeys(_COLLECTED, self.collected)
+        keep.update(dict.fromkeys(_CHECKED, self.checked))
+        if names:
+            keep.update(dict.fromkeys(_NAMED, self.named))
+        leaves = _LEAF_TYPES.difference(keep)
         stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        push = stack.append
+        child_fields = _CHILD_FIELDS
         while stack:
             node, deferred = stack.pop()
-            self.nodes.append(node)
-            if deferred:
-                self.deferred.add(id(node))
-            is_function = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
-            if is_function and not functions:
-                continue  # module-level code only: function bodies are not walked
-            inner = deferred or is_function
-            if isinstance(node, ast.If) and _is_main_guard(node.test):
-                stack.append((node.test, deferred))
+            cls = type(node)
+            kept = keep.get(cls)
+            if kept is not None:
+                kept.append(node)
+                if deferred and kept is self.checked:
+                    self.deferred.add(id(node))
+            if cls in _FUNCTIONS:
+                if not functions:
+                    continue  # module-level code only: function bodies are not walked
+                deferred = True
+            elif isinstance(node, ast.If) and _is_main_guard(node.test):
+                push((node.test, deferred))
                 stack.extend((child, True) for child in node.body)
                 stack.extend((child, deferred) for child in node.orelse)
                 continue
-            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-        self.nodes.reverse()
+            for name in child_fields.get(cls, node._fields):
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.AST) and type(item) not in leaves:
+                            push((item, deferred))
+                elif isinstance(value, ast.AST) and type(value) not in leaves:
+                    push((value, deferred))
+        # The passes read the nodes in the reverse of the order the stack visits them
+        # (which decides the order of the hits).
+        self.collected.reverse()
+        self.checked.reverse()
+        self.named.reverse()
 
     def hit(
         self,
@@ -372,7 +419,7 @@ class _Analyser:
     # -- first pass: imports and assignments --
 
     def collect(self) -> None:
-        for node in self.nodes:
+        for node in self.collected:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -393,7 +440,9 @@ class _Analyser:
                     self.s.aliases[alias.asname or alias.name] = full
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
-                    for name in ast.walk(target):
+                    # (most targets are one name: no walk for them)
+                    names = (target,) if isinstance(target, ast.Name) else ast.walk(target)
+                    for name in names:
                         if isinstance(name, ast.Name):
                             self.s.assigned.setdefault(name.id, []).append(node.value)
             elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
@@ -454,7 +503,7 @@ class _Analyser:
     def run(self) -> None:
         self.collect()
         chained: set[int] = set()
-        for node in self.nodes:
+        for node in self.checked:
             if isinstance(node, ast.Call):
                 self.call(node)
             elif isinstance(node, ast.BinOp) and id(node) not in chained:
@@ -678,11 +727,13 @@ class _Analyser:
                             1.0,
                             key,
                             f"overrides the {key.value} command",
+                            id(node) in self.deferred,
                         )
 
     def names(self) -> set[str]:
+        """The identifiers of the walked code (only when walked with ``names``)."""
         out: set[str] = set()
-        for node in self.nodes:
+        for node in self.named:
             if isinstance(node, ast.Name):
                 out.add(node.id)
             elif isinstance(node, ast.Attribute):
@@ -748,9 +799,26 @@ def _first_word(words: list[str]) -> str:
 
 
 MAX_PER_KIND = 5
+BLOB_SIZE = 160
 # A run of base64-ish characters, matched from its start only (the look-behind
 # keeps the search linear).
-BLOB = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{160,}")
+BLOB = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{{{BLOB_SIZE},}}")
+
+
+def _blobs(source: str, lines: list[str]) -> Iterator[tuple[int, str]]:
+    """(offset, text) of each ``BLOB`` run, searched on the long lines only.
+
+    A run holds no line break, so a file whose lines are all shorter than a blob
+    (most files) holds none.
+    """
+    if max(map(len, lines), default=0) < BLOB_SIZE:
+        return
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        if len(line) >= BLOB_SIZE:
+            for match in BLOB.finditer(line):
+                yield offset + match.start(), match.group(0)
+        offset += len(line)
 
 
 def _line_of(source: str, offset: int, cache: list[int]) -> int:
@@ -774,19 +842,47 @@ _HINTS = (
     ("credential", patterns.CREDENTIAL_HINTS),
     ("autostart", patterns.AUTOSTART_HINTS),
 )
+# Characters from the rarest in (lower-cased) Python source to the most common, as
+# counted in popular projects; a character that is not listed counts as rarest.
+_RARITY = "@798\\65z4j/3q210-kwxvb:ygh.fum_pcdlionraste "
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """A regular expression that finds any of ``words`` (non-empty) in one pass.
+
+    Each alternative starts with its word's rarest character and checks the part
+    before it with a look-behind, so that the search only stops where one of those
+    few characters is: much faster than a search per word, or than an alternation
+    of the words, which stops at nearly every character.
+    """
+    by_char: dict[str, list[str]] = {}
+    for word in words:
+        ranks = [_RARITY.find(c) for c in word]
+        at = ranks.index(min(ranks))
+        before = f"(?<={re.escape(word[: at + 1])})" if at else ""
+        by_char.setdefault(word[at], []).append(before + re.escape(word[at + 1 :]))
+    return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(a)})" for c, a in by_char.items()))
+
+
+_ANY_HINT = _any_of(hint for _, hints in _HINTS for hint in hints)
 
 
 def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
-    """Start offsets of the lines that hold a hint, per group (str.find is fast)."""
-    found: dict[str, set[int]] = {}
+    """Start offsets of the lines that hold a hint, per group.
+
+    Most files hold none: one quick search says so. Otherwise each hint is looked
+    for with str.find.
+    """
+    found: dict[str, set[int]] = {group: set() for group, _ in _HINTS}
+    if not _ANY_HINT.search(lowered):
+        return found
     for group, hints in _HINTS:
-        starts: set[int] = set()
+        starts = found[group]
         for hint in hints:
             at = lowered.find(hint)
             while at != -1 and len(starts) <= HINT_LINES:
                 starts.add(source.rfind("\n", 0, at) + 1)
                 at = lowered.find(hint, at + len(hint))
-        found[group] = starts
     return found
 
 
@@ -849,11 +945,10 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
         yield at(offset, DROPPER, "autostart-path", 2.0, f"autostart location: {found}")
         break
     count = 0
-    for blob in BLOB.finditer(source):
-        text = blob.group(0)
+    for offset, text in _blobs(source, lines):
         if entropy(text[:4096]) >= 5.2:
             yield at(
-                blob.start(),
+                offset,
                 OBFUSCATED_CODE,
                 "blob",
                 1.5,
@@ -881,6 +976,16 @@ def _scripts(word: str) -> set[str]:
 
 
 NON_ASCII_LETTERS = re.compile(r"[^\W\x00-\x7f]+")
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _non_ascii_letters(source: str) -> Iterator[re.Match[str]]:
+    """The ``NON_ASCII_LETTERS`` matches in order, looked for only inside runs of
+    non-ASCII characters (a much quicker search than theirs)."""
+    for run in NON_ASCII.finditer(source):
+        yield from NON_ASCII_LETTERS.finditer(source, run.start(), run.end())
+
+
 MAX_WORDS = 200
 
 
@@ -905,7 +1010,7 @@ def unicode_hits(source: str, lines: list[str], names: set[str] | None) -> Itera
             f"bidirectional control character U+{ord(bidi.group(0)):04X}",
         )
     seen: set[int] = set()
-    for count, match in enumerate(NON_ASCII_LETTERS.finditer(source)):
+    for count, match in enumerate(_non_ascii_letters(source)):
         if count >= MAX_WORDS:
             break
         start, end = match.start(), match.end()
@@ -1036,12 +1141,13 @@ def analyse(source: str, *, parse: bool = True, functions: bool = True) -> FileR
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
     if tree is not None:
-        analyser = _Analyser(tree, lines, functions)
+        is_ascii = source.isascii()
+        analyser = _Analyser(tree, lines, functions, names=not is_ascii)
         try:
             analyser.run()
         except RecursionError:
             hits.append(Hit(OBFUSCATED_CODE, "deep-nesting", 1.0, 0, "", "absurdly nested code"))
-        names = analyser.names() if not source.isascii() else set()
+        names = analyser.names() if not is_ascii else set()
         hits.extend(unicode_hits(source, lines, names))
         hits.extend(analyser.s.hits)
         hits.extend(combinations(hits))
