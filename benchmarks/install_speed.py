@@ -43,6 +43,8 @@ def populate(fake: FakePyPI) -> dict[str, str]:
 def environment(fake: FakePyPI, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env.pop("VIRTUAL_ENV", None)
+    # safepip's modules byte-compiled, as in an installed copy (pip compiles them).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         PIP_CONFIG_FILE=os.devnull,
         PIP_INDEX_URL=fake.simple_url,

@@ -425,9 +425,9 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
 
 
 def _fail(message: str, fmt: str) -> int:
+    """Exit 2 with one clear line on stderr (and the error in the report format)."""
     from guard import formats
 
-    """Exit 2 with one clear line on stderr (and the error in the report format)."""
     if fmt == "json":
         sys.stdout.write(report.error_json(message))
     elif fmt == "sarif":
