@@ -1,7 +1,9 @@
 """Time ``safepip install`` against plain ``pip install`` of the same sets on the
 loopback index (tests/fakepypi): one package, and a set of about 30, each into
-a fresh venv; safepip with a cold and a warm cache. Prints the medians and the
-ratios to plain pip (which runs with its own warm HTTP cache).
+a fresh venv; safepip with a cold and a warm cache. Each round runs the three
+in turn (plain pip, safepip cold, safepip warm), so that the machine's load
+weighs on them alike. Prints the medians, their ratios to plain pip (which runs
+with its own warm HTTP cache) and the warm ratio of each round.
 
 Run from the repository root: ``python benchmarks/install_speed.py [--repeat N]``.
 """
@@ -88,26 +90,30 @@ def main() -> None:
         )
         for label, requirement in sets.items():
             target = work / "target"
-            pip_cmd = [sys.executable, "-m", "pip", "--python"]
-            # Warm pip's own cache once, then measure.
-            timed([*pip_cmd, str(fresh_venv(target)), "install", requirement], env, work)
-            plain = [
-                timed([*pip_cmd, str(fresh_venv(target)), "install", requirement], env, work)
-                for _ in range(args.repeat)
-            ]
-            guard = [sys.executable, "-m", "guard", "--python"]
-            cold = []
+            pip_cmd = [sys.executable, "-m", "pip", "--python", str(target), "install", requirement]
+            guard = [sys.executable, "-m", "guard", "--python", str(target), "install", requirement]
+            # Warm pip's own cache and safepip's (and its bytecode) once, then measure.
+            for cmd in (pip_cmd, guard):
+                fresh_venv(target)
+                timed(cmd, env, work)
+            # One round runs all three in turn, so a change in the machine's load
+            # between rounds weighs on all three alike.
+            plain: list[float] = []
+            cold: list[float] = []
+            warm: list[float] = []
             for _ in range(args.repeat):
+                fresh_venv(target)
+                plain.append(timed(pip_cmd, env, work))
                 shutil.rmtree(work / "home" / "safepip-cache", ignore_errors=True)
-                cold.append(
-                    timed([*guard, str(fresh_venv(target)), "install", requirement], env, work)
-                )
-            warm = [
-                timed([*guard, str(fresh_venv(target)), "install", requirement], env, work)
-                for _ in range(args.repeat)
-            ]
+                fresh_venv(target)
+                cold.append(timed(guard, env, work))
+                fresh_venv(target)
+                warm.append(timed(guard, env, work))
             p, c, w = (statistics.median(x) for x in (plain, cold, warm))
             print(f"{label:<12} {p:>9.2f}s {c:>12.2f}s {w:>12.2f}s {c / p:>8.2f}x {w / p:>8.2f}x")
+            per_round = sorted(f"{x / y:.2f}" for x, y in zip(warm, plain, strict=True))
+            print(f"{'':<12} warm/pip of each round, sorted: {' '.join(per_round)}")
+        print(f"load average when done: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

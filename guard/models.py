@@ -152,6 +152,7 @@ class Project:
     ownership: Ownership = field(default_factory=Ownership)
     status: str = ""  # PEP 792 project status, where the index gives one
     last_serial: int | None = None
+    requires_dist: tuple[str, ...] = ()  # the latest release's declared requirements
 
     @property
     def first_upload(self) -> datetime | None:

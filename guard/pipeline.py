@@ -7,8 +7,9 @@
    and its build requirements are resolved and judged too. Only then may pip
    build it (it is named in ``--no-binary``, its build requirements pinned with
    ``--build-constraint``), or take a release newer than the cut-off.
-3. Every candidate is looked up on the JSON API (concurrently, cached) and
-   judged by the rules and the policy; unless that already blocks, its file is
+3. Every candidate is looked up on the JSON API (concurrently, cached; what
+   was asked for and its likely dependencies already while pip resolves, see
+   guard.prefetch) and judged by the rules and the policy; unless that already blocks, its file is
    fetched and hash-checked and the rules that read artifacts judge those bytes.
 4. ``install`` has pip install exactly the fetched files, pinned by hash.
 """
@@ -27,7 +28,17 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from guard import artifacts, buildreqs, history, install, policy, resolve, rules, typosquat
+from guard import (
+    artifacts,
+    buildreqs,
+    history,
+    install,
+    policy,
+    prefetch,
+    resolve,
+    rules,
+    typosquat,
+)
 from guard.errors import GuardError, IndexError_, ResolveError
 from guard.history import Seen
 from guard.models import (
@@ -80,6 +91,8 @@ class Run:
     fetch: Fetch | None = None
     workdir: Path | None = None  # private scratch space for this run
     pip: resolve.PipRun | None = None  # runs the dry runs (None: a process each)
+    # Projects looked up while pip resolved (guard.prefetch), taken by lookup().
+    prefetched: dict[NormalizedName, Project] = field(default_factory=dict)
     # Vetted build requirements of the sdists allowed to be built: pip gets them
     # as --build-constraint, so the build environment holds what was vetted.
     build_pins: dict[NormalizedName, Version] = field(default_factory=dict)
@@ -138,6 +151,10 @@ def lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:
     wanted = sorted(
         {canonicalize_name(n) for n in names} - (set(run.projects) if not revalidate else set())
     )
+    if not revalidate:
+        for name in [n for n in wanted if n in run.prefetched]:
+            run.projects[name] = run.prefetched.pop(name)
+        wanted = [n for n in wanted if n not in run.projects]
     if not wanted:
         return
 
@@ -550,10 +567,15 @@ def _vet(run: Run, fetch: Fetch) -> Outcome:
     # Load the rules' data while pip resolves (pip runs in another process).
     threading.Thread(target=_prepare_rules, daemon=True).start()
     progress = run.progress
-    early = _direct_reference_verdict(run)
-    if early is not None:
-        return Outcome(early, (), partial=True)
-    candidates, blocked = _resolve(run)
+    # Look up what was asked for, and its likely dependencies, while pip resolves.
+    ahead = prefetch.Prefetch(run.client, prefetch.requested_names(run.settings.pip_args))
+    try:
+        early = _direct_reference_verdict(run)
+        if early is not None:
+            return Outcome(early, (), partial=True)
+        candidates, blocked = _resolve(run)
+    finally:
+        run.prefetched = ahead.stop()
     if blocked is not None:
         return Outcome(blocked, (), partial=True)
     lookup_with_targets(run, [c.name for c in candidates if c.source is not Source.LOCAL])

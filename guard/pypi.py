@@ -168,6 +168,9 @@ def parse_project(data: object, doc_url: str) -> Project:
         ownership=_ownership(data.get("ownership")),
         status=status,
         last_serial=serial if isinstance(serial, int) and not isinstance(serial, bool) else None,
+        requires_dist=tuple(r for r in requires if isinstance(r, str))
+        if isinstance(requires := info.get("requires_dist"), list)
+        else (),
     )
 
 

@@ -100,8 +100,10 @@ def test_wrong_types_are_survived() -> None:
     data["releases"]["not a version"] = []
     data["vulnerabilities"] = [{"id": 5}, "x", {"id": "PYSEC-1", "fixed_in": "1.0"}]
     data["ownership"] = {"roles": "none"}
+    data["info"]["requires_dist"] = ["ok>=1", 7, None]
     project = parse_project(data, "https://pypi.org/pypi/six/json")
     assert project.summary == ""
+    assert project.requires_dist == ("ok>=1",)
     assert project.project_urls == ()
     assert "not a version" in project.invalid_versions
     assert [v.id for v in project.vulnerabilities] == ["PYSEC-1"]
