@@ -192,7 +192,7 @@ class PipWorker:
         self._pump: threading.Thread | None = None
         self._replies: queue.Queue[str | None] = queue.Queue()
         root = pip_sources_root()
-        if root is None:
+        if root is None or os.name == "nt":  # no pass_fds on Windows: a process a command
             return
         read_fd, write_fd = os.pipe()
         try:
