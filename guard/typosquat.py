@@ -888,8 +888,12 @@ class Detector:
                 note = f"extra word(s) '{'-'.join(extras)}'"
                 for target in self._by_compact.get(span, ()):
                     yield _Hit(target, COMBOSQUAT, (), note, points)
-                for target, _ in self._by_core.get(span, ()):
-                    yield _Hit(target, COMBOSQUAT, (AFFIX,), note, points - 0.5)
+                # The core of an affixed popular name: a generic word once
+                # ``python-`` or ``py`` is gone (``multipart``), but the brand
+                # itself when only a version digit was (``beautifulsoup4``).
+                for target, theirs in self._by_core.get(span, ()):
+                    digit = theirs.strip("-").isdigit()
+                    yield _Hit(target, COMBOSQUAT, (AFFIX,), note, points - (0 if digit else 0.5))
                 if len(span) >= 6:
                     extra = specific + weights.in_combo
                     yield from self._edits(span, 1, (COMBOSQUAT,), f"{note}; ", extra)

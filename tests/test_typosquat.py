@@ -170,6 +170,18 @@ def test_typo_inside_a_combosquat(detector: ts.Detector) -> None:
     assert match.transformations == (ts.COMBOSQUAT, ts.ADJACENT_SWAP)
 
 
+def test_combosquat_on_a_name_without_its_version_digit() -> None:
+    # Dropping a version digit leaves the brand ("zorblesoup" of "zorblesoup4");
+    # dropping "python-" leaves a generic word ("discovery" of "python-discovery").
+    detector = ts.Detector([*FILLERS[:99], "zorblesoup4", "python-discovery", *FILLERS[99:]])
+    digit = best(detector, "zorblesoup-extras")
+    assert (digit.target, digit.transformations) == ("zorblesoup4", (ts.COMBOSQUAT, ts.AFFIX))
+    generic = next(m for m in detector.check("discovery-extras", ts.Config(weak_score=-9)))
+    assert generic.target == "python-discovery"
+    assert generic.score < digit.score
+    assert not detector.check("discovery-extras")
+
+
 def test_strength_follows_transformation_and_popularity(detector: ts.Detector) -> None:
     assert best(detector, "frobnciate").strong  # a swap, against rank 1
     assert not best(detector, "frobnicate-helper").strong  # a plain combination
