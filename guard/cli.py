@@ -36,7 +36,7 @@ USAGE = """\
 usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] audit [PATH_TO_VENV]
-       safepip check-names NAME... | -      (names alone, offline)
+       safepip check-names NAME... | -      (names alone, offline; the policy's typosquat settings)
        safepip scan FILE...                 (static scan of local wheels and sdists)
        safepip popular update [--from URL|FILE]
        safepip rules | safepip explain RULE
@@ -243,14 +243,21 @@ def _policy(own: dict[str, str | bool]) -> policy.Policy:
 
 def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
     from guard import typosquat
+    from guard.rules.base import Context
+    from guard.rules.typosquat import RULE as TYPOSQUAT
+    from guard.rules.typosquat import protected
 
     own, names = split_own(argv)
     fmt = _format(own)
     if names == ["-"]:
         names = [line.strip() for line in stdin if line.strip()]
     if not names or any(n.startswith("-") for n in names):
-        raise UsageError("usage: safepip check-names NAME... | - [--format json]")
-    results = typosquat.check_names(names)
+        raise UsageError("usage: safepip check-names NAME... | - [--format json] [--policy FILE]")
+    # The policy's thresholds and protected names, as install and audit use them.
+    thresholds = _policy(own).thresholds
+    detector = typosquat.detector_for(protected(thresholds))
+    config = TYPOSQUAT.config(Context(now=datetime.now(UTC), thresholds=thresholds))
+    results = typosquat.check_names(names, detector, config)
     if fmt == "json":
         sys.stdout.write(json.dumps([r.to_json() for r in results], indent=2) + "\n")
     else:
@@ -262,8 +269,8 @@ def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
             best = r.matches[0]
             level = "LOOK-ALIKE" if r.strong else "similar"
             sys.stdout.write(
-                f"{name}: {level} of {best.target} (rank {best.target_rank}, "
-                f"{best.transformation}): did you mean {best.target}?\n"
+                f"{name}: {level} of {best.describe()}, {best.transformation}: "
+                f"did you mean {best.target}?\n"
             )
     return EXIT_BLOCKED if any(r.strong for r in results) else EXIT_OK
 

@@ -108,6 +108,7 @@ STRICTER: Mapping[tuple[str, str], Direction] = {
     ("typosquat", "strong-score"): "lower",
     ("typosquat", "weak-score"): "lower",
     ("typosquat", "popular-gap"): "lower",
+    ("typosquat", "protect"): "superset",
     ("install-time-code", "block-score"): "lower",
     ("install-time-code", "warn-score"): "lower",
     ("install-time-code", "time-budget"): "higher",

@@ -58,6 +58,7 @@ from guard.pipworker import PipWorker
 from guard.pypi import PyPIClient
 from guard.rules import evaluate
 from guard.rules.base import Context
+from guard.rules.typosquat import protected
 
 MAX_RESOLUTION_ROUNDS = 12
 NETWORK_ERROR = "network-error"
@@ -143,7 +144,8 @@ def lookup_with_targets(run: Run, names: Iterable[str]) -> None:
     the typosquat rule can tell a look-alike from a sibling of the same owners."""
     wanted = sorted(set(names))
     lookup(run, wanted)
-    lookup(run, {target for name in wanted for target in typosquat.related_targets(name)})
+    detector = typosquat.detector_for(protected(run.settings.policy.thresholds))
+    lookup(run, {target for name in wanted for target in detector.related_targets(name)})
 
 
 def lookup(run: Run, names: Iterable[str], revalidate: bool = False) -> None:

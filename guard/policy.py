@@ -9,6 +9,7 @@ them out). An invalid policy is an error, never a silent fallback.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,9 @@ NETWORK_ERROR_CHOICES = ("block", "warn")
 # Rules an allow-list entry waives only when it names them in its "rules":
 # a tampered file or a broken rule is never excused by trusting a name.
 NOT_WAIVED_BY_NAME = frozenset({"artifact-mismatch", RULE_ERROR, "denied"})
+# Thresholds that list project names: each must be a valid one.
+NAME_LISTS = frozenset({("typosquat", "protect")})
+_PROJECT_NAME = re.compile(r"^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,9 @@ def from_mapping(data: Mapping[str, object], file: str, rules: Sequence[Rule] = 
                     problems.append(f"{where}.action: must be block, warn or ignore, not {value!r}")
             elif key in rule.defaults:
                 checked = _check_threshold(where, key, value, rule.defaults[key], problems)
+                if isinstance(checked, tuple) and (rule_id, key) in NAME_LISTS:
+                    for bad in [n for n in checked if not _PROJECT_NAME.match(n)]:
+                        problems.append(f"{where}.{key}: {bad!r} is not a project name")
                 if checked is not None:
                     thresholds[key] = checked
             else:

@@ -5,8 +5,9 @@ How a name is judged
 The protected targets are the popular list plus names every Python user has
 without installing them (``protected_names``): ``python`` and the installer's
 tools at a notional rank 1, the standard library's public modules at a notional
-rank 3,000 (typos and affixes of the whole name only: inside combinations they
-are plain words).
+rank 3,000, and the names a team's policy protects (``Config.protected``: its
+own internal projects, at rank 1).  These extra names are targets of typos and
+affixes of the whole name only: inside combinations they are plain words.
 
 A candidate is reduced to *views*: its compact form (separators removed), the
 same with one repeated letter taken out (a doubled letter on top of another
@@ -132,6 +133,13 @@ CORE_NAMES = ("python", "pip", "setuptools", "wheel", "easy-install")
 _CANONICAL = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ALL_CANONICAL = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*\n)*[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
+# Why a target is protected (``Detector.origin``).
+POPULAR = "popular"  # on the popular list
+CORE = "core"  # CORE_NAMES
+STDLIB = "stdlib"  # a standard-library module
+POLICY = "policy"  # named by the team's policy (``Config.protected``)
+ORIGINS = (POPULAR, CORE, STDLIB, POLICY)
+
 # Visual confusions, applied to the compact form: multi-letter ones first.
 _VISUAL_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 _VISUAL_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "5": "s"})
@@ -161,6 +169,8 @@ def protected_names(config: Config) -> dict[str, int]:
     out: dict[str, int] = {}
     if config.core_rank > 0:
         out.update(dict.fromkeys(CORE_NAMES, config.core_rank))
+    for name in config.protected:
+        out.setdefault(canonical(name), config.protected_rank)
     if config.stdlib_rank > 0:
         for name in stdlib_names():
             out.setdefault(name, config.stdlib_rank)
@@ -260,6 +270,10 @@ class Config:
     # notional ranks, or 0 to leave that part out.
     core_rank: int = 1  # python, pip, setuptools, wheel, easy-install
     stdlib_rank: int = 3000  # the standard library's public module names
+    # Names the team's policy protects (its internal projects: a typo of one on
+    # the public index is a trap), at ``protected_rank``.
+    protected: tuple[str, ...] = ()
+    protected_rank: int = 1
 
 
 @dataclass(frozen=True)
@@ -273,10 +287,21 @@ class Match:
     strong: bool
     score: float = 0.0
     also: tuple[str, ...] = ()  # transformations combined with the main one
+    origin: str = POPULAR  # why the target is protected (see ORIGINS)
 
     @property
     def transformations(self) -> tuple[str, ...]:
         return (self.transformation, *self.also)
+
+    def describe(self) -> str:
+        """The target, with why it is protected, for messages."""
+        if self.origin == CORE:
+            return f"{self.target}, which every Python user has"
+        if self.origin == STDLIB:
+            return f"the standard-library module {self.target}"
+        if self.origin == POLICY:
+            return f"{self.target}, a name your policy protects"
+        return f"the popular project {self.target} (rank {self.target_rank})"
 
 
 @dataclass(frozen=True)
@@ -307,6 +332,7 @@ class NameResult:
                 {
                     "target": m.target,
                     "target_rank": m.target_rank,
+                    "origin": m.origin,
                     "transformation": m.transformation,
                     "also": list(m.also),
                     "strength": "strong" if m.strong else "weak",
@@ -584,6 +610,7 @@ class Detector:
         is false); otherwise they are built.
         """
         self.config = config = config or Config()
+        self._policy_names = frozenset(canonical(n) for n in config.protected)
         was_enabled = gc.isenabled()
         gc.disable()  # building allocates many small containers; collecting midway is waste
         try:
@@ -741,6 +768,17 @@ class Detector:
         """The (notional) rank of a protected name: listed, core or stdlib."""
         return self._targets.get(canonical(name))
 
+    def origin(self, target: str) -> str:
+        """Why ``target`` is protected (see ``ORIGINS``; "" when it is not)."""
+        name = canonical(target)
+        if name in self._rank:
+            return POPULAR
+        if name in CORE_NAMES:
+            return CORE
+        if name in self._policy_names:
+            return POLICY
+        return STDLIB if name in self._targets else ""
+
     def check(self, name: str, config: Config | None = None) -> list[Match]:
         """Matches for one name, best first; empty when it imitates nothing.
 
@@ -776,6 +814,7 @@ class Detector:
                 strong=score >= config.strong_score and own_rank is None,
                 score=round(score, 3),
                 also=hit.also,
+                origin=self.origin(hit.target),
             )
             for score, hit in best.values()
             if score >= config.weak_score
@@ -787,9 +826,9 @@ class Detector:
         """The targets of the strong and weak matches of a name."""
         return tuple(m.target for m in self.check(name))
 
-    def check_names(self, names: Iterable[str]) -> list[NameResult]:
+    def check_names(self, names: Iterable[str], config: Config | None = None) -> list[NameResult]:
         return [
-            NameResult(name=n, canonical=canonicalize_name(n), matches=tuple(self.check(n)))
+            NameResult(name=n, canonical=canonicalize_name(n), matches=tuple(self.check(n, config)))
             for n in names
         ]
 
@@ -1056,9 +1095,25 @@ def default_detector() -> Detector:
     return Detector(popular.load().names)
 
 
-def check_names(names: Iterable[str], detector: Detector | None = None) -> list[NameResult]:
+@lru_cache(maxsize=4)
+def _protecting(names: tuple[str, ...]) -> Detector:
+    from guard import popular  # noqa: PLC0415 - keeps import of this module cheap
+
+    return Detector(popular.load().names, Config(protected=names))
+
+
+def detector_for(protected: Iterable[str] = ()) -> Detector:
+    """The default detector, or one that also protects the policy's ``protected``
+    names (built, not loaded from the shipped index: about 0.1 s, once)."""
+    names = tuple(sorted({canonical(n) for n in protected if n.strip()}))
+    return _protecting(names) if names else default_detector()
+
+
+def check_names(
+    names: Iterable[str], detector: Detector | None = None, config: Config | None = None
+) -> list[NameResult]:
     """Judge names alone (``safepip check-names``): offline and fast."""
-    return (detector or default_detector()).check_names(names)
+    return (detector or default_detector()).check_names(names, config)
 
 
 def related_targets(name: str, detector: Detector | None = None) -> tuple[NormalizedName, ...]:

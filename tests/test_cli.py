@@ -21,9 +21,27 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_check_names_text_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["check-names", "reqeusts", "requests"], capsys)
     assert code == 1
-    assert "reqeusts: LOOK-ALIKE of requests" in out
+    assert "reqeusts: LOOK-ALIKE of the popular project requests (rank 6)" in out
     assert "did you mean requests?" in out
     assert "requests: ok" in out
+
+
+def test_check_names_uses_the_policys_protected_names(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    team = tmp_path / "team.toml"
+    team.write_text('version = 1\n[rules.typosquat]\nprotect = ["acme-billing"]\n')
+    code, out, _ = run(["check-names", "--policy", str(team), "acme-biling"], capsys)
+    assert code == 1
+    assert "acme-biling: LOOK-ALIKE of acme-billing, a name your policy protects" in out
+    code, out, _ = run(
+        ["check-names", "--policy", str(team), "--format", "json", "reqeusts"], capsys
+    )
+    assert json.loads(out)[0]["matches"][0]["origin"] == "popular"
+    strict = tmp_path / "strict.toml"
+    strict.write_text("version = 1\n[rules.typosquat]\nweak-score = 99.0\n")
+    code, out, _ = run(["check-names", "--policy", str(strict), "reqeusts"], capsys)
+    assert (code, out) == (0, "reqeusts: ok\n")
 
 
 def test_check_names_json_from_stdin(

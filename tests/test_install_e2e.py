@@ -131,6 +131,30 @@ def test_denied_package_blocks_and_installs_nothing(
     assert fake_pypi.downloads() == []
 
 
+def test_look_alike_of_a_protected_internal_name_blocks(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    # The team's own "acme-billing" lives on a private index; a well-kept
+    # look-alike on the public one is still blocked, and the protected name's
+    # absence from the public index is no error.
+    established(fake_pypi, "acme-biling")
+    (tmp_path / "safepip.toml").write_text(
+        'version = 1\n[rules.typosquat]\nprotect = ["acme-billing"]\n'
+    )
+    python = make_venv()
+
+    proc = safepip(
+        ["--python", str(python), "--format=json", "install", "acme-biling"], pip_env, tmp_path
+    )
+
+    assert proc.returncode == 1, proc.stderr
+    doc = report(proc)
+    assert findings(doc, "acme-biling") == {"typosquat"}
+    assert "acme-billing, a name your policy protects" in json.dumps(doc)
+    assert installed(python) == set()
+    assert fake_pypi.downloads() == []
+
+
 def test_project_first_uploaded_today_blocks(
     fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
 ) -> None:

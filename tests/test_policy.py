@@ -82,6 +82,19 @@ version = "not a spec"
     assert len(problems) == 7
 
 
+def test_protected_names_must_be_project_names(tmp_path: Path) -> None:
+    path = tmp_path / "safepip.toml"
+    path.write_text('version = 1\n[rules.typosquat]\nprotect = ["acme-billing", "bad name!"]\n')
+    with pytest.raises(PolicyError) as info:
+        policy.load(str(path), path.parent)
+    assert info.value.problems == [
+        f"{path}: rules.typosquat.protect: 'bad name!' is not a project name"
+    ]
+    path.write_text('version = 1\n[rules.typosquat]\nprotect = ["acme-billing", "Acme.Auth"]\n')
+    loaded = policy.load(str(path), path.parent)
+    assert loaded.thresholds["typosquat"]["protect"] == ("acme-billing", "Acme.Auth")
+
+
 def test_bad_toml_is_an_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "safepip.toml"
     path.write_text("version = \n")

@@ -164,6 +164,37 @@ def test_core_names_and_stdlib_are_protected(detector: ts.Detector) -> None:
     assert bare.check("pyhton") == []
 
 
+def test_names_the_policy_protects() -> None:
+    protected = ts.Detector(POPULAR, ts.Config(protected=("Acme_Billing",)))
+    typo = best(protected, "acme-biling")
+    assert (typo.target, typo.origin, typo.strong) == ("acme-billing", ts.POLICY, True)
+    assert typo.describe() == "acme-billing, a name your policy protects"
+    assert best(protected, "acme-billing-py").transformation == ts.AFFIX
+    # Like the standard library's names, a protected name is a plain word inside
+    # combinations: the team's own "acme-billing-client" is not a look-alike.
+    assert protected.check("acme-billing-client-extras") == []
+    assert protected.check("acme-billing") == []
+    assert ts.Detector(POPULAR).check("acme-biling") == []
+
+
+def test_match_says_why_its_target_is_protected(detector: ts.Detector) -> None:
+    popular = best(detector, "frobnciate")
+    assert popular.origin == ts.POPULAR
+    assert popular.describe() == "the popular project frobnicate (rank 1)"
+    assert best(detector, "pyhton").describe() == "python, which every Python user has"
+    stdlib = best(detector, "telnetlibb")
+    assert stdlib.origin == ts.STDLIB
+    assert stdlib.describe() == "the standard-library module telnetlib"
+
+
+def test_detector_for_the_policys_protected_names() -> None:
+    assert ts.detector_for(()) is ts.default_detector()
+    built = ts.detector_for(["Acme_Billing", " "])
+    assert built is ts.detector_for(["acme-billing"])  # canonical, built once
+    assert built.origin("acme-billing") == ts.POLICY
+    assert best(built, "acme-billling").target == "acme-billing"
+
+
 def test_typo_inside_a_combosquat(detector: ts.Detector) -> None:
     match = best(detector, "frobnciate-extras")
     assert match.target == "frobnicate"
@@ -310,7 +341,9 @@ def project(
 @pytest.fixture(scope="module")
 def rule() -> TyposquatRule:
     built = ts.Detector(POPULAR)
-    return TyposquatRule(lambda: built)
+    return TyposquatRule(
+        lambda protect: ts.Detector(POPULAR, ts.Config(protected=protect)) if protect else built
+    )
 
 
 def context(*projects: Project, **thresholds: float) -> Context:
@@ -389,6 +422,15 @@ def test_not_exempt_for_different_owners_and_repositories(rule: TyposquatRule) -
 def test_not_exempt_without_the_targets_metadata(rule: TyposquatRule) -> None:
     mine = project("frobnciate", users=("alice",))
     assert list(rule.check(candidate("frobnciate"), mine, context()))
+
+
+def test_rule_protects_the_names_in_the_policy(rule: TyposquatRule) -> None:
+    assert not list(rule.check(candidate("acme-biling"), None, context()))
+    ctx = Context(now=NOW, thresholds={"typosquat": {"protect": ("acme-billing",)}})
+    (finding,) = rule.check(candidate("acme-biling"), None, ctx)
+    assert not finding.weak
+    assert "acme-billing, a name your policy protects" in finding.message
+    assert ("target-origin", "policy") in finding.evidence
 
 
 @pytest.mark.parametrize(

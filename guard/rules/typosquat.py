@@ -6,6 +6,11 @@ what the index says: a candidate is not a typosquat of a target when the same
 PyPI users or organization own both, or when both declare the same source
 repository.  The pipeline makes the targets' metadata available in
 ``ctx.projects`` (it asks ``guard.typosquat.related_targets`` which to fetch).
+
+The policy's ``protect`` list names the team's own projects (internal packages
+on a private index): a typo or an affix of one of them is judged like one of
+the most popular projects, since an attacker who learns an internal name
+publishes its look-alikes on PyPI.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import replace
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.base import Context, Threshold
 from guard.rules.repository import claimed_repos
-from guard.typosquat import Config, Detector, Match, default_detector
+from guard.typosquat import Config, Detector, Match, detector_for
 
 RULE_ID = "typosquat"
 
@@ -31,6 +36,12 @@ def exemption(project: Project | None, target: Project | None) -> str:
     if shared:
         return f"declares the same source repository as {target.name} ({min(shared)})"
     return ""
+
+
+def protected(thresholds: Mapping[str, Mapping[str, Threshold]]) -> tuple[str, ...]:
+    """The names the policy protects (``[rules.typosquat] protect``)."""
+    value = thresholds.get(RULE_ID, {}).get("protect", ())
+    return value if isinstance(value, tuple) else ()
 
 
 class TyposquatRule:
@@ -48,14 +59,18 @@ class TyposquatRule:
         "strong-score": Config.strong_score,
         "weak-score": Config.weak_score,
         "popular-gap": Config.popular_gap,
+        "protect": (),
     }
     modes = frozenset({"install", "audit"})
 
-    def __init__(self, detector: Callable[[], Detector] = default_detector) -> None:
-        self._detector = detector
+    def __init__(self, detector: Callable[[tuple[str, ...]], Detector] = detector_for) -> None:
+        self._detector = detector  # the detector that also protects the given names
+
+    def detector(self, ctx: Context) -> Detector:
+        return self._detector(protected(ctx.thresholds))
 
     def config(self, ctx: Context) -> Config:
-        base = self._detector().config
+        base = self.detector(ctx).config
         return replace(
             base,
             strong_score=ctx.number(RULE_ID, "strong-score", base.strong_score),
@@ -66,7 +81,8 @@ class TyposquatRule:
     def check(
         self, candidate: Candidate, project: Project | None, ctx: Context
     ) -> Iterator[Finding]:
-        matches = self._detector().check(candidate.name, self.config(ctx))
+        detector = self.detector(ctx)
+        matches = detector.check(candidate.name, self.config(ctx))
         kept: list[Match] = []
         waived: list[str] = []
         for match in matches:
@@ -81,12 +97,13 @@ class TyposquatRule:
         how = " + ".join(best.transformations)
         others = [m.target for m in kept if m is not best]
         message = (
-            f"{candidate.name} looks like the popular project {best.target} "
-            f"(rank {best.target_rank}): {how}, {best.detail}; did you mean {best.target}?"
+            f"{candidate.name} looks like {best.describe()}: "
+            f"{how}, {best.detail}; did you mean {best.target}?"
         )
         evidence = [
             ("target", best.target),
             ("target-rank", str(best.target_rank)),
+            ("target-origin", best.origin),
             ("transformation", how),
             ("score", f"{best.score:.2f}"),
         ]
