@@ -904,6 +904,10 @@ class Detector:
         # and ``affix`` (one or two stacked: ``pyfoo``, ``pyfoo-dev``) replaces it.
         for target, theirs in self._by_core.get(core, ()):
             points, _, _ = self._affix_points(affix, theirs)
+            if not descriptive and theirs.strip("-").isdigit():
+                # Only the candidate's own affix makes it an add-on (``-sdk``);
+                # the target's version digit (``sqlite3``) says nothing of it.
+                points -= self.config.weights.descriptive_affix
             detail = f"'{affix}' where {target} has '{theirs}'"
             yield _Hit(target, AFFIX, (), detail, points + specific)
         weights = self.config.weights

@@ -130,6 +130,18 @@ def test_stacked_affixes_replace_the_targets_affix(detector: ts.Detector, name: 
     assert match.score < best(detector, "libhashkit").score
 
 
+def test_targets_version_digit_is_not_an_add_on_affix() -> None:
+    # "python-zorblite" for "zorblite3": one variant affix for a version digit.
+    # For "zorblite-sdk" it could be another add-on of the same service.
+    def score(target: str) -> float:
+        detector = ts.Detector([*FILLERS[:499], target, *FILLERS[499:]])
+        match = best(detector, "python-zorblite")
+        assert (match.target, match.transformation) == (target, ts.AFFIX)
+        return match.score
+
+    assert score("zorblite3") == score("zorblite-sdk") + 1.0
+
+
 def test_plural_is_an_affix_of_its_own() -> None:
     detector = ts.Detector(["pyzorbit", *FILLERS])
     match = best(detector, "zorbits")  # 'py' of pyzorbit left out, plural 's' added
