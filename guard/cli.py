@@ -306,8 +306,10 @@ def _explain_command(argv: Sequence[str]) -> int:
     sys.stdout.write(f"Default action: {rule.default_action.label}\n")
     if rule.defaults:
         sys.stdout.write("Thresholds (set them under [rules." + rule.id + "]):\n")
+        from guard.policy_tools import toml_literal
+
         for key, value in rule.defaults.items():
-            sys.stdout.write(f"  {key} = {value!r}\n")
+            sys.stdout.write(f"  {key} = {toml_literal(value)}\n")
     sys.stdout.write(f"\nWhy: {rule.rationale}\n")
     long_help = getattr(rule, "explain", "")
     if isinstance(long_help, str) and long_help.strip():

@@ -70,6 +70,11 @@ def _toml(value: object, external: bool) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
+def toml_literal(value: object) -> str:
+    """``value`` as TOML writes it (``[]``, ``4.0``, ``"x"``), for messages."""
+    return _toml(value, external=False)
+
+
 def _key(key: object) -> str:
     text = str(key)
     if text and all(c.isascii() and (c.isalnum() or c in "-_") for c in text):

@@ -786,8 +786,8 @@ class Detector:
         one the detector was built with; its index parameters are not used.
         """
         own = canonical(name.strip())
-        if not own:
-            return []
+        if not own or own in self._policy_names:
+            return []  # nothing, or one of the team's own names
         config = config or self.config
         own_rank = self._rank.get(own)
         best: dict[str, tuple[float, _Hit]] = {}

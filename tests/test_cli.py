@@ -69,6 +69,8 @@ def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "min-age-days = 30" in out
     assert 'rules = ["new-project"]' in out
+    code, out, _ = run(["explain", "typosquat"], capsys)
+    assert "  protect = []\n" in out  # thresholds as a policy file writes them
     code, _, err = run(["explain", "no-such-rule"], capsys)
     assert code == 2 and "one of" in err
 

@@ -177,15 +177,18 @@ def test_core_names_and_stdlib_are_protected(detector: ts.Detector) -> None:
 
 
 def test_names_the_policy_protects() -> None:
-    protected = ts.Detector(POPULAR, ts.Config(protected=("Acme_Billing",)))
+    protected = ts.Detector(POPULAR, ts.Config(protected=("Acme_Billing", "acme-billing-client")))
     typo = best(protected, "acme-biling")
     assert (typo.target, typo.origin, typo.strong) == ("acme-billing", ts.POLICY, True)
     assert typo.describe() == "acme-billing, a name your policy protects"
     assert best(protected, "acme-billing-py").transformation == ts.AFFIX
-    # Like the standard library's names, a protected name is a plain word inside
-    # combinations: the team's own "acme-billing-client" is not a look-alike.
-    assert protected.check("acme-billing-client-extras") == []
+    assert best(protected, "acme-billing-sdk").strong
+    # A protected name is the team's own: never flagged itself.
     assert protected.check("acme-billing") == []
+    assert protected.check("Acme.Billing_Client") == []
+    # Like the standard library's names, a protected name is a plain word inside
+    # combinations.
+    assert protected.check("acme-billing-report-tools") == []
     assert ts.Detector(POPULAR).check("acme-biling") == []
 
 
