@@ -24,7 +24,9 @@ two edits to reach ``weak_score``).  A single edit is named by its shape:
 adjacent swap, repeated character, omitted character, keyboard neighbour,
 homoglyph, or a plain edit; a pair of edits by the shapes of both, and it counts
 as its weaker edit (``two_edits``): a swap plus an omitted letter is two slips
-of the same hand, two plain substitutions more often another word.  A core
+of the same hand, two plain substitutions more often another word.  The
+singular of a plural popular name is indexed too, one edit from it at most: a
+typo that also drops the final ``s`` (``requst``) is a pair of slips.  A core
 left after stripping one affix or two stacked ones (``python3-x-dev``) is also
 compared with the cores of popular names, so one affix may replace another
 (``libfoo``, ``foo-python3`` or ``pyfoo-dev`` for ``python-foo``).
@@ -125,6 +127,7 @@ _DESCRIPTIVE = frozenset(DESCRIPTIVE_SUFFIXES)
 _GLUED_PREFIX = re.compile(r"^(python3|python|py3|py|lib)([a-z0-9]{3,})$")
 _GLUED_SUFFIX = re.compile(r"^([a-z0-9]{3,}?)(python3|python|py3|py|lib|pkgs|pkg|sdk|api|[0-9])$")
 _AFFIX_STARTS = ("py", "lib")
+_PLURAL = re.compile(r"^[a-z0-9]{4,}[^su]s$")  # a name whose last 's' may be a plural
 _AFFIX_ENDS = ("py", "python3", "py3", "lib", "pkg", "pkgs", "sdk", "api", *"0123456789")
 # Names every Python user has without installing them: the interpreter and the
 # installer's own tools.  A project imitating one preys on the same confusion as a
@@ -716,6 +719,13 @@ class Detector:
                 ):
                     texts.append((name, core))
         by_core = _grouped(*_columns(core_rows))
+        # The singular of a plural name, for a typo that also drops its 's'
+        # (``requst``): one edit from it at most (see ``_edits``).
+        texts += [
+            (name, flat[:-1])
+            for name, flat in zip(ordered, flats, strict=True)
+            if _PLURAL.match(flat) and flat[:-1] not in by_compact and name not in protected
+        ]
         # How many popular names use each word (counted once per name).
         word_count = Counter(chain.from_iterable(map(frozenset, multi)))
         # Two plain edits can only reach weak_score against well-ranked targets:
@@ -985,8 +995,9 @@ class Detector:
             target, other = self._texts[number]
             if other == text:
                 continue
+            singular = other + "s" == target.replace("-", "")  # the plural 's' dropped too
             long = min(len(other), len(text)) >= config.two_edit_length
-            bound = 2 if long and not one_edit else 1
+            bound = 2 if long and not one_edit and not singular else 1
             # Each edit changes the set of letters used by two at most: a cheap
             # filter before the alignment.
             if len(letters.symmetric_difference(other)) > 2 * bound:
@@ -1002,13 +1013,17 @@ class Detector:
                 kind = EDIT_DISTANCE
                 shapes, detail, points = self._pair(text, other)
             points += weights.length(len(other)) + extra
+            if singular:  # a second slip: the last letter left out
+                shapes = (*shapes, OMITTED_CHAR) if kind != OMITTED_CHAR else shapes
+                detail = f"{detail}, and the final 's' left out"
+                points += weights.second_edit
             if text[0] != other[0] and kind != HOMOGLYPH:
                 points += weights.first_letter
             if also and (other == text + "s" or text == other + "s"):
                 points += weights.plural_in_combo
             if also[:1] in ((), (REPEATED_CHAR,)) and words != target.count("-") + 1:
                 points += weights.separators_differ
-            if other != target.replace("-", "") and not also:
+            if other != target.replace("-", "") and not also and not singular:
                 in_core = f"{detail} (in '{other}')"
                 yield _Hit(target, kind, (AFFIX, *shapes), in_core, points - 0.5)
             elif also:

@@ -142,6 +142,19 @@ def test_targets_version_digit_is_not_an_add_on_affix() -> None:
     assert score("zorblite3") == score("zorblite-sdk") + 1.0
 
 
+def test_typo_that_also_drops_the_plural_s() -> None:
+    detector = ts.Detector(["zorbitals", *FILLERS])
+    match = best(detector, "zorbtal")  # 'i' left out, and the final 's'
+    assert (match.target, match.transformation) == ("zorbitals", ts.OMITTED_CHAR)
+    assert "final 's' left out" in match.detail
+    # Two slips: weaker than one, and one edit from the singular at most.
+    assert match.score < best(detector, "zorbtals").score
+    assert not detector.check("zxrbtal")
+    # A plural whose singular is a name of its own is not a plural slip.
+    both = ts.Detector(["zorbital", "zorbitals", *FILLERS])
+    assert [m.target for m in both.check("zorbtal")] == ["zorbital"]
+
+
 def test_plural_is_an_affix_of_its_own() -> None:
     detector = ts.Detector(["pyzorbit", *FILLERS])
     match = best(detector, "zorbits")  # 'py' of pyzorbit left out, plural 's' added
