@@ -995,7 +995,8 @@ class Detector:
             target, other = self._texts[number]
             if other == text:
                 continue
-            singular = other + "s" == target.replace("-", "")  # the plural 's' dropped too
+            whole = target.replace("-", "")
+            singular = other + "s" == whole  # the plural 's' dropped too
             long = min(len(other), len(text)) >= config.two_edit_length
             bound = 2 if long and not one_edit and not singular else 1
             # Each edit changes the set of letters used by two at most: a cheap
@@ -1023,7 +1024,7 @@ class Detector:
                 points += weights.plural_in_combo
             if also[:1] in ((), (REPEATED_CHAR,)) and words != target.count("-") + 1:
                 points += weights.separators_differ
-            if other != target.replace("-", "") and not also and not singular:
+            if other != whole and not also and not singular:
                 in_core = f"{detail} (in '{other}')"
                 yield _Hit(target, kind, (AFFIX, *shapes), in_core, points - 0.5)
             elif also:
