@@ -20,6 +20,7 @@ from typing import TextIO
 from guard import __version__, artifacts, pipeline, policy, report
 from guard.cache import Cache
 from guard.errors import GuardError, UsageError
+from guard.helptext import COMMANDS, USAGE, wants_help
 from guard.http import make_session, timeout_from_env
 from guard.launch import VET_COMMANDS, echo_pip, split_command
 from guard.models import Decision, PackageVerdict, Verdict
@@ -31,34 +32,6 @@ from guard.rules.base import Context
 from guard.sanitize import clean
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
-
-USAGE = """\
-usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
-       safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
-       safepip [SAFEPIP-OPTIONS] audit [PATH_TO_VENV]
-       safepip check-names NAME... | -      (names alone, offline; the policy's typosquat settings)
-       safepip scan FILE...                 (static scan of local wheels and sdists)
-       safepip popular update [--from URL|FILE]
-       safepip rules | safepip explain RULE
-       safepip policy validate [FILE...] | show | init [FILE]
-
-Vet everything `pip install` would install against your team's policy, then
-install exactly the vetted files, pinned by hash, or nothing.
-
-safepip's own options may stand anywhere before a `--`; every other argument
-goes to pip unchanged:
-  --policy FILE      policy file (else $SAFEPIP_POLICY, ./safepip.toml,
-                     [tool.safepip] in ./pyproject.toml, the user config dir,
-                     the built-in default)
-  --python PY        the environment to install into: an interpreter or a venv
-                     directory (default: the active virtualenv, else this Python)
-  --pypi-url URL     the JSON API to vet against (default https://pypi.org, or
-                     $SAFEPIP_PYPI_URL, or the policy's settings.pypi-url)
-  --format FMT       text (default), json, sarif or markdown
-  --no-progress      no progress display on stderr
-
-exit codes: 0 allowed, 1 blocked by policy, 2 error (nothing installed)
-"""
 
 
 class Progress:
@@ -453,13 +426,17 @@ def _safe_lines(message: str) -> str:
 
 def _dispatch(args: list[str], pip: PipWorker | None) -> int:
     if not args or args[0] in {"-h", "--help", "help"}:
-        sys.stdout.write(USAGE)
+        topic = args[1] if len(args) == 2 and args[0] == "help" else ""
+        sys.stdout.write(COMMANDS.get(topic, USAGE))
         return EXIT_OK if args else EXIT_ERROR
     if args[0] == "--version":
         sys.stdout.write(f"safepip {__version__}\n")
         return EXIT_OK
     # safepip's own options may come before the sub-command.
     own_before, command, rest = split_command(args)
+    if command in COMMANDS and wants_help(rest):
+        sys.stdout.write(COMMANDS[command])
+        return EXIT_OK
     if command in VET_COMMANDS:
         return _vet_command(own_before + rest, command == "install", pip)
     if command == "audit":

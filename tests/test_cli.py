@@ -90,6 +90,39 @@ def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]
     assert code == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["install", "--help"], "usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS..."),
+        (["--python", "x", "install", "-h", "requests"], "except --dry-run, --report and --python"),
+        (["check", "--help"], "check PROJECT_DIR"),
+        (["audit", "-h"], "RECORD hashes"),
+        (["check-names", "--help"], "safepip check-names - "),
+        (["popular", "update", "--help"], "--from takes another URL"),
+        (["policy", "--help"], "safepip policy init [FILE] [--force]"),
+        (["explain", "--help"], "usage: safepip explain RULE"),
+        (["help", "scan"], "usage: safepip scan FILE..."),
+        (["--help"], "`safepip COMMAND --help` describes one command."),
+    ],
+)
+def test_help_of_each_command_exits_0_without_running_anything(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `safepip install --help` must not reach pip's dry run (whose report would
+    # then be pip's help text, an error), nor treat --help as a name to judge.
+    code, out, err = run(args, capsys)
+    assert (code, err) == (0, "")
+    assert expected in out
+
+
+def test_help_after_double_dash_is_pips() -> None:
+    from guard.helptext import wants_help
+
+    assert wants_help(["requests", "--help"])
+    assert not wants_help(["--", "--help"])
+    assert not wants_help(["requests"])
+
+
 def test_bad_policy_is_exit_2_naming_file_and_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
