@@ -42,9 +42,10 @@ Every match scores ``transformation + magnet + specificity`` points (``Weights``
 * specificity: edits on short names and combinations with words that many
   popular projects share (``django-*``, ``*-utils``) happen by chance, so they
   lose points; long names gain a little.  A changed first letter names another
-  project (``ujson``, ``zconfig``) more often than it is a slip, and a singular
-  or plural inside a combination (``math-tokenizer``) is a word, not a typo:
-  both lose points.
+  project (``ujson``, ``zconfig``) more often than it is a slip, as does a
+  first letter of a later word replaced by a letter that is not its keyboard
+  neighbour (``requests-sock``), and a singular or plural inside a combination
+  (``math-tokenizer``) is a word, not a typo: all lose points.
 
 At or above ``strong_score`` (4) a match is strong (the rule blocks); at or
 above ``weak_score`` (2) it is weak (capped at warn). A candidate that is itself
@@ -1018,7 +1019,8 @@ class Detector:
                 shapes = (*shapes, OMITTED_CHAR) if kind != OMITTED_CHAR else shapes
                 detail = f"{detail}, and the final 's' left out"
                 points += weights.second_edit
-            if text[0] != other[0] and kind != HOMOGLYPH:
+            first = text[0] != other[0] and kind != HOMOGLYPH
+            if first or (kind == EDIT_DISTANCE and _changes_word_start(text, other, target, whole)):
                 points += weights.first_letter
             if also and (other == text + "s" or text == other + "s"):
                 points += weights.plural_in_combo
@@ -1046,6 +1048,19 @@ class Detector:
                 best = (points, shapes, detail)
         points, shapes, detail = best or (plain, (), "two characters changed")
         return shapes, detail, points + self.config.weights.second_edit
+
+
+def _changes_word_start(text: str, other: str, target: str, whole: str) -> bool:
+    """True when, in a multi-word name, a substitution changes the first letter
+    of a later word (``requests-mock`` -> ``requests-sock``: another word, not
+    a slip; a keyboard neighbour or a swap there is still a slip)."""
+    if other != whole or len(text) != len(other) or "-" not in target:
+        return False
+    starts, at = set(), 0
+    for word in target.split("-"):
+        starts.add(at)
+        at += len(word)
+    return any(text[i] != other[i] for i in starts)
 
 
 # ----------------------------------------------------------------------------

@@ -174,6 +174,18 @@ def test_first_letter_changes_count_less(detector: ts.Detector) -> None:
     assert first.score < last.score
 
 
+def test_a_changed_first_letter_of_a_later_word_counts_less() -> None:
+    detector = ts.Detector(["zorbitz-mockery", *FILLERS])
+    word = detector.check("zorbitz-rockery", ts.Config(weak_score=-10))[0]
+    inner = detector.check("zorbitz-mozkery", ts.Config(weak_score=-10))[0]
+    assert word.transformation == inner.transformation == ts.EDIT_DISTANCE
+    assert word.score == inner.score - 1.0  # another word, not a slip
+    # A keyboard neighbour or a swap there is still a slip of the hand.
+    neighbour = best(detector, "zorbitz-nockery")
+    assert neighbour.transformation == ts.KEYBOARD_NEIGHBOUR
+    assert neighbour.score > word.score
+
+
 def test_core_names_and_stdlib_are_protected(detector: ts.Detector) -> None:
     match = best(detector, "pyhton")
     assert (match.target, match.transformation) == ("python", ts.ADJACENT_SWAP)
