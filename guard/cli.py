@@ -126,7 +126,10 @@ def _vet_and_install(
         if decision is Decision.BLOCK:
             footer = "blocked: nothing was installed" if do_install else "blocked"
         elif will_install and not verdict.packages:
-            footer = "nothing to install: the requirements are already satisfied"
+            footer = (
+                "nothing to install: the requirements are already satisfied "
+                "(or their markers exclude this Python)"
+            )
         elif will_install:
             footer = "vetted: installing exactly these files"
         else:
