@@ -239,6 +239,9 @@ def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
     else:
         for r in results:
             name = clean(r.name, 200)
+            if not r.valid:
+                sys.stdout.write(f"{name}: not a valid project name (letters, digits, . _ -)\n")
+                continue
             if not r.matches:
                 sys.stdout.write(f"{name}: ok\n")
                 continue
@@ -248,6 +251,8 @@ def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
                 f"{name}: {level} of {best.describe()}, {best.transformation}: "
                 f"did you mean {best.target}?\n"
             )
+    if not all(r.valid for r in results):
+        return EXIT_ERROR  # a name it could not judge: the answer is incomplete
     return EXIT_BLOCKED if any(r.strong for r in results) else EXIT_OK
 
 

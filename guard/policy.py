@@ -9,7 +9,6 @@ them out). An invalid policy is an error, never a silent fallback.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,7 @@ from guard.errors import PolicyError
 from guard.models import Action, Candidate, Finding, Judged
 from guard.rules import RULE_ERROR, RULES, by_id
 from guard.rules.base import Rule, Threshold
+from guard.typosquat import is_project_name
 
 POLICY_VERSION = 1
 NETWORK_ERROR_CHOICES = ("block", "warn")
@@ -33,7 +33,6 @@ NETWORK_ERROR_CHOICES = ("block", "warn")
 NOT_WAIVED_BY_NAME = frozenset({"artifact-mismatch", RULE_ERROR, "denied"})
 # Thresholds that list project names: each must be a valid one.
 NAME_LISTS = frozenset({("typosquat", "protect")})
-_PROJECT_NAME = re.compile(r"^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -239,7 +238,7 @@ def from_mapping(data: Mapping[str, object], file: str, rules: Sequence[Rule] = 
             elif key in rule.defaults:
                 checked = _check_threshold(where, key, value, rule.defaults[key], problems)
                 if isinstance(checked, tuple) and (rule_id, key) in NAME_LISTS:
-                    for bad in [n for n in checked if not _PROJECT_NAME.match(n)]:
+                    for bad in [n for n in checked if not is_project_name(n)]:
                         problems.append(f"{where}.{key}: {bad!r} is not a project name")
                 if checked is not None:
                     thresholds[key] = checked

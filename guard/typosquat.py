@@ -135,6 +135,7 @@ _AFFIX_ENDS = ("py", "python3", "py3", "lib", "pkg", "pkgs", "sdk", "api", *"012
 # typo of a popular project (``pyhton``, ``easyinstall``).
 CORE_NAMES = ("python", "pip", "setuptools", "wheel", "easy-install")
 _CANONICAL = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_PROJECT_NAME = re.compile(r"^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])\Z", re.IGNORECASE)
 _ALL_CANONICAL = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*\n)*[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 # Why a target is protected (``Detector.origin``).
@@ -315,6 +316,7 @@ class NameResult:
     name: str
     canonical: NormalizedName
     matches: tuple[Match, ...]
+    valid: bool = True  # a name PyPI could hold (letters, digits, '.', '_', '-')
 
     @property
     def flagged(self) -> bool:
@@ -328,6 +330,7 @@ class NameResult:
         best = self.matches[0] if self.matches else None
         return {
             "name": self.name,
+            "valid": self.valid,
             "flagged": self.flagged,
             "targets": [m.target for m in self.matches],
             "transformation": best.transformation if best else None,
@@ -350,6 +353,12 @@ class NameResult:
 
 # ----------------------------------------------------------------------------
 # Name views
+
+
+def is_project_name(name: str) -> bool:
+    """True for a valid project name (PEP 508: ASCII letters and digits, with
+    '.', '_' or '-' inside)."""
+    return bool(_PROJECT_NAME.match(name))
 
 
 def canonical(name: str) -> str:
@@ -838,10 +847,15 @@ class Detector:
         return tuple(m.target for m in self.check(name))
 
     def check_names(self, names: Iterable[str], config: Config | None = None) -> list[NameResult]:
-        return [
-            NameResult(name=n, canonical=canonicalize_name(n), matches=tuple(self.check(n, config)))
-            for n in names
-        ]
+        """Judge each name; one that is no valid project name is judged invalid
+        instead (PyPI could not hold it, nor pip install it)."""
+        results = []
+        for n in names:
+            if not is_project_name(n):
+                results.append(NameResult(n, canonicalize_name(n), (), valid=False))
+            else:
+                results.append(NameResult(n, canonicalize_name(n), tuple(self.check(n, config))))
+        return results
 
     # -- views ----------------------------------------------------------------
 

@@ -26,6 +26,16 @@ def test_check_names_text_and_exit_code(capsys: pytest.CaptureFixture[str]) -> N
     assert "requests: ok" in out
 
 
+def test_check_names_reports_an_invalid_name_and_exits_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(["check-names", "reqeusts", "ré quests\x1b[2J"], capsys)
+    assert code == 2  # one name could not be judged: the answer is incomplete
+    assert "reqeusts: LOOK-ALIKE" in out  # the others still are
+    assert "ré quests: not a valid project name" in out  # escape sequence removed
+    assert "\x1b" not in out
+
+
 def test_check_names_uses_the_policys_protected_names(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

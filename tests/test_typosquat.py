@@ -291,6 +291,7 @@ def test_check_names_and_json(detector: ts.Detector) -> None:
     clean, flagged = detector.check_names(["Completely_Different", "frobnciate"])
     assert clean.to_json() == {
         "name": "Completely_Different",
+        "valid": True,
         "flagged": False,
         "targets": [],
         "transformation": None,
@@ -303,6 +304,14 @@ def test_check_names_and_json(detector: ts.Detector) -> None:
     assert data["transformation"] == ts.ADJACENT_SWAP
     assert data["strength"] == "strong"
     assert ts.check_names(["frobnciate"], detector)[0].flagged
+
+
+@pytest.mark.parametrize("name", ["ré-quests", "two words", "-leading", "trailing.", "x\n", ""])
+def test_a_name_pypi_could_not_hold_is_invalid_not_judged(detector: ts.Detector, name: str) -> None:
+    (result,) = detector.check_names([name])
+    assert (result.valid, result.flagged) == (False, False)
+    assert result.to_json()["valid"] is False
+    assert ts.is_project_name("A.b_c-1") and ts.is_project_name("x")
 
 
 def test_related_targets(detector: ts.Detector) -> None:
