@@ -19,7 +19,7 @@ from typing import TextIO
 
 from guard import __version__, artifacts, pipeline, policy, report
 from guard.cache import Cache
-from guard.errors import GuardError, UsageError
+from guard.errors import GuardError, IndexError_, UsageError
 from guard.helptext import COMMANDS, USAGE, wants_help
 from guard.http import make_session, timeout_from_env
 from guard.launch import VET_COMMANDS, echo_pip, split_command
@@ -269,7 +269,10 @@ def _popular_command(argv: Sequence[str]) -> int:
         source = rest[0].split("=", 1)[1]
     elif rest:
         raise UsageError("usage: safepip popular update [--from URL|FILE]")
-    result = popular.update(source, make_session(), timeout=timeout_from_env(30.0))
+    try:
+        result = popular.update(source, make_session(), timeout=timeout_from_env(30.0))
+    except IndexError_ as exc:
+        raise IndexError_(f"{exc}; the popular-projects list in use is unchanged") from exc
     sys.stdout.write(
         f"updated the popular-projects list: {result.count} projects from "
         f"{clean(result.source)} into {result.path}\n"

@@ -154,6 +154,11 @@ def test_popular_update_from_file(
     code, out, _ = run(["popular", "update", "--from", str(source)], capsys)
     assert code == 0
     assert "1500 projects" in out
+    source.write_text("{not json")
+    code, _, err = run(["popular", "update", "--from", str(source)], capsys)
+    assert code == 2
+    assert "is not a popular-projects list" in err
+    assert "the popular-projects list in use is unchanged" in err
 
 
 def test_scan_local_archives(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
