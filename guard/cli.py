@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from guard import __version__, artifacts, pipeline, policy, report
+from guard import __version__, artifacts, pipeline, policy, report, typosquat
 from guard.cache import Cache
 from guard.errors import GuardError, IndexError_, UsageError
 from guard.helptext import COMMANDS, USAGE, wants_help
@@ -218,22 +218,24 @@ def _policy(own: dict[str, str | bool]) -> policy.Policy:
 
 
 def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
-    from guard import typosquat
     from guard.rules.base import Context
     from guard.rules.typosquat import RULE as TYPOSQUAT
     from guard.rules.typosquat import protected
 
-    own, names = split_own(argv)
+    verbose = any(word in {"-v", "--verbose"} for word in argv)
+    own, names = split_own([word for word in argv if word not in {"-v", "--verbose"}])
     fmt = _format(own)
     if names == ["-"]:
         names = [line.strip() for line in stdin if line.strip()]
     if not names or any(n.startswith("-") for n in names):
-        raise UsageError("usage: safepip check-names NAME... | - [--format json] [--policy FILE]")
+        raise UsageError(
+            "usage: safepip check-names NAME... | - [--format json] [--policy FILE] [--verbose]"
+        )
     # The policy's thresholds and protected names, as install and audit use them.
     thresholds = _policy(own).thresholds
     detector = typosquat.detector_for(protected(thresholds))
     config = TYPOSQUAT.config(Context(now=datetime.now(UTC), thresholds=thresholds))
-    results = typosquat.check_names(names, detector, config)
+    results = typosquat.check_names(names, detector, config, near=3 if verbose else 0)
     if fmt == "json":
         sys.stdout.write(json.dumps([r.to_json() for r in results], indent=2) + "\n")
     else:
@@ -244,16 +246,32 @@ def _check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
                 continue
             if not r.matches:
                 sys.stdout.write(f"{name}: ok\n")
-                continue
-            best = r.matches[0]
-            level = "LOOK-ALIKE" if r.strong else "similar"
-            sys.stdout.write(
-                f"{name}: {level} of {best.describe()}, {best.transformation}: "
-                f"did you mean {best.target}?\n"
-            )
+            else:
+                best = r.matches[0]
+                level = "LOOK-ALIKE" if r.strong else "similar"
+                sys.stdout.write(
+                    f"{name}: {level} of {best.describe()}, {best.transformation}: "
+                    f"did you mean {best.target}?\n"
+                )
+            if verbose:
+                sys.stdout.write(_match_lines(r.matches, config))
+                if r.near:
+                    sys.stdout.write(f"  below the warn line ({config.weak_score:.1f}):\n")
+                    sys.stdout.write(_match_lines(r.near, config))
     if not all(r.valid for r in results):
         return EXIT_ERROR  # a name it could not judge: the answer is incomplete
     return EXIT_BLOCKED if any(r.strong for r in results) else EXIT_OK
+
+
+def _match_lines(matches: Sequence[typosquat.Match], config: typosquat.Config) -> str:
+    """One indented line per match, with its score (``check-names --verbose``)."""
+    lines = []
+    for m in matches:
+        how = " + ".join(m.transformations)
+        level = "blocks" if m.strong else "warns" if m.score >= config.weak_score else "no flag"
+        line = f"{m.target} (rank {m.target_rank}, {m.origin}): {how}, {m.detail}"
+        lines.append(f"  - {clean(line, 400)}; score {m.score:.2f}: {level}\n")
+    return "".join(lines)
 
 
 def _popular_command(argv: Sequence[str]) -> int:

@@ -84,13 +84,14 @@ scripts.
 
 {EXIT_CODES}""",
     "check-names": """\
-usage: safepip check-names NAME... [--format json] [--policy FILE]
-       safepip check-names - [--format json] [--policy FILE]   (names on stdin, one per line)
+usage: safepip check-names NAME... [--format json] [--policy FILE] [--verbose]
+       safepip check-names - [...]           (names on stdin, one per line)
 
 Judge project names alone, offline: does a name imitate a popular project (a
 typo, a look-alike, an affix, a combination)? Each flagged name is given with
 its target and the transformation that matched. The policy's typosquat
-thresholds and protect list apply.
+thresholds and protect list apply. --verbose (-v) adds every match's score,
+and the closest matches that stay below the warn line (why a name is ok).
 
 exit codes: 0 no name would block, 1 at least one would, 2 error
 """,

@@ -65,7 +65,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from itertools import chain, islice
@@ -298,6 +298,18 @@ class Match:
     def transformations(self) -> tuple[str, ...]:
         return (self.transformation, *self.also)
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "target_rank": self.target_rank,
+            "origin": self.origin,
+            "transformation": self.transformation,
+            "also": list(self.also),
+            "strength": "strong" if self.strong else "weak",
+            "score": round(self.score, 2),
+            "detail": self.detail,
+        }
+
     def describe(self) -> str:
         """The target, with why it is protected, for messages."""
         if self.origin == CORE:
@@ -317,6 +329,9 @@ class NameResult:
     canonical: NormalizedName
     matches: tuple[Match, ...]
     valid: bool = True  # a name PyPI could hold (letters, digits, '.', '_', '-')
+    # Matches scored below the warn line, best first, when they were asked for
+    # (``check-names --verbose``): what the name resembles, and by how far.
+    near: tuple[Match, ...] | None = None
 
     @property
     def flagged(self) -> bool:
@@ -335,20 +350,14 @@ class NameResult:
             "targets": [m.target for m in self.matches],
             "transformation": best.transformation if best else None,
             "strength": ("strong" if self.strong else "weak") if best else None,
-            "matches": [
-                {
-                    "target": m.target,
-                    "target_rank": m.target_rank,
-                    "origin": m.origin,
-                    "transformation": m.transformation,
-                    "also": list(m.also),
-                    "strength": "strong" if m.strong else "weak",
-                    "score": round(m.score, 2),
-                    "detail": m.detail,
-                }
-                for m in self.matches
-            ],
+            "matches": [m.to_json() for m in self.matches],
+            **({} if self.near is None else {"near": [_below(m) for m in self.near]}),
         }
+
+
+def _below(match: Match) -> dict[str, object]:
+    """A match below the warn line, in JSON: it has no strength."""
+    return {**match.to_json(), "strength": None}
 
 
 # ----------------------------------------------------------------------------
@@ -846,15 +855,25 @@ class Detector:
         """The targets of the strong and weak matches of a name."""
         return tuple(m.target for m in self.check(name))
 
-    def check_names(self, names: Iterable[str], config: Config | None = None) -> list[NameResult]:
+    def check_names(
+        self, names: Iterable[str], config: Config | None = None, near: int = 0
+    ) -> list[NameResult]:
         """Judge each name; one that is no valid project name is judged invalid
-        instead (PyPI could not hold it, nor pip install it)."""
+        instead (PyPI could not hold it, nor pip install it).  With ``near``,
+        each result also holds up to that many matches below the warn line."""
+        config = config or self.config
         results = []
         for n in names:
             if not is_project_name(n):
                 results.append(NameResult(n, canonicalize_name(n), (), valid=False))
-            else:
-                results.append(NameResult(n, canonicalize_name(n), tuple(self.check(n, config))))
+                continue
+            close = None
+            if near:
+                everything = self.check(n, replace(config, weak_score=-math.inf))
+                close = tuple([m for m in everything if m.score < config.weak_score][:near])
+            results.append(
+                NameResult(n, canonicalize_name(n), tuple(self.check(n, config)), near=close)
+            )
         return results
 
     # -- views ----------------------------------------------------------------
@@ -1159,10 +1178,13 @@ def detector_for(protected: Iterable[str] = ()) -> Detector:
 
 
 def check_names(
-    names: Iterable[str], detector: Detector | None = None, config: Config | None = None
+    names: Iterable[str],
+    detector: Detector | None = None,
+    config: Config | None = None,
+    near: int = 0,
 ) -> list[NameResult]:
     """Judge names alone (``safepip check-names``): offline and fast."""
-    return (detector or default_detector()).check_names(names, config)
+    return (detector or default_detector()).check_names(names, config, near)
 
 
 def related_targets(name: str, detector: Detector | None = None) -> tuple[NormalizedName, ...]:

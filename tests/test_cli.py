@@ -36,6 +36,30 @@ def test_check_names_reports_an_invalid_name_and_exits_2(
     assert "\x1b" not in out
 
 
+def test_check_names_verbose_shows_scores_and_what_stays_below_the_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(["check-names", "--verbose", "reqeusts", "requests-proxy"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("reqeusts: LOOK-ALIKE")
+    assert lines[1].startswith("  - requests (rank 6, popular): adjacent-swap")
+    assert lines[1].endswith(": blocks")
+    # Recognised as a combination of requests, but scored below the warn line.
+    assert lines[2] == "requests-proxy: ok"
+    assert lines[3] == "  below the warn line (2.0):"
+    assert lines[4].startswith("  - requests (rank 6, popular): combosquat, extra word(s) 'proxy'")
+    assert lines[4].endswith(": no flag")
+    code, out, _ = run(["check-names", "-v", "--format", "json", "requests-proxy"], capsys)
+    (doc,) = json.loads(out)
+    assert (doc["flagged"], doc["matches"]) == (False, [])
+    assert doc["near"][0]["target"] == "requests"
+    assert doc["near"][0]["strength"] is None and doc["near"][0]["score"] < 2.0
+    # Without --verbose, neither the scores nor the near matches are given.
+    code, out, _ = run(["check-names", "--format", "json", "requests-proxy"], capsys)
+    assert "near" not in json.loads(out)[0]
+
+
 def test_check_names_uses_the_policys_protected_names(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
