@@ -65,7 +65,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import chain, islice
@@ -814,9 +814,16 @@ class Detector:
         ``config`` overrides the judgement thresholds (scores, popular gap) of the
         one the detector was built with; its index parameters are not used.
         """
+        return self.judge(name, config)[0]
+
+    def judge(
+        self, name: str, config: Config | None = None, near: int = 0
+    ) -> tuple[list[Match], list[Match]]:
+        """(the matches at or above the warn line, best first; up to ``near``
+        of those below it, best first): ``check`` and ``check-names --verbose``."""
         own = canonical(name.strip())
         if not own or own in self._policy_names:
-            return []  # nothing, or one of the team's own names
+            return [], []  # nothing, or one of the team's own names
         config = config or self.config
         own_rank = self._rank.get(own)
         best: dict[str, tuple[float, _Hit]] = {}
@@ -834,22 +841,29 @@ class Detector:
             current = best.get(hit.target)
             if current is None or score > current[0]:
                 best[hit.target] = (score, hit)
-        matches = [
-            Match(
-                target=NormalizedName(hit.target),
-                target_rank=self._targets[hit.target],
-                transformation=hit.transformation,
-                detail=hit.detail,
-                strong=score >= config.strong_score and own_rank is None,
-                score=round(score, 3),
-                also=hit.also,
-                origin=self.origin(hit.target),
-            )
-            for score, hit in best.values()
-            if score >= config.weak_score
-        ]
-        matches.sort(key=lambda m: (-m.score, m.target_rank))
-        return matches
+
+        def ranked(scored: Iterable[tuple[float, _Hit]]) -> list[Match]:
+            matches = [
+                Match(
+                    target=NormalizedName(hit.target),
+                    target_rank=self._targets[hit.target],
+                    transformation=hit.transformation,
+                    detail=hit.detail,
+                    strong=score >= config.strong_score and own_rank is None,
+                    score=round(score, 3),
+                    also=hit.also,
+                    origin=self.origin(hit.target),
+                )
+                for score, hit in scored
+            ]
+            matches.sort(key=lambda m: (-m.score, m.target_rank))
+            return matches
+
+        flagged = ranked(sh for sh in best.values() if sh[0] >= config.weak_score)
+        if not near:
+            return flagged, []
+        below = ranked(sh for sh in best.values() if sh[0] < config.weak_score)
+        return flagged, below[:near]
 
     def related_targets(self, name: str) -> tuple[NormalizedName, ...]:
         """The targets of the strong and weak matches of a name."""
@@ -867,13 +881,9 @@ class Detector:
             if not is_project_name(n):
                 results.append(NameResult(n, canonicalize_name(n), (), valid=False))
                 continue
-            close = None
-            if near:
-                everything = self.check(n, replace(config, weak_score=-math.inf))
-                close = tuple([m for m in everything if m.score < config.weak_score][:near])
-            results.append(
-                NameResult(n, canonicalize_name(n), tuple(self.check(n, config)), near=close)
-            )
+            flagged, below = self.judge(n, config, near)
+            close = tuple(below) if near else None
+            results.append(NameResult(n, canonicalize_name(n), tuple(flagged), near=close))
         return results
 
     # -- views ----------------------------------------------------------------
