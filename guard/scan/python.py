@@ -279,6 +279,18 @@ def _int_codes(node: ast.AST) -> int:
     return best
 
 
+def _stealth_codec(call: ast.Call) -> str:
+    """The codec of a ``.decode("base64")``-style call ('' for any other call)."""
+    arg = call.args[0] if call.args else None
+    if (
+        isinstance(arg, ast.Constant)
+        and isinstance(arg.value, str)
+        and STEALTH_DECODE_ARGS.match(arg.value)
+    ):
+        return arg.value
+    return ""
+
+
 def _is_chr_join(node: ast.AST, aliases: dict[str, str]) -> bool:
     """''.join(chr(c) for c in [104, ...]), ''.join(map(chr, [...])), chr(1)+chr(2)+...,
     or chr() of an XOR (a toy cipher). chr() over computed ranges is not counted."""
@@ -478,16 +490,9 @@ class _Analyser:
                 if isinstance(sub, ast.Call):
                     name = self.qual(sub.func)
                     last = name.rsplit(".", 1)[-1]
-                    if name in DECODERS or last in {"b64decode", "decompress", "unhexlify"}:
+                    decodes = name in DECODERS or last in {"b64decode", "decompress", "unhexlify"}
+                    if decodes or (last == "decode" and _stealth_codec(sub)):
                         found.add("decode")
-                    elif last == "decode" and sub.args:
-                        arg = sub.args[0]
-                        if (
-                            isinstance(arg, ast.Constant)
-                            and isinstance(arg.value, str)
-                            and STEALTH_DECODE_ARGS.match(arg.value)
-                        ):
-                            found.add("decode")
                     elif _is_network(name):
                         found.add("network")
                     elif name in FILE_READERS or last in FILE_READERS:
@@ -564,14 +569,9 @@ class _Analyser:
             self.setup_call(node)
         if _is_chr_join(node, self.s.aliases):
             self.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
-        if last == "decode" and node.args:
-            arg = node.args[0]
-            if (
-                isinstance(arg, ast.Constant)
-                and isinstance(arg.value, str)
-                and STEALTH_DECODE_ARGS.match(arg.value)
-            ):
-                self.hit(OBFUSCATED_CODE, "decode-blob", 1.5, node, f"decodes with {arg.value}")
+        codec = _stealth_codec(node) if last == "decode" else ""
+        if codec:
+            self.hit(OBFUSCATED_CODE, "decode-blob", 1.5, node, f"decodes with {codec}")
 
     def _long_literal(self, node: ast.AST, size: int) -> bool:
         for expr in self._expand(node):
