@@ -11,9 +11,9 @@ a console script and entry points each), installed offline with safepip's own
 pip (``--no-index --find-links``, ``--no-deps``) into a venv without pip.
 
 It then times, best and median of ``--repeat`` runs: listing the environment
-(``guard.environment.inspect_environment``: the target interpreter run with ``-S``,
+(``guard.pip.environment.inspect_environment``: the target interpreter run with ``-S``,
 then ``pip inspect --path``) and the integrity checks over every distribution
-(``guard.integrity.check_environment``: all RECORDs read, every listed file
+(``guard.analysis.integrity.check_environment``: all RECORDs read, every listed file
 hashed, package directories walked, .pth files read). It prints them with
 today's date. Then it serves the same projects from the loopback PyPI
 (tests/fakepypi) and times the whole command, ``safepip audit --python VENV``
@@ -37,9 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guard.environment import inspect_environment  # noqa: E402
-from guard.integrity import check_environment  # noqa: E402
-from guard.pipworker import pip_command, pip_env  # noqa: E402
+from guard.analysis.integrity import check_environment  # noqa: E402
+from guard.pip.environment import inspect_environment  # noqa: E402
+from guard.pip.worker import pip_command, pip_env  # noqa: E402
 from tests.fakepypi import FakePyPI  # noqa: E402
 from tests.fakepypi.builders import build_wheel, wheel_filename  # noqa: E402
 

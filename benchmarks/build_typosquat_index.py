@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guard import popular  # noqa: E402
-from guard.typosquat import INDEX_FILE, Detector, index_text  # noqa: E402
+from guard.analysis.typosquat import INDEX_FILE, Detector, index_text  # noqa: E402
+from guard.index import popular  # noqa: E402
 
 DATA = ROOT / "guard" / "data"
 

@@ -34,8 +34,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guard.sanitize import clean  # noqa: E402
-from guard.scan import ScanResult, scan_archive  # noqa: E402
+from guard.analysis.scan import ScanResult, scan_archive  # noqa: E402
+from guard.report.sanitize import clean  # noqa: E402
 
 PYPI = "https://pypi.org/pypi/{name}/json"
 TIMEOUT = 30

@@ -35,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guard import popular  # noqa: E402
-from guard.typosquat import Detector  # noqa: E402
+from guard.analysis.typosquat import Detector  # noqa: E402
+from guard.index import popular  # noqa: E402
 
 
 def _load_malicious(path: Path) -> list[dict[str, str]]:

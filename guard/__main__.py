@@ -2,6 +2,6 @@
 
 import sys
 
-from guard.launch import main
+from guard.cli.launch import main
 
 sys.exit(main())

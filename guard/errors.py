@@ -1,7 +1,7 @@
 """The one error hierarchy: every failure safepip expects is a GuardError.
 
 Library errors are wrapped where they happen (``raise PolicyError(...) from exc``);
-only ``guard.cli`` catches these, prints one clear line and exits 2.
+only ``guard.cli.main`` catches these, prints one clear line and exits 2.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from guard.analysis.typosquat import default_detector
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.age import NewProject
 from guard.rules.artifact import InstallHook
@@ -32,7 +33,6 @@ from guard.rules.signals import (
 from guard.rules.source import DirectReference, SourceBuild
 from guard.rules.status import ProjectStatus
 from guard.rules.typosquat import RULE as TYPOSQUAT
-from guard.typosquat import default_detector
 
 RULES: tuple[Rule, ...] = (
     Denied(),
@@ -58,7 +58,7 @@ RULES: tuple[Rule, ...] = (
     FewReleases(),
     EmptyDescription(),
     NoSourceRepo(),
-    # Local checks of `safepip audit`: they run outside the engine (guard.integrity).
+    # Local checks of `safepip audit`: they run outside the engine (guard.analysis.integrity).
     *LOCAL_RULES,
 )
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from guard.analysis.pth import KNOWN_HOOKS, is_executed, is_known_hook, is_namespace_shim
 from guard.models import Action, Candidate, Finding, Project
-from guard.pth import KNOWN_HOOKS, is_executed, is_known_hook, is_namespace_shim
 from guard.rules.base import Context, Threshold
 
 _MAX_PTH = 64 * 1024

@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName
 from guard.models import Action, Candidate, Finding, Project
 
 if TYPE_CHECKING:
-    from guard.history import Seen
+    from guard.state.history import Seen
 
 Threshold = int | float | str | bool | tuple[str, ...]
 
@@ -41,7 +41,7 @@ class Context:
     # bytes that will be installed. A rule that needs an artifact's contents
     # reads it here; a missing entry means "not fetched" (say so, fail closed).
     artifacts: Mapping[str, Path] = field(default_factory=dict)
-    # What safepip recorded of each project on earlier runs (guard.history.load()).
+    # What safepip recorded of each project on earlier runs (guard.state.history.load()).
     history: Mapping[NormalizedName, Seen] = field(default_factory=dict)
 
     def threshold(self, rule_id: str, key: str, default: Threshold) -> Threshold:

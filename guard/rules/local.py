@@ -1,7 +1,7 @@
 """The local checks of ``safepip audit`` as rules: ids, summaries, rationale and
 default actions, so the policy can configure them and ``safepip rules`` lists
 them. The checks themselves read the environment's files and so run outside the
-engine, in ``guard.integrity``; ``check`` here yields nothing.
+engine, in ``guard.analysis.integrity``; ``check`` here yields nothing.
 """
 
 from __future__ import annotations

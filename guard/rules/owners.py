@@ -3,7 +3,7 @@ after a long silence) and ``maintainers-changed`` (PyPI owners differ from what
 safepip recorded on an earlier run, and a release came after the change).
 
 Both are the marks of a taken-over account. ``maintainers-changed`` reads the
-history that the pipeline loaded into ``ctx.history`` (see ``guard.history``);
+history that the pipeline loaded into ``ctx.history`` (see ``guard.state.history``);
 neither rule touches a file.
 """
 

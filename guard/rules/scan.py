@@ -1,14 +1,14 @@
 """The static scan of artifacts as rules: ``install-time-code`` runs it, the rest describe.
 
 ``InstallTimeCode`` is the one engine rule: it reads the verified local copy of
-the candidate's artifact (``ctx.artifacts``), runs ``guard.scan.scan_archive``
+the candidate's artifact (``ctx.artifacts``), runs ``guard.analysis.scan.scan_archive``
 on it (nothing is extracted, imported, built or run) and yields the scan's
 findings for every rule id below. The other classes only describe their ids
 (``check`` yields nothing), so that the policy can set their actions and
 ``safepip rules`` lists them.
 
 The scan combines what it finds into one score per artifact (see
-``guard.scan.score``): at ``block-score`` its findings block, from
+``guard.analysis.scan.score``): at ``block-score`` its findings block, from
 ``warn-score`` they warn (weak findings), below that nothing is reported. The
 thresholds belong to ``install-time-code``.
 """
@@ -17,11 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, DescribedRule, Threshold
-from guard.scan import BLOCK_SCORE, BUDGET, SCAN_INCOMPLETE, UNREADABLE_ARCHIVE, WARN_SCORE
-from guard.scan import scan_archive as _scan_archive
-from guard.scan.python import (
+from guard.analysis.scan import BLOCK_SCORE, BUDGET, SCAN_INCOMPLETE, UNREADABLE_ARCHIVE, WARN_SCORE
+from guard.analysis.scan import scan_archive as _scan_archive
+from guard.analysis.scan.python import (
     BUNDLED_BINARY,
     CREDENTIAL_ACCESS,
     DROPPER,
@@ -29,6 +27,8 @@ from guard.scan.python import (
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,
 )
+from guard.models import Action, Candidate, Finding, Project
+from guard.rules.base import Context, DescribedRule, Threshold
 
 _SCAN_NOTE = (
     " Found by the static scan of the artifact (run by install-time-code), whose "

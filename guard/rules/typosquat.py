@@ -1,11 +1,11 @@
 """The ``typosquat`` rule: a name that imitates a popular project.
 
-The judgement on the name is ``guard.typosquat.Detector``'s (typos, look-alikes,
+The judgement on the name is ``guard.analysis.typosquat.Detector``'s (typos, look-alikes,
 affixes, combinations, with scores that know about popularity).  This rule adds
 what the index says: a candidate is not a typosquat of a target when the same
 PyPI users or organization own both, or when both declare the same source
 repository.  The pipeline makes the targets' metadata available in
-``ctx.projects`` (it asks ``guard.typosquat.related_targets`` which to fetch).
+``ctx.projects`` (it asks ``guard.analysis.typosquat.related_targets`` which to fetch).
 
 The policy's ``protect`` list names the team's own projects (internal packages
 on a private index): a typo or an affix of one of them is judged like one of
@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 
+from guard.analysis.typosquat import Config, Detector, Match, detector_for
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.base import Context, Threshold
 from guard.rules.repository import claimed_repos
-from guard.typosquat import Config, Detector, Match, detector_for
 
 RULE_ID = "typosquat"
 

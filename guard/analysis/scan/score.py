@@ -1,0 +1,186 @@
+"""Combining what the detectors found into one decision per artifact.
+
+Each hit has a base weight for code that runs at install time. Where the file
+sits decides how much of it counts:
+
+==========  ===============================================  ========  =========
+role        files                                            content   behaviour
+==========  ===============================================  ========  =========
+install     setup.py, an in-tree PEP 517 backend             1.0       1.0
+helper      tree files that setup.py imports or execs        1.0       1.0 / 0.35
+startup     .pth files (run at every interpreter start)      1.0       1.0
+import      top-level modules and packages' ``__init__``     0.85      0.8 / 0.1
+module      the rest of the package                          0.4       0.3 / 0.05
+other       tests, docs, examples, benchmarks                0.15      0
+==========  ===============================================  ========  =========
+
+*Content* hits (decode-and-exec chains, obfuscation, endpoints, credential paths)
+count wherever they are. *Behaviour* hits (processes, network, identity,
+environment, writes) describe what install-time code does; in importable code
+they count in full only at module level (the first number) and barely inside
+functions (the second), because libraries call subprocess and the network all
+the time, when asked to.
+
+What is spread over a library (the module and other roles, and bundled
+binaries) adds up to at most ``SPREAD_CAP`` (4.0, a warning): a big HTTP client
+mentions ``.netrc``, a packaging tool ships Windows launchers, a CLI calls
+PowerShell. It blocks only together with install- or import-time evidence, or
+with a decode-and-run or download-and-run chain, which is never capped.
+
+Hits of one detector (``kind``) do not add up without bound: the strongest
+counts in full, each further one a quarter, at most 1.5 times the strongest.
+The artifact's score is the sum over detectors; it blocks at ``block`` and
+warns at ``warn``. Every finding shows the sum and its parts, strongest first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from guard.analysis.scan.python import Hit
+
+ROLES = ("install", "helper", "startup", "import", "module", "other")
+CONTENT_FACTOR = {
+    "install": 1.0,
+    "helper": 1.0,
+    "startup": 1.0,
+    "import": 0.85,
+    "module": 0.4,
+    "other": 0.15,
+}
+BEHAVIOUR_FACTOR = {
+    "install": 1.0,
+    "helper": 1.0,
+    "startup": 1.0,
+    "import": 0.8,
+    "module": 0.3,
+    "other": 0.0,
+}
+DEFERRED_FACTOR = {
+    "install": 1.0,
+    "helper": 0.35,
+    "startup": 1.0,
+    "import": 0.1,
+    "module": 0.05,
+    "other": 0.0,
+}
+SPREAD_ROLES = frozenset({"module", "other"})
+SPREAD_KINDS = frozenset({"native"})  # bundled binaries: content, not behaviour
+DECISIVE_KINDS = frozenset({"decode-exec", "download-exec"})
+SPREAD_CAP = 4.0
+BEHAVIOUR_KINDS = frozenset(
+    {
+        "spawn",
+        "spawn-shell",
+        "network",
+        "identity",
+        "environ-dump",
+        "env-secret",
+        "exec",
+        "write-outside",
+        "cmdclass",
+        "send-host-data",
+        "download-run",
+        "autostart",
+    }
+)
+REPEAT_SHARE = 0.25
+REPEAT_CAP = 1.5
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A hit placed in its file, with the weight that counts."""
+
+    rule: str
+    kind: str
+    weight: float
+    file: str
+    line: int
+    snippet: str
+    text: str
+    role: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    @property
+    def spread(self) -> bool:
+        """Counted in the capped pool (see the module docstring)."""
+        if self.kind in DECISIVE_KINDS:
+            return False
+        return self.role in SPREAD_ROLES or self.kind in SPREAD_KINDS
+
+
+def place(hit: Hit, file: str, role: str) -> Signal | None:
+    """The signal a hit gives in a file of a role, or None when it counts for nothing."""
+    if hit.kind in BEHAVIOUR_KINDS:
+        factor = (DEFERRED_FACTOR if hit.deferred else BEHAVIOUR_FACTOR)[role]
+    else:
+        factor = CONTENT_FACTOR[role]
+    weight = round(hit.weight * factor, 2)
+    if weight <= 0:
+        return None
+    return Signal(hit.rule, hit.kind, weight, file, hit.line, hit.snippet, hit.text, role)
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one detector contributes: its signals, strongest first, and their sum."""
+
+    rule: str
+    kind: str
+    score: float
+    signals: tuple[Signal, ...]
+    spread: bool = False
+
+
+@dataclass(frozen=True)
+class Combined:
+    total: float
+    level: str  # "block", "warn" or "clean"
+    parts: tuple[Part, ...]  # strongest first
+    capped: float = 0.0  # how much of the spread pool the cap cut off
+
+    def by_rule(self) -> list[tuple[str, float, list[Part]]]:
+        """(rule, score, parts) for each rule that contributed, strongest first."""
+        grouped: dict[str, list[Part]] = defaultdict(list)
+        for part in self.parts:
+            grouped[part.rule].append(part)
+        rows = [(rule, round(sum(p.score for p in ps), 2), ps) for rule, ps in grouped.items()]
+        return sorted(rows, key=lambda row: -row[1])
+
+
+def combine(
+    signals: Iterable[Signal], block: float, warn: float, cap: float = SPREAD_CAP
+) -> Combined:
+    groups: dict[tuple[str, str, bool], list[Signal]] = defaultdict(list)
+    for signal in signals:
+        groups[(signal.rule, signal.kind, signal.spread)].append(signal)
+    parts = []
+    for (rule, kind, is_spread), members in groups.items():
+        members.sort(key=lambda s: (-s.weight, s.file, s.line))
+        top = members[0].weight
+        score = min(top + REPEAT_SHARE * sum(s.weight for s in members[1:]), top * REPEAT_CAP)
+        parts.append(Part(rule, kind, round(score, 2), tuple(members), is_spread))
+    parts.sort(key=lambda p: (-p.score, p.rule, p.kind))
+    focused = sum(p.score for p in parts if not p.spread)
+    spread = sum(p.score for p in parts if p.spread)
+    total = round(focused + min(spread, cap), 2)
+    level = "block" if total >= block else "warn" if total >= warn else "clean"
+    return Combined(total, level, tuple(parts), round(max(spread - cap, 0.0), 2))
+
+
+def fmt(score: float) -> str:
+    return f"{score:.1f}"
+
+
+def explain(parts: Sequence[Part], limit: int = 6) -> str:
+    """'setup.py:12 runs 'powershell' (+5.0), ...' for the strongest parts."""
+    shown = [f"{p.signals[0].where} {p.signals[0].text} (+{fmt(p.score)})" for p in parts[:limit]]
+    if len(parts) > limit:
+        shown.append(f"and {len(parts) - limit} more")
+    return ", ".join(shown)

@@ -1,0 +1,116 @@
+"""Fetch each vetted artifact once: streamed, size-capped, checked against the
+sha256 that was vetted, and stored in the cache by that hash, so the bytes
+that are installed are the bytes that were vetted (and, later, scanned).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
+
+import requests
+
+from guard.errors import ArtifactError
+from guard.index.cache import Cache
+
+MAX_ARTIFACT_BYTES = 2 * 1024**3  # 2 GiB: larger than any sane wheel
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One file to fetch: where from, what it must hash to, what it is called."""
+
+    url: str
+    sha256: str
+    filename: str
+
+
+def _download(want: Wanted, cache: Cache, session: requests.Session, timeout: float) -> Path:
+    final = cache.artifact_path(want.sha256)
+    if final.is_file() and _sha256_of(final) == want.sha256:
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".part-")
+    tmp = Path(tmp_name)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in _chunks(want, session, timeout):
+                size += len(chunk)
+                if size > MAX_ARTIFACT_BYTES:
+                    raise ArtifactError(f"{want.filename}: larger than {MAX_ARTIFACT_BYTES} bytes")
+                digest.update(chunk)
+                out.write(chunk)
+        got = digest.hexdigest()
+        if got != want.sha256:
+            raise ArtifactError(
+                f"{want.filename}: the downloaded file's sha256 is {got}, but the vetted file's "
+                f"is {want.sha256}: the file was changed after it was vetted; nothing installed"
+            )
+        os.replace(tmp, final)
+    except (requests.RequestException, OSError) as exc:
+        raise ArtifactError(f"{want.filename}: download failed: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def _chunks(want: Wanted, session: requests.Session, timeout: float) -> Iterator[bytes]:
+    """The file's bytes: over HTTP(S), or from disk for a file:// index (pip's find-links)."""
+    parsed = urlparse(want.url)
+    if parsed.scheme == "file":
+        with Path(url2pathname(unquote(parsed.path))).open("rb") as handle:
+            yield from iter(lambda: handle.read(CHUNK), b"")
+        return
+    if parsed.scheme not in {"http", "https"}:
+        raise ArtifactError(f"{want.filename}: cannot fetch {want.url}")
+    with session.get(want.url, stream=True, timeout=timeout) as response:
+        if response.status_code != 200:
+            raise ArtifactError(f"{want.filename}: HTTP {response.status_code} from {want.url}")
+        yield from response.iter_content(CHUNK)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch_all(
+    wanted: Sequence[Wanted],
+    cache: Cache,
+    session: requests.Session,
+    timeout: float,
+) -> dict[str, Path]:
+    """Fetch every file (concurrently) into the cache; return file name -> verified path."""
+    if not wanted:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
+        stored = list(pool.map(lambda w: _download(w, cache, session, timeout), wanted))
+    return {want.filename: path for want, path in zip(wanted, stored, strict=True)}
+
+
+def place(files: Mapping[str, Path], into: Path) -> None:
+    """Link (or copy) verified files into a folder under their own file names."""
+    into.mkdir(parents=True, exist_ok=True)
+    for filename, path in files.items():
+        name = Path(filename).name
+        if not name or name in {".", ".."} or name != filename:
+            raise ArtifactError(f"refusing artifact file name {filename!r}")
+        target = into / name
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copyfile(path, target)

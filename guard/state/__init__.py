@@ -1,0 +1,1 @@
+"""What earlier runs saw of each project (owners, uploads), behind a store tests replace."""

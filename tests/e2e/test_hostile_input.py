@@ -1,0 +1,82 @@
+"""Hostile index data never crashes safepip: randomly mangled JSON API
+documents either parse into a Project or raise IndexError_, and every rule
+either judges the result or is turned into a blocking rule-error by the engine.
+(Seeded, so a failure reproduces.)"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from guard.errors import IndexError_
+from guard.index.pypi import parse_project
+from guard.models import Action, Candidate, Judged, PackageVerdict, Source, Verdict
+from guard.report.text import render_text, to_json
+from guard.rules import RULE_ERROR, evaluate
+from guard.rules.base import Context
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "pypi-six-2026-11-22.json"
+WEIRD: list[Any] = [
+    None,
+    True,
+    -1,
+    1e308,
+    "",
+    "\x1b]0;x\x07\u202e",
+    "9" * 400,
+    [],
+    {},
+    [None],
+    {"a": [1]},
+    "../../../etc/passwd",
+    "2024-13-45T99:99:99Z",
+]
+
+
+def mangle(node: Any, rng: random.Random) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if rng.random() < 0.05:
+                continue
+            out[key] = rng.choice(WEIRD) if rng.random() < 0.08 else mangle(value, rng)
+        return out
+    if isinstance(node, list):
+        return [mangle(v, rng) for v in node if rng.random() > 0.05]
+    return rng.choice(WEIRD) if rng.random() < 0.05 else node
+
+
+def test_mangled_json_api_documents_never_crash() -> None:
+    original = json.loads(FIXTURE.read_text())
+    rng = random.Random(20261122)  # noqa: S311 - reproducible test data, not secrets
+    ctx = Context(now=datetime(2026, 11, 22, tzinfo=UTC))
+    parsed = 0
+    for _ in range(300):
+        doc = mangle(copy.deepcopy(original), rng)
+        try:
+            project = parse_project(doc, "https://pypi.org/pypi/six/json")
+        except IndexError_:
+            continue
+        parsed += 1
+        candidate = Candidate(
+            canonicalize_name("six"),
+            Version("1.17.0"),
+            Source.INDEX,
+            "https://files.example/six-1.17.0.tar.gz",
+            "six-1.17.0.tar.gz",
+            None,
+        )
+        findings = evaluate(candidate, project, ctx)
+        assert RULE_ERROR not in {f.rule for f in findings}, [f.message for f in findings]
+        judged = tuple(Judged(f, Action.WARN if f.weak else Action.BLOCK) for f in findings)
+        verdict = Verdict((PackageVerdict(candidate, project, judged),))
+        assert "\x1b" not in render_text(verdict, "h", "f")
+        json.loads(to_json(verdict))
+    assert parsed > 100
