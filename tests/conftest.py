@@ -13,6 +13,26 @@ import pytest
 from tests.fakepypi import FakePyPI, MakeVenv
 
 
+@pytest.fixture(autouse=True, scope="session")
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test reads or writes the user's real config, cache or data dirs.
+
+    For the whole session, ``HOME`` and the XDG base directories point into a
+    temporary directory, and ``SAFEPIP_CACHE_DIR`` is unset, so platformdirs
+    (and every subprocess started with a copy of this environment) resolve
+    there. ``SAFEPIP_POLICY`` is dropped so the user's own policy never applies.
+    """
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+        patch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        patch.delenv("SAFEPIP_CACHE_DIR", raising=False)
+        patch.delenv("SAFEPIP_POLICY", raising=False)
+        yield home
+
+
 @pytest.fixture
 def fake_pypi() -> Iterator[FakePyPI]:
     """A started, empty fake index; stopped after the test.

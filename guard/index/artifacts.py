@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from urllib.request import url2pathname
 import requests
 
 from guard.errors import ArtifactError
+from guard.files import atomic_writer
 from guard.index.cache import Cache
 
 MAX_ARTIFACT_BYTES = 2 * 1024**3  # 2 GiB: larger than any sane wheel
@@ -38,30 +38,25 @@ def _download(want: Wanted, cache: Cache, session: requests.Session, timeout: fl
     final = cache.artifact_path(want.sha256)
     if final.is_file() and _sha256_of(final) == want.sha256:
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".part-")
-    tmp = Path(tmp_name)
     digest = hashlib.sha256()
     size = 0
     try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_writer(final) as out:
             for chunk in _chunks(want, session, timeout):
                 size += len(chunk)
                 if size > MAX_ARTIFACT_BYTES:
                     raise ArtifactError(f"{want.filename}: larger than {MAX_ARTIFACT_BYTES} bytes")
                 digest.update(chunk)
                 out.write(chunk)
-        got = digest.hexdigest()
-        if got != want.sha256:
-            raise ArtifactError(
-                f"{want.filename}: the downloaded file's sha256 is {got}, but the vetted file's "
-                f"is {want.sha256}: the file was changed after it was vetted; nothing installed"
-            )
-        os.replace(tmp, final)
+            got = digest.hexdigest()
+            if got != want.sha256:
+                raise ArtifactError(
+                    f"{want.filename}: the downloaded file's sha256 is {got}, but the vetted "
+                    f"file's is {want.sha256}: the file was changed after it was vetted; "
+                    "nothing installed"
+                )
     except (requests.RequestException, OSError) as exc:
         raise ArtifactError(f"{want.filename}: download failed: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return final
 
 

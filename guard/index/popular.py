@@ -17,9 +17,7 @@ import csv
 import gc
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +29,7 @@ import platformdirs
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.errors import IndexError_
+from guard.files import atomic_write
 
 if TYPE_CHECKING:  # requests is imported on use: loading the list must stay fast
     import requests
@@ -214,20 +213,6 @@ def _read_file(path: Path) -> tuple[NormalizedName, ...]:
         raise IndexError_(f"{path} is not a popular-projects list: {exc}") from exc
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def update(
     source: str | None = None,
     session: requests.Session | None = None,
@@ -254,7 +239,7 @@ def update(
             raise IndexError_(f"{source} is not a popular-projects list: {exc}") from exc
     target = user_copy_path() if destination is None else destination
     try:
-        _write_atomically(target, to_csv(names))
+        atomic_write(target, to_csv(names).encode("utf-8"))
     except OSError as exc:
         raise IndexError_(f"cannot write {target}: {exc}") from exc
     load.cache_clear()

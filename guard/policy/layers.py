@@ -52,7 +52,8 @@ from typing import Literal
 import requests
 
 from guard.errors import PolicyError
-from guard.index.cache import atomic_write, default_cache_dir
+from guard.files import atomic_write
+from guard.index.cache import default_cache_dir
 from guard.index.http import make_session, timeout_from_env
 from guard.models import Action
 from guard.policy import model as _policy

@@ -20,8 +20,6 @@ is still reported on later runs, until ``CHANGE_MEMORY`` has passed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +28,7 @@ from pathlib import Path
 import platformdirs
 from packaging.utils import NormalizedName, canonicalize_name
 
+from guard.files import atomic_write
 from guard.models import Ownership, Project
 
 FILENAME = "history.json"
@@ -194,20 +193,9 @@ def save(entries: Mapping[NormalizedName, Seen], path: Path | None = None) -> bo
         "format": FORMAT,
         "projects": {name: _dump(seen) for name, seen in sorted(newest[:MAX_ENTRIES])},
     }
-    tmp_name = ""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=".history-", delete=False
-        ) as handle:
-            tmp_name = handle.name
-            json.dump(document, handle, indent=0, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        atomic_write(path, json.dumps(document, indent=0, sort_keys=True).encode("utf-8"))
     except OSError:
-        if tmp_name:
-            Path(tmp_name).unlink(missing_ok=True)
         return False
     return True
 

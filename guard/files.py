@@ -1,0 +1,62 @@
+"""Local files, written atomically and read with a size cap.
+
+``atomic_writer(path)`` yields a binary handle on a temporary file in the same
+directory; on a clean exit the data is flushed, fsynced and renamed over
+``path`` (so readers see the old file or the new one, never half of one), and
+on any error the temporary file is removed. ``atomic_write`` is the one-call
+form. ``read_regular(path, limit)`` reads a regular file of at most ``limit``
+bytes, refusing devices, FIFOs and directories (which could block or never end).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from guard.errors import GuardError
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A handle whose bytes replace ``path`` atomically when the block ends without error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see ``atomic_writer``)."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file no larger than ``limit``; a ``GuardError`` otherwise.
+
+    The file is opened without blocking and checked after opening (so a path
+    swapped for a FIFO or a device between a check and the read is still refused).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise GuardError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise GuardError(f"{path}: not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise GuardError(f"{path}: larger than {limit} bytes")
+    return data
