@@ -1,0 +1,186 @@
+"""``safepip install``, ``check`` and ``audit``: vet from the command line, print the report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from guard import __version__
+from guard.cli.common import load_policy, pypi_url, report_format
+from guard.cli.launch import echo_pip
+from guard.errors import UsageError
+from guard.index import artifacts
+from guard.index.cache import Cache
+from guard.index.http import make_session, timeout_from_env
+from guard.index.pypi import PyPIClient
+from guard.models import Decision, Verdict
+from guard.pip.args import parse_command_line, split_own
+from guard.pip.worker import PipWorker, target_python
+from guard.report import text as report
+from guard.rules import RULES
+from guard.vet import pipeline
+
+
+class Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if total and done < total and now - self.last < 0.05:
+            return
+        self.last = now
+        text = f"{what} {done}/{total}" if total else f"{what}…"
+        sys.stderr.write(f"\r\x1b[K{text}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) -> int:
+    line = parse_command_line(argv)
+    own = line.own
+    fmt = report_format(own)
+    pol = load_policy(own)
+    if not do_install:
+        from guard.vet import project_deps
+
+        # `safepip check .`: a project's declared dependencies, without building it.
+        line = replace(line, pip=project_deps.expand_project_dirs(line.pip))
+    if not line.pip.tokens:
+        raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
+    python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
+    settings = pipeline.Settings(
+        target_python=python, pip_args=line.pip, policy=pol, now=datetime.now(UTC)
+    )
+    timeout = timeout_from_env()
+    session = make_session()
+    cache = Cache()
+    client = PyPIClient(pypi_url(own, pol), session, cache, timeout)
+    progress = Progress(not own.get("no-progress"))
+
+    def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
+        return artifacts.fetch_all(wanted, cache, session, timeout)
+
+    # One pip process runs the dry runs and then, if vetting allows, the install:
+    # the one started early for this target (guard.cli.launch), or one started now.
+    pip = early if early is not None and early.target_python == python else None
+    if pip is None:
+        if early is not None:
+            early.cancel()
+        pip = PipWorker(python, echo_pip)
+    try:
+        return _vet_and_install(settings, client, fetch, progress, fmt, do_install, pip)
+    finally:
+        pip.cancel()
+
+
+def _vet_and_install(
+    settings: pipeline.Settings,
+    client: PyPIClient,
+    fetch: pipeline.Fetch,
+    progress: Progress,
+    fmt: str,
+    do_install: bool,
+    pip: PipWorker,
+) -> int:
+    python = settings.target_python
+    pol = settings.policy
+    try:
+        outcome = pipeline.vet(settings, client, fetch, progress, pip.capture)
+    finally:
+        progress.clear()
+    verdict = outcome.verdict
+    decision = verdict.decision
+    header = f"safepip: {len(verdict.packages)} package(s) for {python} (policy: {pol.source})"
+    will_install = do_install and decision.exit_code == 0 and not outcome.partial
+    if fmt == "text":
+        if decision is Decision.BLOCK:
+            footer = "blocked: nothing was installed" if do_install else "blocked"
+        elif will_install and not verdict.packages:
+            footer = (
+                "nothing to install: the requirements are already satisfied "
+                "(or their markers exclude this Python)"
+            )
+        elif will_install:
+            footer = "vetted: installing exactly these files"
+        else:
+            footer = "allowed (nothing installed: check only)" if not do_install else ""
+        sys.stdout.write(report.render_text(verdict, header, footer))
+        sys.stdout.flush()
+    if will_install:
+        pipeline.install_vetted(settings, outcome, pip)
+    if fmt != "text":
+        sys.stdout.write(
+            machine_report(
+                fmt,
+                verdict,
+                {"installed": will_install, "target": python},
+                settings.pip_args.values("--requirement"),
+            )
+        )
+    elif will_install and verdict.packages:
+        sys.stdout.write(f"installed {len(verdict.packages)} vetted package(s)\n")
+    return decision.exit_code
+
+
+def audit_command(argv: Sequence[str]) -> int:
+    from guard.vet import audit  # only audit needs it
+
+    own, rest = split_own(argv)
+    fmt = report_format(own)
+    if len(rest) > 1 or (rest and rest[0].startswith("-")):
+        raise UsageError("usage: safepip audit [--python PY | PATH_TO_VENV] [--format json]")
+    if rest and own.get("python"):
+        raise UsageError("give either --python or a venv path, not both")
+    explicit = rest[0] if rest else own.get("python")
+    python = target_python(explicit if isinstance(explicit, str) else None)
+    pol = load_policy(own)
+    client = PyPIClient(pypi_url(own, pol), make_session(), Cache(), timeout_from_env())
+    progress = Progress(not own.get("no-progress"))
+    try:
+        result = audit.audit(python, pol, client, datetime.now(UTC), progress)
+    finally:
+        progress.clear()
+    verdict = result.verdict
+    if fmt != "text":
+        sys.stdout.write(machine_report(fmt, verdict, {"target": python}, ()))
+    else:
+        header = (
+            f"safepip audit: {len(result.environment.installed)} distribution(s) in {python} "
+            f"(policy: {pol.source}; {result.files_hashed} files checked against RECORD)"
+        )
+        sys.stdout.write(report.render_text(verdict, header, verdict.decision.value))
+    return verdict.decision.exit_code
+
+
+def machine_report(
+    fmt: str, verdict: Verdict, extra: dict[str, object], requirement_files: Sequence[str]
+) -> str:
+    from guard.report import formats  # only the machine formats need it
+
+    """The report in one of the machine formats (json, sarif, markdown)."""
+    if fmt == "json":
+        return report.to_json(verdict, extra=extra)
+    if fmt == "markdown":
+        return formats.to_markdown(verdict)
+    uri, lines = "requirements.txt", None
+    if requirement_files:
+        uri = requirement_files[0]
+        try:
+            lines = formats.requirement_lines(Path(uri).read_text(encoding="utf-8"))
+        except OSError:
+            lines = None
+    return formats.to_sarif(verdict, __version__, RULES, artifact_uri=uri, lines=lines)
