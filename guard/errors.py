@@ -35,6 +35,19 @@ class ArtifactError(GuardError):
     """An artifact could not be fetched, or its bytes are not the vetted bytes."""
 
 
+class ProcessError(GuardError):
+    """A subprocess could not be started, did not finish in time, or failed.
+
+    ``code`` is its exit code (None when it did not exit on its own) and
+    ``stderr`` the end of what it wrote to stderr, cleaned for printing.
+    """
+
+    def __init__(self, message: str, code: int | None = None, stderr: str = "") -> None:
+        self.code = code
+        self.stderr = stderr
+        super().__init__(message)
+
+
 class InstallError(GuardError):
     """The final, pinned pip install failed."""
 

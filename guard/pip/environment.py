@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import enum
 import json
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,8 +31,9 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from guard.errors import AuditError
+from guard.errors import AuditError, ProcessError
 from guard.models import Candidate, Source
+from guard.pip import process
 from guard.pip.worker import pip_env
 
 LOCATE_TIMEOUT = 60  # seconds for the target interpreter to print its paths
@@ -179,21 +179,9 @@ class Environment:
 
 def _run(cmd: list[str], timeout: int, env: Mapping[str, str] | None, what: str) -> str:
     try:
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            env=_clean_env(env),
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AuditError(f"could not run {what}: {exc}") from exc
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-10:])
-        raise AuditError(f"{what} failed (exit {proc.returncode}):\n{tail}")
-    return proc.stdout
+        return process.output(cmd, env=_clean_env(env), timeout=timeout, what=what)
+    except ProcessError as exc:
+        raise AuditError(str(exc)) from exc
 
 
 def _clean_env(env: Mapping[str, str] | None) -> dict[str, str]:

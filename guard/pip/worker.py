@@ -10,7 +10,8 @@ importing it is paid once, and in parallel with safepip's start-up.
 
 pip's output can quote package text (a built sdist prints what it likes), so
 it never reaches the terminal raw: each line goes through ``sanitize.clean``
-and then to ``echo``, which the CLI supplies.
+and then to ``echo``, which the CLI supplies. The processes themselves are
+started by ``guard.pip.process``, the one subprocess wrapper.
 
 Only the standard library and the light guard modules are imported here.
 """
@@ -21,21 +22,21 @@ import importlib.util
 import json
 import os
 import queue
-import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import IO
 
-from guard.errors import InstallError, ResolveError, UsageError
-from guard.report.sanitize import clean
+from guard.errors import InstallError, ProcessError, ResolveError, UsageError
+from guard.pip import process
 
 PIP_TIMEOUT = 1800  # seconds; a pip command that takes longer is an error
+CANCEL_GRACE = 30  # seconds a cancelled worker is given to finish before it is killed
 WORKER = Path(__file__).with_name("_worker_main.py")
 
-Echo = Callable[[str], None]
+Echo = process.Echo
 # A pip command's outcome when its output is captured: exit code, stdout, stderr.
 Captured = tuple[int, str, str]
 
@@ -96,70 +97,18 @@ def pip_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 def capture_pip(cmd: Sequence[str], env: Mapping[str, str] | None) -> Captured:
     """Run one pip command in a process of its own, capturing its output."""
     try:
-        proc = subprocess.run(
-            list(cmd),
-            capture_output=True,
-            text=True,
-            errors="replace",
-            env=pip_env(env),
-            timeout=PIP_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ResolveError(f"could not run pip: {exc}") from exc
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def _pump(stream: IO[str], echo: Echo) -> None:
-    with stream:
-        for line in stream:
-            echo(clean(line.rstrip("\n"), 4000) + "\n")
-
-
-def _start(
-    cmd: list[str],
-    env: Mapping[str, str] | None,
-    echo: Echo,
-    stdin: int | None,
-    pass_fds: Sequence[int] = (),
-) -> tuple[subprocess.Popen[str], threading.Thread]:
-    proc = subprocess.Popen(
-        cmd,
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=pip_env(env),
-        text=True,
-        errors="replace",
-        pass_fds=tuple(pass_fds),
-    )
-    if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
-        raise InstallError("pip's output could not be read")
-    pump = threading.Thread(target=_pump, args=(proc.stdout, echo), daemon=True)
-    pump.start()
-    return proc, pump
-
-
-def _finish(proc: subprocess.Popen[str], pump: threading.Thread) -> int:
-    try:
-        code = proc.wait(timeout=PIP_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        proc.kill()
-        proc.wait()
-        raise InstallError(f"pip did not finish within {PIP_TIMEOUT} s") from exc
-    finally:
-        pump.join(timeout=10)
-    return code
+        done = process.run(cmd, env=pip_env(env), timeout=PIP_TIMEOUT, what="pip")
+    except ProcessError as exc:
+        raise ResolveError(str(exc)) from exc
+    return done.code, done.stdout, done.stderr
 
 
 def run_pip(cmd: list[str], env: Mapping[str, str] | None, echo: Echo) -> None:
     """Run one pip command to the end; its output goes, cleaned, to ``echo``."""
     try:
-        proc, pump = _start(cmd, env, echo, subprocess.DEVNULL)
-    except OSError as exc:
-        raise InstallError(f"could not run pip: {exc}") from exc
-    code = _finish(proc, pump)
+        code = process.Streaming(cmd, pip_env(env), echo, what="pip").wait(PIP_TIMEOUT)
+    except ProcessError as exc:
+        raise InstallError(str(exc)) from exc
     if code != 0:
         raise InstallError(f"pip install failed (exit {code}); see pip's output above")
 
@@ -169,6 +118,22 @@ def _read_replies(stream: IO[str], replies: queue.Queue[str | None]) -> None:
         for line in stream:
             replies.put(line)
     replies.put(None)
+
+
+def _parse_reply(line: str | None) -> Captured | None:
+    """A reply line from the worker: exit code and, for captured commands, output."""
+    try:
+        reply = json.loads(line) if line is not None else None
+    except ValueError:
+        return None
+    if not isinstance(reply, dict) or not isinstance(reply.get("code"), int):
+        return None
+    out, err = reply.get("stdout", ""), reply.get("stderr", "")
+    return (
+        reply["code"],
+        out if isinstance(out, str) else "",
+        err if isinstance(err, str) else "",
+    )
 
 
 class PipWorker:
@@ -188,8 +153,7 @@ class PipWorker:
         self.target_python = target_python
         self.env = env
         self.echo: Echo = echo or (lambda _text: None)
-        self._proc: subprocess.Popen[str] | None = None
-        self._pump: threading.Thread | None = None
+        self._proc: process.Streaming | None = None
         self._replies: queue.Queue[str | None] = queue.Queue()
         root = pip_sources_root()
         if root is None or os.name == "nt":  # no pass_fds on Windows: a process a command
@@ -197,10 +161,10 @@ class PipWorker:
         read_fd, write_fd = os.pipe()
         try:
             cmd = [target_python, str(WORKER), root, str(write_fd)]
-            self._proc, self._pump = _start(
-                cmd, env, self._show, subprocess.PIPE, pass_fds=(write_fd,)
+            self._proc = process.Streaming(
+                cmd, pip_env(env), self._show, what="pip", stdin=True, pass_fds=(write_fd,)
             )
-        except OSError:
+        except ProcessError:
             os.close(read_fd)
             self._proc = None  # every command falls back to a process of its own
             return
@@ -218,11 +182,10 @@ class PipWorker:
 
     def _send(self, args: Sequence[str], capture: bool) -> Captured:
         proc = self._proc
-        if proc is None or proc.stdin is None:
+        if proc is None:
             raise InstallError("pip's process is not running")
         try:
-            proc.stdin.write(json.dumps({"args": list(args), "capture": capture}) + "\n")
-            proc.stdin.flush()
+            proc.send(json.dumps({"args": list(args), "capture": capture}) + "\n")
         except OSError as exc:
             self.cancel()
             raise InstallError(f"could not hand pip its command: {exc}") from exc
@@ -231,19 +194,11 @@ class PipWorker:
         except queue.Empty:
             self.cancel()
             raise InstallError(f"pip did not finish within {PIP_TIMEOUT} s") from None
-        try:
-            reply = json.loads(line) if line is not None else None
-        except ValueError:
-            reply = None
-        if not isinstance(reply, dict) or not isinstance(reply.get("code"), int):
+        reply = _parse_reply(line)
+        if reply is None:
             self.cancel()
             raise InstallError("pip's process stopped without finishing its command")
-        out, err = reply.get("stdout", ""), reply.get("stderr", "")
-        return (
-            reply["code"],
-            out if isinstance(out, str) else "",
-            err if isinstance(err, str) else "",
-        )
+        return reply
 
     def capture(self, args: Sequence[str]) -> Captured:
         """Run pip with ``args`` and return its exit code and output (not shown)."""
@@ -266,15 +221,6 @@ class PipWorker:
 
     def cancel(self) -> None:
         """Tell the process there is nothing more to do, and wait for it to go."""
-        proc, pump, self._proc = self._proc, self._pump, None
-        if proc is None:
-            return
-        try:
-            if proc.stdin is not None:
-                proc.stdin.close()
-            proc.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            proc.kill()
-            proc.wait()
-        if pump is not None:
-            pump.join(timeout=10)
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.close(grace=CANCEL_GRACE)
