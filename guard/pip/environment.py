@@ -252,6 +252,16 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _archive_hash(archive: Mapping[str, object]) -> str:
+    """An archive's recorded hash: "sha256=<hex>" from ``hashes``, else the legacy ``hash``."""
+    hashes = archive.get("hashes")
+    sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+    if isinstance(sha256, str):
+        return "sha256=" + sha256.lower()
+    legacy = archive.get("hash")
+    return legacy if isinstance(legacy, str) else ""
+
+
 def parse_direct_url(data: object) -> DirectUrl:
     """A PEP 610 ``direct_url.json`` document (already decoded)."""
     if not isinstance(data, dict) or not isinstance(data.get("url"), str):
@@ -273,14 +283,44 @@ def parse_direct_url(data: object) -> DirectUrl:
             url, DirectKind.DIR, editable=bool(directory.get("editable")), subdirectory=subdirectory
         )
     if isinstance(archive, dict):
-        digest = ""
-        hashes = archive.get("hashes")
-        if isinstance(hashes, dict) and isinstance(hashes.get("sha256"), str):
-            digest = "sha256=" + hashes["sha256"].lower()
-        elif isinstance(archive.get("hash"), str):
-            digest = archive["hash"]
-        return DirectUrl(url, DirectKind.ARCHIVE, archive_hash=digest, subdirectory=subdirectory)
+        return DirectUrl(
+            url, DirectKind.ARCHIVE, archive_hash=_archive_hash(archive), subdirectory=subdirectory
+        )
     raise AuditError(f"the direct_url.json for {url!r} is neither vcs, archive nor dir")
+
+
+def _installed(item: object) -> Installed:
+    """One entry of the report's ``installed`` list."""
+    if not isinstance(item, dict):
+        raise AuditError("pip inspect's report has a malformed entry")
+    meta = item.get("metadata")
+    where = item.get("metadata_location")
+    if not isinstance(meta, dict) or not isinstance(where, str) or not where:
+        raise AuditError("a pip inspect entry lacks metadata or metadata_location")
+    display = _text(meta.get("name"))
+    if not display:
+        raise AuditError(f"the distribution at {where} has no name")
+    try:
+        version = Version(_text(meta.get("version")))
+    except InvalidVersion as exc:
+        raise AuditError(
+            f"{display} at {where} has an invalid version {meta.get('version')!r}"
+        ) from exc
+    direct = item.get("direct_url")
+    requires = meta.get("requires_dist")
+    dist_info = Path(where)
+    return Installed(
+        name=canonicalize_name(display),
+        display_name=display,
+        version=version,
+        location=dist_info.parent,
+        dist_info=dist_info,
+        installer=_text(item.get("installer")),
+        requested=bool(item.get("requested")),
+        direct_url=parse_direct_url(direct) if direct is not None else None,
+        summary=_text(meta.get("summary")),
+        requires_dist=tuple(str(r) for r in requires) if isinstance(requires, list) else (),
+    )
 
 
 def parse_inspect(report: object) -> list[Installed]:
@@ -293,41 +333,7 @@ def parse_inspect(report: object) -> list[Installed]:
         raise AuditError("pip inspect's report has no 'installed' list")
     if str(report.get("version")) != "1":
         raise AuditError(f"unsupported pip inspect report version {report.get('version')!r}")
-    out: list[Installed] = []
-    for item in report["installed"]:
-        if not isinstance(item, dict):
-            raise AuditError("pip inspect's report has a malformed entry")
-        meta = item.get("metadata")
-        where = item.get("metadata_location")
-        if not isinstance(meta, dict) or not isinstance(where, str) or not where:
-            raise AuditError("a pip inspect entry lacks metadata or metadata_location")
-        display = _text(meta.get("name"))
-        if not display:
-            raise AuditError(f"the distribution at {where} has no name")
-        try:
-            version = Version(_text(meta.get("version")))
-        except InvalidVersion as exc:
-            raise AuditError(
-                f"{display} at {where} has an invalid version {meta.get('version')!r}"
-            ) from exc
-        direct = item.get("direct_url")
-        requires = meta.get("requires_dist")
-        dist_info = Path(where)
-        out.append(
-            Installed(
-                name=canonicalize_name(display),
-                display_name=display,
-                version=version,
-                location=dist_info.parent,
-                dist_info=dist_info,
-                installer=_text(item.get("installer")),
-                requested=bool(item.get("requested")),
-                direct_url=parse_direct_url(direct) if direct is not None else None,
-                summary=_text(meta.get("summary")),
-                requires_dist=tuple(str(r) for r in requires) if isinstance(requires, list) else (),
-            )
-        )
-    return out
+    return [_installed(item) for item in report["installed"]]
 
 
 def venv_python(root: Path) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from guard.errors import ResolveError
@@ -132,64 +132,72 @@ def _source_of(download_info: Mapping[str, object]) -> tuple[Source, bool, str]:
     return Source.URL, False, ""
 
 
+def _archive_sha256(info: Mapping[str, object]) -> str | None:
+    """The sha256 pip recorded for a downloaded archive, if any."""
+    archive = info.get("archive_info")
+    if not isinstance(archive, dict):
+        return None
+    hashes = archive.get("hashes")
+    sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+    if isinstance(sha256, str):
+        return sha256.lower()
+    legacy = archive.get("hash")
+    if isinstance(legacy, str) and legacy.startswith("sha256="):
+        return legacy.split("=", 1)[1].lower()
+    return None
+
+
+def _filename(url: str, source: Source, info: Mapping[str, object]) -> str:
+    """The file name of an index or URL file, or of a local archive (not a directory)."""
+    if source in {Source.INDEX, Source.URL} or (
+        source is Source.LOCAL and not info.get("dir_info")
+    ):
+        return unquote(urlparse(url).path.rsplit("/", 1)[-1])
+    return ""
+
+
+def _candidate(item: object) -> Candidate:
+    """One entry of the report's ``install`` list."""
+    if not isinstance(item, dict):
+        raise ResolveError("pip's report has a malformed entry")
+    meta = item.get("metadata")
+    info = item.get("download_info")
+    if not isinstance(meta, dict) or not isinstance(info, dict):
+        raise ResolveError("pip's report entry lacks metadata or download_info")
+    try:
+        name = canonicalize_name(str(meta["name"]))
+        version = Version(str(meta["version"]))
+    except (KeyError, InvalidVersion) as exc:
+        raise ResolveError(f"pip's report has a bad name or version: {exc}") from exc
+    url = str(info.get("url", ""))
+    if item.get("is_direct"):
+        source, editable, commit = _source_of(info)
+    else:
+        source, editable, commit = Source.INDEX, False, ""
+    requires = meta.get("requires_dist")
+    return Candidate(
+        name=name,
+        version=version,
+        source=source,
+        url=url,
+        filename=_filename(url, source, info),
+        sha256=_archive_sha256(info),
+        requested=bool(item.get("requested")),
+        editable=editable,
+        summary=str(meta.get("summary") or ""),
+        requires_dist=tuple(str(r) for r in requires) if isinstance(requires, list) else (),
+        vcs_commit=commit,
+    )
+
+
 def parse_report(report: object) -> list[Candidate]:
     """Turn pip's installation report (format version 1) into candidates."""
     if not isinstance(report, dict) or not isinstance(report.get("install"), list):
         raise ResolveError("pip's report has no 'install' list")
     if str(report.get("version")) != "1":
         raise ResolveError(f"unsupported pip report version {report.get('version')!r}")
-    out: list[Candidate] = []
-    for item in report["install"]:
-        if not isinstance(item, dict):
-            raise ResolveError("pip's report has a malformed entry")
-        meta = item.get("metadata")
-        info = item.get("download_info")
-        if not isinstance(meta, dict) or not isinstance(info, dict):
-            raise ResolveError("pip's report entry lacks metadata or download_info")
-        try:
-            name = canonicalize_name(str(meta["name"]))
-            version = Version(str(meta["version"]))
-        except (KeyError, InvalidVersion) as exc:
-            raise ResolveError(f"pip's report has a bad name or version: {exc}") from exc
-        url = str(info.get("url", ""))
-        archive = info.get("archive_info")
-        sha256: str | None = None
-        if isinstance(archive, dict):
-            hashes = archive.get("hashes")
-            if isinstance(hashes, dict) and isinstance(hashes.get("sha256"), str):
-                sha256 = hashes["sha256"].lower()
-            elif isinstance(archive.get("hash"), str) and archive["hash"].startswith("sha256="):
-                sha256 = archive["hash"].split("=", 1)[1].lower()
-        if item.get("is_direct"):
-            source, editable, commit = _source_of(info)
-        else:
-            source, editable, commit = Source.INDEX, False, ""
-        path = urlparse(url).path
-        filename = unquote(path.rsplit("/", 1)[-1]) if source in {Source.INDEX, Source.URL} else ""
-        if source is Source.LOCAL and not info.get("dir_info"):
-            filename = unquote(path.rsplit("/", 1)[-1])
-        requires = meta.get("requires_dist")
-        out.append(
-            Candidate(
-                name=name,
-                version=version,
-                source=source,
-                url=url,
-                filename=filename,
-                sha256=sha256,
-                requested=bool(item.get("requested")),
-                editable=editable,
-                summary=str(meta.get("summary") or ""),
-                requires_dist=tuple(str(r) for r in requires) if isinstance(requires, list) else (),
-                vcs_commit=commit,
-            )
-        )
-    return out
+    return [_candidate(item) for item in report["install"]]
 
 
 def local_path(candidate: Candidate) -> Path:
     return Path(unquote(urlparse(candidate.url).path))
-
-
-def names(candidates: Sequence[Candidate]) -> set[NormalizedName]:
-    return {c.name for c in candidates}
