@@ -32,7 +32,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guard.index.pypi import parse_project  # noqa: E402
+from guard.index.parse import parse_project  # noqa: E402
 from guard.rules.repository import claimed_repos  # noqa: E402
 
 API = "https://pypi.org/pypi/{name}/json"

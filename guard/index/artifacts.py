@@ -9,7 +9,6 @@ import hashlib
 import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -20,9 +19,11 @@ import requests
 from guard.errors import ArtifactError
 from guard.files import atomic_writer
 from guard.index.cache import Cache
+from guard.index.concurrency import map_concurrently
 
 MAX_ARTIFACT_BYTES = 2 * 1024**3  # 2 GiB: larger than any sane wheel
 CHUNK = 1024 * 1024
+WORKERS = 8  # concurrent downloads at most
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,7 @@ def fetch_all(
     """Fetch every file (concurrently) into the cache; return file name -> verified path."""
     if not wanted:
         return {}
-    with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
-        stored = list(pool.map(lambda w: _download(w, cache, session, timeout), wanted))
+    stored = map_concurrently(lambda w: _download(w, cache, session, timeout), wanted, WORKERS)
     return {want.filename: path for want, path in zip(wanted, stored, strict=True)}
 
 

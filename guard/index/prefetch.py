@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.errors import GuardError
+from guard.index.concurrency import Background
 from guard.index.pypi import PyPIClient
 from guard.models import Project
 from guard.pip.args import PipArgs
@@ -73,7 +73,7 @@ class Prefetch:
         self._asked: set[NormalizedName] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="prefetch")
+        self._pool = Background(WORKERS, "prefetch")
         for name in seeds:
             self._ask(canonicalize_name(name))
 
@@ -103,5 +103,5 @@ class Prefetch:
         with self._lock:
             self._stopped.set()
             found = dict(self._found)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.stop()
         return found

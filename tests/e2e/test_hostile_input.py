@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from guard.errors import IndexError_
-from guard.index.pypi import parse_project
+from guard.index.parse import parse_project
 from guard.models import Action, Candidate, Judged, PackageVerdict, Source, Verdict
 from guard.report.text import render_text, to_json
 from guard.rules import RULE_ERROR, evaluate

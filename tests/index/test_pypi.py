@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from guard.errors import ArtifactError, IndexError_
@@ -96,6 +97,37 @@ def test_per_version_vulnerabilities_optional(
     assert vulns is not None and [v.id for v in vulns] == ["PYSEC-1"]
     fake_pypi.per_version_json = False
     assert c.version_vulnerabilities("alpha", Version("1.5")) is None
+
+
+def test_look_up_finds_each_name_once_with_progress(
+    fake_pypi: FakePyPI, session: requests.Session, tmp_path: Path
+) -> None:
+    fake_pypi.add_release("alpha", "1.0")
+    fake_pypi.add_release("beta", "1.0")
+    ticks: list[tuple[int, int]] = []
+    c = client(fake_pypi, session, tmp_path)
+    found = c.look_up(
+        ["Beta", "alpha", "beta", "nope"], block_on_error=True, progress=lambda *t: ticks.append(t)
+    )
+    assert list(found.projects) == ["alpha", "beta", "nope"]
+    assert found.projects[canonicalize_name("nope")] is None
+    assert found.failed == {}
+    assert ticks == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_look_up_failures_are_recorded_or_raised(
+    fake_pypi: FakePyPI, session: requests.Session, tmp_path: Path
+) -> None:
+    fake_pypi.add_release("alpha", "1.0")
+    fake_pypi.add_release("beta", "1.0")
+    fake_pypi.fail_json(503, name="beta")
+    c = client(fake_pypi, session, tmp_path)
+    found = c.look_up(["alpha", "beta"], block_on_error=False)
+    assert found.projects[canonicalize_name("alpha")] is not None
+    assert found.projects[canonicalize_name("beta")] is None
+    assert list(found.failed) == ["beta"] and "HTTP 503" in found.failed[canonicalize_name("beta")]
+    with pytest.raises(IndexError_, match=r"^could not look up beta: .*HTTP 503"):
+        c.look_up(["alpha", "beta"], block_on_error=True)
 
 
 def test_artifacts_are_fetched_once_and_checked(

@@ -1,9 +1,8 @@
-"""Parsing at the edges: pip's report and the JSON API, on recorded real answers
-(tests/fixtures, recorded 2026-11-22) and hostile variations of them."""
+"""Parsing the JSON API's answers (guard.index.parse), on a recorded real answer
+(tests/fixtures, recorded 2026-11-22) and hostile variations of it."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -11,62 +10,14 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from guard.errors import IndexError_, ResolveError
-from guard.index.pypi import parse_project
-from guard.models import Source
-from guard.pip.resolve import failed_requirements, parse_report
+from guard.errors import IndexError_
+from guard.index.parse import parse_project, project_from_body, vulnerabilities_from_body
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
-
-
-def test_parse_recorded_pip_report() -> None:
-    candidates = parse_report(load("pip-report-requests-2026-11-22.json"))
-    first = candidates[0]
-    assert first.name == "requests"
-    assert first.source is Source.INDEX
-    assert first.is_wheel and not first.needs_build
-    assert first.sha256 is not None and len(first.sha256) == 64
-    assert first.requested
-    assert not candidates[1].requested
-
-
-def test_parse_report_direct_and_local_entries() -> None:
-    report = load("pip-report-requests-2026-11-22.json")
-    local = copy.deepcopy(report["install"][0])
-    local["is_direct"] = True
-    local["download_info"] = {"url": "file:///src/proj", "dir_info": {"editable": True}}
-    vcs = copy.deepcopy(report["install"][0])
-    vcs["is_direct"] = True
-    vcs["download_info"] = {
-        "url": "https://example.invalid/r.git",
-        "vcs_info": {"vcs": "git", "commit_id": "abc"},
-    }
-    report["install"] = [local, vcs]
-    parsed = parse_report(report)
-    assert parsed[0].source is Source.LOCAL and parsed[0].editable
-    assert parsed[1].source is Source.VCS and parsed[1].vcs_commit == "abc"
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [None, [], {"version": "1"}, {"version": "2", "install": []}, {"version": "1", "install": [1]}],
-)
-def test_malformed_reports_are_errors(bad: object) -> None:
-    with pytest.raises(ResolveError):
-        parse_report(bad)
-
-
-def test_failed_requirements_from_pip_stderr() -> None:
-    stderr = (
-        "ERROR: Could not find a version that satisfies the requirement foo<2,>=1 (from bar)\n"
-        "ERROR: No matching distribution found for foo<2,>=1\n"
-    )
-    [req] = failed_requirements(stderr)
-    assert req.name == "foo" and str(req.specifier) == "<2,>=1"
 
 
 def test_parse_recorded_json_api_answer() -> None:
@@ -114,3 +65,35 @@ def test_wrong_types_are_survived() -> None:
 def test_not_a_json_api_document(bad: object) -> None:
     with pytest.raises(IndexError_):
         parse_project(bad, "https://pypi.org/pypi/x/json")
+
+
+def test_a_body_is_parsed_into_a_project() -> None:
+    body = (FIXTURES / "pypi-six-2026-11-22.json").read_bytes()
+    project = project_from_body(body, "https://pypi.org/pypi/six/json")
+    assert project == parse_project(
+        load("pypi-six-2026-11-22.json"), "https://pypi.org/pypi/six/json"
+    )
+
+
+def test_a_body_that_is_not_json_is_an_index_error() -> None:
+    with pytest.raises(IndexError_, match=r"^https://x.test/pypi/a/json: the answer is not JSON$"):
+        project_from_body(b"<html>", "https://x.test/pypi/a/json")
+
+
+def test_withdrawn_advisories_are_skipped_and_details_stand_in_for_a_summary() -> None:
+    body = json.dumps(
+        {
+            "vulnerabilities": [
+                {"id": "GHSA-1", "withdrawn": "2026-01-01", "summary": "gone"},
+                {"id": "PYSEC-2", "details": "d" * 300, "aliases": ["CVE-1", 3]},
+            ]
+        }
+    ).encode()
+    [vuln] = vulnerabilities_from_body(body) or ()
+    assert vuln.id == "PYSEC-2" and vuln.aliases == ("CVE-1",)
+    assert vuln.summary == "d" * 200
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b"\xff"])
+def test_a_version_body_that_is_not_a_document_has_no_vulnerabilities(body: bytes) -> None:
+    assert vulnerabilities_from_body(body) is None
