@@ -13,6 +13,7 @@ JSON format or in the CSV format is accepted as well.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import io
@@ -190,13 +191,15 @@ def rank(name: str) -> int | None:
 def _fetch(url: str, session: requests.Session | None, timeout: float) -> object:
     import requests  # noqa: PLC0415 - slow to import, needed only here
 
-    getter = session if session is not None else requests
-    try:
-        response = getter.get(url, timeout=timeout)
-        response.raise_for_status()
-        return response.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise IndexError_(f"cannot fetch the popular-projects list from {url}: {exc}") from exc
+    from guard.index.http import make_session  # noqa: PLC0415 - it imports requests
+
+    with contextlib.nullcontext(session) if session is not None else make_session() as http:
+        try:
+            response = http.get(url, timeout=timeout)
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise IndexError_(f"cannot fetch the popular-projects list from {url}: {exc}") from exc
 
 
 def _read_file(path: Path) -> tuple[NormalizedName, ...]:
