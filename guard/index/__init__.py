@@ -1,3 +1,4 @@
-"""Every network call: the HTTP session, the JSON API, artifacts, remote policies, the popular
-list; the on-disk cache.
+"""Every network call, through the one session of ``http``: the JSON API (client in
+``pypi``, pure parser in ``parse``), artifacts, remote policies, the popular list;
+concurrency for look-ups and downloads (``concurrency``); the on-disk cache.
 """
