@@ -27,7 +27,7 @@ from guard.policy import layers
 from guard.policy import model as policy
 from guard.report.sanitize import clean
 from guard.rules import RULES
-from guard.rules.base import Rule
+from guard.rules.base import Declaration
 
 
 def validate_files(
@@ -36,7 +36,7 @@ def validate_files(
     cache_dir: Path | None = None,
     *,
     timeout: float | None = None,
-    rules: Sequence[Rule] = RULES,
+    rules: Sequence[Declaration] = RULES,
 ) -> list[str]:
     """Every problem of every file (and of every layer it extends); [] = valid."""
     problems: list[str] = []
@@ -104,7 +104,7 @@ class _Lines:
         self.lines.append(f"{assignment:<36}  # {clean(self.layered.source_of(key), 500)}")
 
 
-def show(layered: layers.LayeredPolicy, rules: Sequence[Rule] = RULES) -> str:
+def show(layered: layers.LayeredPolicy, rules: Sequence[Declaration] = RULES) -> str:
     """The effective policy, with where each value came from (valid TOML)."""
     effective = policy.from_mapping(layered.mapping, layers.policy_source(layered), rules)
     out = _Lines(layered)
