@@ -250,24 +250,31 @@ class _Merge:
         self, layer: Layer, checking: bool, rule_id: str, table: dict[str, object]
     ) -> None:
         rule = self.rules.get(rule_id)
-        params = _params(rule)
         merged = self.rule_tables.setdefault(rule_id, {})
         for key, value in table.items():
             dotted = f"rules.{rule_id}.{key}"
             if checking and key == "action":
                 below = merged.get("action", rule.default_action.label if rule else "block")
-                new, old = _action_rank(value), _action_rank(below)
-                if new is not None and old is not None and new < old:
-                    self._loosens(layer, dotted, below, value, " (ignore < warn < block)")
+                self._check_action(layer, dotted, below, value)
             elif checking:
-                param = params.get(key)
+                param = _params(rule).get(key)
                 below = merged.get(key, param.default if param else None)
-                if _tightens(param, below, value) is False:
-                    known = param is not None and param.stricter is not None
-                    why = "" if known else " (safepip does not know which way is stricter)"
-                    self._loosens(layer, dotted, below, value, why)
+                self._check_threshold(layer, dotted, param, below, value)
             merged[key] = value
             self.provenance[dotted] = layer.source
+
+    def _check_action(self, layer: Layer, dotted: str, below: object, value: object) -> None:
+        new, old = _action_rank(value), _action_rank(below)
+        if new is not None and old is not None and new < old:
+            self._loosens(layer, dotted, below, value, " (ignore < warn < block)")
+
+    def _check_threshold(
+        self, layer: Layer, dotted: str, param: Param | None, below: object, value: object
+    ) -> None:
+        if _tightens(param, below, value) is False:
+            known = param is not None and param.stricter is not None
+            why = "" if known else " (safepip does not know which way is stricter)"
+            self._loosens(layer, dotted, below, value, why)
 
     def mapping(self) -> dict[str, object]:
         out: dict[str, object] = {}
