@@ -15,28 +15,27 @@ external and goes through ``guard.report.sanitize.clean``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
-
-import requests
 
 from guard.errors import PolicyError, UsageError
 from guard.index.http import make_session
+from guard.index.policies import SessionFactory
 from guard.policy import layers
 from guard.policy import model as policy
 from guard.report.sanitize import clean
 from guard.rules import RULES
-from guard.rules.base import Rule
+from guard.rules.base import Declaration
 
 
 def validate_files(
     paths: Iterable[Path],
-    session_factory: Callable[[], requests.Session] = make_session,
+    session_factory: SessionFactory = make_session,
     cache_dir: Path | None = None,
     *,
     timeout: float | None = None,
-    rules: Sequence[Rule] = RULES,
+    rules: Sequence[Declaration] = RULES,
 ) -> list[str]:
     """Every problem of every file (and of every layer it extends); [] = valid."""
     problems: list[str] = []
@@ -57,9 +56,7 @@ def _toml(value: object, external: bool) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetime included
         return value.isoformat()
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v, external) for v in value) + "]"
@@ -104,19 +101,21 @@ class _Lines:
         self.lines.append(f"{assignment:<36}  # {clean(self.layered.source_of(key), 500)}")
 
 
-def show(layered: layers.LayeredPolicy, rules: Sequence[Rule] = RULES) -> str:
-    """The effective policy, with where each value came from (valid TOML)."""
-    effective = policy.from_mapping(layered.mapping, layers.policy_source(layered), rules)
-    out = _Lines(layered)
+def _role(index: int, count: int) -> str:
+    """What layer ``index`` (from 1, base first) of ``count`` is."""
+    if index == count:
+        return "this project" if count > 1 else "the only layer"
+    return "the base" if index == 1 else ""
+
+
+def _header(out: _Lines, layered: layers.LayeredPolicy) -> None:
     count = len(layered.layers)
     out.comment(
         f"The effective safepip policy: {count} layer{'s' if count != 1 else ''}, "
         "base first; later layers win."
     )
     for index, name in enumerate(layered.layers, 1):
-        role = "the base" if index == 1 and count > 1 else ""
-        if index == count:
-            role = "this project" if count > 1 else "the only layer"
+        role = _role(index, count)
         fetched = ", fetched" if name in layered.remote else ""
         out.comment(f"  {index}. {name} ({role}{fetched})" if role else f"  {index}. {name}")
     out.comment(
@@ -127,6 +126,9 @@ def show(layered: layers.LayeredPolicy, rules: Sequence[Rule] = RULES) -> str:
     out.comment(f"A value marked '{layers.BUILTIN}' is safepip's own; no layer sets it.")
     for note in layered.notes:
         out.comment(f"note: {note}")
+
+
+def _settings(out: _Lines, layered: layers.LayeredPolicy, effective: policy.Policy) -> None:
     out.raw()
     out.value("version", policy.POLICY_VERSION, "version")
     out.raw()
@@ -139,6 +141,9 @@ def show(layered: layers.LayeredPolicy, rules: Sequence[Rule] = RULES) -> str:
     out.raw()
     out.raw("[layering]")
     out.value("allow-loosen", layered.allow_loosen, "layering.allow-loosen")
+
+
+def _rules(out: _Lines, effective: policy.Policy, rules: Sequence[Declaration]) -> None:
     for rule in rules:
         config = effective.rules[rule.id]
         out.raw()
@@ -146,6 +151,9 @@ def show(layered: layers.LayeredPolicy, rules: Sequence[Rule] = RULES) -> str:
         out.value("action", config.action.label, f"rules.{rule.id}.action")
         for name, threshold in config.thresholds.items():
             out.value(name, threshold, f"rules.{rule.id}.{name}")
+
+
+def _lists(out: _Lines, layered: layers.LayeredPolicy) -> None:
     mapping: Mapping[str, object] = layered.mapping
     for list_key in ("allow", "deny"):
         raw = mapping.get(list_key)
@@ -155,6 +163,16 @@ def show(layered: layers.LayeredPolicy, rules: Sequence[Rule] = RULES) -> str:
             out.raw(f"[[{list_key}]]  # {clean(layered.source_of(where), 500)}")
             for name, value in entry.items() if isinstance(entry, dict) else ():
                 out.raw(f"{_key(name)} = {_toml(value, out.external(where))}")
+
+
+def show(layered: layers.LayeredPolicy, rules: Sequence[Declaration] = RULES) -> str:
+    """The effective policy, with where each value came from (valid TOML)."""
+    effective = policy.from_mapping(layered.mapping, layers.policy_source(layered), rules)
+    out = _Lines(layered)
+    _header(out, layered)
+    _settings(out, layered, effective)
+    _rules(out, effective, rules)
+    _lists(out, layered)
     return "\n".join(out.lines) + "\n"
 
 

@@ -1,9 +1,11 @@
-"""The rule registry and the engine that runs rules.
+"""The registry of rules and finding kinds, and the engine that runs rules.
 
 Every rule lives in a module of this package named for its family; ``RULES`` is
-the one list of them, in report order. ``evaluate`` runs the rules that apply in
-a mode; a rule that raises yields a ``rule-error`` finding that blocks (fail
-closed) instead of crashing the run or passing silently.
+the one list of every declaration the policy configures, rules and finding kinds
+(``guard.rules.base.FindingKind``) alike, in report order. ``evaluate`` runs the
+rules that apply in a mode (finding kinds have nothing to run); a rule that
+raises yields a ``rule-error`` finding that blocks (fail closed) instead of
+crashing the run or passing silently.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from guard.analysis.typosquat import default_detector
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.age import NewProject
 from guard.rules.artifact import InstallHook
-from guard.rules.base import Context, Rule
+from guard.rules.base import Context, FindingKind, Rule
 from guard.rules.listed import Denied, NotOnPyPI
-from guard.rules.local import LOCAL_RULES
+from guard.rules.local import LOCAL_KINDS, LOCAL_RULES
 from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
@@ -34,7 +36,10 @@ from guard.rules.source import DirectReference, SourceBuild
 from guard.rules.status import ProjectStatus
 from guard.rules.typosquat import RULE as TYPOSQUAT
 
-RULES: tuple[Rule, ...] = (
+# A rule the engine runs, or a finding kind an analysis reports: what a policy configures.
+Declared = Rule | FindingKind
+
+RULES: tuple[Declared, ...] = (
     Denied(),
     NotOnPyPI(),
     ProjectStatus(),
@@ -59,10 +64,21 @@ RULES: tuple[Rule, ...] = (
     EmptyDescription(),
     NoSourceRepo(),
     # Local checks of `safepip audit`: they run outside the engine (guard.analysis.integrity).
-    *LOCAL_RULES,
+    *LOCAL_KINDS,
 )
 
 RULE_ERROR = "rule-error"
+
+__all__ = [
+    "LOCAL_RULES",
+    "RULES",
+    "RULE_ERROR",
+    "SCAN_RULES",
+    "Declared",
+    "by_id",
+    "evaluate",
+    "prepare",
+]
 
 
 def prepare() -> None:
@@ -74,7 +90,7 @@ def prepare() -> None:
     listed_domains()
 
 
-def by_id(rules: Sequence[Rule] = RULES) -> dict[str, Rule]:
+def by_id(rules: Sequence[Declared] = RULES) -> dict[str, Declared]:
     return {rule.id: rule for rule in rules}
 
 
@@ -82,11 +98,11 @@ def evaluate(
     candidate: Candidate,
     project: Project | None,
     ctx: Context,
-    rules: Sequence[Rule] = RULES,
+    rules: Sequence[Declared] = RULES,
 ) -> list[Finding]:
     findings: list[Finding] = []
     for rule in rules:
-        if ctx.mode not in rule.modes:
+        if isinstance(rule, FindingKind) or ctx.mode not in rule.modes:
             continue
         try:
             findings.extend(rule.check(candidate, project, ctx))

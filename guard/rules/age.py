@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import timedelta
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold, days
+from guard.rules.base import Context, Param, RuleBase, days
 
 
-class NewProject:
+class NewProject(RuleBase):
     id = "new-project"
     summary = "The project's first upload is younger than min-age-days."
     rationale = (
@@ -17,7 +17,7 @@ class NewProject:
         "malicious project is young; a reputation does not exist yet."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {"min-age-days": 30}
+    params = (Param("min-age-days", 30, "int", "higher"),)
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -26,7 +26,7 @@ class NewProject:
         if project is None:
             return
         first = project.first_upload
-        limit = timedelta(days=ctx.number(self.id, "min-age-days", 30))
+        limit = timedelta(days=ctx.number(self, "min-age-days"))
         if first is None:
             yield Finding(
                 self.id,

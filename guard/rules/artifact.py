@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from guard.analysis.pth import KNOWN_HOOKS, is_executed, is_known_hook, is_namespace_shim
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, Param, RuleBase
 
 _MAX_PTH = 64 * 1024
 # What zipfile raises for a broken, truncated, encrypted or exotic archive.
@@ -94,7 +94,7 @@ def _short(line: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-class InstallHook:
+class InstallHook(RuleBase):
     id = "install-hook"
     summary = "The wheel ships a .pth file that runs code at every interpreter start."
     rationale = (
@@ -130,20 +130,20 @@ Thresholds: known-hooks, established-age-days, established-releases. To accept
 a hook you have read, add "project:file.pth" to known-hooks in your policy.
 """
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {
-        "known-hooks": KNOWN_HOOKS,
-        "established-age-days": 365,
-        "established-releases": 5,
-    }
+    params = (
+        Param("known-hooks", KNOWN_HOOKS, "strings", "fewer"),
+        Param("established-age-days", 365, "int", "higher"),
+        Param("established-releases", 5, "int", "higher"),
+    )
     modes = frozenset({"install", "audit"})
 
     def _established(self, project: Project | None, ctx: Context) -> bool:
         if project is None or project.first_upload is None:
             return False
         old = ctx.now - project.first_upload >= timedelta(
-            days=ctx.number(self.id, "established-age-days", 365)
+            days=ctx.number(self, "established-age-days")
         )
-        return old and len(project.releases) >= ctx.number(self.id, "established-releases", 5)
+        return old and len(project.releases) >= ctx.number(self, "established-releases")
 
     def check(
         self, candidate: Candidate, project: Project | None, ctx: Context
@@ -164,7 +164,7 @@ a hook you have read, add "project:file.pth" to known-hooks in your policy.
                 evidence=(("file", candidate.filename),),
             )
             return
-        raw_known = ctx.threshold(self.id, "known-hooks", KNOWN_HOOKS)
+        raw_known = ctx.threshold(self, "known-hooks")
         known = raw_known if isinstance(raw_known, tuple) else KNOWN_HOOKS
         established = self._established(project, ctx)
         for hook in hooks:

@@ -1,18 +1,26 @@
-"""What a rule is, and the context every rule is given.
+"""What a rule is, what a finding kind is, and the context every rule is given.
 
-A rule is a small object with a stable kebab-case ``id`` (the key the policy uses),
-a one-line ``summary``, a ``rationale``, a default action and default thresholds,
-and ``check(candidate, project, ctx)``, which yields findings. Rules do no I/O and
-read the time only from ``ctx.now``, so tests control both.
+Each rule and each finding kind declares everything about itself in one place:
+a stable kebab-case ``id`` (the key the policy uses), a one-line ``summary``, a
+``rationale``, a default action, and each threshold as a ``Param`` (type,
+default, which direction is stricter). Policy validation, layering,
+``safepip rules`` and ``safepip explain`` all read these declarations.
+
+A *rule* also has ``check(candidate, project, ctx)``, which yields findings.
+Rules do no I/O and read the time only from ``ctx.now``, so tests control both.
+A *finding kind* (``FindingKind``) describes findings an analysis makes
+elsewhere (the artifact scan, the audit's local checks): the policy configures
+it like a rule, but the rule engine has nothing to run for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from packaging.utils import NormalizedName
 
@@ -22,6 +30,118 @@ if TYPE_CHECKING:
     from guard.state.history import Seen
 
 Threshold = int | float | str | bool | tuple[str, ...]
+# What a threshold holds: a number, a flag, a string, a list of strings, or a
+# list of project names (each must be a valid one).
+ParamKind = Literal["int", "float", "bool", "str", "strings", "names"]
+# Which way a later policy layer tightens a threshold: a higher or lower number
+# (for a flag, "higher" means true is stricter and "lower" false), more or fewer
+# list items. None: no known direction, so a later layer may not change it
+# unless the team allows loosening (fail closed).
+Stricter = Literal["higher", "lower", "more", "fewer"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One threshold a rule or finding kind declares."""
+
+    key: str
+    default: Threshold
+    kind: ParamKind
+    stricter: Stricter | None = None
+    doc: str = ""
+    minimum: float = 0  # numbers only
+    maximum: float | None = None  # numbers only; None: no upper bound
+
+
+def defaults_of(params: Iterable[Param]) -> Mapping[str, Threshold]:
+    """The declared defaults, by key, in declaration order."""
+    return MappingProxyType({param.key: param.default for param in params})
+
+
+class Declaration(Protocol):
+    """What the policy can configure: a rule or a finding kind."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def rationale(self) -> str: ...
+    @property
+    def default_action(self) -> Action: ...
+    @property
+    def params(self) -> tuple[Param, ...]: ...
+    @property
+    def defaults(self) -> Mapping[str, Threshold]: ...
+    # "install", "audit" or both: where it makes sense.
+    @property
+    def modes(self) -> frozenset[str]: ...
+    # False: an allow-list entry waives it only when it names it in its "rules"
+    # (a tampered file or a denied name is never excused by trusting a name).
+    @property
+    def waived_by_name(self) -> bool: ...
+
+
+class Declares(Protocol):
+    """Enough of a declaration to read its thresholds (a rule, its class, a kind)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def params(self) -> tuple[Param, ...]: ...
+
+
+def param_of(declaration: Declares, key: str) -> Param:
+    """The declared ``Param`` named ``key``; KeyError if there is none."""
+    for param in declaration.params:
+        if param.key == key:
+            return param
+    raise KeyError(f"{declaration.id} declares no threshold {key!r}")
+
+
+class Rule(Declaration, Protocol):
+    """A declaration the rule engine runs; see the module docstring."""
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterable[Finding]: ...
+
+
+class RuleBase:
+    """The declaration defaults rule classes inherit: no thresholds, install only,
+    block, waived by a name's allow-list entry. ``defaults`` derives from ``params``."""
+
+    id = ""
+    summary = ""
+    rationale = ""
+    default_action = Action.BLOCK
+    params: tuple[Param, ...] = ()
+    modes: frozenset[str] = frozenset({"install"})
+    waived_by_name = True
+
+    @property
+    def defaults(self) -> Mapping[str, Threshold]:
+        return defaults_of(self.params)
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    """Findings an analysis makes outside the rule engine (the artifact scan, the
+    audit's local checks), declared like a rule so the policy can configure them
+    and ``safepip rules`` lists them."""
+
+    id: str
+    summary: str
+    rationale: str
+    default_action: Action = Action.BLOCK
+    params: tuple[Param, ...] = ()
+    modes: frozenset[str] = frozenset({"install"})
+    waived_by_name: bool = True
+    explain: str = ""
+
+    @property
+    def defaults(self) -> Mapping[str, Threshold]:
+        return defaults_of(self.params)
 
 
 @dataclass(frozen=True)
@@ -44,34 +164,38 @@ class Context:
     # What safepip recorded of each project on earlier runs (guard.state.history.load()).
     history: Mapping[NormalizedName, Seen] = field(default_factory=dict)
 
-    def threshold(self, rule_id: str, key: str, default: Threshold) -> Threshold:
-        return self.thresholds.get(rule_id, {}).get(key, default)
+    def threshold(
+        self, rule: Declares | str, key: str, default: Threshold | None = None
+    ) -> Threshold:
+        """The policy's value of a threshold, else its declared default.
 
-    def flag(self, rule_id: str, key: str, default: bool) -> bool:
-        value = self.threshold(rule_id, key, default)
-        return value if isinstance(value, bool) else default
+        ``rule`` is the declaring rule (or its class); the older form, a rule id
+        and an explicit ``default``, still works.
+        """
+        fallback = _fallback(rule, key, default)
+        rule_id = rule if isinstance(rule, str) else rule.id
+        return self.thresholds.get(rule_id, {}).get(key, fallback)
 
-    def number(self, rule_id: str, key: str, default: float) -> float:
-        value = self.threshold(rule_id, key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return default
-        return float(value)
+    def flag(self, rule: Declares | str, key: str, default: bool | None = None) -> bool:
+        fallback = _fallback(rule, key, default)
+        value = self.threshold(rule, key, fallback)
+        return value if isinstance(value, bool) else bool(fallback)
+
+    def number(self, rule: Declares | str, key: str, default: float | None = None) -> float:
+        fallback = _fallback(rule, key, default)
+        value = self.threshold(rule, key, fallback)
+        for number in (value, fallback):  # a malformed value: the default
+            if isinstance(number, int | float) and not isinstance(number, bool):
+                return float(number)
+        raise TypeError(f"{key} is declared, but not as a number")
 
 
-class Rule(Protocol):
-    """The shape every rule has; see the module docstring."""
-
-    id: str
-    summary: str
-    rationale: str
-    default_action: Action
-    defaults: Mapping[str, Threshold]
-    # "install", "audit" or both: where the rule makes sense.
-    modes: frozenset[str]
-
-    def check(
-        self, candidate: Candidate, project: Project | None, ctx: Context
-    ) -> Iterable[Finding]: ...
+def _fallback(rule: Declares | str, key: str, default: Threshold | None) -> Threshold:
+    if default is not None:
+        return default
+    if isinstance(rule, str):
+        raise TypeError(f"a default is needed for {rule}.{key} without its declaration")
+    return param_of(rule, key).default
 
 
 def days(delta: timedelta) -> str:
@@ -80,22 +204,3 @@ def days(delta: timedelta) -> str:
     if hours < 48:
         return f"{max(hours, 0):.0f} hours"
     return f"{hours / 24:.0f} days"
-
-
-class DescribedRule:
-    """A rule whose findings are made elsewhere (the audit's local checks, the
-    artifact scan): it only carries the id, texts, action and thresholds, so the
-    policy can configure it and ``safepip rules`` lists it. ``check`` yields
-    nothing."""
-
-    id = ""
-    summary = ""
-    rationale = ""
-    default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
-    modes: frozenset[str] = frozenset({"install"})
-
-    def check(
-        self, candidate: Candidate, project: Project | None, ctx: Context
-    ) -> Iterator[Finding]:
-        return iter(())

@@ -3,23 +3,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from guard.models import Action, Candidate, Finding, Project, Source
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, RuleBase
 
 
-class Denied:
+class Denied(RuleBase):
     id = "denied"
+    waived_by_name = False  # a denied name is never excused by trusting the name
     summary = "The package is on the policy's deny list."
     rationale = (
         "Teams deny packages they know to be malicious, abandoned or banned; the deny "
         "list wins over everything else, including the allow list."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -41,7 +41,7 @@ class Denied:
                 )
 
 
-class NotOnPyPI:
+class NotOnPyPI(RuleBase):
     id = "not-on-pypi"
     summary = "The JSON API does not know the name."
     rationale = (
@@ -50,7 +50,6 @@ class NotOnPyPI:
         "name that should be private is how dependency confusion works."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"install", "audit"})
 
     def check(

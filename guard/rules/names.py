@@ -9,13 +9,13 @@ old Pythons, a few historical packages, and squatters.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import timedelta
 
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, Param, RuleBase
 
 # Genuine PyPI projects named like a standard-library module: backports of the
 # module to Pythons that lacked it, and historical packages the module came
@@ -54,7 +54,7 @@ def stdlib_name(name: NormalizedName) -> str | None:
     return None
 
 
-class StdlibShadow:
+class StdlibShadow(RuleBase):
     id = "stdlib-shadow"
     summary = "The distribution is named like a standard-library module and is no known backport."
     rationale = (
@@ -80,12 +80,12 @@ Thresholds: warn-backports, established-age-days, established-releases, backport
 (extra names to treat as known backports).
 """
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {
-        "warn-backports": False,
-        "established-age-days": 730,
-        "established-releases": 3,
-        "backports": (),
-    }
+    params = (
+        Param("warn-backports", False, "bool", "higher"),
+        Param("established-age-days", 730, "int", "higher"),
+        Param("established-releases", 3, "int", "higher"),
+        Param("backports", (), "strings", "fewer"),
+    )
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -94,10 +94,10 @@ Thresholds: warn-backports, established-age-days, established-releases, backport
         module = stdlib_name(candidate.name)
         if module is None:
             return
-        extra = ctx.threshold(self.id, "backports", ())
+        extra = ctx.threshold(self, "backports")
         extra_names = {canonicalize_name(n) for n in extra} if isinstance(extra, tuple) else set()
         if candidate.name in KNOWN_BACKPORTS or candidate.name in extra_names:
-            if ctx.flag(self.id, "warn-backports", False):
+            if ctx.flag(self, "warn-backports"):
                 yield Finding(
                     self.id,
                     f"{candidate.name} is a backport of the standard-library module {module} "
@@ -109,9 +109,9 @@ Thresholds: warn-backports, established-age-days, established-releases, backport
         established = False
         if project is not None and project.first_upload is not None:
             age = ctx.now - project.first_upload
-            established = age >= timedelta(
-                days=ctx.number(self.id, "established-age-days", 730)
-            ) and len(project.releases) >= ctx.number(self.id, "established-releases", 3)
+            established = age >= timedelta(days=ctx.number(self, "established-age-days")) and len(
+                project.releases
+            ) >= ctx.number(self, "established-releases")
         yield Finding(
             self.id,
             f"{candidate.name} is named like the standard-library module {module} and is "

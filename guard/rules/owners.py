@@ -9,11 +9,11 @@ neither rule touches a file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
-from guard.rules.base import Context, Threshold, days
+from guard.rules.base import Context, Param, RuleBase, days
 
 
 def chosen_upload(candidate: Candidate, project: Project) -> datetime | None:
@@ -51,18 +51,18 @@ def revival(
     uploaded = chosen_upload(candidate, project)
     if uploaded is None:
         return None
-    if ctx.now - uploaded > timedelta(days=ctx.number(DORMANT, "recent-days", 90)):
+    if ctx.now - uploaded > timedelta(days=ctx.number(DormantRevival, "recent-days")):
         return None
     previous = previous_upload(candidate, project, uploaded)
     if previous is None:
         return None
     gap = uploaded - previous
-    if gap < timedelta(days=ctx.number(DORMANT, "silence-days", 365)):
+    if gap < timedelta(days=ctx.number(DormantRevival, "silence-days")):
         return None
     return uploaded, gap
 
 
-class DormantRevival:
+class DormantRevival(RuleBase):
     id = DORMANT
     summary = "The chosen release is recent and came after more than silence-days without uploads."
     rationale = (
@@ -86,7 +86,10 @@ Thresholds: silence-days, recent-days. To accept a revival you have checked, all
 the release with a version and a reason.
 """
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {"silence-days": 365, "recent-days": 90}
+    params = (
+        Param("silence-days", 365, "int", "lower"),
+        Param("recent-days", 90, "int", "higher"),
+    )
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -133,7 +136,7 @@ def full_replacement(before: Ownership, after: Ownership) -> bool:
     return not set(before.users) & set(after.users)
 
 
-class MaintainersChanged:
+class MaintainersChanged(RuleBase):
     id = "maintainers-changed"
     summary = "The project's PyPI owners changed since safepip last saw it, and a release followed."
     rationale = (
@@ -160,7 +163,7 @@ Thresholds: block-partial. To accept a change you have checked, allow-list the r
 with a version and a reason.
 """
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {"block-partial": False}
+    params = (Param("block-partial", False, "bool", "higher"),)
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -188,7 +191,7 @@ with a version and a reason.
             return  # the release predates the change: the previous owners made it
         full = full_replacement(before, after)
         revived = revival(candidate, project, ctx)
-        strong = full or revived is not None or ctx.flag(self.id, "block-partial", False)
+        strong = full or revived is not None or ctx.flag(self, "block-partial")
         why = []
         if full:
             why.append("none of the previous owners remains")

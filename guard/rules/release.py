@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import timedelta
 
 from guard.models import Action, Candidate, Finding, Project, Source
-from guard.rules.base import Context, Threshold, days
+from guard.rules.base import Context, Param, RuleBase, days
 
 
-class Yanked:
+class Yanked(RuleBase):
     id = "yanked"
     summary = "The chosen release or file is yanked."
     rationale = (
@@ -18,7 +18,6 @@ class Yanked:
         "a yanked release when it is pinned exactly."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -37,7 +36,7 @@ class Yanked:
             )
 
 
-class KnownVulnerability:
+class KnownVulnerability(RuleBase):
     id = "known-vulnerability"
     summary = "The chosen release has a known vulnerability (PyPI's vulnerability data)."
     rationale = (
@@ -45,7 +44,6 @@ class KnownVulnerability:
         "not malicious, so the default warns; strict policies block."
     )
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -67,7 +65,7 @@ class KnownVulnerability:
             )
 
 
-class NewRelease:
+class NewRelease(RuleBase):
     id = "new-release"
     summary = "The chosen file was uploaded less than min-age-days ago."
     rationale = (
@@ -76,7 +74,7 @@ class NewRelease:
         "publishes upload times, safepip asks pip for an older release instead."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {"min-age-days": 7}
+    params = (Param("min-age-days", 7, "int", "higher"),)
     modes = frozenset({"install"})
 
     def check(
@@ -89,7 +87,7 @@ class NewRelease:
         if uploaded is None:
             release = project.releases.get(candidate.version)
             uploaded = release.upload_time if release else None
-        limit = timedelta(days=ctx.number(self.id, "min-age-days", 7))
+        limit = timedelta(days=ctx.number(self, "min-age-days"))
         if uploaded is None:
             return
         age = ctx.now - uploaded
@@ -103,15 +101,15 @@ class NewRelease:
             )
 
 
-class ArtifactMismatch:
+class ArtifactMismatch(RuleBase):
     id = "artifact-mismatch"
+    waived_by_name = False  # a tampered file is never excused by trusting the name
     summary = "The file pip chose is not the file PyPI's JSON API lists, or its hash differs."
     rationale = (
         "A file the JSON API does not list, or one with another sha256, means a tampered "
         "mirror or a private index serving a different file under a public name."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"install"})
 
     def check(

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, RuleBase
 
 DATA_FILE = "popular-repos.json"
 
@@ -181,7 +181,7 @@ def _claimants(key: str, ctx: Context, base: RepoMap) -> tuple[Owner, ...]:
     return tuple(merged.values())
 
 
-class RepoImpersonation:
+class RepoImpersonation(RuleBase):
     id = "repo-impersonation"
     summary = "The project claims the repository of a different popular project (starjacking)."
     rationale = (
@@ -215,7 +215,6 @@ Thresholds: none. Allow a project with a reason in the policy's [[allow]] list
 (rules = ["repo-impersonation"]) if you know its repository claim is legitimate.
 """
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"install", "audit"})
 
     def check(

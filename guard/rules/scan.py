@@ -1,11 +1,11 @@
-"""The static scan of artifacts as rules: ``install-time-code`` runs it, the rest describe.
+"""The static scan of artifacts: ``install-time-code`` runs it, finding kinds describe the rest.
 
 ``InstallTimeCode`` is the one engine rule: it reads the verified local copy of
 the candidate's artifact (``ctx.artifacts``), runs ``guard.analysis.scan.scan_archive``
 on it (nothing is extracted, imported, built or run) and yields the scan's
-findings for every rule id below. The other classes only describe their ids
-(``check`` yields nothing), so that the policy can set their actions and
-``safepip rules`` lists them.
+findings for every id below. The others are finding kinds (``FindingKind``):
+they declare their ids, texts and actions, so that the policy can set their
+actions and ``safepip rules`` lists them.
 
 The scan combines what it finds into one score per artifact (see
 ``guard.analysis.scan.score``): at ``block-score`` its findings block, from
@@ -15,7 +15,7 @@ thresholds belong to ``install-time-code``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from guard.analysis.scan import BLOCK_SCORE, BUDGET, SCAN_INCOMPLETE, UNREADABLE_ARCHIVE, WARN_SCORE
 from guard.analysis.scan import scan_archive as _scan_archive
@@ -28,7 +28,7 @@ from guard.analysis.scan.python import (
     OBFUSCATED_CODE,
 )
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, DescribedRule, Threshold
+from guard.rules.base import Context, FindingKind, Param, RuleBase
 
 _SCAN_NOTE = (
     " Found by the static scan of the artifact (run by install-time-code), whose "
@@ -36,11 +36,7 @@ _SCAN_NOTE = (
 )
 
 
-class _Described(DescribedRule):
-    """A rule id whose findings the scan engine (InstallTimeCode) makes."""
-
-
-class InstallTimeCode:
+class InstallTimeCode(RuleBase):
     id = INSTALL_TIME_CODE
     summary = (
         "A setup script or build backend does more than build: processes, network, "
@@ -76,11 +72,11 @@ scan-incomplete.
 Thresholds: block-score, warn-score, time-budget (seconds).
 """
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {
-        "block-score": BLOCK_SCORE,
-        "warn-score": WARN_SCORE,
-        "time-budget": BUDGET,
-    }
+    params = (
+        Param("block-score", BLOCK_SCORE, "float", "lower"),
+        Param("warn-score", WARN_SCORE, "float", "lower"),
+        Param("time-budget", BUDGET, "float", "higher"),
+    )
     modes = frozenset({"install"})
 
     def check(
@@ -94,113 +90,118 @@ Thresholds: block-score, warn-score, time-budget (seconds).
         result = _scan_archive(
             path,
             candidate.filename,
-            block_score=ctx.number(self.id, "block-score", BLOCK_SCORE),
-            warn_score=ctx.number(self.id, "warn-score", WARN_SCORE),
-            budget=ctx.number(self.id, "time-budget", BUDGET),
+            block_score=ctx.number(self, "block-score"),
+            warn_score=ctx.number(self, "warn-score"),
+            budget=ctx.number(self, "time-budget"),
         )
         yield from result.findings
 
 
-class ObfuscatedCode(_Described):
-    id = OBFUSCATED_CODE
-    summary = (
+ObfuscatedCode = FindingKind(
+    id=OBFUSCATED_CODE,
+    summary=(
         "Code hidden from readers: decode-and-run chains, chr()-built strings, high-entropy "
         "blobs, bidi controls, look-alike identifiers."
-    )
-    rationale = (
+    ),
+    rationale=(
         "base64, zlib or marshal feeding exec, strings built from character codes and "
         "Unicode tricks exist to keep a reviewer from reading what runs." + _SCAN_NOTE
-    )
+    ),
+    default_action=Action.BLOCK,
+)
 
 
-class ExfilEndpoint(_Described):
-    id = EXFIL_ENDPOINT
-    summary = (
+ExfilEndpoint = FindingKind(
+    id=EXFIL_ENDPOINT,
+    summary=(
         "The code names an exfiltration channel: a chat webhook, a paste site, a tunnel, "
         "a request bin, or a URL with a raw IP address."
-    )
-    rationale = (
+    ),
+    rationale=(
         "Stolen data goes where the attacker needs no server of their own: Discord and "
         "Telegram bots, paste sites, ngrok-style tunnels, request bins, or a bare IP." + _SCAN_NOTE
-    )
+    ),
+    default_action=Action.BLOCK,
+)
 
 
-class CredentialAccess(_Described):
-    id = CREDENTIAL_ACCESS
-    summary = (
+CredentialAccess = FindingKind(
+    id=CREDENTIAL_ACCESS,
+    summary=(
         "The code reaches for the user's secrets: SSH keys, cloud credentials, browser "
         "profiles, wallets, keychains, tokens."
-    )
-    rationale = (
+    ),
+    rationale=(
         "A package has no business reading ~/.ssh, ~/.aws/credentials, browser cookie "
         "stores, wallets or secret environment variables at install or import time." + _SCAN_NOTE
-    )
+    ),
+    default_action=Action.BLOCK,
+)
 
 
-class Dropper(_Described):
-    id = DROPPER
-    summary = "The code downloads and runs something, or writes to an autostart location."
-    rationale = (
+Dropper = FindingKind(
+    id=DROPPER,
+    summary="The code downloads and runs something, or writes to an autostart location.",
+    rationale=(
         "Download-then-execute and persistence (Startup folder, Run keys, LaunchAgents, "
         "shell profiles, cron) are how a one-off install becomes a lasting compromise." + _SCAN_NOTE
-    )
+    ),
+    default_action=Action.BLOCK,
+)
 
 
-class BundledBinary(_Described):
-    id = BUNDLED_BINARY
-    summary = "A pure-Python wheel or an sdist ships native executables or libraries."
-    rationale = (
+BundledBinary = FindingKind(
+    id=BUNDLED_BINARY,
+    summary="A pure-Python wheel or an sdist ships native executables or libraries.",
+    rationale=(
         "Native code cannot be read like Python, and a py3-none-any wheel has no reason to "
         "carry it. Launchers of packaging tools do, so this alone warns; with other "
         "evidence it blocks." + _SCAN_NOTE
-    )
+    ),
+    default_action=Action.BLOCK,
+)
 
 
-class UnreadableArchive(_Described):
-    id = UNREADABLE_ARCHIVE
-    summary = (
+UnreadableArchive = FindingKind(
+    id=UNREADABLE_ARCHIVE,
+    summary=(
         "The artifact cannot be read as a zip or tar, or holds path traversal, links, "
         "devices or a decompression bomb."
-    )
-    rationale = (
+    ),
+    rationale=(
         "About 6% of malicious uploads are archives ordinary tools cannot read, and an "
         "archive that tricks an extractor is an attack of its own; a file that cannot be "
         "scanned is never taken as clean." + _SCAN_NOTE
-    )
+    ),
+    default_action=Action.BLOCK,
+)
 
 
-class ScanIncomplete(_Described):
-    id = SCAN_INCOMPLETE
-    summary = "The scan's time budget ran out before every file was analysed."
-    rationale = (
+ScanIncomplete = FindingKind(
+    id=SCAN_INCOMPLETE,
+    summary="The scan's time budget ran out before every file was analysed.",
+    rationale=(
         "Install-time files are always read in full; the rest of a large package is read "
         "within the budget, and what was left is recorded (in the JSON report). It is "
         "ignored by default: on the top 1,000 projects it fired on most large packages, "
         "and a warning nobody can act on teaches people to skip warnings; a strict "
         "policy sets it to warn." + _SCAN_NOTE
-    )
-    default_action = Action.IGNORE
-
-
-SCAN_RULES: tuple[
-    InstallTimeCode
-    | ObfuscatedCode
-    | ExfilEndpoint
-    | CredentialAccess
-    | Dropper
-    | BundledBinary
-    | UnreadableArchive
-    | ScanIncomplete,
-    ...,
-] = (
-    InstallTimeCode(),
-    ObfuscatedCode(),
-    ExfilEndpoint(),
-    CredentialAccess(),
-    Dropper(),
-    BundledBinary(),
-    UnreadableArchive(),
-    ScanIncomplete(),
+    ),
+    default_action=Action.IGNORE,
 )
 
-__all__ = ["SCAN_RULES", "InstallTimeCode"]
+
+SCAN_KINDS: tuple[FindingKind, ...] = (
+    ObfuscatedCode,
+    ExfilEndpoint,
+    CredentialAccess,
+    Dropper,
+    BundledBinary,
+    UnreadableArchive,
+    ScanIncomplete,
+)
+
+# The engine rule and the kinds it reports: what the scan contributes to the registry.
+SCAN_RULES: tuple[InstallTimeCode | FindingKind, ...] = (InstallTimeCode(), *SCAN_KINDS)
+
+__all__ = ["SCAN_KINDS", "SCAN_RULES", "InstallTimeCode"]

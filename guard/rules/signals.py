@@ -19,7 +19,7 @@ sum never depends on which other rules ran or how the policy judged them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import getaddresses
@@ -28,7 +28,7 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold, days
+from guard.rules.base import Context, Param, RuleBase, days
 from guard.rules.repository import repo_key
 
 DOMAINS_FILE = "disposable-email-domains.txt"
@@ -54,12 +54,12 @@ def signal_youth(project: Project, ctx: Context) -> Signal | None:
     if first is None:
         return None
     age = ctx.now - first
-    very_young = timedelta(days=ctx.number(WEAK_SIGNALS, "very-young-days", 7))
-    young = timedelta(days=ctx.number(WEAK_SIGNALS, "young-days", 30))
+    very_young = timedelta(days=ctx.number(WeakSignals, "very-young-days"))
+    young = timedelta(days=ctx.number(WeakSignals, "young-days"))
     if age < very_young:
-        score = ctx.number(WEAK_SIGNALS, "very-young-score", 2.0)
+        score = ctx.number(WeakSignals, "very-young-score")
     elif age < young:
-        score = ctx.number(WEAK_SIGNALS, "young-score", 1.5)
+        score = ctx.number(WeakSignals, "young-score")
     else:
         return None
     return Signal("new-project", f"first upload {days(age)} ago", score)
@@ -68,7 +68,7 @@ def signal_youth(project: Project, ctx: Context) -> Signal | None:
 # --- few-releases -----------------------------------------------------------------
 
 
-class FewReleases:
+class FewReleases(RuleBase):
     id = "few-releases"
     summary = "The project has at most max-releases releases."
     rationale = (
@@ -87,7 +87,11 @@ Thresholds: max-releases, single-score, few-score. Set max-releases to 0 to turn
 the signal off, or the rule's action to ignore to silence the warning only.
 """
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {"max-releases": 2, "single-score": 1.0, "few-score": 0.5}
+    params = (
+        Param("max-releases", 2, "int", "higher"),
+        Param("single-score", 1.0, "float", "higher"),
+        Param("few-score", 0.5, "float", "higher"),
+    )
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -99,11 +103,9 @@ the signal off, or the rule's action to ignore to silence the warning only.
 def signal_few_releases(project: Project, ctx: Context) -> Signal | None:
     rule = FewReleases.id
     count = len(project.releases)
-    if count == 0 or count > ctx.number(rule, "max-releases", 2):
+    if count == 0 or count > ctx.number(FewReleases, "max-releases"):
         return None
-    score = ctx.number(
-        rule, "single-score" if count == 1 else "few-score", 1.0 if count == 1 else 0.5
-    )
+    score = ctx.number(FewReleases, "single-score" if count == 1 else "few-score")
     text = "1 release" if count == 1 else f"{count} releases"
     return Signal(rule, text, score, f"{project.name} has only {text} on PyPI")
 
@@ -113,7 +115,7 @@ def signal_few_releases(project: Project, ctx: Context) -> Signal | None:
 _PLACEHOLDER_TEXT = {"", "unknown", "none", "todo", "tbd", "n/a", "-", "."}
 
 
-class EmptyDescription:
+class EmptyDescription(RuleBase):
     id = "empty-description"
     summary = "The project has no description (or one shorter than min-length characters)."
     rationale = (
@@ -132,7 +134,10 @@ is a warning at most.
 Thresholds: min-length, score.
 """
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {"min-length": 20, "score": 0.5}
+    params = (
+        Param("min-length", 20, "int", "higher"),
+        Param("score", 0.5, "float", "higher"),
+    )
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -146,14 +151,14 @@ def signal_empty_description(project: Project, ctx: Context) -> Signal | None:
     text = project.description.strip()
     if text.lower() in _PLACEHOLDER_TEXT:
         text = ""
-    if len(text) >= ctx.number(rule, "min-length", 20):
+    if len(text) >= ctx.number(EmptyDescription, "min-length"):
         return None
     detail = (
         f"{project.name} has no description on PyPI"
         if not text
         else f"{project.name}'s description is only {len(text)} characters long"
     )
-    return Signal(rule, "no description", ctx.number(rule, "score", 0.5), detail)
+    return Signal(rule, "no description", ctx.number(EmptyDescription, "score"), detail)
 
 
 # --- no-source-repo -----------------------------------------------------------------
@@ -181,7 +186,7 @@ def has_source_repo(project: Project) -> bool:
     return any(_SOURCE_LABELS.search(label) and url.strip() for label, url in project.project_urls)
 
 
-class NoSourceRepo:
+class NoSourceRepo(RuleBase):
     id = "no-source-repo"
     summary = "The project names no source repository."
     rationale = (
@@ -201,7 +206,7 @@ repo-impersonation rule checks that it is not someone else's.
 Thresholds: score.
 """
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {"score": 0.5}
+    params = (Param("score", 0.5, "float", "higher"),)
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -216,7 +221,7 @@ def signal_no_source_repo(project: Project, ctx: Context) -> Signal | None:
     return Signal(
         NoSourceRepo.id,
         "no repository",
-        ctx.number(NoSourceRepo.id, "score", 0.5),
+        ctx.number(NoSourceRepo, "score"),
         f"{project.name} names no source repository",
     )
 
@@ -263,7 +268,7 @@ def email_problem(address: str) -> str:
     return ""
 
 
-class SuspiciousAuthorEmail:
+class SuspiciousAuthorEmail(RuleBase):
     id = "suspicious-author-email"
     summary = "The author or maintainer e-mail uses a disposable or placeholder domain."
     rationale = (
@@ -286,7 +291,7 @@ The default is a warning, and the signal adds `score` (0.5) to weak-signals.
 Thresholds: score.
 """
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {"score": 0.5}
+    params = (Param("score", 0.5, "float", "higher"),)
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -314,7 +319,7 @@ def signal_suspicious_email(project: Project, ctx: Context) -> Signal | None:
     return Signal(
         SuspiciousAuthorEmail.id,
         "throwaway e-mail",
-        ctx.number(SuspiciousAuthorEmail.id, "score", 0.5),
+        ctx.number(SuspiciousAuthorEmail, "score"),
         f"{project.name}'s author e-mail " + "; ".join(problems),
     )
 
@@ -337,7 +342,7 @@ def _fmt(score: float) -> str:
     return f"{score:.1f}"
 
 
-class WeakSignals:
+class WeakSignals(RuleBase):
     id = WEAK_SIGNALS
     summary = "Weak signals (youth, few releases, no description, no repository...) add up."
     rationale = (
@@ -367,13 +372,13 @@ individual rules.
 Thresholds: block-score, very-young-days, very-young-score, young-days, young-score.
 """
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {
-        "block-score": 3.0,
-        "very-young-days": 7,
-        "very-young-score": 2.0,
-        "young-days": 30,
-        "young-score": 1.5,
-    }
+    params = (
+        Param("block-score", 3.0, "float", "lower"),
+        Param("very-young-days", 7, "int", "higher"),
+        Param("very-young-score", 2.0, "float", "higher"),
+        Param("young-days", 30, "int", "higher"),
+        Param("young-score", 1.5, "float", "higher"),
+    )
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -383,7 +388,7 @@ Thresholds: block-score, very-young-days, very-young-score, young-days, young-sc
             return
         signals = all_signals(project, ctx)
         total = sum(s.score for s in signals)
-        limit = ctx.number(self.id, "block-score", 3.0)
+        limit = ctx.number(self, "block-score")
         if not signals or total < limit:
             return
         parts = ", ".join(f"{s.text} (+{_fmt(s.score)})" for s in signals)

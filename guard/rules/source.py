@@ -4,14 +4,14 @@ that no index vouches for)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import timedelta
 
 from guard.models import Action, Candidate, Finding, Project, Source
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, Param, RuleBase
 
 
-class SourceBuild:
+class SourceBuild(RuleBase):
     id = "source-build"
     summary = "Installing it means building an sdist, which runs the package's own code."
     rationale = (
@@ -20,11 +20,11 @@ class SourceBuild:
         "little-released ones, removes most of that risk."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {
-        "allow-established": True,
-        "established-age-days": 365,
-        "established-releases": 3,
-    }
+    params = (
+        Param("allow-established", True, "bool", "lower"),
+        Param("established-age-days", 365, "int", "higher"),
+        Param("established-releases", 3, "int", "higher"),
+    )
     modes = frozenset({"install"})
 
     def check(
@@ -38,15 +38,15 @@ class SourceBuild:
         if candidate.source is not Source.INDEX or project is None:
             yield Finding(self.id, f"{what} would be built from source", remedy=_REMEDY)
             return
-        age_limit = timedelta(days=ctx.number(self.id, "established-age-days", 365))
-        min_releases = ctx.number(self.id, "established-releases", 3)
+        age_limit = timedelta(days=ctx.number(self, "established-age-days"))
+        min_releases = ctx.number(self, "established-releases")
         first = project.first_upload
         established = (
             first is not None
             and ctx.now - first >= age_limit
             and len(project.releases) >= min_releases
         )
-        if established and ctx.flag(self.id, "allow-established", True):
+        if established and ctx.flag(self, "allow-established"):
             yield Finding(
                 self.id,
                 f"{what} will be built from source (its build code runs); "
@@ -66,7 +66,7 @@ class SourceBuild:
 _REMEDY = "pick a release with a wheel for your platform, or allow-list the project with a reason"
 
 
-class DirectReference:
+class DirectReference(RuleBase):
     id = "direct-reference"
     summary = "A requirement points at a URL or a VCS checkout instead of an index."
     rationale = (
@@ -74,7 +74,6 @@ class DirectReference:
         "it resolves, so the policy must allow them before pip touches them."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {}
     modes = frozenset({"install"})  # audit reports installed ones as direct-install
 
     def check(

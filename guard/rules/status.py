@@ -8,10 +8,10 @@ index, though a mirror or a cache may still serve it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, Param, RuleBase
 
 _MEANING = {
     "quarantined": "PyPI's administrators quarantined it, which they do on suspected malware",
@@ -20,7 +20,7 @@ _MEANING = {
 }
 
 
-class ProjectStatus:
+class ProjectStatus(RuleBase):
     id = "project-status"
     summary = "The index marks the project quarantined (blocks), archived or deprecated (warns)."
     rationale = (
@@ -41,14 +41,14 @@ ignore-statuses (default ["active"]) are silent; any other status warns. A stric
 policy can block archived projects with block-statuses = ["quarantined", "archived"].
 """
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {
-        "block-statuses": ("quarantined",),
-        "ignore-statuses": ("active",),
-    }
+    params = (
+        Param("block-statuses", ("quarantined",), "strings", "more"),
+        Param("ignore-statuses", ("active",), "strings", "fewer"),
+    )
     modes = frozenset({"install", "audit"})
 
     def _statuses(self, ctx: Context, key: str) -> set[str]:
-        raw = ctx.threshold(self.id, key, self.defaults[key])
+        raw = ctx.threshold(self, key)
         return {str(s).strip().lower() for s in raw} if isinstance(raw, tuple) else set()
 
     def check(

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from guard.analysis.typosquat import Config, Detector, Match, detector_for
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Threshold
+from guard.rules.base import Context, Param, RuleBase, Threshold
 from guard.rules.repository import claimed_repos
 
 RULE_ID = "typosquat"
@@ -44,7 +44,7 @@ def protected(thresholds: Mapping[str, Mapping[str, Threshold]]) -> tuple[str, .
     return value if isinstance(value, tuple) else ()
 
 
-class TyposquatRule:
+class TyposquatRule(RuleBase):
     """See the module docstring."""
 
     id = RULE_ID
@@ -55,12 +55,12 @@ class TyposquatRule:
         "same source repository exempt a match."
     )
     default_action = Action.BLOCK
-    defaults: Mapping[str, Threshold] = {
-        "strong-score": Config.strong_score,
-        "weak-score": Config.weak_score,
-        "popular-gap": Config.popular_gap,
-        "protect": (),
-    }
+    params = (
+        Param("strong-score", Config.strong_score, "float", "lower"),
+        Param("weak-score", Config.weak_score, "float", "lower"),
+        Param("popular-gap", Config.popular_gap, "float", "lower"),
+        Param("protect", (), "names", "more"),
+    )
     modes = frozenset({"install", "audit"})
 
     def __init__(self, detector: Callable[[tuple[str, ...]], Detector] = detector_for) -> None:

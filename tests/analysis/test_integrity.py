@@ -8,7 +8,6 @@ import os
 import subprocess
 import tarfile
 import venv
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -39,7 +38,7 @@ from guard.pip.environment import (
     inspect_environment,
 )
 from guard.pip.worker import pip_command
-from guard.rules.base import Context
+from guard.rules.base import FindingKind
 from guard.rules.local import (
     DIRECT_INSTALL,
     LOCAL_RULES,
@@ -359,11 +358,10 @@ def test_local_rules_have_the_rule_shape() -> None:
     assert actions[RECORD_MISSING] is Action.WARN
     assert actions[RECORD_UNLISTED] is Action.WARN
     assert actions[DIRECT_INSTALL] is Action.WARN
-    ctx = Context(now=datetime.now(UTC), mode="audit")
     for rule in LOCAL_RULES:
         assert rule.modes == frozenset({"audit"})
         assert rule.summary and rule.rationale
-        assert list(rule.check(unowned_candidate(Path("/x.pth")), None, ctx)) == []
+        assert isinstance(rule, FindingKind)  # the audit's checks make these findings
 
 
 @pytest.mark.parametrize("script", ["pip", "pip3", "pip3.11"])

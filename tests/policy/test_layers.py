@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
@@ -17,8 +17,8 @@ from guard.errors import PolicyError
 from guard.index.http import make_session
 from guard.models import Action, Candidate, Finding, Project
 from guard.policy import layers
-from guard.rules import RULES
-from guard.rules.base import Context, Rule, Threshold
+from guard.rules import RULES, Declared
+from guard.rules.base import Context, Param, RuleBase
 
 TEAM = """\
 version = 1
@@ -339,14 +339,14 @@ def test_a_middle_layer_cannot_grant_loosening_the_base_forbids(tmp_path: Path) 
     assert any(p.startswith(f"{project}: rules.new-project.min-age-days") for p in problems)
 
 
-class FutureRule:
+class FutureRule(RuleBase):
     """A rule with a threshold whose direction layering cannot know."""
 
     id = "future-rule"
     summary = "a rule from the future"
     rationale = ""
     default_action = Action.WARN
-    defaults: Mapping[str, Threshold] = {"mystery": 5}
+    params = (Param("mystery", 5, "int"),)
     modes = frozenset({"install"})
 
     def check(self, candidate: Candidate, project: Project | None, ctx: Context) -> list[Finding]:
@@ -354,7 +354,7 @@ class FutureRule:
 
 
 def test_a_threshold_of_unknown_direction_may_not_change(tmp_path: Path) -> None:
-    rules: tuple[Rule, ...] = (*RULES, FutureRule())
+    rules: tuple[Declared, ...] = (*RULES, FutureRule())
     write(tmp_path / "team.toml", "")
     project = write(
         tmp_path / "safepip.toml", 'extends = "team.toml"\n[rules.future-rule]\nmystery = 6\n'
@@ -369,17 +369,57 @@ def test_a_threshold_of_unknown_direction_may_not_change(tmp_path: Path) -> None
     layers.resolve_layers(same, session, tmp_path / "cache", rules=rules)  # unchanged: fine
 
 
-def test_every_known_threshold_has_a_direction() -> None:
-    from guard.rules import by_id
+# Which way is stricter for every threshold, as layering had it in one table
+# before the rules declared it themselves (Param.stricter): "true"/"false" are
+# flags ("higher"/"lower" now), "superset"/"subset" lists ("more"/"fewer").
+FORMER_DIRECTIONS = {
+    ("source-build", "allow-established"): "false",
+    ("source-build", "established-age-days"): "higher",
+    ("source-build", "established-releases"): "higher",
+    ("new-project", "min-age-days"): "higher",
+    ("new-release", "min-age-days"): "higher",
+    ("record-mismatch", "max-hash-mb"): "higher",
+    ("install-hook", "known-hooks"): "subset",
+    ("install-hook", "established-age-days"): "higher",
+    ("install-hook", "established-releases"): "higher",
+    ("stdlib-shadow", "warn-backports"): "true",
+    ("stdlib-shadow", "established-age-days"): "higher",
+    ("stdlib-shadow", "established-releases"): "higher",
+    ("stdlib-shadow", "backports"): "subset",
+    ("dormant-revival", "silence-days"): "lower",
+    ("dormant-revival", "recent-days"): "higher",
+    ("maintainers-changed", "block-partial"): "true",
+    ("few-releases", "max-releases"): "higher",
+    ("few-releases", "single-score"): "higher",
+    ("few-releases", "few-score"): "higher",
+    ("empty-description", "min-length"): "higher",
+    ("empty-description", "score"): "higher",
+    ("no-source-repo", "score"): "higher",
+    ("suspicious-author-email", "score"): "higher",
+    ("weak-signals", "block-score"): "lower",
+    ("weak-signals", "very-young-days"): "higher",
+    ("weak-signals", "very-young-score"): "higher",
+    ("weak-signals", "young-days"): "higher",
+    ("weak-signals", "young-score"): "higher",
+    ("project-status", "block-statuses"): "superset",
+    ("project-status", "ignore-statuses"): "subset",
+    ("typosquat", "strong-score"): "lower",
+    ("typosquat", "weak-score"): "lower",
+    ("typosquat", "popular-gap"): "lower",
+    ("typosquat", "protect"): "superset",
+    ("install-time-code", "block-score"): "lower",
+    ("install-time-code", "warn-score"): "lower",
+    ("install-time-code", "time-budget"): "higher",
+}
+_RENAMED = {"true": "higher", "false": "lower", "superset": "more", "subset": "fewer"}
 
-    for (rule_id, key), direction in layers.STRICTER.items():
-        assert direction in {"higher", "lower", "true", "false", "superset", "subset"}
-        rule = by_id().get(rule_id)
-        if rule is not None:  # registered rules: the key must be one of its thresholds
-            assert key in rule.defaults, (rule_id, key)
-    for rule in RULES:
-        for key in rule.defaults:
-            assert (rule.id, key) in layers.STRICTER, (rule.id, key)
+
+def test_every_known_threshold_has_a_direction() -> None:
+    declared = {(rule.id, p.key): p.stricter for rule in RULES for p in rule.params}
+    assert all(direction is not None for direction in declared.values())
+    assert declared == {
+        key: _RENAMED.get(direction, direction) for key, direction in FORMER_DIRECTIONS.items()
+    }
 
 
 # --- extends by URL --------------------------------------------------------------------
