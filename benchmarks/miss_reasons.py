@@ -4,15 +4,19 @@ The archive is read in memory with the scanner's own reader (nothing is extracte
 imported, built or run) and ``setup.py`` is only parsed, never executed. The line
 names what the scan saw: no code at all, only metadata, a ``setup.py`` that is a
 plain ``setup()`` call, code without any signal (and where that code sits), or
-the strongest signals that stayed under the line.
+the strongest signals that stayed under the line. Then a full read: every code
+file analysed with its function bodies (what the scan skips or discounts), with
+the strongest thing found, the function it is in and whether module-level code
+(which runs on import) refers to that function.
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
-from guard.analysis.scan import ScanResult
+from guard.analysis.scan import ScanResult, python
 from guard.analysis.scan import archive as archives
 from guard.analysis.scan.score import Signal
 
@@ -129,7 +133,8 @@ def _signal_text(signal: Signal) -> str:
 
 def _under_line(result: ScanResult) -> str:
     ranked = sorted(result.signals, key=lambda s: -s.weight)
-    top = "; ".join(f"{_signal_text(s)} (+{s.weight:.1f})" for s in ranked[:2])
+    firsts = list({(s.rule, s.kind): s for s in reversed(ranked)}.values())[::-1]
+    top = "; ".join(f"{_signal_text(s)} (+{s.weight:.1f})" for s in firsts[:2])
     return f"score {result.score:.1f} ({result.level}): {top}"
 
 
@@ -143,14 +148,94 @@ def _no_signal(arc: archives.Archive) -> str:
     return "no signal: " + "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class Deep:
+    """The strongest hit of a full read of one file, and where it sits."""
+
+    file: str
+    hit: python.Hit
+    function: str  # "" at module level
+    referenced: bool  # module-level code names the function (calls it, starts it as a thread...)
+
+    def describe(self) -> str:
+        where = f"{self.file}:{self.hit.line}"
+        if not self.function:
+            place = "at module level"
+        elif self.referenced:
+            place = f"in {self.function}(), which module-level code refers to"
+        else:
+            place = f"in {self.function}(), not referred to at module level"
+        return f"{self.hit.rule}/{self.hit.kind} {self.hit.text} {place} ({where})"
+
+
+def _runs_on_import(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return False
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return not (isinstance(test, ast.Compare) and "__name__" in ast.dump(test.left))
+
+
+def _module_names(tree: ast.Module) -> set[str]:
+    """The names module-level code (outside ``if __name__ == '__main__'``) refers to."""
+    names: set[str] = set()
+    for stmt in tree.body:
+        if not _runs_on_import(stmt):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+    return names
+
+
+def _enclosing(tree: ast.Module, line: int) -> str:
+    """The outermost function or class holding ``line`` ("" at module level)."""
+    best: tuple[int, str] | None = None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        last = node.end_lineno or node.lineno
+        if node.lineno <= line <= last and (best is None or node.lineno < best[0]):
+            best = (node.lineno, node.name)
+    return "" if best is None else best[1]
+
+
+def full_read(name: str, text: str) -> Deep | None:
+    """The strongest thing in one file when every function body is analysed."""
+    report = python.analyse(text, parse=True, functions=True)
+    if not report.hits:
+        return None
+    hit = max(report.hits, key=lambda h: (h.weight, -h.line))
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return Deep(name, hit, "", False)
+    function = _enclosing(tree, hit.line) if hit.deferred else ""
+    return Deep(name, hit, function, bool(function) and function in _module_names(tree))
+
+
+def strongest(arc: archives.Archive) -> Deep | None:
+    found = []
+    for name, data in arc.contents.items():
+        deep = full_read(name, data.decode("utf-8", "replace"))
+        if deep is not None:
+            found.append(deep)
+    return max(found, key=lambda d: d.hit.weight, default=None)
+
+
 def reason(path: Path, filename: str, result: ScanResult) -> str:
     """One line on why ``result`` (of the archive at ``path``) is not a block."""
-    if result.signals:
-        return _under_line(result)
     try:
         arc = archives.read_archive(path, filename, _want)
     except (archives.UnreadableArchive, archives.UnsafeArchive) as exc:
         return f"unreadable for the reader: {exc}"
+    seen = _under_line(result) if result.signals else _contents(arc)
+    deep = strongest(arc)
+    return f"{seen}; full read: {deep.describe() if deep else 'nothing'}"
+
+
+def _contents(arc: archives.Archive) -> str:
     if not arc.names:
         return "empty archive"
     if not any(n.lower().endswith(CODE_SUFFIXES) for n in arc.names):
