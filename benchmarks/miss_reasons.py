@@ -102,8 +102,7 @@ def _called(node: ast.AST) -> str:
 def module_level_calls(source: str) -> list[str] | None:
     """The names called by the module-level statements of ``source`` (None if it does not parse).
 
-    Calls inside function and class bodies are left out (they run only when
-    called), except a class whose name says it replaces an install command.
+    Calls inside function and class bodies are left out.
     """
     try:
         tree = ast.parse(source)
