@@ -52,11 +52,16 @@ def read_regular(path: Path, limit: int) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise GuardError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise GuardError(f"{path}: not a regular file")
-        data = handle.read(limit + 1)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise GuardError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise GuardError(f"{path}: larger than {limit} bytes")
     return data

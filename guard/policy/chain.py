@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from guard.errors import PolicyError
-from guard.index.policies import FetchFailed, display_url
+from guard.errors import GuardError, PolicyError
+from guard.files import read_regular
+from guard.index.policies import MAX_POLICY_BYTES, FetchFailed, display_url
 from guard.policy.load import Layer, read_layer
 from guard.policy.refs import Ref
 from guard.rules.base import Declaration
@@ -36,9 +37,9 @@ class Fetch(Protocol):
 def _read_path(ref: Ref) -> tuple[bytes, str]:
     path = Path(ref.target)
     try:
-        body = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+        body = read_regular(path, MAX_POLICY_BYTES)
+    except GuardError as exc:
+        raise PolicyError([str(exc)]) from exc
     digest = hashlib.sha256(body).hexdigest()
     if ref.sha256 and digest != ref.sha256:
         raise PolicyError(

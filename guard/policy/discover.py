@@ -9,11 +9,15 @@ from pathlib import Path
 
 import platformdirs
 
+from guard.errors import GuardError
+from guard.files import read_regular
+from guard.index.policies import MAX_POLICY_BYTES
+
 
 def _has_tool_section(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_regular(pyproject, MAX_POLICY_BYTES).decode("utf-8"))
+    except (GuardError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
     tool = data.get("tool")
     return isinstance(tool, dict) and "safepip" in tool

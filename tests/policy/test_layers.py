@@ -4,6 +4,7 @@ the offline cache, on-network-error, tightening and loosening, cycles."""
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -565,3 +566,21 @@ def test_url_layer_problems_are_named_by_url(server: PolicyServer, tmp_path: Pat
 def test_passwords_in_urls_are_not_shown() -> None:
     shown = layers.display_url("https://me:s3cret@policies.example.com:8443/team.toml")
     assert shown == "https://me:***@policies.example.com:8443/team.toml"
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/urandom", "fifo", "dir", "big"])
+def test_extends_reads_only_capped_regular_files(tmp_path: Path, special: str) -> None:
+    targets = {"fifo": tmp_path / "fifo", "dir": tmp_path / "dir", "big": tmp_path / "big.toml"}
+    target = targets.get(special, Path(special))
+    if special == "fifo":
+        os.mkfifo(target)
+    elif special == "dir":
+        target.mkdir()
+    elif special == "big":
+        target.write_text("# padding\n" * 200_000, encoding="utf-8")
+    policy_file = tmp_path / "safepip.toml"
+    policy_file.write_text(f'version = 1\nextends = "{target}"\n', encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        layers.load(str(policy_file), tmp_path)
+    expected = "larger than" if special == "big" else "not a regular file"
+    assert any(str(target) in p and expected in p for p in caught.value.problems), caught.value
