@@ -21,10 +21,15 @@ def wanted_files(known: Known, candidates: Sequence[Candidate]) -> dict[str, Wan
     for c in candidates:
         if c.source not in _FETCHED or not c.filename:
             continue
-        project = known.get(c.name)
-        info = project.file(c.filename) if project and c.source is Source.INDEX else None
-        sha = info.sha256 if info else c.sha256
+        sha = _vetted_sha256(known, c)
         if not sha or (c.sha256 and sha != c.sha256):
             continue
         pins[c.filename] = Wanted(c.url, sha, c.filename)
     return pins
+
+
+def _vetted_sha256(known: Known, c: Candidate) -> str | None:
+    """The index's sha256 of the candidate's file, else the one pip reported."""
+    project = known.get(c.name)
+    info = project.file(c.filename) if project and c.source is Source.INDEX else None
+    return info.sha256 if info else c.sha256

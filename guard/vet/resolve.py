@@ -19,9 +19,10 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from guard.errors import ResolveError
-from guard.models import Action, Candidate, Source, Verdict
+from guard.models import Action, Candidate, Project, Source, Verdict
 from guard.pip import install
 from guard.pip import resolve as pip_resolve
+from guard.pip.args import PipArgs
 from guard.policy.model import Policy
 from guard.vet import missing
 from guard.vet.judge import blocks
@@ -121,20 +122,27 @@ def _sdist_of(known: Known, c: Candidate) -> Candidate:
     return missing.synthetic(c.name, release, sdists[0])
 
 
+def _no_binary(
+    pip_args: PipArgs, candidates: Sequence[Candidate], source_ok: frozenset[NormalizedName]
+) -> list[Candidate]:
+    """The wheels pip chose of projects ``--no-binary`` names, not yet vetted as sdists."""
+    names, every = pip_args.no_binary_names()
+    return [
+        c
+        for c in candidates
+        if c.source is Source.INDEX
+        and c.is_wheel
+        and c.name not in source_ok
+        and (every or c.name in names)
+    ]
+
+
 def _build_asked(
     tools: Tools, ledger: Ledger, state: _Round, candidates: Sequence[Candidate]
 ) -> _Next:
     """pip resolved; the wheels it chose of projects ``--no-binary`` names are
     replaced by their sdists, vetted first."""
-    no_binary, no_binary_all = tools.request.pip_args.no_binary_names()
-    wanted = [
-        c
-        for c in candidates
-        if c.source is Source.INDEX
-        and c.is_wheel
-        and c.name not in state.source_ok
-        and (no_binary_all or c.name in no_binary)
-    ]
+    wanted = _no_binary(tools.request.pip_args, candidates, state.source_ok)
     if not wanted:
         return Resolved(ledger, tuple(candidates))
     ledger = ledger.knowing(tools.lookup.names(ledger.known, [c.name for c in wanted]))
@@ -182,6 +190,16 @@ def _allow(ledger: Ledger, state: _Round, reasons: Mapping[NormalizedName, Why])
     return ledger.noted(*notes), replace(state, cutoff=cutoff, source_ok=source_ok)
 
 
+def _newest_skipped(project: Project, c: Candidate) -> Version | None:
+    """The newest final release with files that is newer than the one pip chose."""
+    newer = [
+        v
+        for v, r in project.releases.items()
+        if v > c.version and not v.is_prerelease and r.files and not r.yanked
+    ]
+    return max(newer) if newer else None
+
+
 def newer_skipped(known: Known, candidates: Sequence[Candidate]) -> list[str]:
     """Notes on where the cut-off made pip pick an older release than the newest."""
     notes = []
@@ -189,14 +207,10 @@ def newer_skipped(known: Known, candidates: Sequence[Candidate]) -> list[str]:
         project = known.get(c.name)
         if project is None or c.source is not Source.INDEX or not c.requested:
             continue
-        newer = [
-            v
-            for v, r in project.releases.items()
-            if v > c.version and not v.is_prerelease and r.files and not r.yanked
-        ]
-        if newer:
+        newest = _newest_skipped(project, c)
+        if newest is not None:
             notes.append(
-                f"{c.name}: picked {c.version}; {max(newer)} is newer than the policy's "
+                f"{c.name}: picked {c.version}; {newest} is newer than the policy's "
                 "new-release cut-off (or does not fit the requirements)"
             )
     return notes

@@ -138,3 +138,23 @@ def test_the_prefetched_projects_are_taken_instead_of_asked(tmp_path: Path) -> N
     vetter.check(request("demo"))
     assert started == [["demo"]]
     assert ("demo", False) not in index.asked
+
+
+def test_the_rules_warm_up_leaves_unreadable_data_to_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from guard import rules
+    from guard.vet import vetter
+
+    def unreadable() -> None:
+        raise OSError("no such file")
+
+    monkeypatch.setattr(rules, "prepare", unreadable)
+    vetter._prepare_rules()  # the rule that needs the file fails closed when it runs
+
+    def bug() -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(rules, "prepare", bug)
+    with pytest.raises(RuntimeError):
+        vetter._prepare_rules()
