@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from packaging.utils import NormalizedName
+
 from guard import __version__
 from guard.cli.common import load_policy, pypi_url, report_format
 from guard.cli.launch import echo_pip
@@ -16,13 +18,19 @@ from guard.errors import UsageError
 from guard.index import artifacts
 from guard.index.cache import Cache
 from guard.index.http import make_session, timeout_from_env
+from guard.index.prefetch import Prefetch
 from guard.index.pypi import PyPIClient
 from guard.models import Decision, Verdict
 from guard.pip.args import parse_command_line, split_own
 from guard.pip.worker import PipWorker, target_python
+from guard.policy.model import Policy
 from guard.report import text as report
 from guard.rules import RULES
-from guard.vet import pipeline
+from guard.state import history
+from guard.state.store import FileHistoryStore
+from guard.vet.install import WorkerPip
+from guard.vet.model import Pip, Request
+from guard.vet.vetter import Vetter
 
 
 class Progress:
@@ -49,6 +57,29 @@ class Progress:
             sys.stderr.flush()
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _vetter(own: dict[str, str | bool], pol: Policy, pip: Pip | None, progress: Progress) -> Vetter:
+    """The vetter with its collaborators: the index client and artifact fetcher
+    (sharing one session and the on-disk cache), pip, the history in the user's
+    data dir, the clock."""
+    timeout = timeout_from_env()
+    session = make_session()
+    cache = Cache()
+    client = PyPIClient(pypi_url(own, pol), session, cache, timeout)
+
+    def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
+        return artifacts.fetch_all(wanted, cache, session, timeout)
+
+    def ahead(names: Sequence[NormalizedName]) -> Prefetch:
+        return Prefetch(client, names)
+
+    store = FileHistoryStore(history.default_path())
+    return Vetter(client, fetch, pip, store, _now, prefetch=ahead, progress=progress)
+
+
 def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) -> int:
     line = parse_command_line(argv)
     own = line.own
@@ -62,18 +93,8 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
     if not line.pip.tokens:
         raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
     python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
-    settings = pipeline.Settings(
-        target_python=python, pip_args=line.pip, policy=pol, now=datetime.now(UTC)
-    )
-    timeout = timeout_from_env()
-    session = make_session()
-    cache = Cache()
-    client = PyPIClient(pypi_url(own, pol), session, cache, timeout)
+    request = Request(target_python=python, pip_args=line.pip, policy=pol)
     progress = Progress(not own.get("no-progress"))
-
-    def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
-        return artifacts.fetch_all(wanted, cache, session, timeout)
-
     # One pip process runs the dry runs and then, if vetting allows, the install:
     # the one started early for this target (guard.cli.launch), or one started now.
     pip = early if early is not None and early.target_python == python else None
@@ -82,53 +103,53 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
             early.cancel()
         pip = PipWorker(python, echo_pip)
     try:
-        return _vet_and_install(settings, client, fetch, progress, fmt, do_install, pip)
+        vetter = _vetter(own, pol, WorkerPip(pip), progress)
+        return _vet_and_install(vetter, request, progress, fmt, do_install)
     finally:
         pip.cancel()
 
 
+def _footer(decision: Decision, do_install: bool, will_install: bool, packages: int) -> str:
+    if decision is Decision.BLOCK:
+        return "blocked: nothing was installed" if do_install else "blocked"
+    if will_install and not packages:
+        return (
+            "nothing to install: the requirements are already satisfied "
+            "(or their markers exclude this Python)"
+        )
+    if will_install:
+        return "vetted: installing exactly these files"
+    return "allowed (nothing installed: check only)" if not do_install else ""
+
+
 def _vet_and_install(
-    settings: pipeline.Settings,
-    client: PyPIClient,
-    fetch: pipeline.Fetch,
-    progress: Progress,
-    fmt: str,
-    do_install: bool,
-    pip: PipWorker,
+    vetter: Vetter, request: Request, progress: Progress, fmt: str, do_install: bool
 ) -> int:
-    python = settings.target_python
-    pol = settings.policy
+    python = request.target_python
     try:
-        outcome = pipeline.vet(settings, client, fetch, progress, pip.capture)
+        outcome = vetter.check(request)
     finally:
         progress.clear()
     verdict = outcome.verdict
     decision = verdict.decision
-    header = f"safepip: {len(verdict.packages)} package(s) for {python} (policy: {pol.source})"
     will_install = do_install and decision.exit_code == 0 and not outcome.partial
     if fmt == "text":
-        if decision is Decision.BLOCK:
-            footer = "blocked: nothing was installed" if do_install else "blocked"
-        elif will_install and not verdict.packages:
-            footer = (
-                "nothing to install: the requirements are already satisfied "
-                "(or their markers exclude this Python)"
-            )
-        elif will_install:
-            footer = "vetted: installing exactly these files"
-        else:
-            footer = "allowed (nothing installed: check only)" if not do_install else ""
+        header = (
+            f"safepip: {len(verdict.packages)} package(s) for {python} "
+            f"(policy: {request.policy.source})"
+        )
+        footer = _footer(decision, do_install, will_install, len(verdict.packages))
         sys.stdout.write(report.render_text(verdict, header, footer))
         sys.stdout.flush()
     if will_install:
-        pipeline.install_vetted(settings, outcome, pip)
+        vetter.install(request, outcome)
     if fmt != "text":
         sys.stdout.write(
             machine_report(
                 fmt,
                 verdict,
                 {"installed": will_install, "target": python},
-                settings.pip_args.values("--requirement"),
+                request.pip_args.values("--requirement"),
             )
         )
     elif will_install and verdict.packages:
@@ -137,7 +158,7 @@ def _vet_and_install(
 
 
 def audit_command(argv: Sequence[str]) -> int:
-    from guard.vet import audit  # only audit needs it
+    from guard.pip.environment import inspect_environment  # only audit needs it
 
     own, rest = split_own(argv)
     fmt = report_format(own)
@@ -148,10 +169,11 @@ def audit_command(argv: Sequence[str]) -> int:
     explicit = rest[0] if rest else own.get("python")
     python = target_python(explicit if isinstance(explicit, str) else None)
     pol = load_policy(own)
-    client = PyPIClient(pypi_url(own, pol), make_session(), Cache(), timeout_from_env())
     progress = Progress(not own.get("no-progress"))
+    vetter = _vetter(own, pol, None, progress)
     try:
-        result = audit.audit(python, pol, client, datetime.now(UTC), progress)
+        progress("listing", 0, 0)
+        result = vetter.audit(inspect_environment(python), pol)
     finally:
         progress.clear()
     verdict = result.verdict

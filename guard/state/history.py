@@ -1,16 +1,17 @@
 """What safepip saw of each project the last time: its PyPI owners and uploads.
 
 The ``maintainers-changed`` rule compares a project's owners today with the ones
-recorded here. The pipeline calls ``load()`` before the rules run (the snapshot
-goes into ``Context.history``) and ``record(projects, now)`` after judging; rules
-never touch the file.
+recorded here. The vetting loads the history from its store (``guard.state.store``)
+before the rules run (the snapshot goes into ``Context.history``) and records what
+it saw after judging; rules never touch the file.
 
-The file is ``history.json`` under ``platformdirs.user_data_dir("safepip")``
-(``$XDG_DATA_HOME/safepip`` on Linux). Writes are atomic (a temporary file in
-the same directory, then ``os.replace``); the file keeps at most ``MAX_ENTRIES``
-projects, the most recently seen; a missing, unreadable or corrupt file reads as
-an empty history and is rewritten on the next ``record``. Neither function raises
-for file-system or format problems: history is a hint, never a reason to crash.
+The CLI keeps the file at ``default_path()``: ``history.json`` under
+``platformdirs.user_data_dir("safepip")`` (``$XDG_DATA_HOME/safepip`` on Linux);
+nothing else reaches for that path. Writes are atomic (a temporary file in the same
+directory, then ``os.replace``); the file keeps at most ``MAX_ENTRIES`` projects,
+the most recently seen; a missing, unreadable or corrupt file reads as an empty
+history and is rewritten on the next save. Neither ``load`` nor ``save`` raises for
+file-system or format problems: history is a hint, never a reason to crash.
 
 When the owners change, the entry keeps the previous owners and the window in
 which the change happened (``changed_after`` .. ``changed_by``), so the change
@@ -172,9 +173,9 @@ def parse(data: object) -> dict[NormalizedName, Seen]:
     return out
 
 
-def load(path: Path | None = None) -> dict[NormalizedName, Seen]:
-    """The stored history; empty when the file is missing, unreadable or corrupt."""
-    path = default_path() if path is None else path
+def load(path: Path) -> dict[NormalizedName, Seen]:
+    """The history stored at ``path``; empty when the file is missing, unreadable or
+    corrupt."""
     try:
         text = path.read_text(encoding="utf-8")
         return parse(json.loads(text))
@@ -182,12 +183,11 @@ def load(path: Path | None = None) -> dict[NormalizedName, Seen]:
         return {}
 
 
-def save(entries: Mapping[NormalizedName, Seen], path: Path | None = None) -> bool:
-    """Write the history atomically, keeping the newest ``MAX_ENTRIES``.
+def save(entries: Mapping[NormalizedName, Seen], path: Path) -> bool:
+    """Write the history to ``path`` atomically, keeping the newest ``MAX_ENTRIES``.
 
     Returns False when the file could not be written (the run goes on).
     """
-    path = default_path() if path is None else path
     newest = sorted(entries.items(), key=lambda item: item[1].seen_at, reverse=True)
     document = {
         "format": FORMAT,
@@ -200,18 +200,15 @@ def save(entries: Mapping[NormalizedName, Seen], path: Path | None = None) -> bo
     return True
 
 
-def record(
-    projects: Mapping[NormalizedName, Project], now: datetime, path: Path | None = None
-) -> bool:
-    """Merge what this run saw into the stored history and write it back.
-
-    Call it after judging, with every project looked up (``ctx.projects``). The
-    file is re-read first, so entries another run wrote meanwhile are kept.
-    """
-    path = default_path() if path is None else path
-    entries = load(path)
+def merge(
+    entries: Mapping[NormalizedName, Seen],
+    projects: Mapping[NormalizedName, Project],
+    now: datetime,
+) -> dict[NormalizedName, Seen]:
+    """The stored ``entries`` updated with what a run saw of ``projects`` at ``now``."""
+    merged = dict(entries)
     for name, project in projects.items():
-        seen = observe(project, now, entries.get(name))
+        seen = observe(project, now, merged.get(name))
         if seen is not None:
-            entries[name] = seen
-    return save(entries, path)
+            merged[name] = seen
+    return merged

@@ -1,3 +1,5 @@
-"""The orchestration of check, install and audit: resolve, pre-vet sdists, look up, fetch,
-judge, install.
+"""The vetting steps of check, install and audit, each taking and returning typed values:
+``vetter`` (the entry point, built from its collaborators), ``resolve``, ``missing``,
+``sdists``, ``direct``, ``lookup``, ``judge``, ``pins``, ``install``, ``audit``; the
+values they pass in ``model``.
 """

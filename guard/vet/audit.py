@@ -5,23 +5,22 @@ The installed distributions (listed without running the environment's code, see
 in "audit" mode (rules that only make sense before an install, such as
 ``new-release``, stay out), together with the local integrity checks of
 ``guard.analysis.integrity``: RECORD hashes, ``.pth`` code, shadowing scripts and direct
-installs.
+installs. Those checks fail closed like the rules (``local_findings``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from guard.analysis import integrity
-from guard.index.pypi import PyPIClient
-from guard.models import Candidate, Finding, Source, Verdict
-from guard.pip.args import PipArgs
-from guard.pip.environment import Environment, inspect_environment
-from guard.policy.model import Policy
+from guard.errors import AuditError, GuardError
+from guard.models import Action, Candidate, Finding, Source, Verdict
+from guard.pip.environment import Environment
+from guard.rules import RULE_ERROR
 from guard.rules.base import Context
-from guard.vet.pipeline import Progress, Run, Settings, judge_all, lookup_with_targets
+from guard.vet.judge import Judge
+from guard.vet.lookup import Lookup
+from guard.vet.model import Known, Progress
 
 
 @dataclass(frozen=True)
@@ -31,23 +30,39 @@ class AuditResult:
     files_hashed: int
 
 
-def audit(
-    python: str,
-    pol: Policy,
-    client: PyPIClient,
-    now: datetime,
-    progress: Progress | None = None,
-    env: Mapping[str, str] | None = None,
-) -> AuditResult:
-    if progress:
-        progress("listing", 0, 0)
-    environment = inspect_environment(python, env)
-    settings = Settings(target_python=python, pip_args=PipArgs(()), policy=pol, now=now, env=env)
-    run = Run(settings, client, progress)
-    if progress:
-        progress("checking files", 0, 0)
-    options = integrity.options_from(Context(now=now, mode="audit", thresholds=pol.thresholds))
-    local = integrity.check_environment(environment, options)
+def check_error(candidate: str, exc: Exception) -> Finding:
+    """The blocking finding of a local check that raised (as ``guard.rules.evaluate``
+    makes for a rule that raises)."""
+    return Finding(
+        RULE_ERROR,
+        f"the local checks failed on {candidate}: {type(exc).__name__}: {exc}",
+        remedy="report this bug; the package is blocked until the checks can judge it",
+        forced=Action.BLOCK,
+    )
+
+
+def local_findings(
+    environment: Environment, options: integrity.IntegrityOptions
+) -> integrity.EnvironmentFindings:
+    """The local checks of every distribution, failing closed: a check that raises
+    (a bug) blocks each distribution it could not judge. A ``GuardError`` (the
+    environment cannot be read) stops the audit with that error, as before."""
+    try:
+        return integrity.check_environment(environment, options)
+    except GuardError:
+        raise
+    except Exception as exc:  # a failing check must block, not crash or pass
+        if not environment.installed:
+            raise AuditError(f"the local checks failed: {type(exc).__name__}: {exc}") from exc
+        return integrity.EnvironmentFindings(
+            tuple((inst, (check_error(inst.name, exc),)) for inst in environment.installed)
+        )
+
+
+def _candidates(
+    local: integrity.EnvironmentFindings,
+) -> tuple[list[Candidate], list[tuple[Finding, ...]]]:
+    """Every installed distribution and unowned file, with its local findings."""
     candidates: list[Candidate] = []
     extra: list[tuple[Finding, ...]] = []
     for installed, findings in local.per_distribution:
@@ -56,10 +71,24 @@ def audit(
     for pseudo, findings in local.unowned:
         candidates.append(pseudo)
         extra.append(findings)
-    lookup_with_targets(
-        run,
-        [c.name for c in candidates if c.source is Source.INDEX and not integrity.is_unowned(c)],
+    return candidates, extra
+
+
+def audit(
+    lookup: Lookup, judge: Judge, environment: Environment, progress: Progress | None = None
+) -> AuditResult:
+    """Judge ``environment``: its local checks, and the index rules on what it holds."""
+    if progress:
+        progress("checking files", 0, 0)
+    pol = judge.policy
+    options = integrity.options_from(
+        Context(now=judge.now, mode="audit", thresholds=pol.thresholds)
     )
-    verdict = judge_all(run, candidates, mode="audit", extra=extra)
-    run.remember()
+    local = local_findings(environment, options)
+    candidates, extra = _candidates(local)
+    indexed = [
+        c.name for c in candidates if c.source is Source.INDEX and not integrity.is_unowned(c)
+    ]
+    known = lookup.with_targets(Known(), indexed)
+    verdict = judge.verdict(known, candidates, pol.notes, mode="audit", extra=extra)
     return AuditResult(environment, verdict, local.hashed_files)

@@ -19,8 +19,12 @@ from guard.index.prefetch import Prefetch, dependencies, requested_names
 from guard.index.pypi import PyPIClient
 from guard.models import Project
 from guard.pip.args import parse_pip_args
+from guard.pip.worker import PipWorker
 from guard.policy import model as policy
-from guard.vet import pipeline
+from guard.state.store import MemoryHistoryStore
+from guard.vet.install import WorkerPip
+from guard.vet.model import Request
+from guard.vet.vetter import Vetter
 from tests.fakepypi import FakePyPI, MakeVenv
 
 OLD = datetime.now(UTC) - timedelta(days=900)
@@ -108,18 +112,27 @@ def test_pipeline_takes_only_what_pip_chose_and_looks_each_up_once(
     session = make_session(retries=0)
     cache = Cache(tmp_path / "cache")
     client = PyPIClient(fake_pypi.url, session, cache, timeout=5)
-    settings = pipeline.Settings(
-        target_python=str(python),
-        pip_args=parse_pip_args(["app==1.0"]),
-        policy=policy.builtin(),
-        now=datetime.now(UTC),
-        env=pip_env,
-    )
+    request = Request(str(python), parse_pip_args(["app==1.0"]), policy.builtin())
 
     def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
         return artifacts.fetch_all(wanted, cache, session, 5)
 
-    outcome = pipeline.vet(settings, client, fetch)
+    def ahead(names: Sequence[NormalizedName]) -> Prefetch:
+        return Prefetch(client, names)
+
+    worker = PipWorker(str(python), env=pip_env)
+    vetter = Vetter(
+        client,
+        fetch,
+        WorkerPip(worker),
+        MemoryHistoryStore(),
+        lambda: datetime.now(UTC),
+        prefetch=ahead,
+    )
+    try:
+        outcome = vetter.check(request)
+    finally:
+        worker.cancel()
     assert sorted(p.candidate.name for p in outcome.verdict.packages) == ["app", "dep"]
     for name in ("app", "dep"):  # the project documents, not per-version ones
         assert fake_pypi.json_requests(name).count(f"/pypi/{name}/json") == 1, name

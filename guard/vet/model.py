@@ -1,0 +1,134 @@
+"""The values the vetting steps pass each other, and the shapes of their collaborators.
+
+A step takes what it needs (``Tools``, a ``Ledger``) and returns what it learnt
+(a new ``Ledger``) with its result; nothing is shared and mutated between steps.
+The collaborators (an ``Index``, a ``Fetch``, a ``Pip``, a history store, a clock)
+are built by the CLI (``guard.cli.vetting``) and handed to ``guard.vet.vetter.Vetter``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from guard.index.artifacts import Wanted
+from guard.models import Candidate, Project, Verdict, Vulnerability
+from guard.pip.args import PipArgs
+from guard.pip.install import Pinned
+from guard.pip.worker import Captured
+from guard.policy.model import Policy
+
+# Shows what the run is doing: (what, done, total); total 0 when unknown.
+Progress = Callable[[str, int, int], None]
+# Fetches files and checks their hashes: file name -> verified local path.
+Fetch = Callable[[Sequence[Wanted]], dict[str, Path]]
+# The current time (timezone-aware UTC).
+Clock = Callable[[], datetime]
+
+
+class Index(Protocol):
+    """The look-up service: a project's JSON API document, and one version's
+    vulnerabilities (``guard.index.pypi.PyPIClient``)."""
+
+    def project(self, name: str, revalidate: bool = False) -> Project | None: ...
+
+    def version_vulnerabilities(
+        self, name: str, version: Version
+    ) -> tuple[Vulnerability, ...] | None: ...
+
+
+class Ahead(Protocol):
+    """Look-ups started before pip resolves (``guard.index.prefetch.Prefetch``)."""
+
+    def stop(self) -> dict[NormalizedName, Project]: ...
+
+
+# Starts looking the named projects (and their likely dependencies) up.
+StartAhead = Callable[[Sequence[NormalizedName]], Ahead]
+
+
+class Pip(Protocol):
+    """safepip's pip for the target interpreter: dry runs, then at most one install
+    (``guard.vet.install.WorkerPip`` wraps a ``PipWorker``)."""
+
+    def capture(self, args: Sequence[str]) -> Captured: ...
+
+    def install(
+        self,
+        pinned: Sequence[Pinned],
+        unhashed: Sequence[Candidate],
+        wheelhouse: Path,
+        options: Sequence[str],
+        offline: bool,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to vet: pip's install arguments for one target interpreter, under a policy."""
+
+    target_python: str
+    pip_args: PipArgs
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class Known:
+    """What this run looked up: each project (None: not on the index, or the
+    look-up failed) and why the failed look-ups failed."""
+
+    projects: Mapping[NormalizedName, Project | None] = field(default_factory=dict)
+    failed: Mapping[NormalizedName, str] = field(default_factory=dict)
+
+    def get(self, name: NormalizedName) -> Project | None:
+        return self.projects.get(name)
+
+    def found(self) -> dict[NormalizedName, Project]:
+        """The projects the index knows."""
+        return {name: p for name, p in self.projects.items() if p is not None}
+
+    def adding(
+        self,
+        projects: Mapping[NormalizedName, Project | None],
+        failed: Mapping[NormalizedName, str] | None = None,
+    ) -> Known:
+        return Known({**self.projects, **projects}, {**self.failed, **(failed or {})})
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What a run has learnt so far: the look-ups, the notes for the report, and
+    the vetted build requirements (pip gets them as ``--build-constraint``)."""
+
+    known: Known = field(default_factory=Known)
+    notes: tuple[str, ...] = ()
+    build_pins: Mapping[NormalizedName, Version] = field(default_factory=dict)
+
+    def knowing(self, known: Known) -> Ledger:
+        return replace(self, known=known)
+
+    def noted(self, *notes: str) -> Ledger:
+        return replace(self, notes=(*self.notes, *notes)) if notes else self
+
+    def pinning(self, pins: Iterable[tuple[NormalizedName, Version]]) -> Ledger:
+        return replace(self, build_pins={**self.build_pins, **dict(pins)})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``Vetter.check`` found."""
+
+    verdict: Verdict
+    candidates: tuple[Candidate, ...]
+    # True when the verdict was reached before pip resolved everything (a
+    # requirement was blocked before pip could build or pick it).
+    partial: bool = False
+    files: Mapping[str, Path] = field(default_factory=dict)  # file name -> verified copy
+    pins: Mapping[str, str] = field(default_factory=dict)  # file name -> vetted sha256
+    build_pins: Mapping[NormalizedName, Version] = field(default_factory=dict)

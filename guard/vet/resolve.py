@@ -1,0 +1,216 @@
+"""Resolving like pip, wheels only, before a cut-off, with pre-vetting.
+
+pip resolves wheels only, before a cut-off (``--uploaded-prior-to``, from the
+policy's ``new-release`` age). A requirement pip finds no file for is explained
+(``guard.vet.missing``) and judged on its index metadata first; an sdist that
+passes is vetted with its build requirements (``guard.vet.sdists``). Only then may
+pip build it (it is named in ``--no-binary``, its build requirements pinned with
+``--build-constraint``), or take a release newer than the cut-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from guard.errors import ResolveError
+from guard.models import Action, Candidate, Project, Source, Verdict
+from guard.pip import install
+from guard.pip import resolve as pip_resolve
+from guard.pip.args import PipArgs
+from guard.policy.model import Policy
+from guard.vet import missing
+from guard.vet.judge import blocks
+from guard.vet.missing import Why
+from guard.vet.model import Known, Ledger
+from guard.vet.sdists import Checked, vet_sdists
+from guard.vet.tools import Tools
+
+MAX_RESOLUTION_ROUNDS = 12
+NO_UPLOAD_TIMES = (
+    "the index does not publish upload times, so pip could not prefer older "
+    "releases; new-release judges the chosen files instead"
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The candidates pip would install, or the verdict that blocked first."""
+
+    ledger: Ledger
+    candidates: tuple[Candidate, ...] = ()
+    blocked: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class _Round:
+    """Where resolution stands before a dry run."""
+
+    cutoff: datetime | None
+    source_ok: frozenset[NormalizedName] = frozenset()  # vetted to be built from source
+    seen: frozenset[tuple[str, ...]] = frozenset()  # failures already judged
+
+    def key(self, dry: pip_resolve.DryRun) -> tuple[str, ...]:
+        return tuple(sorted(str(r) for r in dry.missing)) + (
+            str(self.cutoff),
+            *sorted(self.source_ok),
+        )
+
+
+_Next = Resolved | tuple[Ledger, _Round]
+
+
+def cutoff_for(policy: Policy, now: datetime) -> datetime | None:
+    """The upload-time cut-off of the policy's ``new-release`` rule, if it applies."""
+    min_age = policy.thresholds.get("new-release", {}).get("min-age-days", 7)
+    if (
+        isinstance(min_age, int | float)
+        and min_age > 0
+        and policy.action("new-release") is not Action.IGNORE
+    ):
+        return now - timedelta(days=float(min_age))
+    return None
+
+
+def build_constraint(pins: Mapping[NormalizedName, Version], workdir: Path) -> Path | None:
+    """The constraints file pinning the vetted build requirements (None: none yet)."""
+    if not pins:
+        return None
+    return install.write_constraints(pins, workdir / "build-constraints.txt")
+
+
+def resolve(tools: Tools, ledger: Ledger) -> Resolved:
+    """Resolve like pip; the candidates, or a blocking verdict reached first."""
+    state = _Round(cutoff_for(tools.request.policy, tools.now))
+    user_args = tools.request.pip_args.resolution_args()
+    for _ in range(MAX_RESOLUTION_ROUNDS):
+        tools.show("resolving")
+        dry = pip_resolve.run_dry_run(
+            tools.request.target_python,
+            user_args,
+            sorted(state.source_ok),
+            state.cutoff,
+            build_constraint=build_constraint(ledger.build_pins, tools.workdir),
+            pip=tools.pip.capture,
+        )
+        step = _after(tools, ledger, state, dry)
+        if isinstance(step, Resolved):
+            return step
+        ledger, state = step
+    raise ResolveError("resolution did not settle; simplify the requirements and retry")
+
+
+def _after(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve.DryRun) -> _Next:
+    if dry.upload_time_unsupported:
+        return ledger.noted(NO_UPLOAD_TIMES), replace(state, cutoff=None)
+    if dry.ok:
+        return _build_asked(tools, ledger, state, dry.candidates)
+    return _judge_missing(tools, ledger, state, dry)
+
+
+def _sdist_of(known: Known, c: Candidate) -> Candidate:
+    project = known.get(c.name)
+    release = project.releases.get(c.version) if project else None
+    sdists = [f for f in release.files if f.packagetype == "sdist"] if release else []
+    if not sdists or project is None or release is None:
+        raise ResolveError(f"{c.name} {c.version} has no sdist to build, as --no-binary asks")
+    return missing.synthetic(c.name, release, sdists[0])
+
+
+def _no_binary(
+    pip_args: PipArgs, candidates: Sequence[Candidate], source_ok: frozenset[NormalizedName]
+) -> list[Candidate]:
+    """The wheels pip chose of projects ``--no-binary`` names, not yet vetted as sdists."""
+    names, every = pip_args.no_binary_names()
+    return [
+        c
+        for c in candidates
+        if c.source is Source.INDEX
+        and c.is_wheel
+        and c.name not in source_ok
+        and (every or c.name in names)
+    ]
+
+
+def _build_asked(
+    tools: Tools, ledger: Ledger, state: _Round, candidates: Sequence[Candidate]
+) -> _Next:
+    """pip resolved; the wheels it chose of projects ``--no-binary`` names are
+    replaced by their sdists, vetted first."""
+    wanted = _no_binary(tools.request.pip_args, candidates, state.source_ok)
+    if not wanted:
+        return Resolved(ledger, tuple(candidates))
+    ledger = ledger.knowing(tools.lookup.names(ledger.known, [c.name for c in wanted]))
+    to_build = [_sdist_of(ledger.known, c) for c in wanted]
+    verdict = tools.judge.verdict(ledger.known, to_build, ledger.notes)
+    if blocks(verdict):
+        return Resolved(ledger, blocked=verdict)
+    built = vet_sdists(tools, ledger, to_build, state.cutoff)
+    if built.blocked is not None:
+        return Resolved(built.ledger, blocked=built.blocked)
+    return built.ledger, replace(state, source_ok=state.source_ok | {c.name for c in to_build})
+
+
+def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve.DryRun) -> _Next:
+    """pip found no wheel for some requirements: judge what would be used instead."""
+    key = state.key(dry)
+    if key in state.seen:
+        raise ResolveError("pip could not resolve the requirements:\n" + dry.stderr.strip()[-3000:])
+    state = replace(state, seen=state.seen | {key})
+    ledger, explained = missing.explain_all(tools, ledger, dry.missing, state.cutoff)
+    reasons = {e.candidate.name: e.why for e in explained}
+    judged = [e.candidate for e in explained]
+    verdict = tools.judge.verdict(ledger.known, judged, ledger.notes)
+    if blocks(verdict):
+        return Resolved(ledger, blocked=verdict)
+    to_build = [c for c in judged if reasons[c.name] is Why.SOURCE]
+    built: Checked = vet_sdists(tools, ledger, to_build, state.cutoff)
+    if built.blocked is not None:
+        return Resolved(built.ledger, blocked=built.blocked)
+    return _allow(built.ledger, state, reasons)
+
+
+def _allow(ledger: Ledger, state: _Round, reasons: Mapping[NormalizedName, Why]) -> _Next:
+    """Let pip build what was vetted for it, and drop the cut-off where needed."""
+    cutoff = state.cutoff
+    notes = []
+    for name, why in reasons.items():
+        if why is Why.CUTOFF and cutoff is not None:
+            notes.append(
+                f"{name} has no release older than the new-release cut-off that fits "
+                "the requirements, so pip may take a newer one"
+            )
+            cutoff = None
+    source_ok = state.source_ok | {name for name, why in reasons.items() if why is Why.SOURCE}
+    return ledger.noted(*notes), replace(state, cutoff=cutoff, source_ok=source_ok)
+
+
+def _newest_skipped(project: Project, c: Candidate) -> Version | None:
+    """The newest final release with files that is newer than the one pip chose."""
+    newer = [
+        v
+        for v, r in project.releases.items()
+        if v > c.version and not v.is_prerelease and r.files and not r.yanked
+    ]
+    return max(newer) if newer else None
+
+
+def newer_skipped(known: Known, candidates: Sequence[Candidate]) -> list[str]:
+    """Notes on where the cut-off made pip pick an older release than the newest."""
+    notes = []
+    for c in candidates:
+        project = known.get(c.name)
+        if project is None or c.source is not Source.INDEX or not c.requested:
+            continue
+        newest = _newest_skipped(project, c)
+        if newest is not None:
+            notes.append(
+                f"{c.name}: picked {c.version}; {newest} is newer than the policy's "
+                "new-release cut-off (or does not fit the requirements)"
+            )
+    return notes
