@@ -51,7 +51,7 @@ def read_regular(path: Path, limit: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise GuardError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+        raise GuardError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise GuardError(f"{path}: not a regular file")
@@ -59,7 +59,7 @@ def read_regular(path: Path, limit: int) -> bytes:
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise GuardError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+        raise GuardError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     finally:
         os.close(fd)
     if len(data) > limit:
