@@ -20,7 +20,7 @@ from argparse import SUPPRESS
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
@@ -185,19 +185,40 @@ def _match_long(key: str) -> _Option:
     raise UsageError(f"pip install has no option {key}")
 
 
-class UsageParser(argparse.ArgumentParser):
-    """An argparse parser that raises ``UsageError`` (with ``usage`` if given)
-    instead of printing and exiting; it never adds ``-h`` (the CLI answers help)."""
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
 
-    def __init__(self, usage: str = "", **kwargs: Any) -> None:
-        super().__init__(add_help=False, allow_abbrev=False, exit_on_error=False, **kwargs)
-        self.usage_error = usage
+
+class UsageParser(argparse.ArgumentParser):
+    """An argparse parser that raises ``UsageError`` (``usage_error`` when given,
+    else argparse's message) instead of printing and exiting. It adds no ``-h``
+    (the CLI answers help) and takes no abbreviations."""
+
+    def __init__(self, usage_error: str = "") -> None:
+        super().__init__(add_help=False, allow_abbrev=False, exit_on_error=False)
+        self.usage_error = usage_error
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(self.usage_error or message)
 
+    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
+        """Parse all of ``argv``; anything it does not know is a usage error."""
+        try:
+            return self.parse_args(list(argv))
+        except argparse.ArgumentError as exc:
+            raise UsageError(self.usage_error or str(exc)) from exc
 
-def add_own_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def parse_known(self, argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+        """Parse the words before ``--``; return the others (those it does not know,
+        in order, then every word after the ``--``)."""
+        head, tail = before_double_dash(argv)
+        try:
+            namespace, rest = self.parse_known_args(head)
+        except argparse.ArgumentError as exc:
+            raise UsageError(self.usage_error or str(exc)) from exc
+        return namespace, [*rest, *tail]
+
+
+def add_own_options(parser: _Parser) -> _Parser:
     """Add safepip's own options; a valued one given without a value reads as None."""
     for name in OWN_VALUED:
         parser.add_argument(name, dest=name[2:], nargs="?", const=None, default=SUPPRESS)
@@ -230,12 +251,8 @@ def before_double_dash(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def split_own(argv: Sequence[str]) -> tuple[dict[str, str | bool], list[str]]:
     """Take safepip's own options out of ``argv``; return them and pip's words."""
-    head, tail = before_double_dash(argv)
-    try:
-        namespace, rest = _OWN_PARSER.parse_known_args(head)
-    except argparse.ArgumentError as exc:
-        raise UsageError(str(exc)) from exc
-    return own_options(namespace), [*rest, *tail]
+    namespace, rest = _OWN_PARSER.parse_known(argv)
+    return own_options(namespace), rest
 
 
 _OWN_PARSER = add_own_options(UsageParser())
