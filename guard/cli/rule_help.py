@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from guard.cli.common import EXIT_OK
+from guard.models import Action
 from guard.pip.args import UsageParser
 from guard.policy.tools import toml_literal
 from guard.rules import RULES, by_id
-from guard.rules.base import Rule
+
+
+class _Described(Protocol):
+    """What ``explain`` reads of a rule (or of anything declared like one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def rationale(self) -> str: ...
+    @property
+    def default_action(self) -> Action: ...
+    @property
+    def defaults(self) -> Mapping[str, object]: ...
 
 
 def rules_command() -> int:
@@ -31,7 +47,7 @@ def explain_command(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def _explanation(rule: Rule) -> str:
+def _explanation(rule: _Described) -> str:
     """A rule in full: summary, default action, thresholds, rationale, and how to waive it."""
     text = f"{rule.id}: {rule.summary}\n\nDefault action: {rule.default_action.label}\n"
     if rule.defaults:
