@@ -8,6 +8,7 @@ from pathlib import Path
 from guard.errors import UsageError
 from guard.index.pypi import DEFAULT_PYPI_URL
 from guard.policy import model as policy
+from guard.report import formats as report_formats
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -19,7 +20,7 @@ def pypi_url(own: dict[str, str | bool], pol: policy.Policy) -> str:
     return os.environ.get("SAFEPIP_PYPI_URL") or pol.pypi_url or DEFAULT_PYPI_URL
 
 
-FORMATS = ("text", "json", "sarif", "markdown")
+FORMATS = tuple(report_formats.FORMATS)  # text, json, sarif, markdown
 
 
 def report_format(own: dict[str, str | bool]) -> str:

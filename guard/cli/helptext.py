@@ -1,6 +1,7 @@
 """The help texts: ``safepip --help`` and ``safepip COMMAND --help``.
 
-Plain data, so that the CLI stays about dispatching and the texts can be read
+Plain data (guard.cli.commands gives each command its text), so that the CLI
+stays about dispatching and the texts can be read
 (and kept in step with the README) in one place.
 """
 
@@ -50,8 +51,8 @@ package and file pip chose, and only then does pip see a pinned, hash-checked
 list of exactly those files.
 """
 
-COMMANDS: dict[str, str] = {
-    "install": f"""\
+# One per command; guard.cli.commands pairs each with its command.
+INSTALL = f"""\
 usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
 
 Resolve what `pip install PIP-INSTALL-ARGS` would install, vet every package
@@ -60,8 +61,9 @@ nothing. A blocked package is named with the rule, its evidence and what to do.
 
 {_PIP_ARGS}
 {OWN_OPTIONS}
-{EXIT_CODES}""",
-    "check": f"""\
+{EXIT_CODES}"""
+
+CHECK = f"""\
 usage: safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
        safepip [SAFEPIP-OPTIONS] check PROJECT_DIR
 
@@ -73,8 +75,9 @@ vetted without building it.
 {_PIP_ARGS}
 {OWN_OPTIONS}
 exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 error
-""",
-    "audit": f"""\
+"""
+
+AUDIT = f"""\
 usage: safepip [--policy FILE] [--format FMT] audit [PATH_TO_VENV | --python PY]
 
 Vet every distribution installed in an environment (default: the active
@@ -82,8 +85,9 @@ virtualenv, else this Python) against the policy, as install would, and check
 the installed files against their RECORD hashes, .pth files and console
 scripts.
 
-{EXIT_CODES}""",
-    "check-names": """\
+{EXIT_CODES}"""
+
+CHECK_NAMES = """\
 usage: safepip check-names NAME... [--format json] [--policy FILE] [--verbose]
        safepip check-names - [...]           (names on stdin, one per line)
 
@@ -94,8 +98,9 @@ thresholds and protect list apply. --verbose (-v) adds every match's score,
 and the closest matches that stay below the warn line (why a name is ok).
 
 exit codes: 0 no name would block, 1 at least one would, 2 error
-""",
-    "scan": """\
+"""
+
+SCAN = """\
 usage: safepip scan FILE... [--format FMT] [--policy FILE]
 
 Statically scan local wheels and sdists (nothing is built or run) with the
@@ -103,27 +108,31 @@ policy's scan rules: install-time code, obfuscation, exfiltration endpoints,
 credential access, droppers, bundled binaries, unreadable archives.
 
 exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 error
-""",
-    "popular": """\
+"""
+
+POPULAR = """\
 usage: safepip popular update [--from URL|FILE]
 
 Refresh the popular-projects list that typosquat detection protects, into the
 user data dir (the copy shipped with safepip stays the fallback). The default
 source is the public top-pypi-packages JSON; --from takes another URL or a local
 JSON or CSV (rank,name) file.
-""",
-    "rules": """\
+"""
+
+RULES = """\
 usage: safepip rules
 
 List every rule with its default action, thresholds and rationale.
-""",
-    "explain": """\
+"""
+
+EXPLAIN = """\
 usage: safepip explain RULE
 
 Describe one rule in full: what it detects, its default action and thresholds,
 and how to waive it for one project.
-""",
-    "policy": """\
+"""
+
+POLICY = """\
 usage: safepip policy validate [FILE...]
        safepip policy show [--policy FILE]
        safepip policy init [FILE] [--force]
@@ -131,8 +140,7 @@ usage: safepip policy validate [FILE...]
 validate  report every problem in policy files at once (exit 2 if any)
 show      the effective policy, layer by layer, with where each value comes from
 init      write a starter policy (default ./safepip.toml)
-""",
-}
+"""
 
 
 def wants_help(words: Sequence[str]) -> bool:

@@ -13,7 +13,7 @@ from packaging.utils import NormalizedName
 
 from guard import __version__
 from guard.cli.common import load_policy, pypi_url, report_format
-from guard.cli.launch import echo_pip
+from guard.cli.echo import echo_pip
 from guard.errors import UsageError
 from guard.index import artifacts
 from guard.index.cache import Cache

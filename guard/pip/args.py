@@ -2,8 +2,9 @@
 
 safepip's own options are long options pip's ``install`` does not use the same
 way (``--policy``, ``--format``, ``--pypi-url``, ``--python``, ``--no-progress``);
-they are taken wherever they appear before a ``--``. Everything else is pip's
-and passes through unchanged, in order. After ``--`` everything is pip's.
+they are taken wherever they appear before a ``--`` (by ``argparse``, which
+passes every word it does not know through). Everything else is pip's and
+passes through unchanged, in order. After ``--`` everything is pip's.
 
 pip's arguments are then classified with pip's own option table (so values of
 options such as ``-r FILE`` are never mistaken for requirements): what says
@@ -14,9 +15,12 @@ choices) shapes the resolution, and the rest (``--target``, ``--user``,
 
 from __future__ import annotations
 
+import argparse
+from argparse import SUPPRESS
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
@@ -108,24 +112,37 @@ class PipArgs:
         names: set[NormalizedName] = set()
         everything = False
         for t in self.tokens:
-            if t.option not in {"--no-binary", "--only-binary"} or t.value is None:
+            choose = _BINARY_CHOICES.get(t.option)
+            if choose is None or t.value is None:
                 continue
             for part in t.value.split(","):
-                part = part.strip()
-                if t.option == "--only-binary":
-                    if part == ":all:":
-                        names.clear()
-                        everything = False
-                    elif part not in {"", ":none:"}:
-                        names.discard(canonicalize_name(part))
-                elif part == ":all:":
-                    everything = True
-                elif part == ":none:":
-                    names.clear()
-                    everything = False
-                elif part:
-                    names.add(canonicalize_name(part))
+                everything = choose(part.strip(), names, everything)
         return names, everything
+
+
+def _no_binary(part: str, names: set[NormalizedName], everything: bool) -> bool:
+    """Apply one ``--no-binary`` entry to ``names``; return the new ``:all:``."""
+    if part == ":all:":
+        return True
+    if part == ":none:":
+        names.clear()
+        return False
+    if part:
+        names.add(canonicalize_name(part))
+    return everything
+
+
+def _only_binary(part: str, names: set[NormalizedName], everything: bool) -> bool:
+    """Apply one ``--only-binary`` entry to ``names``; return the new ``:all:``."""
+    if part == ":all:":
+        names.clear()
+        return False
+    if part not in {"", ":none:"}:
+        names.discard(canonicalize_name(part))
+    return everything
+
+
+_BINARY_CHOICES = {"--no-binary": _no_binary, "--only-binary": _only_binary}
 
 
 @dataclass(frozen=True)
@@ -168,30 +185,113 @@ def _match_long(key: str) -> _Option:
     raise UsageError(f"pip install has no option {key}")
 
 
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
+
+
+class UsageParser(argparse.ArgumentParser):
+    """An argparse parser that raises ``UsageError`` (``usage_error`` when given,
+    else argparse's message) instead of printing and exiting. It adds no ``-h``
+    (the CLI answers help) and takes no abbreviations."""
+
+    def __init__(self, usage_error: str = "") -> None:
+        super().__init__(add_help=False, allow_abbrev=False, exit_on_error=False)
+        self.usage_error = usage_error
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.usage_error or message)
+
+    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
+        """Parse all of ``argv``; anything it does not know is a usage error."""
+        try:
+            return self.parse_args(list(argv))
+        except argparse.ArgumentError as exc:
+            raise UsageError(self.usage_error or str(exc)) from exc
+
+    def parse_known(self, argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+        """Parse the words before ``--``; return the others (those it does not know,
+        in order, then every word after the ``--``)."""
+        head, tail = before_double_dash(argv)
+        try:
+            namespace, rest = self.parse_known_args(head)
+        except argparse.ArgumentError as exc:
+            raise UsageError(self.usage_error or str(exc)) from exc
+        return namespace, [*rest, *tail]
+
+
+def add_own_options(parser: _Parser) -> _Parser:
+    """Add safepip's own options; a valued one given without a value reads as None."""
+    for name in OWN_VALUED:
+        parser.add_argument(name, dest=name[2:], nargs="?", const=None, default=SUPPRESS)
+    for name in OWN_FLAGS:
+        parser.add_argument(name, dest=name[2:], action="store_true", default=SUPPRESS)
+    return parser
+
+
+def own_options(namespace: argparse.Namespace) -> dict[str, str | bool]:
+    """The own options given, by name (without the dashes), from a parsed namespace."""
+    own: dict[str, str | bool] = {}
+    for key in (name[2:] for name in OWN_VALUED + OWN_FLAGS):
+        if key not in vars(namespace):
+            continue
+        value = vars(namespace)[key]
+        if value is None:
+            raise UsageError(f"--{key} needs a value")
+        own[key] = value
+    return own
+
+
+def before_double_dash(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The words before the first ``--``, and those after it (the ``--`` dropped)."""
+    words = list(argv)
+    if "--" not in words:
+        return words, []
+    at = words.index("--")
+    return words[:at], words[at + 1 :]
+
+
 def split_own(argv: Sequence[str]) -> tuple[dict[str, str | bool], list[str]]:
     """Take safepip's own options out of ``argv``; return them and pip's words."""
-    own: dict[str, str | bool] = {}
-    rest: list[str] = []
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            rest.extend(argv[i + 1 :])
-            break
-        key, eq, value = word.partition("=")
-        if key in OWN_VALUED:
-            if not eq:
-                if i + 1 >= len(argv):
-                    raise UsageError(f"{key} needs a value")
-                value = argv[i + 1]
-                i += 1
-            own[key[2:]] = value
-        elif word in OWN_FLAGS:
-            own[word[2:]] = True
-        else:
-            rest.append(word)
-        i += 1
-    return own, rest
+    namespace, rest = _OWN_PARSER.parse_known(argv)
+    return own_options(namespace), rest
+
+
+_OWN_PARSER = add_own_options(UsageParser())
+
+
+def _long_tokens(words: Sequence[str], i: int) -> tuple[list[Token], int]:
+    """The token of the long option at ``words[i]``, and the index after it."""
+    word = words[i]
+    key, eq, value = word.partition("=")
+    opt = _match_long(key)
+    if not opt.takes_value:
+        return [Token(opt.canonical, None, (word,))], i + 1
+    if eq:
+        return [Token(opt.canonical, value, (word,))], i + 1
+    if i + 1 >= len(words):
+        raise UsageError(f"pip option {key} needs a value")
+    return [Token(opt.canonical, words[i + 1], (word, words[i + 1]))], i + 2
+
+
+def _short_tokens(words: Sequence[str], i: int) -> tuple[list[Token], int]:
+    """The tokens of a cluster of short options (-qq, -rFILE, -r FILE, -Uv), and the
+    index after it."""
+    word = words[i]
+    tokens: list[Token] = []
+    for j in range(1, len(word)):
+        short = "-" + word[j]
+        found = _SHORT.get(short)
+        if found is None:
+            raise UsageError(f"pip install has no option {short}")
+        if not found.takes_value:
+            tokens.append(Token(found.canonical, None, (short,)))
+            continue
+        attached = word[j + 1 :]
+        if attached:
+            return [*tokens, Token(found.canonical, attached, (short + attached,))], i + 1
+        if i + 1 >= len(words):
+            raise UsageError(f"pip option {short} needs a value")
+        return [*tokens, Token(found.canonical, words[i + 1], (short, words[i + 1]))], i + 2
+    return tokens, i + 1
 
 
 def parse_pip_args(words: Sequence[str]) -> PipArgs:
@@ -201,44 +301,12 @@ def parse_pip_args(words: Sequence[str]) -> PipArgs:
     while i < len(words):
         word = words[i]
         if word.startswith("--") and len(word) > 2:
-            key, eq, value = word.partition("=")
-            opt = _match_long(key)
-            if opt.takes_value:
-                if not eq:
-                    if i + 1 >= len(words):
-                        raise UsageError(f"pip option {key} needs a value")
-                    i += 1
-                    value = words[i]
-                    raw: tuple[str, ...] = (word, value)
-                else:
-                    raw = (word,)
-                tokens.append(Token(opt.canonical, value, raw))
-            else:
-                tokens.append(Token(opt.canonical, None, (word,)))
+            more, i = _long_tokens(words, i)
         elif word.startswith("-") and len(word) > 1:
-            # A cluster of short options: -qq, -rFILE, -r FILE, -Uv.
-            j = 1
-            while j < len(word):
-                short = "-" + word[j]
-                found = _SHORT.get(short)
-                if found is None:
-                    raise UsageError(f"pip install has no option {short}")
-                if found.takes_value:
-                    if j + 1 < len(word):
-                        tokens.append(
-                            Token(found.canonical, word[j + 1 :], (short + word[j + 1 :],))
-                        )
-                    else:
-                        if i + 1 >= len(words):
-                            raise UsageError(f"pip option {short} needs a value")
-                        i += 1
-                        tokens.append(Token(found.canonical, words[i], (short, words[i])))
-                    break
-                tokens.append(Token(found.canonical, None, (short,)))
-                j += 1
+            more, i = _short_tokens(words, i)
         else:
-            tokens.append(Token("", word, (word,)))
-        i += 1
+            more, i = [Token("", word, (word,))], i + 1
+        tokens.extend(more)
     refused = sorted({t.option for t in tokens if t.option in REFUSED})
     if refused:
         raise UsageError(
@@ -288,6 +356,28 @@ def _classify(text: str, where: str) -> DirectReference | None:
     return None
 
 
+_NESTED_PREFIXES = ("-r ", "--requirement ", "--requirement=", "-r")
+_EDITABLE_PREFIXES = ("-e ", "--editable ", "--editable=")
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(number, line) of each line with content: continuations joined, comments dropped."""
+    out: list[tuple[int, str]] = []
+    for number, line in enumerate(text.replace("\\\n", "").splitlines(), start=1):
+        line = line.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            out.append((number, line))
+    return out
+
+
+def _after_prefix(line: str, prefixes: Sequence[str]) -> str | None:
+    """What follows the first of ``prefixes`` that ``line`` starts with, or None."""
+    for prefix in prefixes:
+        if line.startswith(prefix):
+            return line[len(prefix) :].strip()
+    return None
+
+
 def _requirement_file_lines(path: Path, seen: set[Path]) -> list[tuple[str, str]]:
     """(line, where) for every requirement-like line of a file, following -r."""
     resolved = path.resolve()
@@ -299,25 +389,17 @@ def _requirement_file_lines(path: Path, seen: set[Path]) -> list[tuple[str, str]
     except OSError as exc:
         raise UsageError(f"cannot read requirements file {path}: {exc.strerror}") from exc
     out: list[tuple[str, str]] = []
-    joined = text.replace("\\\n", "")
-    for number, line in enumerate(joined.splitlines(), start=1):
-        line = line.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        where = f"{path}:{number}"
-        for prefix in ("-r ", "--requirement ", "--requirement=", "-r"):
-            if line.startswith(prefix) and not line.startswith("--requirements"):
-                nested = (path.parent / line[len(prefix) :].strip()).resolve()
-                out.extend(_requirement_file_lines(nested, seen))
-                break
-        else:
-            for prefix in ("-e ", "--editable ", "--editable="):
-                if line.startswith(prefix):
-                    out.append((line[len(prefix) :].strip(), where))
-                    break
-            else:
-                if not line.startswith("-"):
-                    out.append((line, where))
+    for number, line in _logical_lines(text):
+        nested = (
+            None if line.startswith("--requirements") else _after_prefix(line, _NESTED_PREFIXES)
+        )
+        editable = _after_prefix(line, _EDITABLE_PREFIXES)
+        if nested is not None:
+            out.extend(_requirement_file_lines((path.parent / nested).resolve(), seen))
+        elif editable is not None:
+            out.append((editable, f"{path}:{number}"))
+        elif not line.startswith("-"):
+            out.append((line, f"{path}:{number}"))
     return out
 
 

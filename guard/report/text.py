@@ -1,139 +1,111 @@
-"""Rendering verdicts as text or JSON.
+"""The text report: a table of packages, then what each blocked or warned one is about.
 
 Every string that came from an index (names, summaries, URLs, messages that
-quote them) goes through ``clean`` (guard.report.sanitize) before it is shown. The
-JSON form is escaped by the JSON encoder and cleaned as well.
+quote them) goes through ``clean`` (guard.report.sanitize) before it is shown.
+The error of a run that could not decide is not part of the text report: the
+CLI prints it on stderr.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from guard.models import Action, Decision, Judged, PackageVerdict, Verdict
+from guard.models import Action, Judged, PackageVerdict, Verdict
+from guard.report.base import ReportContext
+from guard.report.common import (
+    decision_word,
+    ordered,
+    shown,
+    strictest_first,
+    summary,
+    version_text,
+)
+from guard.report.json_format import error_json, to_json
 from guard.report.sanitize import clean
 
+# to_json and error_json are also reachable here, where callers first found them.
+__all__ = ["TextFormat", "error_json", "render_text", "to_json"]
 
-def ordered(packages: Sequence[PackageVerdict]) -> list[PackageVerdict]:
-    return sorted(packages, key=lambda p: (-int(p.action), p.candidate.name))
-
-
-def decision_word(action: Action) -> str:
-    """block, warn or allow: a package's decision in reports."""
-    return {Action.BLOCK: "block", Action.WARN: "warn", Action.IGNORE: "allow"}[action]
+NAME_WIDTH, VERSION_WIDTH = 60, 30
 
 
 def _label(action: Action) -> str:
-    """The text report's form of it: blocks stand out."""
-    return decision_word(action).upper() if action is Action.BLOCK else decision_word(action)
+    """The text report's form of a decision: blocks stand out."""
+    word = decision_word(action)
+    return word.upper() if action is Action.BLOCK else word
 
 
-def version_text(p: PackageVerdict) -> str:
-    v = str(p.candidate.version)
-    return "?" if v == "0" and not p.candidate.filename else v
+def _name(p: PackageVerdict) -> str:
+    return clean(p.candidate.name, NAME_WIDTH)
 
 
-def _summary(p: PackageVerdict) -> str:
-    return (p.project.summary if p.project else "") or p.candidate.summary
+def _version(p: PackageVerdict) -> str:
+    return clean(version_text(p), VERSION_WIDTH)
 
 
-def shown(judged: Sequence[Judged]) -> list[Judged]:
-    return [j for j in judged if j.action is not Action.IGNORE or j.allowed_because]
+def _table(packages: Sequence[PackageVerdict]) -> list[str]:
+    """The header row and one row per package, with the rules that act on it."""
+    width = max(7, *(len(_name(p)) for p in packages))
+    vwidth = max(7, *(len(_version(p)) for p in packages))
+    rows = [f"{'PACKAGE':<{width}}  {'VERSION':<{vwidth}}  DECISION  REASONS"]
+    for p in packages:
+        rules = sorted({j.finding.rule for j in shown(p.judged) if j.action is not Action.IGNORE})
+        rows.append(
+            f"{_name(p):<{width}}  {_version(p):<{vwidth}}  "
+            f"{_label(p.action):<8}  {', '.join(rules)}".rstrip()
+        )
+    return rows
+
+
+def _finding_lines(j: Judged) -> list[str]:
+    if j.allowed_because:
+        return [
+            f"  - [{j.finding.rule}] allowed by the policy: {clean(j.allowed_because)}"
+            f" ({clean(j.finding.message)})"
+        ]
+    lines = [f"  - [{j.finding.rule}] {_label(j.action)}: {clean(j.finding.message)}"]
+    if j.finding.remedy:
+        lines.append(f"      fix: {clean(j.finding.remedy)}")
+    return lines
+
+
+def _details(p: PackageVerdict) -> list[str]:
+    """A package's heading line, then each of its shown findings."""
+    about = summary(p)
+    lines = [
+        f"{_name(p)} {_version(p)}: {_label(p.action)}"
+        + (f" ({clean(about, 120)})" if about else "")
+    ]
+    for j in strictest_first(p.judged):
+        lines.extend(_finding_lines(j))
+    return lines
 
 
 def render_text(verdict: Verdict, header: str, footer: str) -> str:
     lines = [clean(header, 2000)] if header else []
     packages = ordered(verdict.packages)
     if packages:
-        width = max(7, *(len(clean(p.candidate.name, 60)) for p in packages))
-        vwidth = max(7, *(len(clean(version_text(p), 30)) for p in packages))
-        lines.append(f"{'PACKAGE':<{width}}  {'VERSION':<{vwidth}}  DECISION  REASONS")
-        for p in packages:
-            first = ", ".join(
-                sorted({j.finding.rule for j in shown(p.judged) if j.action is not Action.IGNORE})
-            )
-            lines.append(
-                f"{clean(p.candidate.name, 60):<{width}}  {clean(version_text(p), 30):<{vwidth}}  "
-                f"{_label(p.action):<8}  {first}".rstrip()
-            )
+        lines.extend(_table(packages))
         details = [p for p in packages if shown(p.judged)]
         if details:
             lines.append("")
         for p in details:
-            summary = _summary(p)
-            lines.append(
-                f"{clean(p.candidate.name, 60)} {clean(version_text(p), 30)}: {_label(p.action)}"
-                + (f" ({clean(summary, 120)})" if summary else "")
-            )
-            for j in sorted(shown(p.judged), key=lambda j: -int(j.action)):
-                if j.allowed_because:
-                    lines.append(
-                        f"  - [{j.finding.rule}] allowed by the policy: {clean(j.allowed_because)}"
-                        f" ({clean(j.finding.message)})"
-                    )
-                    continue
-                lines.append(
-                    f"  - [{j.finding.rule}] {_label(j.action)}: {clean(j.finding.message)}"
-                )
-                if j.finding.remedy:
-                    lines.append(f"      fix: {clean(j.finding.remedy)}")
-    for note in verdict.notes:
-        lines.append(f"note: {clean(note, 1000)}")
+            lines.extend(_details(p))
+    lines.extend(f"note: {clean(note, 1000)}" for note in verdict.notes)
     if footer:
         lines.append(clean(footer, 2000))
     return "\n".join(lines) + "\n"
 
 
-def to_json(
-    verdict: Verdict, decision: Decision | None = None, extra: dict[str, object] | None = None
-) -> str:
-    packages = []
-    for p in ordered(verdict.packages):
-        c = p.candidate
-        packages.append(
-            {
-                "name": clean(c.name),
-                "version": clean(version_text(p)),
-                "decision": decision_word(p.action),
-                "source": c.source.value,
-                "filename": clean(c.filename),
-                "url": clean(c.url, 2000),
-                "sha256": c.sha256,
-                "requested": c.requested,
-                "summary": clean(_summary(p)),
-                "findings": [
-                    {
-                        "rule": j.finding.rule,
-                        "action": j.action.label,
-                        "message": clean(j.finding.message, 2000),
-                        "remedy": clean(j.finding.remedy, 2000),
-                        **(
-                            {"allowed_because": clean(j.allowed_because)}
-                            if j.allowed_because
-                            else {}
-                        ),
-                        **(
-                            {"evidence": {clean(k): clean(v, 2000) for k, v in j.finding.evidence}}
-                            if j.finding.evidence
-                            else {}
-                        ),
-                    }
-                    for j in p.judged
-                ],
-            }
-        )
-    doc: dict[str, object] = {
-        "decision": (decision or verdict.decision).value,
-        "packages": packages,
-        "notes": [clean(n, 2000) for n in verdict.notes],
-    }
-    if extra:
-        doc.update(extra)
-    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+@dataclass(frozen=True)
+class TextFormat:
+    """``--format text``: for people, on a terminal."""
 
+    name: str = "text"
 
-def error_json(message: str) -> str:
-    return (
-        json.dumps({"decision": "error", "packages": [], "error": clean(message, 4000)}, indent=2)
-        + "\n"
-    )
+    def verdict(self, verdict: Verdict, context: ReportContext) -> str:
+        return render_text(verdict, context.header, context.footer)
+
+    def error(self, message: str, context: ReportContext) -> str:
+        return ""  # the CLI prints the error on stderr, in every format

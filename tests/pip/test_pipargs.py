@@ -146,3 +146,22 @@ def test_direct_references_from_command_line_and_files(tmp_path: Path) -> None:
 def test_requirement_file_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot read"):
         direct_references(parse_pip_args(["-r", str(tmp_path / "missing.txt")]))
+
+
+@pytest.mark.parametrize("argv", [["requests", "--policy"], ["--format", "--", "x"]])
+def test_an_own_option_without_its_value_is_a_usage_error(argv: list[str]) -> None:
+    with pytest.raises(UsageError, match="needs a value"):
+        parse_command_line(argv)
+
+
+def test_own_options_keep_pips_words_in_order_and_take_empty_values() -> None:
+    line = parse_command_line(["-U", "--policy=", "-r", "a.txt", "--pre", "--no-progress", "b"])
+    assert line.own == {"policy": "", "no-progress": True}
+    assert line.pip.resolution_args() == ["-U", "-r", "a.txt", "--pre", "b"]
+
+
+def test_no_binary_and_only_binary_combine_in_order() -> None:
+    args = parse_pip_args(["--no-binary", "A,b", "--only-binary=a", "--no-binary=:all:"])
+    assert args.no_binary_names() == ({"b"}, True)
+    args = parse_pip_args(["--no-binary", ":all:", "--only-binary", ":all:", "--no-binary", "c"])
+    assert args.no_binary_names() == ({"c"}, False)

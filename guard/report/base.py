@@ -1,0 +1,51 @@
+"""The one interface every report format implements, and what a format may be told.
+
+A format renders a verdict and renders an error (a run that could not decide);
+``guard.report.formats.FORMATS`` names them for ``--format``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from guard import __version__
+from guard.models import Action, Verdict
+
+
+class RuleMeta(Protocol):
+    """What the formats read of a rule (``guard.rules.base.Rule`` has it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def rationale(self) -> str: ...
+    @property
+    def default_action(self) -> Action: ...
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a format may show beside the verdict; each format reads what it needs."""
+
+    header: str = ""  # text: the first line
+    footer: str = ""  # text: the last line
+    extra: Mapping[str, object] = field(default_factory=dict)  # json: more top-level keys
+    artifact_uri: str = "requirements.txt"  # sarif: the file results point at
+    lines: Mapping[str, int] | None = None  # sarif: project name -> line in that file
+    rules: tuple[RuleMeta, ...] = ()  # sarif: the rules to describe
+    tool_version: str = __version__
+
+
+class Format(Protocol):
+    """One output format: the report of a verdict, and of an error."""
+
+    @property
+    def name(self) -> str: ...
+
+    def verdict(self, verdict: Verdict, context: ReportContext) -> str: ...
+
+    def error(self, message: str, context: ReportContext) -> str: ...
