@@ -1,7 +1,5 @@
 """``python -m guard``: the same as the ``safepip`` command."""
 
-import sys
+from guard.cli.launch import run
 
-from guard.cli.launch import main
-
-sys.exit(main())
+run()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from guard.cli.commands import COMMANDS, split_command
 from guard.cli.echo import echo_pip
@@ -56,3 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if pip is not None:
             pip.cancel()
+
+
+def run() -> NoReturn:
+    """``python -m guard``: run the command and exit with its code."""
+    sys.exit(main())
