@@ -7,6 +7,7 @@ stdout for the machine formats.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import traceback
@@ -29,6 +30,7 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
     (guard.cli.launch), or None."""
     args = list(sys.argv[1:] if argv is None else argv)
     fmt = requested_format(args)
+    _never_fail_to_encode()
     try:
         return _dispatch(args, pip)
     except GuardError as exc:
@@ -39,6 +41,14 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
         if os.environ.get("SAFEPIP_DEBUG"):
             traceback.print_exc()
         return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was installed", fmt)
+
+
+def _never_fail_to_encode() -> None:
+    """Text the terminal's encoding cannot hold is written as backslash escapes
+    (pure ASCII), instead of failing mid-report."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def requested_format(args: Sequence[str]) -> str:

@@ -133,25 +133,25 @@ def _vet_and_install(
     verdict = outcome.verdict
     decision = verdict.decision
     will_install = do_install and decision.exit_code == 0 and not outcome.partial
+    # Every report is rendered before anything is installed: text that cannot
+    # be rendered fails here, with nothing installed.
     if fmt == "text":
         header = (
             f"safepip: {len(verdict.packages)} package(s) for {python} "
             f"(policy: {request.policy.source})"
         )
         footer = _footer(decision, do_install, will_install, len(verdict.packages))
-        sys.stdout.write(report.render_text(verdict, header, footer))
+        rendered = report.render_text(verdict, header, footer)
+    else:
+        extra: dict[str, object] = {"installed": will_install, "target": python}
+        rendered = machine_report(fmt, verdict, extra, request.pip_args.values("--requirement"))
+    if fmt == "text":
+        sys.stdout.write(rendered)
         sys.stdout.flush()
     if will_install:
         vetter.install(request, outcome)
     if fmt != "text":
-        sys.stdout.write(
-            machine_report(
-                fmt,
-                verdict,
-                {"installed": will_install, "target": python},
-                request.pip_args.values("--requirement"),
-            )
-        )
+        sys.stdout.write(rendered)
     elif will_install and verdict.packages:
         sys.stdout.write(f"installed {len(verdict.packages)} vetted package(s)\n")
     return decision.exit_code

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
+import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -81,3 +83,36 @@ def test_json_report_shape() -> None:
     }
     assert evil["findings"][1]["allowed_because"] == "ours"
     assert "\\u001b" not in json.dumps(doc)
+
+
+INVISIBLE = (
+    "\u061c\u2060\u2061\u2062\u2063\u2064\u00ad\u180e\U000e0041\U000e007f"
+    "\u2028\u2029\ufff9\ufffa\ufffb\u200b\u200e\u202e\u2066\ufeff\x7f\x85\x9b\x9d"
+)
+
+
+def test_clean_removes_every_control_format_and_separator_character() -> None:
+    assert clean(f"a{INVISIBLE}") == "a"
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp", "Cs"}:
+            got = clean(f"x{ch}y")
+            # A C1 string introducer (DCS, SOS, OSC, PM, APC) takes the rest with it, and
+            # an 8-bit CSI takes the "y" as its final byte.
+            assert got in {"xy", "x y"} or (
+                got == "x" and cp in {0x90, 0x98, 0x9B, 0x9D, 0x9E, 0x9F}
+            )
+
+
+def test_clean_removes_lone_surrogates_and_keeps_real_text() -> None:
+    assert clean("a\ud800b\udc9bc") == "abc"
+    assert clean("naïve 日本語 café\u00a0ok") == "naïve 日本語 café\u00a0ok"
+    assert clean("a\u200db") == "ab"  # a zero-width joiner is a format character too
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "utf-8", "latin-1"])
+def test_cleaned_text_has_no_c1_byte_in_any_encoding(encoding: str) -> None:
+    text = clean("x\udc9by\x9bz\u009d" + INVISIBLE)
+    data = text.encode(encoding, errors="backslashreplace")
+    assert not any(0x80 <= b <= 0x9F for b in data)
+    assert not any(b < 0x20 for b in data)
