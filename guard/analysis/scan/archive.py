@@ -152,44 +152,67 @@ def _read_zip(path: Path, want: Want, limits: Limits) -> Archive:
     seen: set[str] = set()
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
-            name = check_name(info.filename)
-            if name in seen:
-                raise UnsafeArchive(f"duplicate member name: {name!r}")
-            seen.add(name)
-            mode = (info.external_attr >> 16) & 0o170000
-            if mode == 0o120000:
-                raise UnsafeArchive(f"symbolic link member: {name!r}")
-            if mode and mode not in {0o100000, 0o040000}:
-                raise UnsafeArchive(f"special file member: {name!r}")
+            name = _zip_name(info, seen)
             if info.is_dir():
                 continue
-            size = info.file_size
-            if size > RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
-                raise UnsafeArchive(
-                    f"member {name!r} expands {size // max(info.compress_size, 1)}:1"
-                )
-            _declare(archive, name, size, limits)
-            archive.names.append(name)
-            archive.sizes[name] = size
-            wanted = want(name, size)
-            if not wanted:
-                continue
-            _count(archive, name, min(size, limits.member + 1) if wanted == "read" else 0, limits)
-            if info.flag_bits & 0x1:
-                raise UnreadableArchive(f"encrypted member: {name!r}")
-            if wanted == "read" and size > limits.member:
-                archive.oversized.append(name)
-                continue
-            with zf.open(info) as handle:
-                if wanted == "read":
-                    data = handle.read(limits.member + 1)
-                    if len(data) > limits.member:
-                        archive.oversized.append(name)
-                        continue
-                    archive.contents[name] = data
-                else:
-                    archive.heads[name] = handle.read(MAGIC_BYTES)
+            _check_zip_ratio(info, name, limits)
+            _declare(archive, name, info.file_size, limits)
+            _list(archive, name, info.file_size)
+            wanted = want(name, info.file_size)
+            if wanted:
+                _read_zip_member(zf, info, name, wanted, archive, limits)
     return archive
+
+
+def _zip_name(info: zipfile.ZipInfo, seen: set[str]) -> str:
+    """The member's name; refuses duplicates, links and special files."""
+    name = check_name(info.filename)
+    if name in seen:
+        raise UnsafeArchive(f"duplicate member name: {name!r}")
+    seen.add(name)
+    mode = (info.external_attr >> 16) & 0o170000
+    if mode == 0o120000:
+        raise UnsafeArchive(f"symbolic link member: {name!r}")
+    if mode and mode not in {0o100000, 0o040000}:
+        raise UnsafeArchive(f"special file member: {name!r}")
+    return name
+
+
+def _check_zip_ratio(info: zipfile.ZipInfo, name: str, limits: Limits) -> None:
+    size = info.file_size
+    if size > RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
+        raise UnsafeArchive(f"member {name!r} expands {size // max(info.compress_size, 1)}:1")
+
+
+def _list(archive: Archive, name: str, size: int) -> None:
+    archive.names.append(name)
+    archive.sizes[name] = size
+
+
+def _read_zip_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    wanted: str,
+    archive: Archive,
+    limits: Limits,
+) -> None:
+    size = info.file_size
+    _count(archive, name, min(size, limits.member + 1) if wanted == "read" else 0, limits)
+    if info.flag_bits & 0x1:
+        raise UnreadableArchive(f"encrypted member: {name!r}")
+    if wanted == "read" and size > limits.member:
+        archive.oversized.append(name)
+        return
+    with zf.open(info) as handle:
+        if wanted != "read":
+            archive.heads[name] = handle.read(MAGIC_BYTES)
+            return
+        data = handle.read(limits.member + 1)
+    if len(data) > limits.member:
+        archive.oversized.append(name)
+    else:
+        archive.contents[name] = data
 
 
 def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
@@ -198,42 +221,66 @@ def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
     with tarfile.open(path, mode="r|*") as tf:
         for info in tf:
             name = check_name(info.name)
-            if info.issym() or info.islnk():
-                target = info.linkname
-                if info.issym():
-                    inside = _inside(posixpath.dirname(name), target)
-                else:
-                    inside = _inside("", target) and bool(target)
-                if not inside:
-                    raise UnsafeArchive(f"link {name!r} points outside the tree ({target!r})")
-                archive.skipped_links += 1
+            if not _is_tar_file(info, name, archive):
                 continue
-            if info.isdir():
-                continue
-            if not info.isfile():
-                raise UnsafeArchive(f"device or FIFO member: {name!r}")
-            size = info.size
-            _count(archive, name, size, limits)
-            if archive.total > RATIO_FLOOR * 4 and archive.total > limits.ratio * compressed:
-                raise UnsafeArchive(
-                    f"expands over {limits.ratio}:1 ({archive.total // compressed}:1 at {name!r})"
-                )
-            archive.names.append(name)
-            archive.sizes[name] = size
-            wanted = want(name, size)
-            if not wanted:
-                continue
-            if wanted == "read" and size > limits.member:
-                archive.oversized.append(name)
-                continue
-            handle = tf.extractfile(info)
-            if handle is None:
-                continue
-            if wanted == "read":
-                archive.contents[name] = handle.read(size)
-            else:
-                archive.heads[name] = handle.read(MAGIC_BYTES)
+            _count(archive, name, info.size, limits)
+            _check_tar_ratio(archive, name, compressed, limits)
+            _list(archive, name, info.size)
+            wanted = want(name, info.size)
+            if wanted:
+                _read_tar_member(tf, info, name, wanted, archive, limits)
     return archive
+
+
+def _is_tar_file(info: tarfile.TarInfo, name: str, archive: Archive) -> bool:
+    """A regular file; an in-tree link is counted and skipped; anything else refused."""
+    if info.issym() or info.islnk():
+        _check_link(info, name)
+        archive.skipped_links += 1
+        return False
+    if info.isdir():
+        return False
+    if not info.isfile():
+        raise UnsafeArchive(f"device or FIFO member: {name!r}")
+    return True
+
+
+def _check_link(info: tarfile.TarInfo, name: str) -> None:
+    """A symbolic or hard link must point inside the tree."""
+    target = info.linkname
+    if info.issym():
+        inside = _inside(posixpath.dirname(name), target)
+    else:
+        inside = _inside("", target) and bool(target)
+    if not inside:
+        raise UnsafeArchive(f"link {name!r} points outside the tree ({target!r})")
+
+
+def _check_tar_ratio(archive: Archive, name: str, compressed: int, limits: Limits) -> None:
+    if archive.total > RATIO_FLOOR * 4 and archive.total > limits.ratio * compressed:
+        raise UnsafeArchive(
+            f"expands over {limits.ratio}:1 ({archive.total // compressed}:1 at {name!r})"
+        )
+
+
+def _read_tar_member(
+    tf: tarfile.TarFile,
+    info: tarfile.TarInfo,
+    name: str,
+    wanted: str,
+    archive: Archive,
+    limits: Limits,
+) -> None:
+    if wanted == "read" and info.size > limits.member:
+        archive.oversized.append(name)
+        return
+    handle = tf.extractfile(info)
+    if handle is None:
+        return
+    if wanted == "read":
+        archive.contents[name] = handle.read(info.size)
+    else:
+        archive.heads[name] = handle.read(MAGIC_BYTES)
 
 
 # --- native code --------------------------------------------------------------------

@@ -160,18 +160,26 @@ def combine(
     groups: dict[tuple[str, str, bool], list[Signal]] = defaultdict(list)
     for signal in signals:
         groups[(signal.rule, signal.kind, signal.spread)].append(signal)
-    parts = []
-    for (rule, kind, is_spread), members in groups.items():
-        members.sort(key=lambda s: (-s.weight, s.file, s.line))
-        top = members[0].weight
-        score = min(top + REPEAT_SHARE * sum(s.weight for s in members[1:]), top * REPEAT_CAP)
-        parts.append(Part(rule, kind, round(score, 2), tuple(members), is_spread))
+    parts = [_part(rule, kind, spread, members) for (rule, kind, spread), members in groups.items()]
     parts.sort(key=lambda p: (-p.score, p.rule, p.kind))
     focused = sum(p.score for p in parts if not p.spread)
     spread = sum(p.score for p in parts if p.spread)
     total = round(focused + min(spread, cap), 2)
-    level = "block" if total >= block else "warn" if total >= warn else "clean"
-    return Combined(total, level, tuple(parts), round(max(spread - cap, 0.0), 2))
+    return Combined(
+        total, _level(total, block, warn), tuple(parts), round(max(spread - cap, 0.0), 2)
+    )
+
+
+def _part(rule: str, kind: str, spread: bool, members: list[Signal]) -> Part:
+    """One detector's signals: the strongest in full, each further one a share."""
+    members.sort(key=lambda s: (-s.weight, s.file, s.line))
+    top = members[0].weight
+    score = min(top + REPEAT_SHARE * sum(s.weight for s in members[1:]), top * REPEAT_CAP)
+    return Part(rule, kind, round(score, 2), tuple(members), spread)
+
+
+def _level(total: float, block: float, warn: float) -> str:
+    return "block" if total >= block else "warn" if total >= warn else "clean"
 
 
 def fmt(score: float) -> str:

@@ -1,0 +1,71 @@
+"""What kind of artifact a file name says it is, and each member's path in the project."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+from guard.analysis.scan import archive as archives
+
+SOURCE_SUFFIXES = (".py", ".pyw", ".pth")
+NATIVE_SUFFIXES = re.compile(r"\.(?:so(?:\.\d+)*|dll|dylib|pyd|exe|scr|bin|elf|o|a)$", re.I)
+_WHEEL_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.*)$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A wheel or an sdist, of which project."""
+
+    wheel: bool
+    pure: bool  # a none-any wheel (or an sdist): native code does not belong
+    project: str
+
+
+def layout_of(filename: str) -> Layout:
+    """The layout an artifact's file name says."""
+    if filename.lower().endswith(".whl"):
+        try:
+            name, _, _, tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename:
+            return Layout(True, False, "")
+        pure = all(t.abi == "none" and t.platform == "any" for t in tags)
+        return Layout(True, pure, str(name))
+    try:
+        sname, _ = parse_sdist_filename(filename)
+        project = str(sname)
+    except InvalidSdistFilename:
+        project = str(canonicalize_name(re.split(r"-\d", filename, maxsplit=1)[0]))
+    return Layout(False, True, project)
+
+
+def relative(name: str, layout: Layout) -> str:
+    """The member path as the project sees it: an sdist's top directory dropped."""
+    if layout.wheel:
+        match = _WHEEL_LIB.match(name)
+        return match.group(1) if match else name
+    return name.split("/", 1)[1] if "/" in name else name
+
+
+def wanted(layout: Layout) -> archives.Want:
+    """What the scan reads of each member: sources whole, possible binaries' heads."""
+
+    def want(name: str, size: int) -> str:
+        lower = name.lower()
+        if lower.endswith(SOURCE_SUFFIXES):
+            return "read"
+        if not layout.wheel and relative(name, layout) == "pyproject.toml":
+            return "read"
+        if not layout.pure or ".dist-info/" in name:
+            return ""
+        base = lower.rsplit("/", 1)[-1]
+        return "head" if NATIVE_SUFFIXES.search(base) or "." not in base else ""
+
+    return want

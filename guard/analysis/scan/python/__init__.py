@@ -1,0 +1,161 @@
+"""Static analysis of one Python source file: what would it do if it ran?
+
+Nothing here imports, compiles to bytecode or runs the code. ``analyse`` parses
+the text with ``ast`` and walks it for calls; endpoints, credential paths and
+blobs are found in the text itself; code that does not parse (Python 2, say)
+falls back to line-wise patterns for its calls. Each thing found is a ``Hit``:
+the rule it counts for, a detector key (hits of one key do not add up without
+bound, see ``guard.analysis.scan.score``), a base weight for code that runs at install
+time, the line and a short text.
+
+The detectors (weights are for install-time code; see score.py for the rest):
+
+- spawn (``spawn``): a process whose command runs a shell, PowerShell, a
+  downloader, a script or an executable (5), or an unknown command (1); build
+  tools (git, compilers, cmake, ``sys.executable``) are not counted.
+- network (``calls``): an HTTP, socket, FTP or SMTP call (3).
+- exec (``execs``): ``exec``/``eval``/``compile`` of decoded data, chr-built
+  strings or a download (6, obfuscated-code or dropper), of something else that
+  is not a file of the tree (1.5).
+- decode (``calls``, ``text``): base64/zlib/marshal decoding of embedded blobs
+  (1.5; marshal 3), strings built from ``chr`` codes (2.5), long high-entropy
+  literals (1.5).
+- identity and secrets (``calls``, ``environ``): host or user names (1), the
+  whole environment (1.5), secret-named environment variables (2.5).
+- writes outside the tree (``writes``): to the home directory, system paths or
+  autostart locations (2; autostart 4).
+- endpoints and credential paths in string literals (``text``, patterns.py).
+- Unicode tricks (``unicode``): bidi controls (3.5), identifiers that mix
+  scripts or that Python folds to other names (3).
+- combinations in one file (``combos``): a download together with process or
+  exec (dropper, +3), a network call together with identity, secrets or
+  credential paths (+2).
+
+The syntax tree is walked once (``walk``); a first pass reads imports and
+assignments (``collect``), a second sends each call to its detector (``calls``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from guard.analysis.scan.python import calls
+from guard.analysis.scan.python.collect import collect
+from guard.analysis.scan.python.combos import combinations
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.fallback import fallback
+from guard.analysis.scan.python.hits import (
+    BUNDLED_BINARY,
+    CREDENTIAL_ACCESS,
+    DROPPER,
+    EXFIL_ENDPOINT,
+    INSTALL_TIME_CODE,
+    MAX_SNIPPET,
+    OBFUSCATED_CODE,
+    PTH_CODE,
+    FileReport,
+    Hit,
+)
+from guard.analysis.scan.python.text import text_hits
+from guard.analysis.scan.python.unicode import unicode_hits
+from guard.analysis.scan.python.walk import Nodes, walk
+
+
+def analyse(source: str, *, parse: bool = True, functions: bool = True) -> FileReport:
+    """What one file would do.
+
+    ``parse=False`` runs the text checks only; ``functions=False`` parses but
+    analyses module-level code only (what runs at import), which is much faster.
+    """
+    lines = source.splitlines()
+    hits: list[Hit] = list(text_hits(source, lines))
+    tree = _parse(source) if parse else None
+    if tree is not None:
+        return _analyse_tree(tree, source, lines, hits, functions)
+    hits.extend(unicode_hits(source, lines, None))
+    if not parse:
+        return FileReport(tuple(hits), "text")
+    hits.extend(fallback(source, lines))
+    hits.extend(combinations(hits))
+    return FileReport(tuple(hits), "tokens")
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _analyse_tree(
+    tree: ast.Module, source: str, lines: list[str], hits: list[Hit], functions: bool
+) -> FileReport:
+    is_ascii = source.isascii()
+    nodes = walk(tree, functions, names=not is_ascii)
+    cx = Context(lines, nodes.deferred)
+    try:
+        collect(cx, nodes.collected)
+        calls.run(cx, nodes.checked)
+    except RecursionError:
+        hits.append(Hit(OBFUSCATED_CODE, "deep-nesting", 1.0, 0, "", "absurdly nested code"))
+    names = identifiers(nodes) if not is_ascii else set()
+    hits.extend(unicode_hits(source, lines, names))
+    hits.extend(cx.hits)
+    hits.extend(combinations(hits))
+    return FileReport(tuple(hits), "ast", tuple(cx.local_imports))
+
+
+def identifiers(nodes: Nodes) -> set[str]:
+    """The identifiers of the walked code (only when walked with ``names``)."""
+    out: set[str] = set()
+    for node in nodes.named:
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            out.add(node.attr)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+    return out
+
+
+# A quick look that decides whether a deep module is worth a full parse: the
+# content detectors that need the syntax tree (decode-and-run chains, chr-built
+# strings, dynamic imports). Everything else in deep modules is found in the text.
+RISKY_WORDS = ("marshal", "__import__", "b64decode", "decompress(", "fromhex", "unhexlify")
+RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
+
+
+def quick_risky(source: str) -> bool:
+    """True when the file has anything the syntax-tree detectors look for."""
+    return any(word in source for word in RISKY_WORDS) or any(
+        _calls(source, call) for call in RISKY_CALLS
+    )
+
+
+def _calls(source: str, call: str) -> bool:
+    """``call`` (``"exec("``) appears as a bare name, not as ``x.exec(`` or ``myexec(``."""
+    at = source.find(call)
+    while at != -1:
+        before = source[at - 1] if at else " "
+        if not (before.isalnum() or before in "._"):
+            return True
+        at = source.find(call, at + 1)
+    return False
+
+
+__all__ = [
+    "BUNDLED_BINARY",
+    "CREDENTIAL_ACCESS",
+    "DROPPER",
+    "EXFIL_ENDPOINT",
+    "INSTALL_TIME_CODE",
+    "MAX_SNIPPET",
+    "OBFUSCATED_CODE",
+    "PTH_CODE",
+    "FileReport",
+    "Hit",
+    "analyse",
+    "quick_risky",
+]

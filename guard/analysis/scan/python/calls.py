@@ -1,0 +1,117 @@
+"""The second pass: each call, ``+`` chain, subscript and loop, to its detector.
+
+A call goes to the detector of its name (``_BY_NAME``, then ``_BY_LAST``);
+every call is also checked for chr()-built strings and stealth codecs.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+
+from guard.analysis.scan.python import environ, execs, setupcall, spawn, writes
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
+from guard.analysis.scan.python.hits import INSTALL_TIME_CODE, OBFUSCATED_CODE
+from guard.analysis.scan.python.names import (
+    BARE_SPAWNS,
+    DECODERS,
+    DUMPERS,
+    EXECS,
+    FILE_EXEC,
+    IDENTITY,
+    NETWORK,
+    SECRET_GETTERS,
+    SPAWN,
+    WRITE_CALLS,
+    last_part,
+)
+
+Act = Callable[[Context, ast.Call, str], None]
+
+
+def run(cx: Context, checked: Iterable[ast.AST]) -> None:
+    """Check the nodes the walk kept, in source order."""
+    chained: set[int] = set()
+    for node in checked:
+        if isinstance(node, ast.Call):
+            call(cx, node)
+        elif isinstance(node, ast.BinOp):
+            _sum(cx, node, chained)
+        elif isinstance(node, ast.Subscript):
+            environ.subscript(cx, node)
+        elif isinstance(node, ast.For):
+            environ.loop(cx, node)
+
+
+def _sum(cx: Context, node: ast.BinOp, chained: set[int]) -> None:
+    """A chain of ``+`` (checked once, at its outermost node) that adds up chr() codes."""
+    if id(node) in chained or not isinstance(node.op, ast.Add):
+        return
+    chained.update(id(b) for b in ast.walk(node) if isinstance(b, ast.BinOp))
+    if is_chr_join(node, cx.aliases):
+        cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
+
+
+def call(cx: Context, node: ast.Call) -> None:
+    name = cx.qual(node.func)
+    last = last_part(name)
+    act = _detector_of(name, last)
+    if act is not None:
+        act(cx, node, name)
+    if is_chr_join(node, cx.aliases):
+        cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
+    codec = stealth_codec(node) if last == "decode" else ""
+    if codec:
+        cx.hit(OBFUSCATED_CODE, "decode-blob", 1.5, node, f"decodes with {codec}")
+
+
+def _network(cx: Context, node: ast.Call, name: str) -> None:
+    cx.hit(INSTALL_TIME_CODE, "network", 3.0, node, f"network call ({name})")
+
+
+def _identity(cx: Context, node: ast.Call, name: str) -> None:
+    cx.hit(INSTALL_TIME_CODE, "identity", 1.0, node, f"reads host or user identity ({name})")
+
+
+def _marshal(cx: Context, node: ast.Call, name: str) -> None:
+    cx.hit(OBFUSCATED_CODE, "marshal", 3.0, node, "loads marshalled code")
+
+
+def _decode_blob(cx: Context, node: ast.Call, name: str) -> None:
+    if node.args and cx.long_literal(node.args[0], 64):
+        cx.hit(OBFUSCATED_CODE, "decode-blob", 1.5, node, f"decodes an embedded blob ({name})")
+
+
+# A call's detector by its full name; where a name is in two tables, the earlier
+# one wins (marshal.loads is a decoder, but counts as marshalled code).
+_BY_NAME: dict[str, Act] = {}
+for _names, _detector in reversed(
+    (
+        (SPAWN, spawn.spawn),
+        (NETWORK, _network),
+        (EXECS | FILE_EXEC, execs.exec_call),
+        (IDENTITY, _identity),
+        (SECRET_GETTERS, environ.getter),
+        (frozenset({"marshal.loads"}), _marshal),
+        (DECODERS, _decode_blob),
+        (WRITE_CALLS, writes.write),
+        (DUMPERS, environ.dump),
+    )
+):
+    _BY_NAME.update(dict.fromkeys(_names, _detector))
+# ...and by its last part, for names in no table.
+_BY_LAST: dict[str, Act] = {
+    "write_text": writes.write,
+    "write_bytes": writes.write,
+    "setup": setupcall.setup_call,
+}
+
+
+def _detector_of(name: str, last: str) -> Act | None:
+    act = _BY_NAME.get(name)
+    if act is not None:
+        return act
+    if last in BARE_SPAWNS and "." not in name:
+        return spawn.spawn  # Popen(...) after "from subprocess import *"
+    return _BY_LAST.get(last)

@@ -1,0 +1,61 @@
+"""The first pass: what names mean (imports) and hold (assignments)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from guard.analysis.scan.python.context import Context
+
+
+def collect(cx: Context, nodes: Iterable[ast.AST]) -> None:
+    """Record the import aliases, the imported modules and the assigned values."""
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            _import(cx, node)
+        elif isinstance(node, ast.ImportFrom):
+            _import_from(cx, node)
+        elif isinstance(node, ast.Assign):
+            _assign(cx, node)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+            _assign_one(cx, node)
+
+
+def _import(cx: Context, node: ast.Import) -> None:
+    for alias in node.names:
+        if alias.asname:
+            cx.aliases[alias.asname] = alias.name
+        else:
+            top = alias.name.split(".")[0]
+            cx.aliases.setdefault(top, top)
+        cx.local_imports.append(alias.name)
+
+
+def _import_from(cx: Context, node: ast.ImportFrom) -> None:
+    module = node.module or ""
+    if node.level == 0 and module:
+        cx.local_imports.append(module)
+    elif node.level > 0:
+        cx.local_imports.extend(_relative_imports(module, node.names))
+    for alias in node.names:
+        full = f"{module}.{alias.name}" if module else alias.name
+        cx.aliases[alias.asname or alias.name] = full
+
+
+def _relative_imports(module: str, names: list[ast.alias]) -> list[str]:
+    """``from .x import y`` pulls in ``x.y`` (a module, or a name of ``x``)."""
+    return [f"{module}.{alias.name}".strip(".") for alias in names]
+
+
+def _assign(cx: Context, node: ast.Assign) -> None:
+    for target in node.targets:
+        # (most targets are one name: no walk for them)
+        names = (target,) if isinstance(target, ast.Name) else ast.walk(target)
+        for name in names:
+            if isinstance(name, ast.Name):
+                cx.assigned.setdefault(name.id, []).append(node.value)
+
+
+def _assign_one(cx: Context, node: ast.AnnAssign | ast.AugAssign | ast.NamedExpr) -> None:
+    if isinstance(node.target, ast.Name) and node.value is not None:
+        cx.assigned.setdefault(node.target.id, []).append(node.value)

@@ -1,0 +1,55 @@
+"""The environment: secret-named variables, and the whole environment read at once."""
+
+from __future__ import annotations
+
+import ast
+
+from guard.analysis.scan import patterns
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.hits import CREDENTIAL_ACCESS, INSTALL_TIME_CODE
+from guard.analysis.scan.python.names import str_value
+
+_VIEWS = frozenset({"items", "keys", "values"})
+
+
+def env_name(cx: Context, arg: ast.AST, node: ast.AST) -> None:
+    """A read of a variable whose name says it holds a secret (2.5)."""
+    name = str_value(arg)
+    if name is not None and patterns.SECRET_ENV.search(name):
+        cx.hit(
+            CREDENTIAL_ACCESS,
+            "env-secret",
+            2.5,
+            node,
+            f"reads the secret environment variable {name}",
+        )
+
+
+def getter(cx: Context, node: ast.Call, name: str) -> None:
+    """``os.getenv("X")``, ``os.environ.get("X")``."""
+    if node.args:
+        env_name(cx, node.args[0], node)
+
+
+def dump(cx: Context, node: ast.Call, name: str) -> None:
+    """``str(os.environ)``, ``json.dumps(os.environ)``: the whole environment (1)."""
+    if node.args and name != "dict" and cx.qual(node.args[0]) == "os.environ":
+        cx.hit(INSTALL_TIME_CODE, "environ-dump", 1.0, node, "reads the whole environment")
+
+
+def subscript(cx: Context, node: ast.Subscript) -> None:
+    """``os.environ["X"]``."""
+    if cx.qual(node.value) == "os.environ" and isinstance(node.ctx, ast.Load):
+        env_name(cx, node.slice, node)
+
+
+def loop(cx: Context, node: ast.For) -> None:
+    """``for k, v in os.environ.items()``: the whole environment (1)."""
+    it = node.iter
+    if (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Attribute)
+        and it.func.attr in _VIEWS
+        and cx.qual(it.func.value) == "os.environ"
+    ):
+        cx.hit(INSTALL_TIME_CODE, "environ-dump", 1.0, node, "reads the whole environment")

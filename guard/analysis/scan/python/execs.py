@@ -1,0 +1,92 @@
+"""Running code: what ``exec``/``eval``/``compile`` are fed (decoded, downloaded, a file)."""
+
+from __future__ import annotations
+
+import ast
+
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec, strings
+from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE, OBFUSCATED_CODE
+from guard.analysis.scan.python.names import (
+    DECODERS,
+    FILE_EXEC,
+    FILE_READERS,
+    NETWORK,
+    PLAIN_EXECS,
+    last_part,
+)
+
+_DECODE_WORDS = frozenset({"b64decode", "decompress", "unhexlify"})
+_HIDDEN = frozenset({"decode", "chr", "reverse"})
+
+
+def exec_call(cx: Context, node: ast.Call, name: str) -> None:
+    """exec of decoded or downloaded code (6); of a file of the tree (followed); else 1.5."""
+    if not node.args:
+        return
+    arg = node.args[0]
+    if name in FILE_EXEC:
+        cx.local_imports.extend(strings(arg))  # runpy.run_path("x.py"): followed
+    else:
+        _exec_of(cx, node, name, arg)
+
+
+def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
+    found = feeds(cx, arg)
+    if found & _HIDDEN:
+        how = "decoded data" if "decode" in found else "an obfuscated string"
+        cx.hit(OBFUSCATED_CODE, "decode-exec", 6.0, node, f"{name}() of {how}")
+    elif "network" in found:
+        cx.hit(DROPPER, "download-exec", 6.0, node, f"{name}() of downloaded code")
+    elif "file" in found:
+        cx.local_imports.extend(s for s in strings(arg) if s.endswith(".py"))
+    elif name in PLAIN_EXECS:
+        _plain_exec(cx, node, name, arg)
+
+
+def _plain_exec(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
+    if not isinstance(arg, ast.Constant):
+        cx.hit(INSTALL_TIME_CODE, "exec", 1.5, node, f"{name}() of computed code")
+    elif isinstance(arg.value, str) and len(arg.value) > 40:
+        cx.hit(INSTALL_TIME_CODE, "exec", 1.5, node, f"{name}() of a literal")
+
+
+def feeds(cx: Context, node: ast.AST) -> set[str]:
+    """What kinds of source an expression draws on: decode, chr, network, file."""
+    found: set[str] = {"reverse"} if _reverses(node) else set()
+    for expr in cx.expand(node):
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Call):
+                found.update(_call_feeds(cx, sub))
+            elif isinstance(sub, ast.BinOp) and is_chr_join(sub, cx.aliases):
+                found.add("chr")
+    return found
+
+
+def _reverses(node: ast.AST) -> bool:
+    """``x[::-1]``: a string stored backwards."""
+    return any(
+        isinstance(sub, ast.Subscript)
+        and isinstance(sub.slice, ast.Slice)
+        and isinstance(sub.slice.step, ast.UnaryOp)
+        for sub in ast.walk(node)
+    )
+
+
+def _call_feeds(cx: Context, call: ast.Call) -> list[str]:
+    name = cx.qual(call.func)
+    kind = _source_kind(name, last_part(name), call)
+    found = [kind] if kind else []
+    if is_chr_join(call, cx.aliases):
+        found.append("chr")
+    return found
+
+
+def _source_kind(name: str, last: str, call: ast.Call) -> str:
+    if name in DECODERS or last in _DECODE_WORDS or (last == "decode" and stealth_codec(call)):
+        return "decode"
+    if name in NETWORK:
+        return "network"
+    if name in FILE_READERS or last in FILE_READERS:
+        return "file"
+    return ""

@@ -1,0 +1,91 @@
+"""Questions about one expression: its strings, chr()-built text, stealth codecs."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TypeGuard
+
+from guard.analysis.scan.python.names import STEALTH_DECODE_ARGS, qualname, str_value
+
+
+def strings(node: ast.AST) -> Iterator[str]:
+    """Every string constant inside an expression."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            yield sub.value
+
+
+def is_main_guard(test: ast.AST) -> bool:
+    """``__name__ == "__main__"``: its body runs only when the file is run as a script."""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def int_codes(node: ast.AST) -> int:
+    """How many integer constants a list or tuple inside ``node`` holds."""
+    best = 0
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.List | ast.Tuple):
+            count = sum(
+                1 for e in sub.elts if isinstance(e, ast.Constant) and isinstance(e.value, int)
+            )
+            best = max(best, count)
+    return best
+
+
+def stealth_codec(call: ast.Call) -> str:
+    """The codec of a ``.decode("base64")``-style call ('' for any other call)."""
+    codec = str_value(call.args[0]) if call.args else None
+    if codec is not None and STEALTH_DECODE_ARGS.match(codec):
+        return codec
+    return ""
+
+
+def is_chr_join(node: ast.AST, aliases: dict[str, str]) -> bool:
+    """''.join(chr(c) for c in [104, ...]), ''.join(map(chr, [...])), chr(1)+chr(2)+...,
+    or chr() of an XOR (a toy cipher). chr() over computed ranges is not counted."""
+    if _is_join(node):
+        return _joins_chr(node.args[0], aliases)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return sum(1 for sub in ast.walk(node) if _is_chr_of_constant(sub)) >= 6
+    return False
+
+
+def _is_join(node: ast.AST) -> TypeGuard[ast.Call]:
+    """``something.join(arg, ...)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and bool(node.args)
+    )
+
+
+def _joins_chr(arg: ast.AST, aliases: dict[str, str]) -> bool:
+    """The argument of a join maps chr() over literal codes, or over an XOR."""
+    nodes = list(ast.walk(arg))
+    calls = [s for s in nodes if isinstance(s, ast.Call) and qualname(s.func, aliases) == "chr"]
+    uses_chr = bool(calls) or any(isinstance(s, ast.Name) and s.id == "chr" for s in nodes)
+    return uses_chr and (any(_has_xor(c.args) for c in calls) or int_codes(arg) >= 8)
+
+
+def _has_xor(args: list[ast.expr]) -> bool:
+    return any(
+        isinstance(b, ast.BinOp) and isinstance(b.op, ast.BitXor) for a in args for b in ast.walk(a)
+    )
+
+
+def _is_chr_of_constant(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and qualname(node.func, {}) == "chr"
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+    )

@@ -1,0 +1,43 @@
+"""What a detector reports: the rule ids, ``Hit`` and ``FileReport``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INSTALL_TIME_CODE = "install-time-code"
+OBFUSCATED_CODE = "obfuscated-code"
+EXFIL_ENDPOINT = "exfil-endpoint"
+CREDENTIAL_ACCESS = "credential-access"
+DROPPER = "dropper"
+PTH_CODE = "pth-code"
+BUNDLED_BINARY = "bundled-binary"
+
+MAX_SNIPPET = 160
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One thing a detector noticed in one file."""
+
+    rule: str
+    kind: str  # detector key: hits of one kind in a package do not add up without bound
+    weight: float  # base weight, for code that runs at install time
+    line: int
+    snippet: str
+    text: str  # what it is, shortly: "runs powershell"
+    deferred: bool = False  # inside a function body: runs only when called
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What ``analyse`` found in one file, and how it read it."""
+
+    hits: tuple[Hit, ...]
+    parsed: str  # "ast", "tokens" or "text"
+    local_imports: tuple[str, ...] = ()  # modules and files the code pulls in (setup.py)
+
+
+def snippet(lines: list[str], lineno: int) -> str:
+    """The stripped source line ``lineno`` (1-based), shortened to ``MAX_SNIPPET``."""
+    text = lines[lineno - 1].strip() if 1 <= lineno <= len(lines) else ""
+    return text if len(text) <= MAX_SNIPPET else text[: MAX_SNIPPET - 1] + "…"

@@ -1,0 +1,104 @@
+"""Processes: what a spawned command runs (a shell, a downloader, a build tool...)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from guard.analysis.scan import patterns
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.exprs import strings
+from guard.analysis.scan.python.hits import INSTALL_TIME_CODE
+
+_COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
+
+
+def spawn(cx: Context, node: ast.Call, name: str) -> None:
+    """A process: a shell or inline code (5), a weak command (5), anything else (1)."""
+    args = _command(node)
+    words = [s for arg in args for expr in cx.expand(arg) for s in strings(expr)]
+    text = " ".join(words)
+    executable = _runs_python(cx, args)
+    shell = _strong(text) or _inline(text, words, executable)
+    if shell:
+        cx.hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, node, f"{shell} ({name})")
+        return
+    first = program(cx, args[0]) if args else ""
+    if not executable and first not in patterns.BUILD_TOOLS:
+        kind, weight, what = _other_command(text, name, first)
+        cx.hit(INSTALL_TIME_CODE, kind, weight, node, f"{what} ({name})")
+
+
+def _command(node: ast.Call) -> list[ast.expr]:
+    """The arguments that make up the command: positional, ``args=``, ``cmd=``..."""
+    return list(node.args) + [k.value for k in node.keywords if k.arg in _COMMAND_KEYWORDS]
+
+
+def _runs_python(cx: Context, args: list[ast.expr]) -> bool:
+    """The command uses ``sys.executable``: the running Python."""
+    return any(cx.qual(sub) == "sys.executable" for arg in args for sub in ast.walk(arg))
+
+
+def _other_command(text: str, name: str, first: str) -> tuple[str, float, str]:
+    """A command that is neither a shell nor inline code nor a build tool."""
+    weak = _weak(text, name)
+    if weak:
+        return "spawn-shell", 5.0, weak
+    if first:
+        # A named program that is not a build tool: odd, not damning.
+        return "spawn", 1.0, f"runs {first!r}"
+    return "spawn", 1.0, "runs a computed command"
+
+
+def _strong(text: str) -> str:
+    what = patterns.STRONG_COMMANDS.search(text)
+    return f"runs {what.group(0).strip()!r}" if what else ""
+
+
+def _inline(text: str, words: list[str], executable: bool) -> str:
+    inline = (executable and "-c" in words) or patterns.INLINE_CODE.search(text)
+    payload = patterns.INLINE_PAYLOAD.search(text) if inline else None
+    return f"runs inline code using {payload.group(0).strip()!r}" if payload else ""
+
+
+def _weak(text: str, name: str) -> str:
+    what = patterns.WEAK_COMMANDS.search(text)
+    if what:
+        return f"runs {what.group(0).strip()!r}"
+    return "runs 'a file'" if name == "os.startfile" else ""
+
+
+def program(cx: Context, node: ast.AST, depth: int = 0) -> str:
+    """The program a command runs, when the command starts with a literal."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return first_word([node.value])
+    inner = _first_part(node)
+    if inner is not None:
+        return program(cx, inner, depth + 1)
+    if isinstance(node, ast.Name) and depth < 3:
+        values = cx.assigned.get(node.id, [])
+        if len(values) == 1:
+            return program(cx, values[0], depth + 1)
+    return ""
+
+
+def _first_part(node: ast.AST) -> ast.AST | None:
+    """The part a list, a sum or an f-string starts with."""
+    if isinstance(node, ast.List | ast.Tuple) and node.elts:
+        return node.elts[0]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return node.left
+    if isinstance(node, ast.JoinedStr) and node.values:
+        return node.values[0]
+    return None
+
+
+def first_word(words: list[str]) -> str:
+    """The program name the first non-blank word names (no directory, no ``.exe``)."""
+    for word in words:
+        stripped = word.strip()
+        if stripped:
+            first = stripped.split()[0].strip("\"'")
+            first = re.split(r"[/\\]", first)[-1].lower()
+            return first.removesuffix(".exe")
+    return ""

@@ -1,0 +1,206 @@
+"""What the text itself shows: endpoints, credential paths, autostart paths, blobs.
+
+These checks read the source as text (string literals and comments alike), so
+they work on code that does not parse, and cost little on the files that hold
+none of the hints they look for.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+
+from guard.analysis.scan import patterns
+from guard.analysis.scan.python.hits import (
+    CREDENTIAL_ACCESS,
+    DROPPER,
+    EXFIL_ENDPOINT,
+    OBFUSCATED_CODE,
+    Hit,
+    snippet,
+)
+
+
+def entropy(text: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not text:
+        return 0.0
+    counts = Counter(text)
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+MAX_PER_KIND = 5
+BLOB_SIZE = 160
+# A run of base64-ish characters, matched from its start only (the look-behind
+# keeps the search linear).
+BLOB = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{{{BLOB_SIZE},}}")
+
+
+def _blobs(source: str, lines: list[str]) -> Iterator[tuple[int, str]]:
+    """(offset, text) of each ``BLOB`` run, searched on the long lines only.
+
+    A run holds no line break, so a file whose lines are all shorter than a blob
+    (most files) holds none.
+    """
+    if max(map(len, lines), default=0) < BLOB_SIZE:
+        return
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        if len(line) >= BLOB_SIZE:
+            for match in BLOB.finditer(line):
+                yield offset + match.start(), match.group(0)
+        offset += len(line)
+
+
+def _line_of(source: str, offset: int, cache: list[int]) -> int:
+    """1-based line of an offset (``cache`` holds the newline offsets, built once)."""
+    if not cache:
+        cache.append(-1)
+        cache.extend(m.start() for m in re.finditer("\n", source))
+    low, high = 0, len(cache)
+    while low < high:
+        mid = (low + high) // 2
+        if cache[mid] < offset:
+            low = mid + 1
+        else:
+            high = mid
+    return low
+
+
+HINT_LINES = 64  # lines per group searched one by one; beyond that, the whole text
+_HINTS = (
+    ("endpoint", patterns.ENDPOINT_HINTS),
+    ("credential", patterns.CREDENTIAL_HINTS),
+    ("autostart", patterns.AUTOSTART_HINTS),
+)
+# Characters from the rarest in (lower-cased) Python source to the most common, as
+# counted in popular projects; a character that is not listed counts as rarest.
+_RARITY = "@798\\65z4j/3q210-kwxvb:ygh.fum_pcdlionraste "
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """A regular expression that finds any of ``words`` (non-empty) in one pass.
+
+    Each alternative starts with its word's rarest character and checks the part
+    before it with a look-behind, so that the search only stops where one of those
+    few characters is: much faster than a search per word, or than an alternation
+    of the words, which stops at nearly every character.
+    """
+    by_char: dict[str, list[str]] = {}
+    for word in words:
+        ranks = [_RARITY.find(c) for c in word]
+        at = ranks.index(min(ranks))
+        before = f"(?<={re.escape(word[: at + 1])})" if at else ""
+        by_char.setdefault(word[at], []).append(before + re.escape(word[at + 1 :]))
+    return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(a)})" for c, a in by_char.items()))
+
+
+_ANY_HINT = _any_of(hint for _, hints in _HINTS for hint in hints)
+
+
+def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
+    """Start offsets of the lines that hold a hint, per group.
+
+    Most files hold none: one quick search says so. Otherwise each hint is looked
+    for with str.find.
+    """
+    found: dict[str, set[int]] = {group: set() for group, _ in _HINTS}
+    if not _ANY_HINT.search(lowered):
+        return found
+    for group, hints in _HINTS:
+        starts = found[group]
+        for hint in hints:
+            at = lowered.find(hint)
+            while at != -1 and len(starts) <= HINT_LINES:
+                starts.add(source.rfind("\n", 0, at) + 1)
+                at = lowered.find(hint, at + len(hint))
+    return found
+
+
+def _hinted_matches(
+    regex: re.Pattern[str], source: str, starts: set[int]
+) -> Iterator[tuple[int, str]]:
+    """(offset, matched text) of ``regex``, searched only on lines that hold a hint."""
+    if len(starts) > HINT_LINES:
+        for match in regex.finditer(source):
+            yield match.start(), match.group(0)
+        return
+    for start in sorted(starts):
+        end = source.find("\n", start)
+        line = source[start : len(source) if end == -1 else end]
+        for match in regex.finditer(line):
+            yield start + match.start(), match.group(0)
+
+
+# at(offset, rule, kind, weight, text): the hit at an offset of the source
+_At = Callable[[int, str, str, float, str], Hit]
+_LOCAL_PREFIXES = ("127.", "0.", "10.", "192.168.", "169.254.", "255.")
+_PRIVATE_172 = re.compile(r"172\.(?:1[6-9]|2\d|3[01])\.")
+
+
+def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
+    """Endpoints, credential paths, autostart paths and blobs, found in the text."""
+    newlines: list[int] = []
+
+    def at(offset: int, rule: str, kind: str, weight: float, text: str) -> Hit:
+        line = _line_of(source, offset, newlines)
+        return Hit(rule, kind, weight, line, snippet(lines, line), text)
+
+    hinted = _hint_lines(source, source.lower())
+    yield from _endpoint_hits(source, hinted["endpoint"], at)
+    yield from _raw_ip_hits(source, at)
+    yield from _credential_hits(source, hinted["credential"], at)
+    yield from _autostart_hits(source, hinted["autostart"], at)
+    yield from _blob_hits(source, lines, at)
+
+
+def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
+    endpoints = _hinted_matches(patterns.ENDPOINT_RE, source, starts)
+    for offset, found in itertools.islice(endpoints, MAX_PER_KIND):
+        what = next((w for r, w in patterns.ENDPOINT_PARTS if r.search(found)), "")
+        yield at(offset, EXFIL_ENDPOINT, "endpoint", 4.0, f"{what}: {found}")
+
+
+def _raw_ip_hits(source: str, at: _At) -> Iterator[Hit]:
+    ips = patterns.RAW_IP_URL.finditer(source) if "://" in source else iter(())
+    for ip in itertools.islice(ips, MAX_PER_KIND):
+        scheme = re.search(r"([A-Za-z]+)$", source[max(ip.start() - 8, 0) : ip.start()])
+        if scheme is not None and scheme.group(1).lower() in patterns.URL_SCHEMES:
+            yield _raw_ip_hit(ip, scheme.group(1), at)
+
+
+def _raw_ip_hit(ip: re.Match[str], scheme: str, at: _At) -> Hit:
+    """A URL to a raw IP address: 3, or 1 for a loopback or private one."""
+    address = ip.group(1)
+    shown = (scheme + ip.group(0))[:80]
+    if address.startswith(_LOCAL_PREFIXES) or _PRIVATE_172.match(address):
+        text = f"URL with a local IP address: {shown}"
+        return at(ip.start(), EXFIL_ENDPOINT, "raw-ip-local", 1.0, text)
+    text = f"URL with a raw IP address: {shown}"
+    return at(ip.start(), EXFIL_ENDPOINT, "raw-ip", 3.0, text)
+
+
+def _credential_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
+    creds = _hinted_matches(patterns.CREDENTIAL_RE, source, starts)
+    for offset, found in itertools.islice(creds, MAX_PER_KIND):
+        what, weight = next(
+            ((w, x) for r, w, x in patterns.CREDENTIAL_PARTS if r.search(found)), ("", 4.0)
+        )
+        yield at(offset, CREDENTIAL_ACCESS, "credential", weight, f"{what}: {found}")
+
+
+def _autostart_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
+    for offset, found in _hinted_matches(patterns.AUTOSTART, source, starts):
+        yield at(offset, DROPPER, "autostart-path", 2.0, f"autostart location: {found}")
+        return
+
+
+def _blob_hits(source: str, lines: list[str], at: _At) -> Iterator[Hit]:
+    blobs = ((o, t) for o, t in _blobs(source, lines) if entropy(t[:4096]) >= 5.2)
+    for offset, text in itertools.islice(blobs, MAX_PER_KIND):
+        what = f"long high-entropy literal ({len(text)} characters)"
+        yield at(offset, OBFUSCATED_CODE, "blob", 1.5, what)

@@ -1,0 +1,52 @@
+"""Writes: files written (or copied, moved) outside the build tree, or to autostart."""
+
+from __future__ import annotations
+
+import ast
+
+from guard.analysis.scan import patterns
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.exprs import strings
+from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE
+from guard.analysis.scan.python.names import HOME_CALLS, OUTSIDE_TREE, WRITE_MODES
+
+
+def write(cx: Context, node: ast.Call, name: str) -> None:
+    """A write to an autostart location (4) or elsewhere outside the tree (2)."""
+    if name in {"open", "io.open"} and not _opens_for_writing(node):
+        return
+    target = _target(node, name)
+    if target is None:
+        return
+    exprs = cx.expand(target)
+    words = " ".join(s for expr in exprs for s in strings(expr))
+    if patterns.AUTOSTART.search(words):
+        cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
+    elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
+        cx.hit(INSTALL_TIME_CODE, "write-outside", 2.0, node, "writes outside the build tree")
+
+
+def _calls_home(cx: Context, exprs: list[ast.AST]) -> bool:
+    """The path is built from the user's home directory."""
+    return not HOME_CALLS.isdisjoint(cx.qual(sub) for expr in exprs for sub in ast.walk(expr))
+
+
+def _opens_for_writing(node: ast.Call) -> bool:
+    mode = node.args[1] if len(node.args) > 1 else None
+    for keyword in node.keywords:
+        if keyword.arg == "mode":
+            mode = keyword.value
+    return (
+        isinstance(mode, ast.Constant)
+        and isinstance(mode.value, str)
+        and WRITE_MODES.search(mode.value) is not None
+    )
+
+
+def _target(node: ast.Call, name: str) -> ast.AST | None:
+    """The path written: a copy's or move's last argument, a write_text's object..."""
+    if name.startswith(("shutil.", "os.")) and node.args:
+        return node.args[-1]
+    if name.endswith(("write_text", "write_bytes")) and isinstance(node.func, ast.Attribute):
+        return node.func.value
+    return node.args[0] if node.args else None

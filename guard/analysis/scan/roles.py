@@ -1,0 +1,179 @@
+"""Which file runs when: install time, start-up, import time, deeper, or never.
+
+``roles`` gives each source member one of (see ``guard.analysis.scan.score``):
+
+- ``install``: an sdist's ``setup.py`` and an in-tree PEP 517 backend
+  (``backend-path`` in ``pyproject.toml``); the scanner adds ``helper`` for the
+  tree files these pull in (``local_files``);
+- ``startup``: a wheel's ``.pth`` files in site-packages;
+- ``import``: top-level modules and top-level packages' ``__init__.py``;
+- ``module``: the rest of the package;
+- ``other``: tests, docs, examples, benchmarks, and sdist directories that are
+  not packages (scripts, tools, CI);
+- ``skip``: a wheel's ``.dist-info``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+
+from guard.analysis.scan.layout import Layout, relative
+
+OTHER_DIRS = frozenset(
+    [
+        "test",
+        "tests",
+        "testing",
+        "docs",
+        "doc",
+        "examples",
+        "example",
+        "benchmarks",
+        "benchmark",
+        "bench",
+    ]
+)
+_OTHER_FILES = frozenset({"conftest.py", "noxfile.py", "tasks.py", "fabfile.py"})
+_PTH_WHEEL = re.compile(
+    r"^(?:[^/]+\.pth|[^/]+\.data/(?:purelib|platlib)/[^/]+\.pth"
+    r"|[^/]+\.data/data/(?:.+/)?site-packages/[^/]+\.pth)$",
+    re.IGNORECASE,
+)
+_WHEEL_SCRIPTS = re.compile(r"^[^/]+\.data/scripts/")
+MAX_PYPROJECT = 1024 * 1024
+
+
+def roles(
+    contents: Mapping[str, bytes], layout: Layout, by_rel: Mapping[str, str]
+) -> dict[str, str]:
+    """The role of each member read (``by_rel``: member by project path)."""
+    packages = {rel.rsplit("/", 1)[0] for rel in by_rel if rel.endswith("/__init__.py")}
+    out = {name: role(name, layout, packages) for name in contents}
+    if not layout.wheel:
+        pyproject = contents.get(by_rel.get("pyproject.toml", ""))
+        for rel in backend_files(pyproject, set(by_rel)):
+            out[by_rel[rel]] = "install"
+    return out
+
+
+def is_other(rel: str) -> bool:
+    """Tests, docs, examples and benchmarks: files that do not run when installed."""
+    parts = rel.lower().split("/")
+    base = parts[-1]
+    return (
+        any(p in OTHER_DIRS for p in parts[:-1])
+        or base.startswith("test_")
+        or base.endswith("_test.py")
+        or base in _OTHER_FILES
+    )
+
+
+def role(name: str, layout: Layout, packages: set[str]) -> str:
+    """install, startup, import, module, other or skip (see guard.analysis.scan.score).
+
+    In an sdist, a file counts as package code only in a directory with an
+    ``__init__.py`` (``packages``); other directories (scripts, tools, CI, build
+    helpers) are not installed, and run only if setup.py pulls them in.
+    """
+    rel = relative(name, layout)
+    if rel.lower().endswith(".pth"):
+        return "startup" if layout.wheel and _PTH_WHEEL.match(name) else "import"
+    if layout.wheel:
+        return _wheel_role(name, rel)
+    return _sdist_role(rel, packages)
+
+
+def _package_parts(rel: str) -> list[str]:
+    """The path's parts, without a leading ``src``."""
+    parts = rel.split("/")
+    return parts[1:] if parts[0] == "src" and len(parts) > 1 else parts
+
+
+def _wheel_role(name: str, rel: str) -> str:
+    if ".dist-info/" in name:
+        return "skip"
+    if is_other(rel):
+        return "other"
+    parts = _package_parts(rel)
+    if _WHEEL_SCRIPTS.match(name):
+        return "module"
+    if len(parts) == 1:
+        return "import"
+    return _package_role(parts)
+
+
+def _sdist_role(rel: str, packages: set[str]) -> str:
+    if rel == "setup.py":
+        return "install"
+    if is_other(rel):
+        return "other"
+    parts = _package_parts(rel)
+    if len(parts) == 1 and rel.startswith("src/"):
+        return "import"
+    if len(parts) > 1 and rel.rsplit("/", 1)[0] not in packages:
+        return "other"
+    return _package_role(parts)
+
+
+def _package_role(parts: list[str]) -> str:
+    return "import" if len(parts) == 2 and parts[1] == "__init__.py" else "module"
+
+
+def backend_files(data: bytes | None, members: set[str]) -> list[str]:
+    """The members of an in-tree PEP 517 backend named by pyproject.toml."""
+    spec = _backend_spec(data)
+    if spec is None:
+        return []
+    module, paths = spec
+    found: list[str] = []
+    for base in paths:
+        if isinstance(base, str):
+            found.extend(_backend_candidates(module, base, members))
+    return found
+
+
+def _backend_spec(data: bytes | None) -> tuple[str, list[object]] | None:
+    """The backend's module path and ``backend-path`` of a pyproject.toml, if in-tree."""
+    if data is None or len(data) > MAX_PYPROJECT:
+        return None
+    try:
+        doc = tomllib.loads(data.decode("utf-8", "replace"))
+    except tomllib.TOMLDecodeError:
+        return None
+    system = doc.get("build-system")
+    if not isinstance(system, dict):
+        return None
+    backend = system.get("build-backend")
+    paths = system.get("backend-path")
+    if not isinstance(backend, str) or not isinstance(paths, list):
+        return None
+    return backend.split(":", 1)[0].strip().replace(".", "/"), paths
+
+
+def _backend_candidates(module: str, base: str, members: set[str]) -> Iterator[str]:
+    prefix = base.strip("./").strip("/")
+    for candidate in (f"{module}.py", f"{module}/__init__.py"):
+        full = f"{prefix}/{candidate}" if prefix else candidate
+        if full in members:
+            yield full
+
+
+def local_files(names: tuple[str, ...], members: set[str]) -> Iterator[str]:
+    """Tree files that setup.py pulls in: ``import x``, ``exec(open('x.py'))``..."""
+    for name in names:
+        if name.endswith(".py"):
+            path = name.replace("\\", "/").lstrip("./")
+            if path in members:
+                yield path
+        else:
+            yield from (c for c in _module_files(name) if c in members)
+
+
+def _module_files(module: str) -> tuple[str, ...]:
+    """Where a module of the tree would be: ``x/y.py`` or ``x/y/__init__.py``, maybe in src."""
+    base = module.replace(".", "/")
+    return tuple(
+        f"{prefix}{base}{suffix}" for prefix in ("", "src/") for suffix in (".py", "/__init__.py")
+    )

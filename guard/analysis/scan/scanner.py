@@ -1,0 +1,183 @@
+"""One scan of one archive: read it, place its files, analyse them in order, score.
+
+Install-time files come first and in full, following what ``setup.py`` pulls in
+from the tree; then start-up and import-time files; then the rest of the
+package within the time budget. Files deeper than import time that show nothing
+risky in a quick look are analysed at module level only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from guard.analysis.scan import archive as archives
+from guard.analysis.scan import python
+from guard.analysis.scan import score as scoring
+from guard.analysis.scan.findings import findings, incomplete, unreadable
+from guard.analysis.scan.layout import SOURCE_SUFFIXES, Layout, layout_of, relative, wanted
+from guard.analysis.scan.pthfiles import pth_hits
+from guard.analysis.scan.python import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
+from guard.analysis.scan.roles import is_other, local_files, roles
+from guard.models import Finding
+
+MAX_PARSE = 1024 * 1024  # larger install- and import-time sources get the text checks only
+MAX_PARSE_DEEP = 256 * 1024  # the same for the rest of the package
+_ORDER = {"startup": 0, "import": 1, "module": 2, "other": 3}  # after install time
+_FULL_ROLES = frozenset({"startup", "import"})  # parsed whatever the quick look says
+_BUDGETED_ROLES = frozenset({"module", "other"})  # analysed while the budget lasts
+_FUNCTION_ROLES = frozenset({"install", "helper", "startup"})  # function bodies analysed
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What the scan of one artifact found, and how much of it it read."""
+
+    filename: str
+    findings: tuple[Finding, ...]
+    files_read: int
+    seconds: float
+    truncated: bool  # the budget ran out before every file was analysed
+    score: float = 0.0
+    level: str = "clean"  # "block", "warn", "clean" or "unreadable"
+    signals: tuple[scoring.Signal, ...] = ()
+
+
+def scan(path: Path, filename: str, block: float, warn: float, budget: float) -> ScanResult:
+    """Scan one archive (see ``guard.analysis.scan.scan_archive``)."""
+    start = time.perf_counter()
+    layout = layout_of(filename)
+    try:
+        arc = archives.read_archive(path, filename, wanted(layout))
+    except (archives.UnreadableArchive, archives.UnsafeArchive) as exc:
+        finding = unreadable(filename, exc, isinstance(exc, archives.UnsafeArchive))
+        seconds = time.perf_counter() - start
+        return ScanResult(filename, (finding,), 0, seconds, False, 0.0, "unreadable")
+    run = _Run(arc, layout)
+    run.install_time()
+    left = run.rest(budget)
+    run.bundled()
+    combined = scoring.combine(run.signals, block, warn)
+    found = list(findings(filename, combined, block, warn))
+    if left is not None:
+        found.append(incomplete(filename, budget, left, len(arc.contents)))
+    return ScanResult(
+        filename,
+        tuple(found),
+        run.files_read,
+        time.perf_counter() - start,
+        left is not None,
+        combined.total,
+        combined.level,
+        tuple(run.signals),
+    )
+
+
+class _Run:
+    """The files of one archive, their roles, and the signals found so far."""
+
+    def __init__(self, arc: archives.Archive, layout: Layout) -> None:
+        self.arc = arc
+        self.layout = layout
+        self.rel_of = {name: relative(name, layout) for name in arc.names}
+        self.by_rel = {rel: name for name, rel in self.rel_of.items()}
+        self.members = set(self.by_rel)
+        self.roles = roles(arc.contents, layout, self.by_rel)
+        self.signals: list[scoring.Signal] = []
+        self.done: set[str] = set()
+        self.files_read = 0
+
+    def install_time(self) -> None:
+        """setup.py and an in-tree backend, then the tree files they pull in (helpers)."""
+        queue = [n for n, r in self.roles.items() if r == "install"]
+        first = set(queue)
+        while queue:
+            name = queue.pop(0)
+            if name in self.done:
+                continue
+            self.roles[name] = "install" if name in first else "helper"
+            report = self.analyse(name, self.roles[name], True)
+            if report is not None:
+                queue.extend(self._pulled_in(report.local_imports))
+
+    def _pulled_in(self, imports: tuple[str, ...]) -> Iterator[str]:
+        for rel in local_files(imports, self.members):
+            member = self.by_rel[rel]
+            if member not in self.done and member in self.arc.contents:
+                yield member
+
+    def rest(self, budget: float) -> int | None:
+        """Start-up, import time, the rest; how many files the budget left out, if any."""
+        rest = self._remaining()
+        deadline = time.perf_counter() + budget
+        for name in rest:
+            role = self.roles[name]
+            if role in _BUDGETED_ROLES and time.perf_counter() > deadline:
+                return len([n for n in rest if n not in self.done])
+            self.analyse(name, role, role in _FULL_ROLES)
+        return None
+
+    def _remaining(self) -> list[str]:
+        """The files not analysed yet, by role (start-up first) and name."""
+        return sorted(
+            (n for n, r in self.roles.items() if r in _ORDER and n not in self.done),
+            key=lambda n: (_ORDER[self.roles[n]], n),
+        )
+
+    def analyse(self, name: str, role: str, full: bool) -> python.FileReport | None:
+        """Analyse one member (``full``: parse it whatever the quick look says)."""
+        self.done.add(name)
+        data = self.arc.contents.get(name)
+        if data is None:
+            return None
+        self.files_read += 1
+        text = _decode(data)
+        rel = self.rel_of.get(name, name)
+        if name.lower().endswith(".pth"):
+            self._place(pth_hits(text, rel.rsplit("/", 1)[-1], self.layout.project), rel, role)
+            return None
+        parse, functions = _depth(text, len(data), role, full)
+        report = python.analyse(text, parse=parse, functions=functions)
+        self._place(report.hits, rel, role)
+        return report
+
+    def bundled(self) -> None:
+        """Native binaries where they do not belong; sources too large to read."""
+        for name, hit in _native_hits(self.arc, self.layout):
+            rel = self.rel_of.get(name, name)
+            self._place((hit,), rel, "other" if is_other(rel) else "install")
+        for name in self.arc.oversized:
+            if name.lower().endswith(SOURCE_SUFFIXES):
+                hit = Hit(OBFUSCATED_CODE, "oversized", 1.5, 0, "", "source file over the size cap")
+                self._place((hit,), self.rel_of.get(name, name), self.roles.get(name, "module"))
+
+    def _place(self, hits: Iterable[Hit], rel: str, role: str) -> None:
+        self.signals.extend(s for h in hits if (s := scoring.place(h, rel, role)) is not None)
+
+
+def _depth(text: str, size: int, role: str, full: bool) -> tuple[bool, bool]:
+    """Whether to parse the file, and to analyse its function bodies.
+
+    Deep files are parsed only if a quick look finds something risky, and their
+    function bodies analysed only then; nothing over the size caps is parsed.
+    """
+    risky = python.quick_risky(text)
+    parse = (full or risky) and size <= (MAX_PARSE if full else MAX_PARSE_DEEP)
+    return parse, role in _FUNCTION_ROLES or risky
+
+
+def _native_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str, Hit]]:
+    where = "a pure-Python wheel" if layout.wheel else "an sdist"
+    weight = 3.0 if layout.wheel else 2.0
+    for name, head in arc.heads.items():
+        kind = archives.native_kind(head)
+        if kind:
+            yield name, Hit(BUNDLED_BINARY, "native", weight, 0, "", f"{kind} binary in {where}")
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", "replace")
