@@ -50,14 +50,16 @@ class Detector:
         try:
             state = shipped_state(fingerprint(names, config)) if use_index else None
             indices = build_indices(names, config) if state is None else Indices.restore(state)
+            # Allocate nothing after gc.enable(): the first allocation would
+            # trigger a collection over everything just built.
+            self._indices = indices
+            self._rank = indices.rank  # the popular list
+            self._targets = indices.targets  # and the protected names, (notional) ranks
+            self._word_only = indices.word_only  # protected names that are words in combos
+            self._matcher = Matcher(indices, config)
         finally:
             if was_enabled:
                 gc.enable()
-        self._indices = indices
-        self._rank = indices.rank  # the popular list
-        self._targets = indices.targets  # and the protected names, (notional) ranks
-        self._word_only = indices.word_only  # protected names that are words in combinations
-        self._matcher = Matcher(indices, config)
 
     def state(self) -> tuple[Any, ...]:
         """The built indices, for the shipped index file (see ``index_text``)."""
