@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
 from guard.rules.base import Context, Threshold, days
+
+if TYPE_CHECKING:
+    from guard.state.history import Seen
 
 
 def chosen_upload(candidate: Candidate, project: Project) -> datetime | None:
@@ -133,6 +137,26 @@ def full_replacement(before: Ownership, after: Ownership) -> bool:
     return not set(before.users) & set(after.users)
 
 
+def ownership_change(now: Ownership, seen: Seen) -> tuple[Ownership, Ownership, datetime] | None:
+    """(owners before, owners after, since when) of the change between what safepip
+    recorded and ``now``, or of a change recorded earlier; None without a change."""
+    if (tuple(sorted(now.users)), now.organization) != (seen.owners, seen.organization):
+        return seen.ownership, now, seen.seen_at
+    if seen.changed_by is not None and seen.changed_after is not None:
+        return seen.previous_ownership, seen.ownership, seen.changed_after
+    return None
+
+
+def _reasons(full: bool, revived: tuple[datetime, timedelta] | None) -> str:
+    """Why a change is strong, as a clause of the message ("" when it is not)."""
+    why = []
+    if full:
+        why.append("none of the previous owners remains")
+    if revived is not None:
+        why.append(f"the release ends {days(revived[1])} without uploads")
+    return f"; {' and '.join(why)}" if why else ""
+
+
 class MaintainersChanged:
     id = "maintainers-changed"
     summary = "The project's PyPI owners changed since safepip last saw it, and a release followed."
@@ -171,34 +195,21 @@ with a version and a reason.
         seen = ctx.history.get(candidate.name)
         if seen is None:
             return
-        now_owners = project.ownership
-        if (tuple(sorted(now_owners.users)), now_owners.organization) != (
-            seen.owners,
-            seen.organization,
-        ):
-            before, after, since = seen.ownership, now_owners, seen.seen_at
-        elif seen.changed_by is not None and seen.changed_after is not None:
-            before, after, since = seen.previous_ownership, seen.ownership, seen.changed_after
-        else:
+        change = ownership_change(project.ownership, seen)
+        if change is None or not change[0].known:
             return
-        if not before.known:
-            return
+        before, after, since = change
         uploaded = chosen_upload(candidate, project)
         if uploaded is None or uploaded <= since:
             return  # the release predates the change: the previous owners made it
         full = full_replacement(before, after)
         revived = revival(candidate, project, ctx)
         strong = full or revived is not None or ctx.flag(self.id, "block-partial", False)
-        why = []
-        if full:
-            why.append("none of the previous owners remains")
-        if revived is not None:
-            why.append(f"the release ends {days(revived[1])} without uploads")
         yield Finding(
             self.id,
             f"{candidate.name}'s PyPI owners changed since safepip saw them on "
             f"{since:%Y-%m-%d} ({_describe(before, after)}), and {candidate.version} was "
-            f"uploaded after that" + (f"; {' and '.join(why)}" if why else ""),
+            f"uploaded after that" + _reasons(full, revived),
             remedy="check the change on the project's page and repository before installing; "
             "pin a release from before the change if in doubt",
             weak=not strong,
