@@ -124,17 +124,21 @@ def _insertion_kind(candidate: str, target: str) -> tuple[str, str] | None:
     for i in range(len(candidate)):
         if candidate[:i] + candidate[i + 1 :] != target:
             continue
-        extra = candidate[i]
         before = candidate[i - 1] if i > 0 else ""
         after = candidate[i + 1] if i + 1 < len(candidate) else ""
-        if extra.isdigit() and (not after or before.isdigit() or after.isdigit()):
-            return VERSION_DIGIT, f"version digit '{extra}' added"  # cu12 -> cu112
-        if extra in (before, after):
-            return REPEATED_CHAR, f"'{extra}' repeated"
-        if before in _NEIGHBOURS.get(extra, ()) or after in _NEIGHBOURS.get(extra, ()):
-            return KEYBOARD_NEIGHBOUR, f"extra '{extra}' next to a neighbouring key"
-        return EDIT_DISTANCE, f"extra '{extra}' inserted"
+        return _extra_kind(candidate[i], before, after)
     return None
+
+
+def _extra_kind(extra: str, before: str, after: str) -> tuple[str, str]:
+    """The shape of an ``extra`` character inserted between ``before`` and ``after``."""
+    if extra.isdigit() and (not after or before.isdigit() or after.isdigit()):
+        return VERSION_DIGIT, f"version digit '{extra}' added"  # cu12 -> cu112
+    if extra in (before, after):
+        return REPEATED_CHAR, f"'{extra}' repeated"
+    if before in _NEIGHBOURS.get(extra, ()) or after in _NEIGHBOURS.get(extra, ()):
+        return KEYBOARD_NEIGHBOUR, f"extra '{extra}' next to a neighbouring key"
+    return EDIT_DISTANCE, f"extra '{extra}' inserted"
 
 
 def _omission_kind(candidate: str, target: str) -> tuple[str, str] | None:

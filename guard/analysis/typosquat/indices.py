@@ -9,7 +9,7 @@ file holds (see ``guard.analysis.typosquat.shipped``)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
@@ -101,6 +101,15 @@ def _by_visual(ordered: Sequence[str], flats: Sequence[str]) -> dict[str, list[s
     )
 
 
+def _affixed(ordered: Sequence[str], flats: Sequence[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(name, words) of the names that may carry an affix."""
+    for name, flat in zip(ordered, flats, strict=True):
+        if flat.startswith(AFFIX_STARTS) or flat.endswith(AFFIX_ENDS) or "-" in name:
+            tokens = tuple(name.split("-"))
+            if has_affix_shape(tokens):
+                yield name, tokens
+
+
 def _core_rows(
     ordered: Sequence[str], flats: Sequence[str], protected: Mapping[str, int], min_edit: int
 ) -> tuple[list[tuple[str, tuple[str, str]]], Texts]:
@@ -108,12 +117,7 @@ def _core_rows(
     long and distinctive enough to be indexed for edits."""
     rows: list[tuple[str, tuple[str, str]]] = []
     texts: Texts = []
-    for name, flat in zip(ordered, flats, strict=True):
-        if not (flat.startswith(AFFIX_STARTS) or flat.endswith(AFFIX_ENDS) or "-" in name):
-            continue
-        tokens = tuple(name.split("-"))
-        if not has_affix_shape(tokens):
-            continue
+    for name, tokens in _affixed(ordered, flats):
         for rest, affix in strip_affix(tokens):
             core = "".join(rest)
             rows.append((core, (name, affix)))
@@ -174,6 +178,17 @@ def _reach(
     return halves, thirds
 
 
+def _words(
+    ordered: Sequence[str], protected: Mapping[str, int]
+) -> tuple[dict[tuple[str, ...], list[str]], Counter[str]]:
+    """(multi-word names by their sorted words, how many popular names use each
+    word: counted once per name, protected names left out)."""
+    hyphenated = [(name, tuple(name.split("-"))) for name in ordered if "-" in name]
+    multi = [tokens for name, tokens in hyphenated if name not in protected]
+    by_words = grouped([tuple(sorted(t)) for _, t in hyphenated], [n for n, _ in hyphenated])
+    return by_words, Counter(chain.from_iterable(map(frozenset, multi)))
+
+
 def build_indices(names: Sequence[str], config: Config) -> Indices:
     """The indices over ``names`` (popular, best first) and the protected names.
 
@@ -189,8 +204,7 @@ def build_indices(names: Sequence[str], config: Config) -> Indices:
         joined = "\n".join((joined, *extras))
     flats = joined.replace("-", "").split("\n")
     by_compact = grouped(flats, ordered)
-    hyphenated = [(name, tuple(name.split("-"))) for name in ordered if "-" in name]
-    multi = [tokens for name, tokens in hyphenated if name not in protected]
+    by_words, word_count = _words(ordered, protected)
     by_core, texts = _edit_texts(ordered, flats, protected, by_compact, config.min_edit_length)
     return Indices(
         rank=rank,
@@ -198,10 +212,9 @@ def build_indices(names: Sequence[str], config: Config) -> Indices:
         word_only=frozenset(extras),
         by_compact=by_compact,
         by_visual=_by_visual(ordered, flats),
-        by_words=grouped([tuple(sorted(t)) for _, t in hyphenated], [n for n, _ in hyphenated]),
+        by_words=by_words,
         by_core=by_core,
         texts=texts,
         pieces=piece_index(*_reach(texts, targets, config)),
-        # How many popular names use each word (counted once per name).
-        word_count=Counter(chain.from_iterable(map(frozenset, multi))),
+        word_count=word_count,
     )

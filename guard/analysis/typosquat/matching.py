@@ -62,6 +62,30 @@ class _Near:
     distance: int
 
 
+def _spans(tokens: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(span, the other words) for each run of words short of the whole name,
+    unless the span is short or the other words are all affixes (judged as such)."""
+    n = len(tokens)
+    for i in range(n):
+        for j in range(i + 1, n + 1):
+            if j - i == n:
+                continue
+            span = "".join(tokens[i:j])
+            extras = tokens[:i] + tokens[j:]
+            if len(span) < 4 or all(e in PREFIX_WORDS or e in SUFFIX_WORDS for e in extras):
+                continue  # affixes are judged as affixes
+            yield span, extras
+
+
+def _first_letter_changed(near: _Near, kind: str) -> bool:
+    """True when the edit changes the first letter of the name, or (a plain
+    substitution) the first letter of a later word of it."""
+    text, other = near.text, near.other
+    if text[0] != other[0] and kind != HOMOGLYPH:
+        return True
+    return kind == EDIT_DISTANCE and changes_word_start(text, other, near.target, near.whole)
+
+
 class Matcher:
     """Finds and scores the matches of names against one detector's indices."""
 
@@ -164,45 +188,42 @@ class Matcher:
 
     def _combos(self, tokens: tuple[str, ...]) -> Iterator[Hit]:
         weights = self.config.weights
-        n = len(tokens)
-        for i in range(n):
-            for j in range(i + 1, n + 1):
-                if j - i == n:
-                    continue
-                span = "".join(tokens[i:j])
-                extras = tokens[:i] + tokens[j:]
-                if len(span) < 4 or all(e in PREFIX_WORDS or e in SUFFIX_WORDS for e in extras):
-                    continue  # affixes are judged as affixes
-                specific = self._specific(span, shared=True)
-                specific += weights.many_extras * (len(extras) - 1)
-                points = weights.transformation[COMBOSQUAT] + specific
-                note = f"extra word(s) '{'-'.join(extras)}'"
-                for target in self._by_compact.get(span, ()):
-                    yield Hit(target, COMBOSQUAT, (), note, points)
-                # The core of an affixed popular name: a generic word once
-                # ``python-`` or ``py`` is gone (``multipart``), but the brand
-                # itself when only a version digit was (``beautifulsoup4``).
-                for target, theirs in self._by_core.get(span, ()):
-                    digit = theirs.strip("-").isdigit()
-                    yield Hit(target, COMBOSQUAT, (AFFIX,), note, points - (0 if digit else 0.5))
-                if len(span) >= 6:
-                    extra = specific + weights.in_combo
-                    yield from self._edits(span, 1, (COMBOSQUAT,), f"{note}; ", extra)
+        for span, extras in _spans(tokens):
+            specific = self._specific(span, shared=True)
+            specific += weights.many_extras * (len(extras) - 1)
+            points = weights.transformation[COMBOSQUAT] + specific
+            note = f"extra word(s) '{'-'.join(extras)}'"
+            for target in self._by_compact.get(span, ()):
+                yield Hit(target, COMBOSQUAT, (), note, points)
+            # The core of an affixed popular name: a generic word once
+            # ``python-`` or ``py`` is gone (``multipart``), but the brand
+            # itself when only a version digit was (``beautifulsoup4``).
+            for target, theirs in self._by_core.get(span, ()):
+                digit = theirs.strip("-").isdigit()
+                yield Hit(target, COMBOSQUAT, (AFFIX,), note, points - (0 if digit else 0.5))
+            if len(span) >= 6:
+                extra = specific + weights.in_combo
+                yield from self._edits(span, 1, (COMBOSQUAT,), f"{note}; ", extra)
 
     def _glued(self, token: str, extra: float) -> Iterator[Hit]:
         weights = self.config.weights
+        for part, rest in self._glued_parts(token):
+            points = weights.transformation[GLUED_WORD] + extra
+            points += self._specific(part, shared=True)
+            for target in self._by_compact.get(part, ()):
+                yield Hit(target, GLUED_WORD, (), f"glued to '{rest}'", points)
+
+    def _glued_parts(self, token: str) -> Iterator[tuple[str, str]]:
+        """(part, rest) for each split of ``token`` into a word of five letters or
+        more and a known word, unless ``token`` is a known word itself."""
         words = self._word_count
         if token in words or token in self._by_compact:
             return  # a known word on its own, not two glued together
         for k in range(2, len(token) - 1):
             head, tail = token[:k], token[k:]
             for part, rest in ((head, tail), (tail, head)):
-                if len(part) < 5 or (rest not in words and rest not in self._by_compact):
-                    continue
-                points = weights.transformation[GLUED_WORD] + extra
-                points += self._specific(part, shared=True)
-                for target in self._by_compact.get(part, ()):
-                    yield Hit(target, GLUED_WORD, (), f"glued to '{rest}'", points)
+                if len(part) >= 5 and (rest in words or rest in self._by_compact):
+                    yield part, rest
 
     def _edits(
         self,
@@ -272,8 +293,7 @@ class Matcher:
         slip: a changed first letter, a plural in a combination, moved separators."""
         weights = self.config.weights
         text, other, target = near.text, near.other, near.target
-        first = text[0] != other[0] and kind != HOMOGLYPH
-        if first or (kind == EDIT_DISTANCE and changes_word_start(text, other, target, near.whole)):
+        if _first_letter_changed(near, kind):
             points += weights.first_letter
         if also and (other == text + "s" or text == other + "s"):
             points += weights.plural_in_combo

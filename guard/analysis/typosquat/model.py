@@ -195,10 +195,19 @@ class NameResult:
             "flagged": self.flagged,
             "targets": [m.target for m in self.matches],
             "transformation": best.transformation if best else None,
-            "strength": ("strong" if self.strong else "weak") if best else None,
+            "strength": self._strength(),
             "matches": [m.to_json() for m in self.matches],
-            **({} if self.near is None else {"near": [_below(m) for m in self.near]}),
+            **self._near_json(),
         }
+
+    def _strength(self) -> str | None:
+        if not self.matches:
+            return None
+        return "strong" if self.strong else "weak"
+
+    def _near_json(self) -> dict[str, object]:
+        """The matches below the warn line, when they were asked for."""
+        return {} if self.near is None else {"near": [_below(m) for m in self.near]}
 
 
 def _below(match: Match) -> dict[str, object]:
