@@ -79,10 +79,6 @@ def read_hooks(wheel: Path) -> list[Hook]:
     return hooks
 
 
-def _short(line: str, limit: int = 160) -> str:
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 def _hook_finding(rule: str, candidate: Candidate, hook: Hook, established: bool) -> Finding | None:
     """The finding on one ``.pth`` file that is no known hook (None for a namespace shim)."""
     evidence: tuple[tuple[str, str], ...] = (("pth", hook.member),)
@@ -116,6 +112,10 @@ def _hook_finding(rule: str, candidate: Candidate, hook: Hook, established: bool
         weak=not strong,
         evidence=evidence,
     )
+
+
+def _short(line: str, limit: int = 160) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class InstallHook:

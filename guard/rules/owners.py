@@ -130,13 +130,6 @@ def _describe(before: Ownership, after: Ownership) -> str:
     return "; ".join(parts) or "owners changed"
 
 
-def full_replacement(before: Ownership, after: Ownership) -> bool:
-    """True when nobody who owned the project before owns it now."""
-    if before.organization is not None and before.organization == after.organization:
-        return False
-    return not set(before.users) & set(after.users)
-
-
 def ownership_change(now: Ownership, seen: Seen) -> tuple[Ownership, Ownership, datetime] | None:
     """(owners before, owners after, since when) of the change between what safepip
     recorded and ``now``, or of a change recorded earlier; None without a change."""
@@ -147,14 +140,11 @@ def ownership_change(now: Ownership, seen: Seen) -> tuple[Ownership, Ownership, 
     return None
 
 
-def _reasons(full: bool, revived: tuple[datetime, timedelta] | None) -> str:
-    """Why a change is strong, as a clause of the message ("" when it is not)."""
-    why = []
-    if full:
-        why.append("none of the previous owners remains")
-    if revived is not None:
-        why.append(f"the release ends {days(revived[1])} without uploads")
-    return f"; {' and '.join(why)}" if why else ""
+def full_replacement(before: Ownership, after: Ownership) -> bool:
+    """True when nobody who owned the project before owns it now."""
+    if before.organization is not None and before.organization == after.organization:
+        return False
+    return not set(before.users) & set(after.users)
 
 
 class MaintainersChanged:
@@ -205,11 +195,16 @@ with a version and a reason.
         full = full_replacement(before, after)
         revived = revival(candidate, project, ctx)
         strong = full or revived is not None or ctx.flag(self.id, "block-partial", False)
+        why = []
+        if full:
+            why.append("none of the previous owners remains")
+        if revived is not None:
+            why.append(f"the release ends {days(revived[1])} without uploads")
         yield Finding(
             self.id,
             f"{candidate.name}'s PyPI owners changed since safepip saw them on "
             f"{since:%Y-%m-%d} ({_describe(before, after)}), and {candidate.version} was "
-            f"uploaded after that" + _reasons(full, revived),
+            f"uploaded after that" + (f"; {' and '.join(why)}" if why else ""),
             remedy="check the change on the project's page and repository before installing; "
             "pin a release from before the change if in doubt",
             weak=not strong,

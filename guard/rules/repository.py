@@ -184,22 +184,6 @@ def shipped_repos() -> RepoMap:
         return RepoMap()
 
 
-def _claimants(key: str, ctx: Context, base: RepoMap) -> tuple[Owner, ...]:
-    """The popular claimants of a repository, refreshed from this run's lookups."""
-    shipped = {owner.name: owner for owner in base.claimants(key)}
-    merged: dict[NormalizedName, Owner] = {}
-    for name, owner in shipped.items():
-        fresh = ctx.projects.get(name)
-        if fresh is None:
-            merged[name] = owner
-        elif key in claimed_repos(fresh):  # still claims it: take today's owners
-            merged[name] = Owner(
-                name, fresh.ownership if fresh.ownership.known else owner.ownership
-            )
-        # a popular project that no longer claims the repository drops out
-    return tuple(merged.values())
-
-
 def _shares_owner(project: Project, claimants: tuple[Owner, ...]) -> bool:
     """True when the project shares a PyPI owner with a claimant (a sibling package)."""
     return project.ownership.known and any(
@@ -234,6 +218,22 @@ def _starjacking(
         weak=weak,
         evidence=(("repository", key), ("claimed-by", names)),
     )
+
+
+def _claimants(key: str, ctx: Context, base: RepoMap) -> tuple[Owner, ...]:
+    """The popular claimants of a repository, refreshed from this run's lookups."""
+    shipped = {owner.name: owner for owner in base.claimants(key)}
+    merged: dict[NormalizedName, Owner] = {}
+    for name, owner in shipped.items():
+        fresh = ctx.projects.get(name)
+        if fresh is None:
+            merged[name] = owner
+        elif key in claimed_repos(fresh):  # still claims it: take today's owners
+            merged[name] = Owner(
+                name, fresh.ownership if fresh.ownership.known else owner.ownership
+            )
+        # a popular project that no longer claims the repository drops out
+    return tuple(merged.values())
 
 
 class RepoImpersonation:
