@@ -99,16 +99,9 @@ def _dedupe(names: Iterable[str]) -> tuple[NormalizedName, ...]:
 
 def parse_csv(text: str) -> tuple[NormalizedName, ...]:
     """Names in rank order from ``rank,name`` CSV text; ValueError when malformed."""
-    lines = text.splitlines()
-    if lines and lines[0].strip().lower() == ",".join(HEADER):
-        # Fast path for the files this module writes: ranks 1..n in order, no quoting.
-        split = [line.partition(",") for line in lines[1:] if line]
-        if (
-            '"' not in text
-            and text.count(",") == len(split) + 1  # one comma a line: no quoting, no extras
-            and [rank for rank, _, _ in split] == [str(n) for n in range(1, len(split) + 1)]
-        ):
-            return _dedupe([name for _, _, name in split])
+    fast = _plain_csv_names(text)
+    if fast is not None:
+        return _dedupe(fast)
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None or tuple(h.strip().lower() for h in header) != HEADER:
@@ -123,6 +116,20 @@ def parse_csv(text: str) -> tuple[NormalizedName, ...]:
         rows.append((int(rank_text), name))
     rows.sort(key=lambda row: row[0])
     return _dedupe(name for _, name in rows)
+
+
+def _plain_csv_names(text: str) -> list[str] | None:
+    """The names of a file as this module writes it (ranks 1..n in order, one
+    comma a line, no quoting), read without the csv module; None for any other."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip().lower() != ",".join(HEADER) or '"' in text:
+        return None
+    split = [line.partition(",") for line in lines[1:] if line]
+    if text.count(",") != len(split) + 1:  # one comma a line: no quoting, no extras
+        return None
+    if [rank for rank, _, _ in split] != [str(n) for n in range(1, len(split) + 1)]:
+        return None
+    return [name for _, _, name in split]
 
 
 def parse_json(data: object) -> tuple[NormalizedName, ...]:

@@ -14,7 +14,7 @@ as the caller's ``on-network-error`` setting says.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -148,26 +148,14 @@ class PyPIClient:
         revalidate: bool = False,
         progress: Progress | None = None,
     ) -> Lookups:
-        """Look several projects up at once (each name once, in name order).
-
-        A look-up that fails raises ``IndexError_`` ("could not look up NAME:
-        ...") when ``block_on_error``; otherwise it is recorded in ``failed``.
-        """
-        wanted = sorted({canonicalize_name(n) for n in names})
-
-        def one(name: NormalizedName) -> tuple[Project | None, str]:
-            try:
-                return self.project(name, revalidate=revalidate), ""
-            except IndexError_ as exc:
-                return None, str(exc)
-
-        found = map_concurrently(one, wanted, MAX_WORKERS, progress)
-        failed = {name: error for name, (_, error) in zip(wanted, found, strict=True) if error}
-        if block_on_error and failed:
-            name = next(iter(failed))
-            raise IndexError_(f"could not look up {name}: {failed[name]}")
-        projects = {name: project for name, (project, _) in zip(wanted, found, strict=True)}
-        return Lookups(projects, failed)
+        """Look several projects up at once; see ``look_up_all``."""
+        return look_up_all(
+            self.project,
+            names,
+            block_on_error=block_on_error,
+            revalidate=revalidate,
+            progress=progress,
+        )
 
     def version_vulnerabilities(
         self, name: str, version: Version
@@ -179,3 +167,35 @@ class PyPIClient:
         except IndexError_:
             return None
         return None if body is None else vulnerabilities_from_body(body)
+
+
+def look_up_all(
+    project: Callable[[str, bool], Project | None],
+    names: Iterable[str],
+    *,
+    block_on_error: bool,
+    revalidate: bool = False,
+    progress: Progress | None = None,
+) -> Lookups:
+    """Look several projects up at once (each name once, in name order), with
+    ``project(name, revalidate)`` on the bounded pool of ``guard.index.concurrency``.
+
+    A look-up that fails raises ``IndexError_`` ("could not look up NAME:
+    ...") when ``block_on_error`` (the policy's ``on-network-error = "block"``);
+    otherwise it is recorded in ``failed``.
+    """
+    wanted = sorted({canonicalize_name(n) for n in names})
+
+    def one(name: NormalizedName) -> tuple[Project | None, str]:
+        try:
+            return project(name, revalidate), ""
+        except IndexError_ as exc:
+            return None, str(exc)
+
+    found = map_concurrently(one, wanted, MAX_WORKERS, progress)
+    failed = {name: error for name, (_, error) in zip(wanted, found, strict=True) if error}
+    if block_on_error and failed:
+        name = next(iter(failed))
+        raise IndexError_(f"could not look up {name}: {failed[name]}")
+    projects = {name: p for name, (p, _) in zip(wanted, found, strict=True)}
+    return Lookups(projects, failed)

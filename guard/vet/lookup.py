@@ -8,19 +8,17 @@ project the run saw, for the history, even when the run stops half-way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.analysis import typosquat
-from guard.errors import IndexError_
+from guard.index.concurrency import map_concurrently
 from guard.models import Candidate, Project, Source
 from guard.policy.model import Policy
 from guard.rules.typosquat import protected
 from guard.vet.model import Index, Known, Progress
 
-MAX_WORKERS = 16
 _NOTHING: Mapping[NormalizedName, Project] = {}
 
 
@@ -71,21 +69,18 @@ class Lookup:
         return self._ask(known, wanted, revalidate)
 
     def _ask(self, known: Known, wanted: Sequence[NormalizedName], revalidate: bool) -> Known:
-        def one(name: NormalizedName) -> tuple[NormalizedName, Project | None, str]:
-            try:
-                return name, self.index.project(name, revalidate=revalidate), ""
-            except IndexError_ as exc:
-                return name, None, str(exc)
+        found = self.index.look_up(
+            wanted,
+            block_on_error=self.policy.on_network_error == "block",
+            revalidate=revalidate,
+            progress=self._progress,
+        )
+        self.sightings.add(found.projects)
+        return known.adding(found.projects, found.failed or None)
 
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(wanted))) as pool:
-            for done, (name, project, error) in enumerate(pool.map(one, wanted), start=1):
-                if error and self.policy.on_network_error == "block":
-                    raise IndexError_(f"could not look up {name}: {error}")
-                known = known.adding({name: project}, {name: error} if error else None)
-                self.sightings.add({name: project})
-                if self.progress:
-                    self.progress("looking up", done, len(wanted))
-        return known
+    def _progress(self, done: int, total: int) -> None:
+        if self.progress:
+            self.progress("looking up", done, total)
 
     def with_targets(
         self,
@@ -131,7 +126,6 @@ class Lookup:
             merged = {**project.version_vulnerabilities, c.version: vulns}
             return c.name, replace(project, version_vulnerabilities=merged)
 
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(todo))) as pool:
-            updated = dict(pool.map(one, todo))
+        updated = dict(map_concurrently(one, todo))
         self.sightings.add(updated)
         return known.adding(updated)

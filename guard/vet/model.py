@@ -18,6 +18,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from guard.index.artifacts import Wanted
+from guard.index.pypi import Lookups
 from guard.models import Candidate, Project, Verdict, Vulnerability
 from guard.pip.args import PipArgs
 from guard.pip.install import Pinned
@@ -37,6 +38,15 @@ class Index(Protocol):
     vulnerabilities (``guard.index.pypi.PyPIClient``)."""
 
     def project(self, name: str, revalidate: bool = False) -> Project | None: ...
+
+    def look_up(
+        self,
+        names: Iterable[str],
+        *,
+        block_on_error: bool,
+        revalidate: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Lookups: ...
 
     def version_vulnerabilities(
         self, name: str, version: Version

@@ -5,7 +5,7 @@ files; and a small factory of projects whose wheels are real bytes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from guard.errors import IndexError_
 from guard.index.artifacts import Wanted
+from guard.index.pypi import Lookups, look_up_all
 from guard.models import Candidate, FileInfo, Ownership, Project, Release, Vulnerability
 from guard.pip.args import parse_pip_args
 from guard.pip.install import Pinned
@@ -117,6 +118,22 @@ class FakeIndex:
         if key in self.failing:
             raise IndexError_(f"{key}: HTTP 503")
         return self.projects.get(key)
+
+    def look_up(
+        self,
+        names: Iterable[str],
+        *,
+        block_on_error: bool,
+        revalidate: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Lookups:
+        return look_up_all(
+            self.project,
+            names,
+            block_on_error=block_on_error,
+            revalidate=revalidate,
+            progress=progress,
+        )
 
     def version_vulnerabilities(
         self, name: str, version: Version
