@@ -505,6 +505,55 @@ def test_in_tree_symlink_is_skipped_not_followed(tmp_path: Path) -> None:
     assert scan(_tar_with(tmp_path, info)).findings == ()
 
 
+def _tar_of(tmp_path: Path, members: list[tuple[str, str]]) -> Path:
+    """A tar of ``(name, link target)`` members: a symlink where a target is
+    given, else a small regular file."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, link in members:
+            info = tarfile.TarInfo(name)
+            if link:
+                info.type, info.linkname = tarfile.SYMTYPE, link
+                archive.addfile(info)
+            else:
+                info.size = 6
+                archive.addfile(info, io.BytesIO(b"x = 1\n"))
+    path = tmp_path / "demo-1.0.tar.gz"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        # each link is inside the tree on its own; followed in turn, they leave it
+        [("demo-1.0/a", ".."), ("demo-1.0/c", "a/../..")],
+        [("demo-1.0/a", ".."), ("demo-1.0/up", "a"), ("demo-1.0/b", "up/../x")],
+        # a member under a link is written wherever the link points
+        [("demo-1.0/a", ".."), ("demo-1.0/a/b", "../x")],
+        [("demo-1.0/a", "."), ("demo-1.0/a/evil.py", "")],
+        # a loop of links
+        [("demo-1.0/a", "b"), ("demo-1.0/b", "a"), ("demo-1.0/c", "a/x")],
+    ],
+)
+def test_chains_of_links_that_leave_the_tree_are_refused(
+    tmp_path: Path, members: list[tuple[str, str]]
+) -> None:
+    result = scan(_tar_of(tmp_path, members))
+    assert result.level == "unreadable"
+    assert [f.rule for f in result.findings] == ["unreadable-archive"]
+
+
+def test_chains_of_links_inside_the_tree_are_skipped(tmp_path: Path) -> None:
+    members = [
+        ("demo-1.0/docs/README", "../README"),
+        ("demo-1.0/latest", "docs"),
+        ("demo-1.0/readme2", "latest/README"),
+        ("demo-1.0/README", ""),
+    ]
+    assert scan(_tar_of(tmp_path, members)).findings == ()
+
+
 def test_zip_bomb_duplicates_and_links_are_refused(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb-1.0-py3-none-any.whl"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:

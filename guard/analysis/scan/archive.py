@@ -68,12 +68,16 @@ class Archive:
     heads: dict[str, bytes] = field(default_factory=dict)  # first bytes of probed members
     oversized: list[str] = field(default_factory=list)  # wanted but over the member cap
     skipped_links: int = 0  # in-tree links, not followed
+    links: dict[str, str] = field(default_factory=dict)  # link name -> its target, in-tree
     total: int = 0
     declared: int = 0  # what a zip says all its members hold, read or not
 
 
 # want(name, size) -> "read" (whole contents), "head" (first bytes) or "" (nothing)
 Want = Callable[[str, int], str]
+
+
+MAX_LINK_HOPS = 40  # links followed to resolve one path, as an OS would
 
 
 def check_name(name: str) -> str:
@@ -221,6 +225,7 @@ def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
     with tarfile.open(path, mode="r|*") as tf:
         for info in tf:
             name = check_name(info.name)
+            _check_not_under_link(archive.links, name)
             if not _is_tar_file(info, name, archive):
                 continue
             _count(archive, name, info.size, limits)
@@ -236,6 +241,7 @@ def _is_tar_file(info: tarfile.TarInfo, name: str, archive: Archive) -> bool:
     """A regular file; an in-tree link is counted and skipped; anything else refused."""
     if info.issym() or info.islnk():
         _check_link(info, name)
+        archive.links[name] = _resolved(archive.links, _link_target(info, name), name)
         archive.skipped_links += 1
         return False
     if info.isdir():
@@ -254,6 +260,47 @@ def _check_link(info: tarfile.TarInfo, name: str) -> None:
         inside = _inside("", target) and bool(target)
     if not inside:
         raise UnsafeArchive(f"link {name!r} points outside the tree ({target!r})")
+
+
+def _link_target(info: tarfile.TarInfo, name: str) -> str:
+    """Where a link points, as a tree path ("" is the top of the tree)."""
+    base = posixpath.dirname(name) if info.issym() else ""
+    return posixpath.join(base, info.linkname.replace("\\", "/"))
+
+
+def _check_not_under_link(links: dict[str, str], name: str) -> None:
+    """A member may not sit below an earlier link: extracting it would write
+    wherever that link points."""
+    parts = name.rstrip("/").split("/")
+    for end in range(1, len(parts)):
+        prefix = "/".join(parts[:end])
+        if prefix in links:
+            raise UnsafeArchive(f"member {name!r} lies under the link {prefix!r}")
+
+
+def _resolved(links: dict[str, str], path: str, name: str) -> str:
+    """``path`` with every earlier link along it followed; refuses a chain of
+    links that leaves the tree (``a -> ..`` then ``a/b -> ../x``) or loops."""
+    parts = [p for p in path.split("/") if p not in {"", "."}]
+    done: list[str] = []
+    hops = 0
+    while parts:
+        head = parts.pop(0)
+        if head == "..":
+            if not done:
+                raise UnsafeArchive(f"link {name!r} leads outside the tree through other links")
+            done.pop()
+            continue
+        current = "/".join([*done, head])
+        if current in links:
+            hops += 1
+            if hops > MAX_LINK_HOPS:
+                raise UnsafeArchive(f"link {name!r}: a loop of links")
+            parts = [p for p in links[current].split("/") if p not in {"", "."}] + parts
+            done = []
+            continue
+        done.append(head)
+    return "/".join(done)
 
 
 def _check_tar_ratio(archive: Archive, name: str, compressed: int, limits: Limits) -> None:
