@@ -55,6 +55,7 @@ from guard.rules.local import (
     RECORD_MISSING,
     RECORD_UNLISTED,
     SCRIPT_SHADOW,
+    RecordMismatch,
 )
 
 MAX_NAMED = 5  # files named per finding; the rest are counted
@@ -115,7 +116,7 @@ class IntegrityOptions:
 
 
 def options_from(ctx: Context) -> IntegrityOptions:
-    megabytes = ctx.number(RECORD_MISMATCH, "max-hash-mb", MAX_HASH_MB)
+    megabytes = ctx.number(RecordMismatch, "max-hash-mb")
     return IntegrityOptions(max_hash_bytes=int(megabytes * 1024 * 1024))
 
 

@@ -67,12 +67,8 @@ _Next = Resolved | tuple[Ledger, _Round]
 
 def cutoff_for(policy: Policy, now: datetime) -> datetime | None:
     """The upload-time cut-off of the policy's ``new-release`` rule, if it applies."""
-    min_age = policy.thresholds.get("new-release", {}).get("min-age-days", 7)
-    if (
-        isinstance(min_age, int | float)
-        and min_age > 0
-        and policy.action("new-release") is not Action.IGNORE
-    ):
+    min_age = policy.number("new-release", "min-age-days")
+    if min_age > 0 and policy.action("new-release") is not Action.IGNORE:
         return now - timedelta(days=float(min_age))
     return None
 
