@@ -155,8 +155,7 @@ class MaintainersChanged(RuleBase):
     summary = "The project's PyPI owners changed since safepip last saw it, and a release followed."
     rationale = (
         "Taken-over projects change hands first and release after. Teams add and remove "
-        "maintainers all the time, so only a complete change of owners, or a change that "
-        "comes with a release out of a long silence, is strong evidence."
+        "maintainers all the time, so only a complete change of owners is strong evidence."
     )
     explain = """\
 Compares the project's owners on PyPI today (the JSON API's ownership: user names with
@@ -167,10 +166,11 @@ was uploaded after the previous owners were last seen, that is: the release may 
 come from the new owners. A recorded change is remembered for 90 days, so running
 safepip again does not make it disappear.
 
-Strong (blocks by default): nobody who owned the project before owns it now, or the
-release is also a dormant revival (see dormant-revival). Weak (a warning): owners were
-added or removed while others stayed, which teams do routinely; set block-partial to
-true to block those too.
+Strong (blocks by default): nobody who owned the project before owns it now (the
+owners were replaced). Weak (a warning): owners were added or removed while others
+stayed, which teams do routinely, also when the release ends a long silence (a
+maintainer brought in to revive a project); the message says so. Set block-partial
+to true to block those too.
 
 On a new machine there is no history, so the rule is silent until the second run.
 Thresholds: block-partial. To accept a change you have checked, allow-list the release
@@ -197,7 +197,7 @@ with a version and a reason.
             return  # the release predates the change: the previous owners made it
         full = full_replacement(before, after)
         revived = revival(candidate, project, ctx)
-        strong = full or revived is not None or ctx.flag(self, "block-partial")
+        strong = full or ctx.flag(self, "block-partial")
         why = []
         if full:
             why.append("none of the previous owners remains")

@@ -363,12 +363,20 @@ def test_an_added_maintainer_only_warns() -> None:
     assert not run(MaintainersChanged(), proj, strict)[0].weak
 
 
-def test_a_partial_change_with_a_dormant_revival_blocks() -> None:
+def test_a_co_maintainer_added_after_a_long_silence_only_warns() -> None:
     proj = project(uploads=(("1.0", 900), ("1.1", 5)), users=("alice", "bob"))
     history = {proj.name: seen(("alice",), 30)}
     findings = run(MaintainersChanged(), proj, ctx([proj], history=history))
+    assert len(findings) == 1 and findings[0].weak
+    assert "added bob" in findings[0].message and "without uploads" in findings[0].message
+
+
+def test_owners_replaced_after_a_long_silence_blocks() -> None:
+    proj = project(uploads=(("1.0", 900), ("1.1", 5)), users=("mallory",))
+    history = {proj.name: seen(("alice",), 30)}
+    findings = run(MaintainersChanged(), proj, ctx([proj], history=history))
     assert len(findings) == 1 and not findings[0].weak
-    assert "without uploads" in findings[0].message
+    assert "none of the previous owners remains" in findings[0].message
 
 
 def test_the_same_organization_is_not_a_full_takeover() -> None:
