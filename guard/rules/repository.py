@@ -119,16 +119,50 @@ class Owner:
     ownership: Ownership
 
 
+def repo_path(key: str) -> str:
+    """``owner/repo`` of a key: the repository whatever host mirrors it."""
+    return key.split("/", 1)[1] if "/" in key else key
+
+
+def repo_core(key: str) -> str:
+    """The repository's own name, canonical, without a Python affix
+    (``github.com/ethereum/web3.py`` -> ``web3``; ``psf/python-requests`` -> ``requests``)."""
+    core: str = canonicalize_name(key.rsplit("/", 1)[-1])
+    for suffix in ("-py", "-python"):
+        core = core.removesuffix(suffix)
+    for prefix in ("python-", "py-"):
+        core = core.removeprefix(prefix)
+    return core
+
+
 @dataclass(frozen=True)
 class RepoMap:
-    """Repository key -> the popular projects that claim it."""
+    """Repository key -> the popular projects that claim it; and the same by
+    ``owner/repo`` alone (any host), and by the repository's own name where a
+    popular project's repository is named after the project itself."""
 
     owners: Mapping[str, tuple[Owner, ...]] = field(default_factory=dict)
     source: str = ""
     generated: str = ""
+    by_path: Mapping[str, tuple[tuple[str, Owner], ...]] = field(default_factory=dict)
+    by_core: Mapping[str, tuple[tuple[str, Owner], ...]] = field(default_factory=dict)
 
     def claimants(self, key: str) -> tuple[Owner, ...]:
         return self.owners.get(key, ())
+
+    def same_path(self, key: str) -> tuple[Owner, ...]:
+        """Claimants of the same ``owner/repo`` on another host (a mirror)."""
+        return tuple(o for theirs, o in self.by_path.get(repo_path(key), ()) if theirs != key)
+
+    def same_name(self, key: str) -> tuple[tuple[str, Owner], ...]:
+        """(their key, claimant) of popular projects whose repository has this
+        repository's name and is named after the project (a renamed or moved
+        repository, or a copy under another owner)."""
+        return tuple(
+            (theirs, owner)
+            for theirs, owner in self.by_core.get(repo_core(key), ())
+            if repo_path(theirs) != repo_path(key)
+        )
 
 
 def _ownership(entry: Mapping[str, object]) -> Ownership:
@@ -162,15 +196,35 @@ def _owner_table(projects: object) -> dict[str, list[Owner]]:
     return table
 
 
+def _path_tables(
+    table: Mapping[str, list[Owner]],
+) -> tuple[dict[str, tuple[tuple[str, Owner], ...]], dict[str, tuple[tuple[str, Owner], ...]]]:
+    """The claims by ``owner/repo`` and, where the repository is named after its
+    project, by the repository's core name."""
+    by_path: dict[str, list[tuple[str, Owner]]] = {}
+    by_core: dict[str, list[tuple[str, Owner]]] = {}
+    for key, owners in table.items():
+        by_path.setdefault(repo_path(key), []).extend((key, o) for o in owners)
+        core = repo_core(key)
+        by_core.setdefault(core, []).extend((key, o) for o in owners if o.name == core)
+    return (
+        {path: tuple(items) for path, items in by_path.items()},
+        {core: tuple(items) for core, items in by_core.items() if items},
+    )
+
+
 def parse_repo_data(data: object) -> RepoMap:
     """The shipped map from its JSON; anything malformed is skipped, not trusted."""
     if not isinstance(data, dict):
         return RepoMap()
     table = _owner_table(data.get("projects"))
+    by_path, by_core = _path_tables(table)
     return RepoMap(
         owners={key: tuple(items) for key, items in table.items()},
         source=str(data.get("source", "")),
         generated=str(data.get("generated", "")),
+        by_path=by_path,
+        by_core=by_core,
     )
 
 
@@ -188,6 +242,46 @@ def _shares_owner(project: Project, claimants: tuple[Owner, ...]) -> bool:
     """True when the project shares a PyPI owner with a claimant (a sibling package)."""
     return project.ownership.known and any(
         project.ownership.shares_owner_with(owner.ownership) for owner in claimants
+    )
+
+
+def _is_sibling(project: Project, claimants: tuple[Owner, ...]) -> bool:
+    """The project is a claimant itself, or shares an owner with one."""
+    if any(owner.name == project.name for owner in claimants):
+        return True
+    return _shares_owner(project, claimants)
+
+
+def _named_like(
+    project: Project, matches: tuple[tuple[str, Owner], ...]
+) -> tuple[str, Owner] | None:
+    """The first popular project whose repository has this name, that the
+    project is not and shares no owner with."""
+    for theirs, owner in matches:
+        if not _is_sibling(project, (owner,)):
+            return theirs, owner
+    return None
+
+
+def _named_like_finding(
+    rule: str, candidate: Candidate, project: Project, key: str, theirs: str, owner: Owner
+) -> Finding:
+    """A claim on a repository of the popular project's name under another owner:
+    the project's old home (moved or renamed repositories redirect) or a copy.
+    A warning: forks are published under new names too."""
+    return Finding(
+        rule,
+        f"{candidate.name} declares the repository {key}, named like the repository of the "
+        f"popular project {owner.name} ({theirs}) under another owner; "
+        + (
+            f"{candidate.name} shares no PyPI owner with it"
+            if project.ownership.known
+            else f"the index does not say who owns {candidate.name}"
+        ),
+        remedy=f"make sure you mean {candidate.name}, not {owner.name}; "
+        "allow-list it with a reason if it is a legitimate fork",
+        weak=True,
+        evidence=(("repository", key), ("claimed-by", owner.name), ("their-repository", theirs)),
     )
 
 
@@ -250,7 +344,12 @@ of a different popular project. PyPI shows the repository's stars and forks on t
 project page, so pointing at a famous repository makes a new package look trusted.
 
 Repositories are compared by key: host/owner/repo on github.com, gitlab.com and
-bitbucket.org, lower-case, with .git, trailing slashes and deeper paths removed.
+bitbucket.org, lower-case, with .git, trailing slashes and deeper paths removed; the
+same owner/repo on another host (a mirror) counts as the same repository. A
+repository under another owner that has the name of a popular project's repository
+named after that project (github.com/ethereum/web3.py for web3, whose repository is
+github.com/apeworx/web3.py: moved repositories redirect) is a weak finding (a warning):
+forks are published under new names too.
 Which popular project claims which repository comes from guard/data/popular-repos.json
 (built from PyPI's JSON API for the most-downloaded projects; the file names its date)
 and from the popular projects looked up in this run, whose current data wins.
@@ -279,10 +378,13 @@ Thresholds: none. Allow a project with a reason in the policy's [[allow]] list
             return
         base = shipped_repos()
         for key in claimed_repos(project):
-            claimants = _claimants(key, ctx, base)
-            if not claimants or any(owner.name == project.name for owner in claimants):
+            claimants = _claimants(key, ctx, base) or base.same_path(key)
+            if claimants:
+                if not _is_sibling(project, claimants):
+                    yield _starjacking(self.id, candidate, project, key, claimants)
+                    return  # one repository is evidence enough
                 continue
-            if _shares_owner(project, claimants):
-                continue
-            yield _starjacking(self.id, candidate, project, key, claimants)
-            return  # one repository is evidence enough
+            renamed = _named_like(project, base.same_name(key))
+            if renamed is not None:
+                yield _named_like_finding(self.id, candidate, project, key, *renamed)
+                return

@@ -18,11 +18,19 @@ from packaging.version import Version
 
 from guard.analysis.pth import is_namespace_shim
 from guard.models import Candidate, FileInfo, Finding, Ownership, Project, Release, Source
+from guard.rules import repository
 from guard.rules.artifact import InstallHook
 from guard.rules.base import Context, Rule, Threshold
 from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged
-from guard.rules.repository import RepoImpersonation, repo_key, shipped_repos
+from guard.rules.repository import (
+    RepoImpersonation,
+    RepoMap,
+    parse_repo_data,
+    repo_core,
+    repo_key,
+    shipped_repos,
+)
 from guard.rules.signals import (
     EmptyDescription,
     FewReleases,
@@ -206,6 +214,53 @@ def test_starjacking_via_home_page_and_shipped_data() -> None:
     fake = project("some-http-lib", home_page="https://github.com/psf/requests.git", urls=())
     findings = run(RepoImpersonation(), fake, ctx([fake]))
     assert [f.rule for f in findings] == ["repo-impersonation"]
+
+
+def _repo_map(projects: dict[str, list[str]]) -> RepoMap:
+    return parse_repo_data(
+        {"projects": {n: {"repos": r, "users": [f"{n}-owner"]} for n, r in projects.items()}}
+    )
+
+
+def test_the_same_repository_on_another_host_is_the_same_claim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        repository, "shipped_repos", lambda: _repo_map({"requests": ["github.com/psf/requests"]})
+    )
+    fake = project("http-helper", urls=(("Source", "https://gitlab.com/psf/requests"),))
+    [finding] = run(RepoImpersonation(), fake, ctx([fake]))
+    assert not finding.weak
+    assert "gitlab.com/psf/requests" in finding.message and "requests" in finding.message
+
+
+def test_a_repository_named_like_a_popular_one_under_another_owner_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # web3 moved from github.com/ethereum to github.com/apeworx; the old path redirects
+    monkeypatch.setattr(
+        repository,
+        "shipped_repos",
+        lambda: _repo_map(
+            {"web3": ["github.com/apeworx/web3.py"], "flask": ["github.com/pallets/flask"]}
+        ),
+    )
+    fake = project("web3-wallet-tools", urls=(("Source", "https://github.com/ethereum/web3.py"),))
+    [finding] = run(RepoImpersonation(), fake, ctx([fake]))
+    assert finding.weak
+    assert "github.com/ethereum/web3.py" in finding.message
+    assert "web3 (github.com/apeworx/web3.py)" in finding.message
+    # the project itself, and a repository named otherwise, are not flagged
+    web3 = project("web3", urls=(("Source", "https://github.com/ethereum/web3.py"),))
+    assert run(RepoImpersonation(), web3, ctx([web3])) == []
+    other = project("web3-tools", urls=(("Source", "https://github.com/someone/web3-tools"),))
+    assert run(RepoImpersonation(), other, ctx([other])) == []
+
+
+def test_repository_core_names() -> None:
+    assert repo_core("github.com/ethereum/web3.py") == "web3"
+    assert repo_core("github.com/someone/python-requests") == "requests"
+    assert repo_core("gitlab.com/group/sub/Flask_Login") == "flask-login"
 
 
 def test_the_project_itself_is_not_an_impersonator() -> None:
