@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     benign_results = [detector.check(name) for name in benign]
     benign_flags = [(n, m) for n, m in zip(benign, benign_results, strict=True) if m]
     benign_strong = sum(any(x.strong for x in m) for _, m in benign_flags)
-    top_blocked = [n for n in top if any(m.strong for m in detector.check(n))]
+    top_results = {n: detector.check(n) for n in top}
+    top_blocked = [n for n, m in top_results.items() if any(x.strong for x in m)]
+    top_flagged = [n for n, m in top_results.items() if m]
 
     batch = (benign * (20_000 // max(len(benign), 1) + 1))[:20_000]
     per_name = _batch_ms(Detector(popular.load().names), batch, repeat)
@@ -141,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  benign flag rate (any strength):      {pct(len(benign_flags), len(benign))}")
     print(f"  benign strong (would block):          {pct(benign_strong, len(benign))}")
     print(f"  popular projects blocked:             {len(top_blocked)} of {len(top)}")
+    print(f"  popular projects flagged (any):       {len(top_flagged)} of {len(top)}")
+    if args.verbose and top_flagged:
+        print("  popular projects flagged: " + ", ".join(top_flagged))
     print(
         f"  stated misses by cause:               {unprotected} target not protected, "
         f"{len(missed) - unprotected} target protected but name too far"

@@ -113,7 +113,10 @@ class Config:
 
     strong_score: float = 4.0
     weak_score: float = 2.0
-    popular_gap: float = 200.0  # a popular candidate needs rank >= gap * target rank
+    # A popular candidate is flagged only when its rank >= gap * its target's rank; the
+    # default is larger than the popular list is long, so no popular project is flagged
+    # by name (the other rules judge established projects).
+    popular_gap: float = 20_000.0
     min_edit_length: int = 4  # compact names shorter than this get no edit matches
     two_edit_length: int = 8  # compact length from which distance 2 is allowed
     weights: Weights = field(default_factory=Weights)
