@@ -14,7 +14,7 @@ external and goes through ``guard.report.sanitize.clean``.
 
 from __future__ import annotations
 
-import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -65,7 +65,7 @@ def _toml(value: object, external: bool) -> str:
             "{ " + ", ".join(f"{_key(k)} = {_toml(v, external)}" for k, v in value.items()) + " }"
         )
     text = clean(value, 2000) if external else str(value)
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+    return toml_string(text)
 
 
 def toml_literal(value: object) -> str:
@@ -77,7 +77,31 @@ def _key(key: object) -> str:
     text = str(key)
     if text and all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
         return text
-    return json.dumps(text)
+    return toml_string(text)
+
+
+def _toml_char(ch: str) -> str:
+    """One character as it may stand in a TOML basic string."""
+    if ch in _TOML_ESCAPES:
+        return _TOML_ESCAPES[ch]
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:  # a lone surrogate is no Unicode scalar value
+        return "\\uFFFD"
+    if code < 0x20 or code == 0x7F or unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}:
+        return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+    return ch
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string that any TOML parser reads back: quotes and
+    backslashes escaped, controls (DEL included), format characters and line
+    separators as escapes, a lone surrogate as U+FFFD."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return '"' + "".join(_toml_char(ch) for ch in text) + '"'
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 class _Lines:

@@ -100,6 +100,16 @@ def test_show_cleans_text_from_fetched_layers(server: PolicyServer, tmp_path: Pa
     assert 'reason = "fine  really"' in text
 
 
+def test_show_prints_valid_toml_whatever_a_reason_holds(tmp_path: Path) -> None:
+    # TOML escapes, as a policy file would hold them
+    reason = r"del \u007f, nul \u0000, esc \u001b, quote \" and back\\slash, \u2028 \u202e"
+    project = write(tmp_path / "safepip.toml", f'[[deny]]\nname = "leftpad"\nreason = "{reason}"\n')
+    text = policy_tools.show(layers.resolve_layers(project, session, tmp_path / "c"))
+    parsed = tomllib.loads(text)  # what it prints reads back as TOML
+    assert parsed["deny"][0]["reason"] == tomllib.loads(f'r = "{reason}"')["r"]
+    assert "\x7f" not in text and "\x00" not in text and "\x1b" not in text
+
+
 def test_show_of_a_local_policy_keeps_its_text(tmp_path: Path) -> None:
     project = write(
         tmp_path / "safepip.toml",
