@@ -108,6 +108,32 @@ class Vulnerability:
     fixed_in: tuple[str, ...] = ()
     link: str = ""
 
+    @property
+    def malicious(self) -> bool:
+        """A malicious-package advisory (OSV's ``MAL-`` ids), not a vulnerability."""
+        return any(i.upper().startswith("MAL-") for i in (self.id, *self.aliases))
+
+
+# One release as an advisory database is asked about it: (name, version).
+ReleaseKey = tuple[NormalizedName, Version]
+
+
+@dataclass(frozen=True)
+class Advisories:
+    """What an advisory database (OSV) says of the releases it was asked about.
+
+    ``found`` has the advisories of every release it answered for (an empty
+    tuple: none known); a release it has no answer for is absent. ``unavailable``
+    says why some or all answers are missing ("" when every answer came).
+    """
+
+    found: Mapping[ReleaseKey, tuple[Vulnerability, ...]] = field(default_factory=dict)
+    unavailable: str = ""
+
+    def of(self, name: NormalizedName, version: Version) -> tuple[Vulnerability, ...] | None:
+        """The advisories of one release, or None when there is no answer for it."""
+        return self.found.get((name, version))
+
 
 @dataclass(frozen=True)
 class Ownership:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the loopback PyPI, an isolated pip environment, throwaway venvs."""
+"""Shared fixtures: the loopback PyPI and OSV, an isolated pip environment, throwaway venvs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakeosv import FakeOSV
 from tests.fakepypi import FakePyPI, MakeVenv
+
+# A loopback port nothing listens on (below 1024: no test can bind it), so a
+# connection is refused at once: OSV for the tests that do not set one.
+UNREACHABLE_OSV = "http://127.0.0.1:1"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -21,6 +26,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     temporary directory, and ``SAFEPIP_CACHE_DIR`` is unset, so platformdirs
     (and every subprocess started with a copy of this environment) resolve
     there. ``SAFEPIP_POLICY`` is dropped so the user's own policy never applies.
+    ``SAFEPIP_OSV_URL`` points at a closed loopback port: no test asks api.osv.dev.
     """
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
@@ -30,6 +36,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
         patch.delenv("SAFEPIP_CACHE_DIR", raising=False)
         patch.delenv("SAFEPIP_POLICY", raising=False)
+        patch.setenv("SAFEPIP_OSV_URL", UNREACHABLE_OSV)
         yield home
 
 
@@ -45,8 +52,21 @@ def fake_pypi() -> Iterator[FakePyPI]:
 
 
 @pytest.fixture
-def pip_env(fake_pypi: FakePyPI, tmp_path: Path) -> dict[str, str]:
-    """Environment variables that point pip and safepip at the fake index only.
+def fake_osv() -> Iterator[FakeOSV]:
+    """A started loopback OSV with no advisories; stopped after the test.
+
+    The test fails at teardown if the server raised or got a request that is
+    not of the documented shape.
+    """
+    with FakeOSV() as fake:
+        yield fake
+    assert fake.errors == [], fake.errors
+
+
+@pytest.fixture
+def pip_env(fake_pypi: FakePyPI, fake_osv: FakeOSV, tmp_path: Path) -> dict[str, str]:
+    """Environment variables that point pip and safepip at the fake index (and
+    safepip at the fake OSV) only.
 
     No user or site pip configuration, no ``PIP_*`` left over from the caller
     (find-links, extra indexes, constraints), caches and XDG directories in
@@ -66,6 +86,7 @@ def pip_env(fake_pypi: FakePyPI, tmp_path: Path) -> dict[str, str]:
             "PIP_NO_INPUT": "1",
             "PIP_CACHE_DIR": str(home / "pip-cache"),
             "SAFEPIP_PYPI_URL": fake_pypi.url,
+            "SAFEPIP_OSV_URL": fake_osv.url,
             "XDG_CACHE_HOME": str(home / "cache"),
             "XDG_DATA_HOME": str(home / "data"),
             "XDG_CONFIG_HOME": str(home / "config"),

@@ -19,6 +19,9 @@ goes to pip unchanged:
                      directory (default: the active virtualenv, else this Python)
   --pypi-url URL     the JSON API to vet against (default https://pypi.org, or
                      $SAFEPIP_PYPI_URL, or the policy's settings.pypi-url)
+  --osv-url URL      the OSV API asked for malware reports and vulnerabilities
+                     (default https://api.osv.dev, or $SAFEPIP_OSV_URL, or the
+                     policy's settings.osv-url)
   --format FMT       text (default), json, sarif or markdown
   --no-progress      no progress display on stderr
 """

@@ -12,12 +12,13 @@ from pathlib import Path
 from packaging.utils import NormalizedName
 
 from guard import __version__
-from guard.cli.common import load_policy, pypi_url, report_format
+from guard.cli.common import load_policy, osv_url, pypi_url, report_format
 from guard.cli.echo import echo_pip
 from guard.errors import UsageError
 from guard.index import artifacts
 from guard.index.cache import Cache
 from guard.index.http import make_session, timeout_from_env
+from guard.index.osv import OSVClient
 from guard.index.prefetch import Prefetch
 from guard.index.pypi import PyPIClient
 from guard.models import Decision, Verdict
@@ -62,13 +63,14 @@ def _now() -> datetime:
 
 
 def _vetter(own: dict[str, str | bool], pol: Policy, pip: Pip | None, progress: Progress) -> Vetter:
-    """The vetter with its collaborators: the index client and artifact fetcher
-    (sharing one session and the on-disk cache), pip, the history in the user's
-    data dir, the clock."""
+    """The vetter with its collaborators: the index client, the OSV client and the
+    artifact fetcher (sharing one session and the on-disk cache), pip, the history
+    in the user's data dir, the clock."""
     timeout = timeout_from_env()
     session = make_session()
     cache = Cache()
     client = PyPIClient(pypi_url(own, pol), session, cache, timeout)
+    osv = OSVClient(osv_url(own, pol), session, cache, timeout)
 
     def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
         return artifacts.fetch_all(wanted, cache, session, timeout)
@@ -77,7 +79,9 @@ def _vetter(own: dict[str, str | bool], pol: Policy, pip: Pip | None, progress: 
         return Prefetch(client, names)
 
     store = FileHistoryStore(history.default_path())
-    return Vetter(client, fetch, pip, store, _now, prefetch=ahead, progress=progress)
+    return Vetter(
+        client, fetch, pip, store, _now, prefetch=ahead, progress=progress, advisories=osv
+    )
 
 
 def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) -> int:

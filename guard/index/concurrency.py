@@ -2,7 +2,9 @@
 
 ``map_concurrently`` runs a function over a list of items on a bounded number
 of threads and returns the results in the items' order; ``Background`` runs
-tasks until told to stop (the look-ups made while pip resolves). Every thread
+tasks until told to stop (the look-ups made while pip resolves); ``Pending``
+runs one call beside the caller's own work (the OSV query beside the JSON API
+look-ups). Every thread
 pool of the index side is made here, so the bound on concurrent requests is
 set in one place.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -60,3 +62,16 @@ class Background:
 
     def stop(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class Pending(Generic[R]):
+    """``fn()`` started on its own thread; ``result()`` waits for it and returns
+    its value (or raises what it raised)."""
+
+    def __init__(self, fn: Callable[[], R], name: str) -> None:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._future = pool.submit(fn)
+        pool.shutdown(wait=False)
+
+    def result(self) -> R:
+        return self._future.result()

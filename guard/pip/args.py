@@ -1,7 +1,8 @@
 """Split a command line into safepip's own options and pip's ``install`` arguments.
 
 safepip's own options are long options pip's ``install`` does not use the same
-way (``--policy``, ``--format``, ``--pypi-url``, ``--python``, ``--no-progress``);
+way (``--policy``, ``--format``, ``--pypi-url``, ``--osv-url``, ``--python``,
+``--no-progress``);
 they are taken wherever they appear before a ``--`` (by ``argparse``, which
 passes every word it does not know through). Everything else is pip's and
 passes through unchanged, in order. After ``--`` everything is pip's.
@@ -29,7 +30,7 @@ from guard.errors import UsageError
 from guard.pip import options as pipopts
 
 # safepip's own options that take a value, and flags.
-OWN_VALUED = ("--policy", "--format", "--pypi-url", "--python")
+OWN_VALUED = ("--policy", "--format", "--pypi-url", "--osv-url", "--python")
 OWN_FLAGS = ("--no-progress",)
 
 # pip options that only say what to resolve: used in the resolution, not passed

@@ -52,6 +52,7 @@ class Policy:
     deny: tuple[ListEntry, ...] = ()
     pypi_url: str | None = None
     on_network_error: str = "block"
+    osv_url: str | None = None
     thresholds: Mapping[str, Mapping[str, Threshold]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what loading said (a layer skipped, a cached copy used)
 

@@ -162,6 +162,10 @@ def _settings(out: _Lines, layered: layers.LayeredPolicy, effective: policy.Poli
     else:
         out.comment('pypi-url = "https://pypi.org"    (not set: --pypi-url or $SAFEPIP_PYPI_URL)')
     out.value("on-network-error", effective.on_network_error, "settings.on-network-error")
+    if effective.osv_url is not None:
+        out.value("osv-url", effective.osv_url, "settings.osv-url")
+    else:
+        out.comment('osv-url = "https://api.osv.dev"    (not set: --osv-url or $SAFEPIP_OSV_URL)')
     out.raw()
     out.raw("[layering]")
     out.value("allow-loosen", layered.allow_loosen, "layering.allow-loosen")
@@ -222,6 +226,8 @@ version = 1
 # When PyPI (or a policy URL) cannot be reached: "block" stops with exit 2,
 # "warn" goes on and flags what could not be vetted.
 on-network-error = "block"
+# The OSV API asked for malicious-package (MAL-) advisories and vulnerabilities.
+# osv-url = "https://api.osv.dev"
 
 # One table per rule id: action = "block", "warn" or "ignore", and thresholds.
 [rules.new-project]

@@ -21,7 +21,7 @@ from guard.rules import RULE_ERROR, RULES
 from guard.rules.base import Declaration, Param, Threshold
 
 TOP_LEVEL_KEYS = frozenset({"version", "settings", "rules", "allow", "deny"})
-SETTINGS_KEYS = frozenset({"pypi-url", "on-network-error"})
+SETTINGS_KEYS = frozenset({"pypi-url", "on-network-error", "osv-url"})
 
 
 class BadValue(ValueError):
@@ -127,20 +127,30 @@ def _rule_configs(
     return configs
 
 
-def _settings(file: str, settings: object, problems: list[str]) -> tuple[str | None, str]:
-    """``pypi-url`` and ``on-network-error`` of the ``[settings]`` table."""
+def _url_setting(
+    file: str, settings: dict[str, object], key: str, problems: list[str]
+) -> str | None:
+    """A ``[settings]`` URL (``pypi-url``, ``osv-url``): absent, or an http(s) URL."""
+    if key not in settings:
+        return None
+    value = settings[key]
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return value
+    problems.append(f"{file}: settings.{key}: must be an http(s) URL")
+    return None
+
+
+def _settings(
+    file: str, settings: object, problems: list[str]
+) -> tuple[str | None, str, str | None]:
+    """``pypi-url``, ``on-network-error`` and ``osv-url`` of the ``[settings]`` table."""
     if not isinstance(settings, dict):
         problems.append(f"{file}: settings: must be a table")
-        return None, "block"
+        return None, "block", None
     for key in sorted(set(settings) - SETTINGS_KEYS):
-        problems.append(f"{file}: settings.{key}: unknown key (known: on-network-error, pypi-url)")
-    pypi_url: str | None = None
-    if "pypi-url" in settings:
-        value = settings["pypi-url"]
-        if isinstance(value, str) and value.startswith(("https://", "http://")):
-            pypi_url = value
-        else:
-            problems.append(f"{file}: settings.pypi-url: must be an http(s) URL")
+        known = ", ".join(sorted(SETTINGS_KEYS))
+        problems.append(f"{file}: settings.{key}: unknown key (known: {known})")
+    pypi_url = _url_setting(file, settings, "pypi-url", problems)
     on_network_error = "block"
     if "on-network-error" in settings:
         value = settings["on-network-error"]
@@ -149,7 +159,7 @@ def _settings(file: str, settings: object, problems: list[str]) -> tuple[str | N
         else:
             choices = " or ".join(NETWORK_ERROR_CHOICES)
             problems.append(f"{file}: settings.on-network-error: must be {choices}")
-    return pypi_url, on_network_error
+    return pypi_url, on_network_error, _url_setting(file, settings, "osv-url", problems)
 
 
 def _top_level(data: Mapping[str, object], file: str, problems: list[str]) -> None:
@@ -167,7 +177,7 @@ def from_mapping(
     """Validate a parsed policy; raise PolicyError listing every problem."""
     problems: list[str] = []
     _top_level(data, file, problems)
-    pypi_url, on_network_error = _settings(file, data.get("settings", {}), problems)
+    pypi_url, on_network_error, osv_url = _settings(file, data.get("settings", {}), problems)
     configs = _rule_configs(file, data.get("rules", {}), rules, problems)
     known_rules = {rule.id for rule in rules} | {RULE_ERROR}
     allow = read_entries(file, "allow", data.get("allow"), problems, True, known_rules)
@@ -181,5 +191,6 @@ def from_mapping(
         deny=tuple(deny),
         pypi_url=pypi_url,
         on_network_error=on_network_error,
+        osv_url=osv_url,
         thresholds={rule_id: config.thresholds for rule_id, config in configs.items()},
     )

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 from guard.analysis.typosquat import default_detector
 from guard.models import Action, Candidate, Finding, Project
+from guard.rules.advisories import KnownMalicious
 from guard.rules.age import NewProject
 from guard.rules.artifact import InstallHook
 from guard.rules.base import Context, FindingKind, Rule
-from guard.rules.listed import Denied, NotOnPyPI
+from guard.rules.listed import Denied, NotOnPyPI, ReleaseRemoved
 from guard.rules.local import LOCAL_KINDS, LOCAL_RULES
 from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged
@@ -41,7 +42,9 @@ Declared = Rule | FindingKind
 
 RULES: tuple[Declared, ...] = (
     Denied(),
+    KnownMalicious(),
     NotOnPyPI(),
+    ReleaseRemoved(),
     ProjectStatus(),
     ArtifactMismatch(),
     TYPOSQUAT,

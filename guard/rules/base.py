@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from packaging.utils import NormalizedName
 
-from guard.models import Action, Candidate, Finding, Project
+from guard.models import Action, Advisories, Candidate, Finding, Project
 
 if TYPE_CHECKING:
     from guard.state.history import Seen
@@ -163,6 +163,9 @@ class Context:
     artifacts: Mapping[str, Path] = field(default_factory=dict)
     # What safepip recorded of each project on earlier runs (guard.state.history.load()).
     history: Mapping[NormalizedName, Seen] = field(default_factory=dict)
+    # What the advisory database (OSV) said of the candidates' releases; None
+    # when the run did not ask it.
+    advisories: Advisories | None = None
 
     def threshold(
         self, rule: Declares | str, key: str, default: Threshold | None = None

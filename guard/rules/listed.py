@@ -1,5 +1,6 @@
 """Rules about what the index and the policy say of a name outright:
-``denied`` (the policy's deny list) and ``not-on-pypi``."""
+``denied`` (the policy's deny list), ``not-on-pypi`` and, for an installed
+release, ``release-removed``."""
 
 from __future__ import annotations
 
@@ -62,3 +63,31 @@ class NotOnPyPI(RuleBase):
                 "or it has been removed, as PyPI does with reported malware",
                 remedy="if it is your own private package, allow-list it with a reason",
             )
+
+
+class ReleaseRemoved(RuleBase):
+    id = "release-removed"
+    summary = "The installed release is no longer on the index (audit)."
+    rationale = (
+        "PyPI deletes the releases it finds malicious, and owners delete broken or "
+        "compromised ones; an installed release the index no longer lists is one of those "
+        "until shown otherwise."
+    )
+    default_action = Action.BLOCK
+    modes = frozenset({"audit"})
+
+    def check(
+        self, candidate: Candidate, project: Project | None, ctx: Context
+    ) -> Iterator[Finding]:
+        if project is None or candidate.source is not Source.INDEX:
+            return  # not-on-pypi speaks for a project the index does not know
+        release = project.releases.get(candidate.version)
+        if release is not None and release.files:
+            return
+        what = "no longer lists" if release is None else "lists no files of"
+        yield Finding(
+            self.id,
+            f"{candidate.name} {candidate.version} is installed, but the index {what} that "
+            "release: it was deleted, as PyPI does with malware, or its files were removed",
+            remedy="find out why it was removed; reinstall a release the index lists",
+        )

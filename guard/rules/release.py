@@ -28,7 +28,10 @@ class Yanked(RuleBase):
         info = project.file(candidate.filename) if candidate.filename else None
         release = project.releases.get(candidate.version)
         if (info is not None and info.yanked) or (release is not None and release.yanked):
-            reason = (info.yanked_reason if info else "") or "no reason given"
+            # An installed release (audit) has no file name: its files give the reason.
+            reasons = [info] if info is not None else list(release.files if release else ())
+            reason = next((f.yanked_reason for f in reasons if f.yanked_reason), "")
+            reason = reason or "no reason given"
             yield Finding(
                 self.id,
                 f"{candidate.name} {candidate.version} is yanked: {reason}",
@@ -38,10 +41,11 @@ class Yanked(RuleBase):
 
 class KnownVulnerability(RuleBase):
     id = "known-vulnerability"
-    summary = "The chosen release has a known vulnerability (PyPI's vulnerability data)."
+    summary = "The chosen release has a known vulnerability (PyPI's and OSV's data)."
     rationale = (
-        "PyPI lists known vulnerabilities (from OSV) per release. A vulnerable release is "
-        "not malicious, so the default warns; strict policies block."
+        "PyPI lists known vulnerabilities (from OSV) per release; where it has none for an "
+        "older release, OSV's answer is used. A vulnerable release is not malicious, so "
+        "the default warns; strict policies block."
     )
     default_action = Action.WARN
     modes = frozenset({"install", "audit"})
@@ -52,6 +56,8 @@ class KnownVulnerability(RuleBase):
         if project is None:
             return
         for vuln in project.vulnerabilities_for(candidate.version) or ():
+            if vuln.malicious:
+                continue  # known-malicious reports those
             aliases = f" ({', '.join(vuln.aliases)})" if vuln.aliases else ""
             fixed = ", ".join(vuln.fixed_in)
             yield Finding(

@@ -18,6 +18,7 @@ from guard.models import Action, Candidate, Finding, Source, Verdict
 from guard.pip.environment import Environment
 from guard.rules import RULE_ERROR
 from guard.rules.base import Context
+from guard.vet import advisories
 from guard.vet.judge import Judge
 from guard.vet.lookup import Lookup
 from guard.vet.model import Known, Progress
@@ -86,9 +87,12 @@ def audit(
     )
     local = local_findings(environment, options)
     candidates, extra = _candidates(local)
-    indexed = [
-        c.name for c in candidates if c.source is Source.INDEX and not integrity.is_unowned(c)
-    ]
-    known = lookup.with_targets(Known(), indexed)
-    verdict = judge.verdict(known, candidates, pol.notes, mode="audit", extra=extra)
+    indexed = [c for c in candidates if c.source is Source.INDEX and not integrity.is_unowned(c)]
+    # A fresh answer: what was installed may have been reported since.
+    asked = advisories.start(lookup.advisories, indexed, revalidate=True)
+    known = lookup.with_targets(Known(), [c.name for c in indexed])
+    if asked is not None:
+        known = advisories.merge(known, asked.result(), indexed)
+    notes = (*pol.notes, *advisories.notes(known, indexed))
+    verdict = judge.verdict(known, candidates, notes, mode="audit", extra=extra)
     return AuditResult(environment, verdict, local.hashed_files)

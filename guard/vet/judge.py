@@ -56,6 +56,7 @@ class Judge:
             denied=self.policy.denied(),
             artifacts=files or {},
             history=self.history,
+            advisories=known.advisories,
         )
 
     def verdict(

@@ -17,7 +17,7 @@ from guard.index.concurrency import map_concurrently
 from guard.models import Candidate, Project, Source
 from guard.policy.model import Policy
 from guard.rules.typosquat import protected
-from guard.vet.model import Index, Known, Progress
+from guard.vet.model import AdvisoryDB, Index, Known, Progress
 
 _NOTHING: Mapping[NormalizedName, Project] = {}
 
@@ -41,12 +41,14 @@ class Sightings:
 
 @dataclass(frozen=True)
 class Lookup:
-    """The run's look-ups: the index, the policy's ``on-network-error``, progress."""
+    """The run's look-ups: the index, the policy's ``on-network-error``, progress,
+    and the advisory database (``guard.vet.advisories``; None: not asked)."""
 
     index: Index
     policy: Policy
     sightings: Sightings
     progress: Progress | None = None
+    advisories: AdvisoryDB | None = None
 
     def names(
         self,

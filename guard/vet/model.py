@@ -19,7 +19,7 @@ from packaging.version import Version
 
 from guard.index.artifacts import Wanted
 from guard.index.pypi import Lookups
-from guard.models import Candidate, Project, Verdict, Vulnerability
+from guard.models import Advisories, Candidate, Project, ReleaseKey, Verdict, Vulnerability
 from guard.pip.args import PipArgs
 from guard.pip.install import Pinned
 from guard.pip.worker import Captured
@@ -51,6 +51,15 @@ class Index(Protocol):
     def version_vulnerabilities(
         self, name: str, version: Version
     ) -> tuple[Vulnerability, ...] | None: ...
+
+
+class AdvisoryDB(Protocol):
+    """The advisory database: what it says of given releases, never raising for a
+    failed answer (``guard.index.osv.OSVClient``)."""
+
+    def advisories(
+        self, releases: Iterable[ReleaseKey], revalidate: bool = False
+    ) -> Advisories: ...
 
 
 class Ahead(Protocol):
@@ -91,10 +100,12 @@ class Request:
 @dataclass(frozen=True)
 class Known:
     """What this run looked up: each project (None: not on the index, or the
-    look-up failed) and why the failed look-ups failed."""
+    look-up failed), why the failed look-ups failed, and what the advisory
+    database said of the candidates' releases (None: not asked)."""
 
     projects: Mapping[NormalizedName, Project | None] = field(default_factory=dict)
     failed: Mapping[NormalizedName, str] = field(default_factory=dict)
+    advisories: Advisories | None = None
 
     def get(self, name: NormalizedName) -> Project | None:
         return self.projects.get(name)
@@ -108,7 +119,9 @@ class Known:
         projects: Mapping[NormalizedName, Project | None],
         failed: Mapping[NormalizedName, str] | None = None,
     ) -> Known:
-        return Known({**self.projects, **projects}, {**self.failed, **(failed or {})})
+        return Known(
+            {**self.projects, **projects}, {**self.failed, **(failed or {})}, self.advisories
+        )
 
 
 @dataclass(frozen=True)

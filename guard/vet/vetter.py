@@ -35,12 +35,24 @@ from guard.pip.environment import Environment
 from guard.policy.model import Policy
 from guard.state import store
 from guard.state.store import HistoryStore
+from guard.vet import advisories
 from guard.vet import audit as audit_step
 from guard.vet.direct import direct_verdict
 from guard.vet.install import install_vetted
 from guard.vet.judge import Judge
 from guard.vet.lookup import Lookup, Sightings
-from guard.vet.model import Clock, Fetch, Index, Ledger, Outcome, Pip, Progress, Request, StartAhead
+from guard.vet.model import (
+    AdvisoryDB,
+    Clock,
+    Fetch,
+    Index,
+    Ledger,
+    Outcome,
+    Pip,
+    Progress,
+    Request,
+    StartAhead,
+)
 from guard.vet.pins import wanted_files
 from guard.vet.resolve import Resolved, newer_skipped, resolve
 from guard.vet.tools import Tools
@@ -76,6 +88,7 @@ class Vetter:
         *,
         prefetch: StartAhead | None = None,
         progress: Progress | None = None,
+        advisories: AdvisoryDB | None = None,
     ) -> None:
         self.index = index
         self.fetch = fetch
@@ -84,6 +97,10 @@ class Vetter:
         self.clock = clock
         self.prefetch = prefetch
         self.progress = progress
+        self.advisories = advisories
+
+    def _lookup(self, policy: Policy, sightings: Sightings) -> Lookup:
+        return Lookup(self.index, policy, sightings, self.progress, self.advisories)
 
     def _pip(self) -> Pip:
         if self.pip is None:
@@ -102,7 +119,7 @@ class Vetter:
         with tempfile.TemporaryDirectory(prefix="safepip-vet-") as workdir:
             tools = Tools(
                 request,
-                Lookup(self.index, request.policy, sightings, self.progress),
+                self._lookup(request.policy, sightings),
                 Judge(request.policy, now, self.history.load()),
                 pip,
                 self.fetch,
@@ -138,7 +155,7 @@ class Vetter:
         """Judge what ``environment`` holds (listed by ``guard.pip.environment``)."""
         now = self.clock()
         sightings = Sightings()
-        lookup = Lookup(self.index, policy, sightings, self.progress)
+        lookup = self._lookup(policy, sightings)
         judge = Judge(policy, now, self.history.load())
         result = audit_step.audit(lookup, judge, environment, self.progress)
         store.record(self.history, sightings.projects(), now)
@@ -152,11 +169,19 @@ def _judge_chosen(
     judge them too."""
     candidates = resolved.candidates
     lookup = tools.lookup
+    # OSV is asked beside the JSON API look-ups: it needs only names and versions.
+    asked = advisories.start(lookup.advisories, candidates)
     names = [c.name for c in candidates if c.source is not Source.LOCAL]
     known = lookup.with_targets(resolved.ledger.known, names, prefetched)
     known = lookup.refresh_stale(known, candidates)
     known = lookup.vulnerabilities(known, candidates)
-    notes = (*resolved.ledger.notes, *newer_skipped(known, candidates))
+    if asked is not None:
+        known = advisories.merge(known, asked.result(), candidates)
+    notes = (
+        *resolved.ledger.notes,
+        *newer_skipped(known, candidates),
+        *advisories.notes(known, candidates),
+    )
     verdict = tools.judge.verdict(known, candidates, notes)
     if verdict.decision is Decision.BLOCK:
         # Already blocked on metadata: no need to download anything.

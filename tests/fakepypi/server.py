@@ -524,6 +524,18 @@ class FakePyPI:
             release.files = [replace(a, yanked=True, yanked_reason=reason) for a in release.files]
             self._touch(project)
 
+    def remove(self, name: str, version: str | None = None) -> None:
+        """Delete a release (or, without ``version``, the whole project), as PyPI
+        does with malware: the JSON API no longer lists it (or answers 404)."""
+        with self._lock:
+            key = canonicalize_name(name)
+            if version is None:
+                del self._projects[key]
+                return
+            project = self._projects[key]
+            del project.releases[version]
+            self._touch(project)
+
     def set_ownership(self, name: str, ownership: Mapping[str, Any]) -> None:
         with self._lock:
             project = self._projects[canonicalize_name(name)]

@@ -45,7 +45,7 @@ def test_ids_are_unique_and_kinds_are_registered() -> None:
 
 
 def test_not_waived_by_name_comes_from_the_declarations() -> None:
-    assert {"artifact-mismatch", "rule-error", "denied"} == NOT_WAIVED_BY_NAME
+    assert {"artifact-mismatch", "rule-error", "denied", "known-malicious"} == NOT_WAIVED_BY_NAME
 
 
 def test_ctx_reads_the_declared_default_unless_the_policy_sets_one() -> None:
