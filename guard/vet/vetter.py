@@ -13,9 +13,9 @@
 4. ``install`` has pip install exactly the fetched files, pinned by hash
    (``guard.vet.install``).
 
-Nothing here reaches for a global: the index, the fetcher, pip, the history store
-and the clock are given. What a run saw is recorded in the history store, also
-when the run stops with an error.
+Nothing here reaches for a global: the index, the fetcher, pip, the history store,
+the clock and the scanner of fetched files (cached by sha256) are given. What a
+run saw is recorded in the history store, also when the run stops with an error.
 """
 
 from __future__ import annotations
@@ -40,7 +40,18 @@ from guard.vet.direct import direct_verdict
 from guard.vet.install import install_vetted
 from guard.vet.judge import Judge
 from guard.vet.lookup import Lookup, Sightings
-from guard.vet.model import Clock, Fetch, Index, Ledger, Outcome, Pip, Progress, Request, StartAhead
+from guard.vet.model import (
+    Clock,
+    Fetch,
+    Index,
+    Ledger,
+    Outcome,
+    Pip,
+    Progress,
+    Request,
+    ScanFiles,
+    StartAhead,
+)
 from guard.vet.pins import wanted_files
 from guard.vet.resolve import Resolved, newer_skipped, resolve
 from guard.vet.tools import Tools
@@ -76,6 +87,7 @@ class Vetter:
         *,
         prefetch: StartAhead | None = None,
         progress: Progress | None = None,
+        scan: ScanFiles | None = None,
     ) -> None:
         self.index = index
         self.fetch = fetch
@@ -84,6 +96,7 @@ class Vetter:
         self.clock = clock
         self.prefetch = prefetch
         self.progress = progress
+        self.scan = scan
 
     def _pip(self) -> Pip:
         if self.pip is None:
@@ -103,7 +116,7 @@ class Vetter:
             tools = Tools(
                 request,
                 Lookup(self.index, request.policy, sightings, self.progress),
-                Judge(request.policy, now, self.history.load()),
+                Judge(request.policy, now, self.history.load(), self.scan),
                 pip,
                 self.fetch,
                 Path(workdir),
@@ -164,11 +177,12 @@ def _judge_chosen(
     pins = wanted_files(known, candidates)
     tools.show("fetching", 0, len(pins))
     files = tools.fetch(list(pins.values()))
-    verdict = tools.judge.verdict(known, candidates, notes, files=files)
+    hashes = {name: want.sha256 for name, want in pins.items()}
+    verdict = tools.judge.verdict(known, candidates, notes, files=files, hashes=hashes)
     return Outcome(
         verdict,
         candidates,
         files=files,
-        pins={name: want.sha256 for name, want in pins.items()},
+        pins=hashes,
         build_pins=dict(resolved.ledger.build_pins),
     )
