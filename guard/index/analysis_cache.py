@@ -11,8 +11,10 @@ be read, does not parse, or names other bytes, settings or analyser is a miss
 would not come back from JSON exactly as it is is not stored.
 
 ``CachedScanner.scan`` scans the files the cache does not know, in worker
-processes when there is enough to scan to pay for starting them
-(``guard.pip.pool``), else in this process; results are the same either way. A
+processes when there is enough to scan to pay for starting them and cores idle
+to run them (``guard.pip.pool``), else in this process; results are the same
+either way (as far as the scan's time budget allows: a scan that runs out of
+it reads less on a busier machine, in any process). A
 scan that raised, or whose worker died, gives a ``Scanned`` with the error and
 no result, and is not stored.
 """
@@ -43,9 +45,10 @@ SCAN_VERSION = 1
 ANALYSER = f"safepip {__version__} scan {SCAN_VERSION}"
 FORMAT = 1  # the layout of an entry
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
-# Uncached bytes above which the scans run in worker processes (starting them
-# costs about 0.1 s; scanning runs at roughly 10-40 MB/s per core).
-PARALLEL_BYTES = 4 * 1024 * 1024
+# Uncached bytes above which the scans run in worker processes: starting one
+# costs 0.2-1 s (a fresh interpreter imports the scan), and the scan reads about
+# 15 MB/s per core, so two processes pay off from about 8 MB.
+PARALLEL_BYTES = 8 * 1024 * 1024
 MAX_PROCESSES = 8
 
 # Scans one file: (path, file name, settings) -> result. Runs in a worker process
@@ -229,7 +232,7 @@ class CachedScanner:
     ) -> None:
         self.cache = cache
         self.scanner = scanner
-        self.processes = processes if processes is not None else min(os.cpu_count() or 1, 8)
+        self.processes = processes  # None: the cores idle when the scan starts
         self.parallel_bytes = parallel_bytes
 
     def scan(self, jobs: Sequence[ScanJob], settings: ScanSettings) -> dict[str, Scanned]:
@@ -254,20 +257,29 @@ class CachedScanner:
         self, jobs: Sequence[ScanJob], settings: ScanSettings
     ) -> list[ScanResult | BaseException]:
         one = partial(_scan_job, self.scanner, settings)
-        if self._parallel(jobs):
+        workers = min(self._processes(), len(jobs), MAX_PROCESSES)
+        if workers > 1 and sum(_size(job.path) for job in jobs) > self.parallel_bytes:
             # The largest first, so that no worker is left with a large file at the end.
             order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i].path))
-            workers = min(self.processes, len(jobs), MAX_PROCESSES)
             ran = map_in_processes(one, [jobs[i] for i in order], workers)
             if ran is not None:
                 by_job = dict(zip(order, ran, strict=True))
                 return [by_job[i] for i in range(len(jobs))]
         return [_caught(one, job) for job in jobs]
 
-    def _parallel(self, jobs: Sequence[ScanJob]) -> bool:
-        if len(jobs) < 2 or self.processes < 2:
-            return False
-        return sum(_size(job.path) for job in jobs) > self.parallel_bytes
+    def _processes(self) -> int:
+        return self.processes if self.processes is not None else idle_cores()
+
+
+def idle_cores() -> int:
+    """The cores the last minute's load left idle (at least one): on a busy machine
+    more processes only add their start-up time."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # no load average on this system
+        return cores
+    return max(1, cores - round(load))
 
 
 def _scan_job(scanner: Scanner, settings: ScanSettings, job: ScanJob) -> ScanResult:
