@@ -16,6 +16,7 @@ from guard.cli.common import load_policy, osv_url, pypi_url, report_format
 from guard.cli.echo import echo_pip
 from guard.errors import UsageError
 from guard.index import artifacts
+from guard.index.analysis_cache import AnalysisCache, CachedScanner
 from guard.index.cache import Cache
 from guard.index.http import make_session, timeout_from_env
 from guard.index.osv import OSVClient
@@ -65,7 +66,8 @@ def _now() -> datetime:
 def _vetter(own: dict[str, str | bool], pol: Policy, pip: Pip | None, progress: Progress) -> Vetter:
     """The vetter with its collaborators: the index client, the OSV client and the
     artifact fetcher (sharing one session and the on-disk cache), pip, the history
-    in the user's data dir, the clock."""
+    in the user's data dir, the clock, the scanner (its results cached by sha256
+    there too)."""
     timeout = timeout_from_env()
     session = make_session()
     cache = Cache()
@@ -79,8 +81,17 @@ def _vetter(own: dict[str, str | bool], pol: Policy, pip: Pip | None, progress: 
         return Prefetch(client, names)
 
     store = FileHistoryStore(history.default_path())
+    scanner = CachedScanner(AnalysisCache(cache.root))
     return Vetter(
-        client, fetch, pip, store, _now, prefetch=ahead, progress=progress, advisories=osv
+        client,
+        fetch,
+        pip,
+        store,
+        _now,
+        prefetch=ahead,
+        progress=progress,
+        advisories=osv,
+        scan=scanner.scan,
     )
 
 

@@ -27,6 +27,7 @@ from packaging.utils import NormalizedName
 from guard.models import Action, Advisories, Candidate, Finding, Project
 
 if TYPE_CHECKING:
+    from guard.analysis.scan import ScanResult
     from guard.state.history import Seen
 
 Threshold = int | float | str | bool | tuple[str, ...]
@@ -145,6 +146,25 @@ class FindingKind:
 
 
 @dataclass(frozen=True)
+class ScanSettings:
+    """The thresholds a scan ran with (``install-time-code``'s): its result depends on them."""
+
+    block_score: float
+    warn_score: float
+    budget: float  # seconds
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """An artifact's scan made before the rules ran (``guard.vet.judge``): its
+    result, or why there is none (the scan failed; the rule then fails, which blocks)."""
+
+    settings: ScanSettings
+    result: ScanResult | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class Context:
     """Everything a rule may look at besides the candidate and its project."""
 
@@ -161,6 +181,9 @@ class Context:
     # bytes that will be installed. A rule that needs an artifact's contents
     # reads it here; a missing entry means "not fetched" (say so, fail closed).
     artifacts: Mapping[str, Path] = field(default_factory=dict)
+    # Scans of those artifacts already made (by file name), with the settings they
+    # ran with; a rule uses one only when its own settings are the same.
+    scans: Mapping[str, Scanned] = field(default_factory=dict)
     # What safepip recorded of each project on earlier runs (guard.state.history.load()).
     history: Mapping[NormalizedName, Seen] = field(default_factory=dict)
     # What the advisory database (OSV) said of the candidates' releases; None

@@ -3,7 +3,10 @@
 ``InstallTimeCode`` is the one engine rule: it reads the verified local copy of
 the candidate's artifact (``ctx.artifacts``), runs ``guard.analysis.scan.scan_archive``
 on it (nothing is extracted, imported, built or run) and yields the scan's
-findings for every id below. The others are finding kinds (``FindingKind``):
+findings for every id below. When vetting already scanned that file with the
+same settings (``ctx.scans``: cached by sha256, several files at once; see
+``guard.index.analysis_cache``), the rule takes that result instead; a scan that
+failed there makes the rule fail, which blocks. The others are finding kinds (``FindingKind``):
 they declare their ids, texts and actions, so that the policy can set their
 actions and ``safepip rules`` lists them.
 
@@ -27,8 +30,9 @@ from guard.analysis.scan.python import (
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,
 )
+from guard.errors import ArtifactError
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, FindingKind, Param, RuleBase
+from guard.rules.base import Context, FindingKind, Param, RuleBase, ScanSettings
 
 _SCAN_NOTE = (
     " Found by the static scan of the artifact (run by install-time-code), whose "
@@ -84,17 +88,34 @@ Thresholds: block-score, warn-score, time-budget (seconds).
     ) -> Iterator[Finding]:
         if not candidate.filename:
             return
+        settings = scan_settings(ctx)
+        scanned = ctx.scans.get(candidate.filename)
+        if scanned is not None and scanned.settings == settings:
+            if scanned.result is None:  # the scan failed: this rule fails, which blocks
+                raise ArtifactError(f"the scan of {candidate.filename} failed: {scanned.error}")
+            yield from scanned.result.findings
+            return
         path = ctx.artifacts.get(candidate.filename)
         if path is None:
             return  # not fetched: the pipeline reports missing artifacts itself
         result = _scan_archive(
             path,
             candidate.filename,
-            block_score=ctx.number(self, "block-score"),
-            warn_score=ctx.number(self, "warn-score"),
-            budget=ctx.number(self, "time-budget"),
+            block_score=settings.block_score,
+            warn_score=settings.warn_score,
+            budget=settings.budget,
         )
         yield from result.findings
+
+
+def scan_settings(ctx: Context) -> ScanSettings:
+    """The settings ``install-time-code`` scans with under ``ctx``'s policy."""
+    rule = InstallTimeCode
+    return ScanSettings(
+        block_score=ctx.number(rule, "block-score"),
+        warn_score=ctx.number(rule, "warn-score"),
+        budget=ctx.number(rule, "time-budget"),
+    )
 
 
 ObfuscatedCode = FindingKind(
@@ -204,4 +225,4 @@ SCAN_KINDS: tuple[FindingKind, ...] = (
 # The engine rule and the kinds it reports: what the scan contributes to the registry.
 SCAN_RULES: tuple[InstallTimeCode | FindingKind, ...] = (InstallTimeCode(), *SCAN_KINDS)
 
-__all__ = ["SCAN_KINDS", "SCAN_RULES", "InstallTimeCode"]
+__all__ = ["SCAN_KINDS", "SCAN_RULES", "InstallTimeCode", "scan_settings"]

@@ -5,18 +5,20 @@ not judged by the rules: it gets a ``network-error`` finding instead."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from packaging.utils import NormalizedName
 
+from guard.index.analysis_cache import ScanJob
 from guard.models import Action, Candidate, Finding, PackageVerdict, Project, Source, Verdict
 from guard.policy import model as policy
 from guard.rules import evaluate
-from guard.rules.base import Context
+from guard.rules.base import Context, Scanned
+from guard.rules.scan import scan_settings
 from guard.state.history import Seen
-from guard.vet.model import Known
+from guard.vet.model import Known, ScanFiles
 
 NETWORK_ERROR = "network-error"
 # Where a candidate's project comes from the index (a local project has none).
@@ -39,11 +41,13 @@ def blocks(verdict: Verdict) -> bool:
 
 @dataclass(frozen=True)
 class Judge:
-    """Judges by one policy, at one time, against what earlier runs saw."""
+    """Judges by one policy, at one time, against what earlier runs saw; ``scan``
+    scans fetched files before the rules run (None: the rule scans each itself)."""
 
     policy: policy.Policy
     now: datetime
     history: Mapping[NormalizedName, Seen]
+    scan: ScanFiles | None = None
 
     def context(
         self, known: Known, mode: str = "install", files: Mapping[str, Path] | None = None
@@ -67,13 +71,18 @@ class Judge:
         mode: str = "install",
         files: Mapping[str, Path] | None = None,
         extra: Sequence[Sequence[Finding]] | None = None,
+        hashes: Mapping[str, str] | None = None,
     ) -> Verdict:
         """Run the rules on every candidate and let the policy judge the findings.
 
         ``notes`` start the verdict's notes. ``extra`` holds findings made outside
         the engine (audit's local checks), one sequence per candidate, in order.
+        ``hashes`` are the verified sha256 of ``files`` (by file name): those files
+        are scanned first, together (``scan``), and the rules read the results.
         """
         ctx = self.context(known, mode, files)
+        if files and hashes and mode == "install" and self.scan is not None:
+            ctx = replace(ctx, scans=self._scans(ctx, candidates, hashes))
         today = self.now.date()
         packages = []
         out = list(notes)
@@ -86,6 +95,20 @@ class Judge:
             out.extend(n for n in more if n not in out)
             packages.append(PackageVerdict(candidate, project, tuple(judged)))
         return Verdict(tuple(packages), tuple(out))
+
+    def _scans(
+        self, ctx: Context, candidates: Sequence[Candidate], hashes: Mapping[str, str]
+    ) -> Mapping[str, Scanned]:
+        """The scans of the candidates' verified files (the rule scans any other itself)."""
+        if self.scan is None:
+            return {}
+        names = {c.filename for c in candidates if c.filename}
+        jobs = [
+            ScanJob(name, path, hashes[name])
+            for name, path in ctx.artifacts.items()
+            if name in names and hashes.get(name)
+        ]
+        return self.scan(jobs, scan_settings(ctx)) if jobs else {}
 
     @staticmethod
     def _findings(

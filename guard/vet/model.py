@@ -17,6 +17,7 @@ from typing import Protocol
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from guard.index.analysis_cache import ScanJob
 from guard.index.artifacts import Wanted
 from guard.index.pypi import Lookups
 from guard.models import Advisories, Candidate, Project, ReleaseKey, Verdict, Vulnerability
@@ -24,11 +25,15 @@ from guard.pip.args import PipArgs
 from guard.pip.install import Pinned
 from guard.pip.worker import Captured
 from guard.policy.model import Policy
+from guard.rules.base import Scanned, ScanSettings
 
 # Shows what the run is doing: (what, done, total); total 0 when unknown.
 Progress = Callable[[str, int, int], None]
 # Fetches files and checks their hashes: file name -> verified local path.
 Fetch = Callable[[Sequence[Wanted]], dict[str, Path]]
+# Scans verified files with these settings: file name -> scan (or why it failed).
+# guard.index.analysis_cache.CachedScanner.scan: cached by sha256, several at once.
+ScanFiles = Callable[[Sequence[ScanJob], ScanSettings], Mapping[str, Scanned]]
 # The current time (timezone-aware UTC).
 Clock = Callable[[], datetime]
 

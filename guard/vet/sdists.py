@@ -65,7 +65,8 @@ def vet_sdists(
     if not sdists:
         return Checked(ledger)
     files = fetch_sdists(tools.fetch, sdists)
-    scanned = tools.judge.verdict(ledger.known, sdists, ledger.notes, files=files)
+    hashes = {c.filename: c.sha256 for c in sdists if c.sha256}
+    scanned = tools.judge.verdict(ledger.known, sdists, ledger.notes, files=files, hashes=hashes)
     if scanned.decision is Decision.BLOCK:
         return Checked(ledger, scanned)
     requires = build_requirements(sdists, files)

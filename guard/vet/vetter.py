@@ -13,9 +13,9 @@
 4. ``install`` has pip install exactly the fetched files, pinned by hash
    (``guard.vet.install``).
 
-Nothing here reaches for a global: the index, the fetcher, pip, the history store
-and the clock are given. What a run saw is recorded in the history store, also
-when the run stops with an error.
+Nothing here reaches for a global: the index, the fetcher, pip, the history store,
+the clock and the scanner of fetched files (cached by sha256) are given. What a
+run saw is recorded in the history store, also when the run stops with an error.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from guard.vet.model import (
     Pip,
     Progress,
     Request,
+    ScanFiles,
     StartAhead,
 )
 from guard.vet.pins import wanted_files
@@ -89,6 +90,7 @@ class Vetter:
         prefetch: StartAhead | None = None,
         progress: Progress | None = None,
         advisories: AdvisoryDB | None = None,
+        scan: ScanFiles | None = None,
     ) -> None:
         self.index = index
         self.fetch = fetch
@@ -98,6 +100,7 @@ class Vetter:
         self.prefetch = prefetch
         self.progress = progress
         self.advisories = advisories
+        self.scan = scan
 
     def _lookup(self, policy: Policy, sightings: Sightings) -> Lookup:
         return Lookup(self.index, policy, sightings, self.progress, self.advisories)
@@ -120,7 +123,7 @@ class Vetter:
             tools = Tools(
                 request,
                 self._lookup(request.policy, sightings),
-                Judge(request.policy, now, self.history.load()),
+                Judge(request.policy, now, self.history.load(), self.scan),
                 pip,
                 self.fetch,
                 Path(workdir),
@@ -189,11 +192,12 @@ def _judge_chosen(
     pins = wanted_files(known, candidates)
     tools.show("fetching", 0, len(pins))
     files = tools.fetch(list(pins.values()))
-    verdict = tools.judge.verdict(known, candidates, notes, files=files)
+    hashes = {name: want.sha256 for name, want in pins.items()}
+    verdict = tools.judge.verdict(known, candidates, notes, files=files, hashes=hashes)
     return Outcome(
         verdict,
         candidates,
         files=files,
-        pins={name: want.sha256 for name, want in pins.items()},
+        pins=hashes,
         build_pins=dict(resolved.ledger.build_pins),
     )
