@@ -156,7 +156,7 @@ def _judge_chosen(
     known = lookup.with_targets(resolved.ledger.known, names, prefetched)
     known = lookup.refresh_stale(known, candidates)
     known = lookup.vulnerabilities(known, candidates)
-    notes = (*resolved.ledger.notes, *newer_skipped(known, candidates))
+    notes = (*resolved.ledger.notes, *newer_skipped(known, resolved))
     verdict = tools.judge.verdict(known, candidates, notes)
     if verdict.decision is Decision.BLOCK:
         # Already blocked on metadata: no need to download anything.
