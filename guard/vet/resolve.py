@@ -223,7 +223,8 @@ def _chains(
         pulled = chain(e.candidate.name, parents)
         if pulled:
             path = " -> ".join([*reversed(pulled), e.candidate.name])
-            notes.append(f"{e.candidate.name} is pulled in by {pulled[0]} ({path})")
+            whole = f" ({path})" if len(pulled) > 1 else ""
+            notes.append(f"{e.candidate.name} is pulled in by {pulled[0]}{whole}")
     return notes
 
 
