@@ -78,6 +78,7 @@ class FileInfo:
     size: int | None = None
     yanked: bool = False
     yanked_reason: str = ""
+    requires_python: str = ""  # the file's Requires-Python ("" when none is given)
 
 
 @dataclass(frozen=True)

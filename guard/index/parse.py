@@ -62,6 +62,7 @@ def _file(raw: object, doc_url: str) -> FileInfo | None:
         size=_int(raw.get("size")),
         yanked=raw.get("yanked") is True,
         yanked_reason=_str(raw.get("yanked_reason")),
+        requires_python=_str(raw.get("requires_python")),
     )
 
 

@@ -379,7 +379,7 @@ def _after_prefix(line: str, prefixes: Sequence[str]) -> str | None:
     return None
 
 
-def _requirement_file_lines(path: Path, seen: set[Path]) -> list[tuple[str, str]]:
+def requirement_file_lines(path: Path, seen: set[Path]) -> list[tuple[str, str]]:
     """(line, where) for every requirement-like line of a file, following -r."""
     resolved = path.resolve()
     if resolved in seen:
@@ -396,7 +396,7 @@ def _requirement_file_lines(path: Path, seen: set[Path]) -> list[tuple[str, str]
         )
         editable = _after_prefix(line, _EDITABLE_PREFIXES)
         if nested is not None:
-            out.extend(_requirement_file_lines((path.parent / nested).resolve(), seen))
+            out.extend(requirement_file_lines((path.parent / nested).resolve(), seen))
         elif editable is not None:
             out.append((editable, f"{path}:{number}"))
         elif not line.startswith("-"):
@@ -420,7 +420,7 @@ def direct_references(args: PipArgs) -> list[DirectReference]:
     for file in args.values("--requirement"):
         if "://" in file:
             raise UsageError(f"requirements file {file} is a URL; download it and review it first")
-        for line, where in _requirement_file_lines(Path(file), seen):
+        for line, where in requirement_file_lines(Path(file), seen):
             ref = _classify(line, where)
             if ref:
                 refs.append(ref)

@@ -9,36 +9,44 @@ may be built.
 from __future__ import annotations
 
 import json
-import re
+import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from guard.errors import ResolveError
+from guard.errors import ResolveError, UsageError
+from guard.files import read_regular
 from guard.models import Candidate, Source
+from guard.pip import diagnose
+from guard.pip.args import PipArgs, parse_pip_args, requirement_file_lines
 from guard.pip.worker import Captured, capture_pip, pip_command
 
 # Runs pip with the given arguments: exit code, stdout, stderr (PipWorker.capture).
 PipRun = Callable[[Sequence[str]], Captured]
 
-_NOT_FOUND = re.compile(r"No matching distribution found for (.+?)\s*$", re.MULTILINE)
 _NO_UPLOAD_TIME = "does not provide upload-time metadata"
+REPORT_LIMIT = 64 * 1024 * 1024  # bytes of pip's report safepip reads
+REPORT_NAME = "report.json"
 
 
 @dataclass(frozen=True)
 class DryRun:
-    """What one dry run gave: candidates, or the requirements pip found nothing for."""
+    """What one dry run gave: candidates and the target's marker environment, or
+    the requirements pip found nothing for and who pulls them in."""
 
     candidates: tuple[Candidate, ...]
     missing: tuple[Requirement, ...]
     upload_time_unsupported: bool
     stderr: str
+    environment: Mapping[str, str] = field(default_factory=dict)
+    parents: Mapping[NormalizedName, tuple[NormalizedName, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -51,14 +59,16 @@ def dry_run_args(
     cutoff: datetime | None,
     build_constraint: Path | None = None,
     ignore_installed: bool = False,
+    report: Path | None = None,
 ) -> list[str]:
-    """The arguments of one wheels-only dry run.
+    """The arguments of one wheels-only dry run, its report written to ``report``.
 
     ``--only-binary :all:`` comes after the user's own format options so it wins;
     ``--no-binary`` then lets exactly the names already vetted for a source build
-    be built.
+    be built. The report goes to a file, so pip's output (``-v`` included) is
+    free to say what it likes.
     """
-    args = ["install", "--dry-run", "--quiet", "--report", "-"]
+    args = ["install", "--dry-run", "--report", str(report or REPORT_NAME)]
     args += list(user_args)
     args += ["--only-binary", ":all:"]
     if source_ok:
@@ -70,6 +80,21 @@ def dry_run_args(
     if ignore_installed:  # e.g. a build environment, which starts empty
         args.append("--ignore-installed")
     return args
+
+
+def _run(
+    pip: PipRun | None, target_python: str, args: Sequence[str], env: Mapping[str, str] | None
+) -> Captured:
+    if pip is None:
+        return capture_pip(pip_command(target_python) + list(args), env)
+    return pip(args)
+
+
+def _read_report(path: Path) -> object:
+    try:
+        return json.loads(read_regular(path, REPORT_LIMIT))
+    except (OSError, ValueError) as exc:
+        raise ResolveError(f"pip's --report file could not be read: {exc}") from exc
 
 
 def run_dry_run(
@@ -84,37 +109,95 @@ def run_dry_run(
 ) -> DryRun:
     """One dry run: by ``pip`` (a running PipWorker's ``capture``) if given, else
     in a process of its own."""
-    args = dry_run_args(user_args, source_ok, cutoff, build_constraint, ignore_installed)
-    if pip is None:
-        code, stdout, stderr = capture_pip(pip_command(target_python) + args, env)
-    else:
-        code, stdout, stderr = pip(args)
-    if code == 0:
+    with tempfile.TemporaryDirectory(prefix="safepip-report-") as folder:
+        report = Path(folder) / REPORT_NAME
+        args = dry_run_args(
+            user_args, source_ok, cutoff, build_constraint, ignore_installed, report
+        )
+        code, stdout, stderr = _run(pip, target_python, args, env)
+        if code == 0:
+            doc = _read_report(report)
+            return DryRun(tuple(parse_report(doc)), (), False, stderr, environment_of(doc))
+    return _failed(stdout, stderr, user_args, env)
+
+
+def _failed(
+    stdout: str, stderr: str, user_args: Sequence[str], env: Mapping[str, str] | None
+) -> DryRun:
+    """A failed dry run: what pip found nothing for, or the error that says why."""
+    output = f"{stdout}\n{stderr}"
+    unsupported = _NO_UPLOAD_TIME in output
+    failure = diagnose.read_failure(output)
+    if not unsupported:
         try:
-            report = json.loads(stdout)
-        except ValueError as exc:
-            raise ResolveError("pip's --report output is not JSON") from exc
-        return DryRun(tuple(parse_report(report)), (), False, stderr)
-    missing = failed_requirements(stderr)
-    unsupported = _NO_UPLOAD_TIME in stderr
-    if not missing and not unsupported:
-        raise ResolveError("pip could not resolve the requirements:\n" + _tail(stderr))
-    return DryRun((), tuple(missing), unsupported, stderr)
-
-
-def _tail(text: str, lines: int = 25) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
+            args = parse_pip_args(user_args)
+        except UsageError:
+            args = PipArgs(())
+        dead = diagnose.unreachable(output, args, os.environ if env is None else env)
+        if dead is not None:
+            raise ResolveError(dead)
+    if not failure.missing and not unsupported:
+        raise ResolveError(
+            "pip could not resolve the requirements:\n" + diagnose.pip_error(stderr or stdout)
+        )
+    return DryRun((), failure.missing, unsupported, stderr, parents=failure.parents)
 
 
 def failed_requirements(stderr: str) -> list[Requirement]:
-    """Requirements pip reported 'No matching distribution found for'."""
-    out: list[Requirement] = []
-    for match in _NOT_FOUND.finditer(stderr):
+    """Requirements pip found no file for."""
+    return list(diagnose.read_failure(stderr).missing)
+
+
+def environment_of(report: object) -> dict[str, str]:
+    """The marker environment of the target, as pip's report (or ``pip inspect``)
+    gives it."""
+    env = report.get("environment") if isinstance(report, dict) else None
+    if not isinstance(env, dict):
+        return {}
+    return {str(k): str(v) for k, v in env.items() if isinstance(v, str)}
+
+
+def target_environment(target_python: str, pip: PipRun | None = None) -> dict[str, str]:
+    """The target's marker environment, from ``pip inspect`` ({} if it fails)."""
+    code, stdout, _ = _run(pip, target_python, ["inspect", "--local"], None)
+    if code != 0:
+        return {}
+    try:
+        return environment_of(json.loads(stdout))
+    except ValueError:
+        return {}
+
+
+def user_requirements(args: PipArgs) -> list[Asked]:
+    """The requirements the user gave (command line and requirement files) and
+    the constraints of constraint files, each with where it comes from."""
+    out = [Asked(req, "your requirement") for req in _parsed(args.positionals)]
+    for option, kind in (("--requirement", "your requirement"), ("--constraint", "constraint")):
+        seen: set[Path] = set()
+        for file in args.values(option):
+            if "://" in file:
+                continue
+            for line, where in requirement_file_lines(Path(file), seen):
+                out.extend(Asked(req, f"{kind} in {where}") for req in _parsed([line]))
+    return out
+
+
+def _parsed(lines: Sequence[str]) -> list[Requirement]:
+    out = []
+    for line in lines:
         try:
-            out.append(Requirement(match.group(1).strip()))
+            out.append(Requirement(line))
         except InvalidRequirement:
             continue
     return out
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One requirement or constraint the user gave, and where."""
+
+    requirement: Requirement
+    origin: str  # "your requirement", "constraint in FILE:LINE", ...
 
 
 def _source_of(download_info: Mapping[str, object]) -> tuple[Source, bool, str]:

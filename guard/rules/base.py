@@ -15,6 +15,7 @@ it like a rule, but the rule engine has nothing to run for it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -225,8 +226,11 @@ def _fallback(rule: Declares | str, key: str, default: Threshold | None) -> Thre
 
 
 def days(delta: timedelta) -> str:
-    """A short human age: '3 hours', '5 days'."""
-    hours = delta.total_seconds() / 3600
+    """A short human age, never rounded up: '3 hours' under two days, else days
+    with one decimal under ten ('6.5 days') and whole days from there ('800 days')."""
+    hours = max(delta.total_seconds() / 3600, 0)
     if hours < 48:
-        return f"{max(hours, 0):.0f} hours"
-    return f"{hours / 24:.0f} days"
+        return f"{math.floor(hours)} hours"
+    if hours < 240:
+        return f"{math.floor(hours / 2.4) / 10:.1f} days"
+    return f"{math.floor(hours / 24)} days"

@@ -137,12 +137,18 @@ class Ledger:
     known: Known = field(default_factory=Known)
     notes: tuple[str, ...] = ()
     build_pins: Mapping[NormalizedName, Version] = field(default_factory=dict)
+    # The target's marker environment, once pip's report or ``pip inspect`` gave it.
+    environment: Mapping[str, str] = field(default_factory=dict)
 
     def knowing(self, known: Known) -> Ledger:
         return replace(self, known=known)
 
     def noted(self, *notes: str) -> Ledger:
-        return replace(self, notes=(*self.notes, *notes)) if notes else self
+        fresh = tuple(dict.fromkeys(n for n in notes if n not in self.notes))
+        return replace(self, notes=(*self.notes, *fresh)) if fresh else self
+
+    def seeing(self, environment: Mapping[str, str]) -> Ledger:
+        return replace(self, environment=environment) if environment else self
 
     def pinning(self, pins: Iterable[tuple[NormalizedName, Version]]) -> Ledger:
         return replace(self, build_pins={**self.build_pins, **dict(pins)})

@@ -15,20 +15,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from guard.errors import ResolveError
-from guard.models import Action, Candidate, Project, Source, Verdict
+from guard.models import Action, Candidate, Source, Verdict
 from guard.pip import install
 from guard.pip import resolve as pip_resolve
 from guard.pip.args import PipArgs
+from guard.pip.diagnose import chain, pip_error
+from guard.pip.resolve import Asked
 from guard.policy.model import Policy
 from guard.vet import missing
 from guard.vet.judge import blocks
 from guard.vet.missing import Why
 from guard.vet.model import Known, Ledger
+from guard.vet.picked import Picking, notes
 from guard.vet.sdists import Checked, vet_sdists
+from guard.vet.target import Target
 from guard.vet.tools import Tools
 
 MAX_RESOLUTION_ROUNDS = 12
@@ -45,6 +49,7 @@ class Resolved:
     ledger: Ledger
     candidates: tuple[Candidate, ...] = ()
     blocked: Verdict | None = None
+    picking: Picking | None = None  # what the notes on the picked versions judge by
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class _Round:
     cutoff: datetime | None
     source_ok: frozenset[NormalizedName] = frozenset()  # vetted to be built from source
     seen: frozenset[tuple[str, ...]] = frozenset()  # failures already judged
+    asked: tuple[Asked, ...] = ()  # the user's requirements and constraints
 
     def key(self, dry: pip_resolve.DryRun) -> tuple[str, ...]:
         return tuple(sorted(str(r) for r in dry.missing)) + (
@@ -82,7 +88,8 @@ def build_constraint(pins: Mapping[NormalizedName, Version], workdir: Path) -> P
 
 def resolve(tools: Tools, ledger: Ledger) -> Resolved:
     """Resolve like pip; the candidates, or a blocking verdict reached first."""
-    state = _Round(cutoff_for(tools.request.policy, tools.now))
+    asked = tuple(pip_resolve.user_requirements(tools.request.pip_args))
+    state = _Round(cutoff_for(tools.request.policy, tools.now), asked=asked)
     user_args = tools.request.pip_args.resolution_args()
     for _ in range(MAX_RESOLUTION_ROUNDS):
         tools.show("resolving")
@@ -96,7 +103,10 @@ def resolve(tools: Tools, ledger: Ledger) -> Resolved:
         )
         step = _after(tools, ledger, state, dry)
         if isinstance(step, Resolved):
-            return step
+            if step.blocked is not None:
+                return step
+            target = Target(step.ledger.environment)
+            return replace(step, picking=Picking(asked, target, state.cutoff, tools.now))
         ledger, state = step
     raise ResolveError("resolution did not settle; simplify the requirements and retry")
 
@@ -105,7 +115,7 @@ def _after(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve.DryRun)
     if dry.upload_time_unsupported:
         return ledger.noted(NO_UPLOAD_TIMES), replace(state, cutoff=None)
     if dry.ok:
-        return _build_asked(tools, ledger, state, dry.candidates)
+        return _build_asked(tools, ledger.seeing(dry.environment), state, dry.candidates)
     return _judge_missing(tools, ledger, state, dry)
 
 
@@ -156,9 +166,10 @@ def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve
     """pip found no wheel for some requirements: judge what would be used instead."""
     key = state.key(dry)
     if key in state.seen:
-        raise ResolveError("pip could not resolve the requirements:\n" + dry.stderr.strip()[-3000:])
+        raise ResolveError("pip could not resolve the requirements:\n" + pip_error(dry.stderr))
     state = replace(state, seen=state.seen | {key})
-    ledger, explained = missing.explain_all(tools, ledger, dry.missing, state.cutoff)
+    ledger = _knowing_target(tools, ledger)
+    ledger, explained = _explain(tools, ledger, state, dry)
     reasons = {e.candidate.name: e.why for e in explained}
     judged = [e.candidate for e in explained]
     verdict = tools.judge.verdict(ledger.known, judged, ledger.notes)
@@ -169,6 +180,48 @@ def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve
     if built.blocked is not None:
         return Resolved(built.ledger, blocked=built.blocked)
     return _allow(built.ledger, state, reasons)
+
+
+def _knowing_target(tools: Tools, ledger: Ledger) -> Ledger:
+    """The ledger with the target's environment (``pip inspect`` once if needed)."""
+    if ledger.environment:
+        return ledger
+    return ledger.seeing(
+        pip_resolve.target_environment(tools.request.target_python, tools.pip.capture)
+    )
+
+
+def _explain(
+    tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve.DryRun
+) -> tuple[Ledger, list[missing.Explained]]:
+    """Why pip found no wheel for what it names, every other requirement of the
+    user's that only too-new releases match (pip names the first only), and the
+    chain that pulls each in."""
+    target = Target(ledger.environment)
+    ledger, explained = missing.explain_all(tools, ledger, dry.missing, state.cutoff, target)
+    if any(e.why is Why.CUTOFF for e in explained):
+        named = {e.candidate.name for e in explained}
+        others = [
+            a.requirement
+            for a in state.asked
+            if a.origin == "your requirement" and canonicalize_name(a.requirement.name) not in named
+        ]
+        ledger, more = missing.too_new_asked(tools, ledger, others, state.cutoff, target)
+        explained += more
+    return ledger.noted(*_chains(explained, dry.parents)), explained
+
+
+def _chains(
+    explained: Sequence[missing.Explained], parents: Mapping[NormalizedName, Sequence[str]]
+) -> list[str]:
+    notes = []
+    for e in explained:
+        pulled = chain(e.candidate.name, parents)
+        if pulled:
+            path = " -> ".join([*reversed(pulled), e.candidate.name])
+            whole = f" ({path})" if len(pulled) > 1 else ""
+            notes.append(f"{e.candidate.name} is pulled in by {pulled[0]}{whole}")
+    return notes
 
 
 def _allow(ledger: Ledger, state: _Round, reasons: Mapping[NormalizedName, Why]) -> _Next:
@@ -186,27 +239,9 @@ def _allow(ledger: Ledger, state: _Round, reasons: Mapping[NormalizedName, Why])
     return ledger.noted(*notes), replace(state, cutoff=cutoff, source_ok=source_ok)
 
 
-def _newest_skipped(project: Project, c: Candidate) -> Version | None:
-    """The newest final release with files that is newer than the one pip chose."""
-    newer = [
-        v
-        for v, r in project.releases.items()
-        if v > c.version and not v.is_prerelease and r.files and not r.yanked
-    ]
-    return max(newer) if newer else None
-
-
-def newer_skipped(known: Known, candidates: Sequence[Candidate]) -> list[str]:
-    """Notes on where the cut-off made pip pick an older release than the newest."""
-    notes = []
-    for c in candidates:
-        project = known.get(c.name)
-        if project is None or c.source is not Source.INDEX or not c.requested:
-            continue
-        newest = _newest_skipped(project, c)
-        if newest is not None:
-            notes.append(
-                f"{c.name}: picked {c.version}; {newest} is newer than the policy's "
-                "new-release cut-off (or does not fit the requirements)"
-            )
-    return notes
+def newer_skipped(known: Known, resolved: Resolved) -> list[str]:
+    """Notes on why a package was picked below its newest release (the cut-off
+    only where it decided)."""
+    if resolved.picking is None:
+        return []
+    return notes(known, resolved.candidates, resolved.picking)

@@ -182,7 +182,7 @@ def _judge_chosen(
         known = advisories.merge(known, asked.result(), candidates)
     notes = (
         *resolved.ledger.notes,
-        *newer_skipped(known, candidates),
+        *newer_skipped(known, resolved),
         *advisories.notes(known, candidates),
     )
     verdict = tools.judge.verdict(known, candidates, notes)

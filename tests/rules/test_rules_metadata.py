@@ -488,7 +488,7 @@ def test_the_full_combination_blocks_and_shows_the_sum() -> None:
     finding = findings[0]
     assert not finding.weak and finding.score == 4.0
     assert finding.message == (
-        "fresh-thing: score 4.0 >= 3.0: first upload 2 days ago (+2.0), 1 release (+1.0), "
+        "fresh-thing: score 4.0 >= 3.0: first upload 2.0 days ago (+2.0), 1 release (+1.0), "
         "no description (+0.5), no repository (+0.5)"
     )
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from packaging.markers import default_environment
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -141,6 +142,10 @@ class FakeIndex:
         return None
 
 
+# The marker environment FakePip gives for ``pip inspect``: this interpreter's.
+ENVIRONMENT = {key: str(value) for key, value in default_environment().items()}
+
+
 def report(*wheels: Dist, requested: Sequence[str] = ()) -> Captured:
     """pip's answer to a dry run that chose ``wheels``."""
     items = [
@@ -154,7 +159,7 @@ def report(*wheels: Dist, requested: Sequence[str] = ()) -> Captured:
         }
         for w in wheels
     ]
-    return 0, json.dumps({"version": "1", "install": items}), ""
+    return 0, json.dumps({"version": "1", "install": items, "environment": ENVIRONMENT}), ""
 
 
 def not_found(*requirements: str) -> Captured:
@@ -181,8 +186,16 @@ class FakePip:
     installs: list[Installed] = field(default_factory=list)
 
     def capture(self, args: Sequence[str]) -> Captured:
+        """Like pip: ``inspect`` gives the marker environment; a dry run's report
+        goes to the file ``--report`` names."""
         self.calls.append(list(args))
-        return self.replies.pop(0)
+        if list(args[:1]) == ["inspect"]:
+            return 0, json.dumps({"version": "1", "environment": ENVIRONMENT}), ""
+        code, out, err = self.replies.pop(0)
+        if code == 0 and "--report" in args:
+            Path(args[list(args).index("--report") + 1]).write_text(out, encoding="utf-8")
+            out = ""
+        return code, out, err
 
     def install(
         self,
