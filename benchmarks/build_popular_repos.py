@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/build_popular_repos.py [--top 2000] [--workers 4] [--save-json DIR]
+    python benchmarks/build_popular_repos.py [--top 15000] [--workers 4] [--save-json DIR]
 
 It reads the first ``--top`` names of ``guard/data/top-pypi-packages.csv``, fetches
 each one's ``https://pypi.org/pypi/NAME/json`` (a few at a time, with a timeout),
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from guard.index.parse import parse_project  # noqa: E402
-from guard.rules.repository import claimed_repos  # noqa: E402
+from guard.rules.repository import claimed_repos, tables_of  # noqa: E402
 
 API = "https://pypi.org/pypi/{name}/json"
 USER_AGENT = "safepip-build-popular-repos/0.1 (+https://github.com/safepip)"
@@ -65,9 +65,27 @@ def _fetch(session: requests.Session, name: str, timeout: float) -> object | Non
     return None
 
 
+def _compact(document: dict[str, object]) -> str:
+    """The document as the rule reads it (its tables: repository -> projects,
+    project -> owners, repository core name -> repositories), one entry a line:
+    one ``json.loads`` to load, yet a rebuild's diff shows what changed."""
+    projects = document.pop("projects")
+    assert isinstance(projects, dict)
+    tables = tables_of(projects)
+    parts = [json.dumps(document, separators=(",", ":"))[:-1]]
+    for table_name, table in tables.items():
+        assert isinstance(table, dict)
+        rows = [
+            f"{json.dumps(k)}:{json.dumps(v, separators=(',', ':'))}"
+            for k, v in sorted(table.items())
+        ]
+        parts.append(f',"{table_name}":{{\n' + ",\n".join(rows) + "\n}")
+    return "".join(parts) + "}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--top", type=int, default=2000)
+    parser.add_argument("--top", type=int, default=15000)
     parser.add_argument("--csv", type=Path, default=ROOT / "guard/data/top-pypi-packages.csv")
     parser.add_argument("--out", type=Path, default=ROOT / "guard/data/popular-repos.json")
     parser.add_argument("--workers", type=int, default=4)
@@ -127,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "missing": sorted(missing),
         "projects": dict(sorted(projects.items())),
     }
-    args.out.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    args.out.write_text(_compact(document), encoding="utf-8")
     print(
         f"{len(projects)} of {len(names)} projects claim a repository; "
         f"{len(missing)} could not be fetched; wrote {args.out}",

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
@@ -135,33 +135,59 @@ def repo_core(key: str) -> str:
     return core
 
 
-@dataclass(frozen=True)
 class RepoMap:
-    """Repository key -> the popular projects that claim it; and the same by
-    ``owner/repo`` alone (any host), and by the repository's own name where a
-    popular project's repository is named after the project itself."""
+    """Which popular projects claim which repository.
 
-    owners: Mapping[str, tuple[Owner, ...]] = field(default_factory=dict)
-    source: str = ""
-    generated: str = ""
-    by_path: Mapping[str, tuple[tuple[str, Owner], ...]] = field(default_factory=dict)
-    by_core: Mapping[str, tuple[tuple[str, Owner], ...]] = field(default_factory=dict)
+    Held as the shipped document's own tables (repository key -> project names,
+    project -> owners, repository core name -> keys), read as they are asked, so
+    loading the map for the 15,000 most popular projects costs one ``json.loads``.
+    """
+
+    def __init__(
+        self,
+        repos: Mapping[str, Sequence[str]] | None = None,
+        owners: Mapping[str, Sequence[object]] | None = None,
+        cores: Mapping[str, Sequence[str]] | None = None,
+        source: str = "",
+        generated: str = "",
+    ) -> None:
+        self._repos = repos or {}
+        self._owners = owners or {}
+        self._cores = cores or {}
+        self.source = source
+        self.generated = generated
+
+    def _owner(self, name: str) -> Owner:
+        entry = self._owners.get(name)
+        users, org = (
+            (entry[0], entry[1])
+            if isinstance(entry, list | tuple) and len(entry) == 2
+            else ((), None)
+        )
+        return Owner(canonicalize_name(name), _ownership({"users": users, "organization": org}))
 
     def claimants(self, key: str) -> tuple[Owner, ...]:
-        return self.owners.get(key, ())
+        names = self._repos.get(key, ())
+        return tuple(self._owner(n) for n in names if isinstance(n, str))
 
     def same_path(self, key: str) -> tuple[Owner, ...]:
         """Claimants of the same ``owner/repo`` on another host (a mirror)."""
-        return tuple(o for theirs, o in self.by_path.get(repo_path(key), ()) if theirs != key)
+        host, _, path = key.partition("/")
+        return tuple(
+            o for other in sorted(_HOSTS - {host}) for o in self.claimants(f"{other}/{path}")
+        )
 
     def same_name(self, key: str) -> tuple[tuple[str, Owner], ...]:
         """(their key, claimant) of popular projects whose repository has this
         repository's name and is named after the project (a renamed or moved
         repository, or a copy under another owner)."""
+        core = repo_core(key)
         return tuple(
             (theirs, owner)
-            for theirs, owner in self.by_core.get(repo_core(key), ())
-            if repo_path(theirs) != repo_path(key)
+            for theirs in self._cores.get(core, ())
+            if isinstance(theirs, str) and repo_path(theirs) != repo_path(key)
+            for owner in self.claimants(theirs)
+            if owner.name == core
         )
 
 
@@ -171,7 +197,7 @@ def _ownership(entry: Mapping[str, object]) -> Ownership:
     return Ownership(
         organization=org if isinstance(org, str) and org else None,
         users=tuple(sorted(u.lower() for u in users if isinstance(u, str)))
-        if isinstance(users, list)
+        if isinstance(users, list | tuple)
         else (),
     )
 
@@ -182,49 +208,39 @@ def _repos(entry: Mapping[str, object]) -> list[str]:
     return [repo.lower() for repo in listed if isinstance(repo, str) and repo]
 
 
-def _owner_table(projects: object) -> dict[str, list[Owner]]:
-    """Repository key -> the projects of the shipped map that claim it."""
-    table: dict[str, list[Owner]] = {}
-    if not isinstance(projects, dict):
-        return table
+def tables_of(projects: Mapping[str, object]) -> dict[str, object]:
+    """The map's tables from ``{project: {"repos", "users", "organization"}}``
+    (what ``benchmarks/build_popular_repos.py`` writes them from)."""
+    repos: dict[str, list[str]] = {}
+    owners: dict[str, list[object]] = {}
+    cores: dict[str, list[str]] = {}
     for raw_name, entry in projects.items():
         if not isinstance(raw_name, str) or not isinstance(entry, dict):
             continue
-        owner = Owner(canonicalize_name(raw_name), _ownership(entry))
-        for repo in _repos(entry):
-            table.setdefault(repo, []).append(owner)
-    return table
-
-
-def _path_tables(
-    table: Mapping[str, list[Owner]],
-) -> tuple[dict[str, tuple[tuple[str, Owner], ...]], dict[str, tuple[tuple[str, Owner], ...]]]:
-    """The claims by ``owner/repo`` and, where the repository is named after its
-    project, by the repository's core name."""
-    by_path: dict[str, list[tuple[str, Owner]]] = {}
-    by_core: dict[str, list[tuple[str, Owner]]] = {}
-    for key, owners in table.items():
-        by_path.setdefault(repo_path(key), []).extend((key, o) for o in owners)
-        core = repo_core(key)
-        by_core.setdefault(core, []).extend((key, o) for o in owners if o.name == core)
-    return (
-        {path: tuple(items) for path, items in by_path.items()},
-        {core: tuple(items) for core, items in by_core.items() if items},
-    )
+        name = canonicalize_name(raw_name)
+        owners[name] = [entry.get("users") or [], entry.get("organization")]
+        for key in _repos(entry):
+            repos.setdefault(key, []).append(name)
+            if repo_core(key) == name:
+                cores.setdefault(name, []).append(key)
+    return {"repos": repos, "owners": owners, "cores": cores}
 
 
 def parse_repo_data(data: object) -> RepoMap:
-    """The shipped map from its JSON; anything malformed is skipped, not trusted."""
+    """The map from its JSON (the tables, or the older ``projects`` form);
+    anything malformed is skipped, not trusted."""
     if not isinstance(data, dict):
         return RepoMap()
-    table = _owner_table(data.get("projects"))
-    by_path, by_core = _path_tables(table)
+    tables = data
+    if "repos" not in data and isinstance(data.get("projects"), dict):
+        tables = tables_of(data["projects"])
+    repos, owners, cores = (tables.get(k) for k in ("repos", "owners", "cores"))
     return RepoMap(
-        owners={key: tuple(items) for key, items in table.items()},
+        repos if isinstance(repos, dict) else None,
+        owners if isinstance(owners, dict) else None,
+        cores if isinstance(cores, dict) else None,
         source=str(data.get("source", "")),
         generated=str(data.get("generated", "")),
-        by_path=by_path,
-        by_core=by_core,
     )
 
 
