@@ -56,5 +56,9 @@ class AuditError(GuardError):
     """The installed environment could not be listed or read for an audit."""
 
 
+class DeadlineError(GuardError):
+    """The run's deadline (``--deadline``) passed; the message names what was slow."""
+
+
 class ProjectError(GuardError):
     """A project's pyproject.toml gives no dependency list safepip can read."""

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from guard.analysis import typosquat
-from guard.cli.common import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, load_policy, report_format
+from guard.cli.common import (
+    EXIT_BLOCKED,
+    EXIT_ERROR,
+    EXIT_OK,
+    load_policy,
+    report_format,
+    run_deadline,
+)
 from guard.errors import UsageError
 from guard.pip.args import UsageParser, add_own_options, own_options
 from guard.report.sanitize import clean
@@ -29,7 +36,7 @@ def check_names_command(argv: Sequence[str], stdin: TextIO) -> int:
     fmt = report_format(own)
     names = _names(names, stdin)
     # The policy's thresholds and protected names, as install and audit use them.
-    thresholds = load_policy(own).thresholds
+    thresholds = load_policy(own, run_deadline(own)).thresholds
     detector = typosquat.detector_for(protected(thresholds))
     config = TYPOSQUAT.config(Context(now=datetime.now(UTC), thresholds=thresholds))
     results = typosquat.check_names(names, detector, config, near=3 if namespace.verbose else 0)

@@ -1,11 +1,12 @@
 """What every sub-command shares: the report format, the policy, the JSON API and
-OSV URLs, exit codes."""
+OSV URLs, the run's deadline, exit codes."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from guard.deadline import DEFAULT_DEADLINE, Deadline
 from guard.errors import UsageError
 from guard.index.osv import DEFAULT_OSV_URL
 from guard.index.pypi import DEFAULT_PYPI_URL
@@ -40,6 +41,27 @@ def report_format(own: dict[str, str | bool]) -> str:
     return fmt
 
 
-def load_policy(own: dict[str, str | bool]) -> policy.Policy:
+def run_deadline(own: dict[str, str | bool]) -> Deadline:
+    """The run's deadline, starting now: ``--deadline SECONDS``, else
+    ``$SAFEPIP_DEADLINE``, else ``DEFAULT_DEADLINE``; 0 means none."""
+    flag = own.get("deadline")
+    if isinstance(flag, str):
+        raw, where = flag, "--deadline"
+    else:
+        raw, where = os.environ.get("SAFEPIP_DEADLINE", ""), "$SAFEPIP_DEADLINE"
+    if not raw.strip():
+        return Deadline.begin(DEFAULT_DEADLINE)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"{where} must be a number of seconds (0: no deadline), not {raw!r}")
+    return Deadline.begin(seconds)
+
+
+def load_policy(own: dict[str, str | bool], deadline: Deadline | None = None) -> policy.Policy:
+    """The policy that applies; fetching its URL layers stops when ``deadline`` passes."""
     explicit = own.get("policy")
-    return policy.load(explicit if isinstance(explicit, str) else None, Path.cwd())
+    path = explicit if isinstance(explicit, str) else None
+    return policy.load(path, Path.cwd(), deadline=deadline)

@@ -24,6 +24,9 @@ goes to pip unchanged:
                      policy's settings.osv-url)
   --format FMT       text (default), json, sarif or markdown
   --no-progress      no progress display on stderr
+  --deadline SECONDS the longest the run may wait on the network and on pip
+                     (default 600, or $SAFEPIP_DEADLINE; 0: none); past it,
+                     exit 2 and nothing is installed
 """
 
 EXIT_CODES = "exit codes: 0 allowed, 1 blocked by policy, 2 error (nothing installed)\n"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from guard.analysis.scan import candidate_for
-from guard.cli.common import load_policy, report_format
+from guard.cli.common import load_policy, report_format, run_deadline
 from guard.errors import UsageError
 from guard.models import PackageVerdict, Verdict
 from guard.pip.args import split_own
@@ -24,7 +24,7 @@ def scan_command(argv: Sequence[str]) -> int:
     fmt = report_format(own)
     if not files or any(f.startswith("-") for f in files):
         raise UsageError("usage: safepip scan FILE... [--format json]")
-    pol = load_policy(own)
+    pol = load_policy(own, run_deadline(own))
     verdict = _judge(pol, files, datetime.now(UTC))
     context = ReportContext(
         header=f"safepip scan: {len(files)} archive(s) (policy: {pol.source})",

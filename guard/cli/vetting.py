@@ -12,8 +12,9 @@ from pathlib import Path
 from packaging.utils import NormalizedName
 
 from guard import __version__
-from guard.cli.common import load_policy, osv_url, pypi_url, report_format
+from guard.cli.common import load_policy, osv_url, pypi_url, report_format, run_deadline
 from guard.cli.echo import echo_pip
+from guard.deadline import Deadline
 from guard.errors import UsageError
 from guard.index import artifacts
 from guard.index.analysis_cache import AnalysisCache, CachedScanner
@@ -63,19 +64,25 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _vetter(own: dict[str, str | bool], pol: Policy, pip: Pip | None, progress: Progress) -> Vetter:
+def _vetter(
+    own: dict[str, str | bool],
+    pol: Policy,
+    pip: Pip | None,
+    progress: Progress,
+    deadline: Deadline,
+) -> Vetter:
     """The vetter with its collaborators: the index client, the OSV client and the
-    artifact fetcher (sharing one session and the on-disk cache), pip, the history
-    in the user's data dir, the clock, the scanner (its results cached by sha256
-    there too)."""
+    artifact fetcher (sharing one session, the on-disk cache and the run's
+    deadline), pip, the history in the user's data dir, the clock, the scanner
+    (its results cached by sha256 there too)."""
     timeout = timeout_from_env()
     session = make_session()
     cache = Cache()
-    client = PyPIClient(pypi_url(own, pol), session, cache, timeout)
-    osv = OSVClient(osv_url(own, pol), session, cache, timeout)
+    client = PyPIClient(pypi_url(own, pol), session, cache, timeout, deadline)
+    osv = OSVClient(osv_url(own, pol), session, cache, timeout, deadline)
 
     def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
-        return artifacts.fetch_all(wanted, cache, session, timeout)
+        return artifacts.fetch_all(wanted, cache, session, timeout, deadline)
 
     def ahead(names: Sequence[NormalizedName]) -> Prefetch:
         return Prefetch(client, names)
@@ -98,8 +105,9 @@ def _vetter(own: dict[str, str | bool], pol: Policy, pip: Pip | None, progress: 
 def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) -> int:
     line = parse_command_line(argv)
     own = line.own
+    deadline = run_deadline(own)
     fmt = report_format(own)
-    pol = load_policy(own)
+    pol = load_policy(own, deadline)
     if not do_install:
         from guard.vet import project_deps
 
@@ -117,8 +125,9 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
         if early is not None:
             early.cancel()
         pip = PipWorker(python, echo_pip)
+    pip.limit(deadline, timeout_from_env())
     try:
-        vetter = _vetter(own, pol, WorkerPip(pip), progress)
+        vetter = _vetter(own, pol, WorkerPip(pip), progress, deadline)
         return _vet_and_install(vetter, request, progress, fmt, do_install)
     finally:
         pip.cancel()
@@ -176,6 +185,7 @@ def audit_command(argv: Sequence[str]) -> int:
     from guard.pip.environment import inspect_environment  # only audit needs it
 
     own, rest = split_own(argv)
+    deadline = run_deadline(own)
     fmt = report_format(own)
     if len(rest) > 1 or (rest and rest[0].startswith("-")):
         raise UsageError("usage: safepip audit [--python PY | PATH_TO_VENV] [--format json]")
@@ -183,9 +193,9 @@ def audit_command(argv: Sequence[str]) -> int:
         raise UsageError("give either --python or a venv path, not both")
     explicit = rest[0] if rest else own.get("python")
     python = target_python(explicit if isinstance(explicit, str) else None)
-    pol = load_policy(own)
+    pol = load_policy(own, deadline)
     progress = Progress(not own.get("no-progress"))
-    vetter = _vetter(own, pol, None, progress)
+    vetter = _vetter(own, pol, None, progress, deadline)
     try:
         progress("listing", 0, 0)
         result = vetter.audit(inspect_environment(python), pol)

@@ -1,6 +1,8 @@
 """Fetch each vetted artifact once: streamed, size-capped, checked against the
 sha256 that was vetted, and stored in the cache by that hash, so the bytes
 that are installed are the bytes that were vetted (and, later, scanned).
+A download may take as long as the run's deadline leaves (each read at most
+the timeout); a file can be large, so it has no shorter limit of its own.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from urllib.request import url2pathname
 
 import requests
 
+from guard.deadline import Deadline
 from guard.errors import ArtifactError
 from guard.files import atomic_writer
 from guard.index.cache import Cache
 from guard.index.concurrency import map_concurrently
+from guard.index.http import limited
 
 MAX_ARTIFACT_BYTES = 2 * 1024**3  # 2 GiB: larger than any sane wheel
 CHUNK = 1024 * 1024
@@ -35,7 +39,9 @@ class Wanted:
     filename: str
 
 
-def _download(want: Wanted, cache: Cache, session: requests.Session, timeout: float) -> Path:
+def _download(
+    want: Wanted, cache: Cache, session: requests.Session, timeout: float, deadline: Deadline | None
+) -> Path:
     final = cache.artifact_path(want.sha256)
     if final.is_file() and _sha256_of(final) == want.sha256:
         return final
@@ -43,7 +49,7 @@ def _download(want: Wanted, cache: Cache, session: requests.Session, timeout: fl
     size = 0
     try:
         with atomic_writer(final) as out:
-            for chunk in _chunks(want, session, timeout):
+            for chunk in _chunks(want, session, timeout, deadline):
                 size += len(chunk)
                 if size > MAX_ARTIFACT_BYTES:
                     raise ArtifactError(f"{want.filename}: larger than {MAX_ARTIFACT_BYTES} bytes")
@@ -61,7 +67,9 @@ def _download(want: Wanted, cache: Cache, session: requests.Session, timeout: fl
     return final
 
 
-def _chunks(want: Wanted, session: requests.Session, timeout: float) -> Iterator[bytes]:
+def _chunks(
+    want: Wanted, session: requests.Session, timeout: float, deadline: Deadline | None
+) -> Iterator[bytes]:
     """The file's bytes: over HTTP(S), or from disk for a file:// index (pip's find-links)."""
     parsed = urlparse(want.url)
     if parsed.scheme == "file":
@@ -70,7 +78,10 @@ def _chunks(want: Wanted, session: requests.Session, timeout: float) -> Iterator
         return
     if parsed.scheme not in {"http", "https"}:
         raise ArtifactError(f"{want.filename}: cannot fetch {want.url}")
-    with session.get(want.url, stream=True, timeout=timeout) as response:
+    with (
+        limited(deadline, want.url, timeout=timeout) as read_timeout,
+        session.get(want.url, stream=True, timeout=read_timeout) as response,
+    ):
         if response.status_code != 200:
             raise ArtifactError(f"{want.filename}: HTTP {response.status_code} from {want.url}")
         yield from response.iter_content(CHUNK)
@@ -89,11 +100,16 @@ def fetch_all(
     cache: Cache,
     session: requests.Session,
     timeout: float,
+    deadline: Deadline | None = None,
 ) -> dict[str, Path]:
     """Fetch every file (concurrently) into the cache; return file name -> verified path."""
     if not wanted:
         return {}
-    stored = map_concurrently(lambda w: _download(w, cache, session, timeout), wanted, WORKERS)
+
+    def one(want: Wanted) -> Path:
+        return _download(want, cache, session, timeout, deadline)
+
+    stored = map_concurrently(one, wanted, WORKERS)
     return {want.filename: path for want, path in zip(wanted, stored, strict=True)}
 
 

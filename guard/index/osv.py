@@ -18,14 +18,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
 
+from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
 from guard.index.concurrency import MAX_WORKERS, map_concurrently
+from guard.index.http import WHOLE_ANSWER_FACTOR, limited
 from guard.models import Advisories, ReleaseKey, Vulnerability
 
 DEFAULT_OSV_URL = "https://api.osv.dev"
@@ -159,12 +162,25 @@ class OSVClient:
     """Asks an OSV API about releases of the PyPI ecosystem."""
 
     def __init__(
-        self, base_url: str, session: requests.Session, cache: Cache | None, timeout: float
+        self,
+        base_url: str,
+        session: requests.Session,
+        cache: Cache | None,
+        timeout: float,
+        deadline: Deadline | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self.cache = cache
+        self.read_timeout = timeout
         self.timeout = (min(timeout, CONNECT_TIMEOUT), timeout)
+        self.deadline = deadline
+
+    def _limited(self, url: str) -> AbstractContextManager[float]:
+        """One request within the run's deadline, and within a few per-read
+        timeouts in all (a server that dribbles cannot hold the run)."""
+        whole = WHOLE_ANSWER_FACTOR * self.read_timeout
+        return limited(self.deadline, url, timeout=self.read_timeout, cap=whole)
 
     def advisories(self, releases: Iterable[ReleaseKey], revalidate: bool = False) -> Advisories:
         """The advisories of each release, each asked once; a release answered less
@@ -211,14 +227,15 @@ class OSVClient:
     def _post(self, queries: Sequence[Query]) -> list[Page]:
         url = f"{self.base_url}/v1/querybatch"
         try:
-            response = self.session.post(
-                url,
-                data=batch_request(queries),
-                headers={"Content-Type": "application/json", "Accept": "application/json"},
-                timeout=self.timeout,
-                stream=True,
-            )
-            body = _body(response, url) if response.status_code == 200 else b""
+            with self._limited(url) as read_timeout:
+                response = self.session.post(
+                    url,
+                    data=batch_request(queries),
+                    headers={"Content-Type": "application/json", "Accept": "application/json"},
+                    timeout=(min(read_timeout, CONNECT_TIMEOUT), read_timeout),
+                    stream=True,
+                )
+                body = _body(response, url) if response.status_code == 200 else b""
         except requests.RequestException as exc:
             raise IndexError_(f"{url}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
@@ -240,10 +257,12 @@ class OSVClient:
         try:
             if cached is not None and cached.fresh():
                 return parse_vulnerability(cached.body, vuln_id)
-            response = self.session.get(url, timeout=self.timeout, stream=True)
-            if response.status_code != 200:
-                return Vulnerability(vuln_id)
-            body = _body(response, url)
+            with self._limited(url) as read_timeout:
+                timeout = (min(read_timeout, CONNECT_TIMEOUT), read_timeout)
+                response = self.session.get(url, timeout=timeout, stream=True)
+                if response.status_code != 200:
+                    return Vulnerability(vuln_id)
+                body = _body(response, url)
             vuln = parse_vulnerability(body, vuln_id)
         except (requests.RequestException, IndexError_):
             return Vulnerability(vuln_id)

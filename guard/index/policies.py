@@ -7,7 +7,8 @@ A fetched policy is cached under ``<cache dir>/policies/<sha256 of the URL>``;
 a pinned URL whose cached copy matches the pin is used without asking the
 network again. When a fetch fails, an unpinned URL's cached copy stands in,
 with a note; otherwise ``FetchFailed`` goes to the caller (guard.policy), whose
-``on-network-error`` decides.
+``on-network-error`` decides. A fetch (redirects included) is ``limited`` by
+the run's deadline, whose passing (``DeadlineError``) no setting overrides.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from pathlib import Path
 
 import requests
 
+from guard.deadline import Deadline
 from guard.errors import PolicyError
 from guard.files import atomic_write
+from guard.index.http import WHOLE_ANSWER_FACTOR, limited
 
 MAX_POLICY_BYTES = 1 << 20  # a fetched policy larger than this is refused
 MAX_REDIRECTS = 5
@@ -78,41 +81,58 @@ def _body(response: requests.Response, url: str) -> bytes:
     return bytes(body)
 
 
-def fetch_policy(session: requests.Session, url: str, timeout: float) -> bytes:
-    """GET a policy file.
+def fetch_policy(
+    session: requests.Session, url: str, timeout: float, deadline: Deadline | None = None
+) -> bytes:
+    """GET a policy file, within ``WHOLE_ANSWER_FACTOR`` timeouts in all and
+    the run's ``deadline``.
 
     Redirects are followed by hand (at most ``MAX_REDIRECTS``), each target
     checked like the URL itself. Raises FetchFailed when the server cannot be
     reached or does not answer 200, PolicyError for a forbidden redirect or a
-    body larger than ``MAX_POLICY_BYTES``.
+    body larger than ``MAX_POLICY_BYTES``, DeadlineError when the deadline passes.
     """
+    whole = WHOLE_ANSWER_FACTOR * timeout
+    try:
+        with limited(deadline, display_url(url), timeout=timeout, cap=whole) as read_timeout:
+            return _follow(session, url, read_timeout)
+    except requests.RequestException as exc:
+        raise FetchFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _follow(session: requests.Session, url: str, timeout: float) -> bytes:
+    """The body at ``url``, following at most ``MAX_REDIRECTS`` checked redirects."""
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        try:
-            with session.get(
-                current,
-                timeout=timeout,
-                stream=True,
-                allow_redirects=False,
-                headers={"Accept": _ACCEPT},
-            ) as response:
-                if not response.is_redirect:
-                    return _body(response, url)
-                current = urllib.parse.urljoin(current, response.headers.get("Location", ""))
-                check_url(current, f"{display_url(url)} redirects")
-        except requests.RequestException as exc:
-            raise FetchFailed(f"{type(exc).__name__}: {exc}") from exc
+        with session.get(
+            current,
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
+            headers={"Accept": _ACCEPT},
+        ) as response:
+            if not response.is_redirect:
+                return _body(response, url)
+            current = urllib.parse.urljoin(current, response.headers.get("Location", ""))
+            check_url(current, f"{display_url(url)} redirects")
     raise FetchFailed(f"more than {MAX_REDIRECTS} redirects")
 
 
 class PolicyFetcher:
     """Fetches URL layers through one lazily made session, with the cache."""
 
-    def __init__(self, session_factory: SessionFactory, cache_dir: Path, timeout: float) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        cache_dir: Path,
+        timeout: float,
+        deadline: Deadline | None = None,
+    ) -> None:
         self._factory = session_factory
         self._session: requests.Session | None = None
         self._cache_dir = cache_dir
         self._timeout = timeout
+        self._deadline = deadline
 
     def close(self) -> None:
         if self._session is not None:
@@ -137,7 +157,7 @@ class PolicyFetcher:
         try:
             if self._session is None:
                 self._session = self._factory()
-            body = fetch_policy(self._session, url, self._timeout)
+            body = fetch_policy(self._session, url, self._timeout, self._deadline)
         except FetchFailed as exc:
             if cached is not None and not sha256:
                 return cached, (

@@ -5,6 +5,8 @@ into typed ``Project`` objects, so raw JSON never leaves the index package.
 A 404 means "not on PyPI" (``None``); anything else that is not a good answer
 (network error, 5xx after retries, a body that is not the expected JSON) raises
 ``IndexError_``. The per-version endpoint is optional: mirrors may 404 it.
+Each request is ``limited`` by the run's deadline; its passing raises
+``DeadlineError``, which ends the run whatever ``on-network-error`` says.
 
 ``PyPIClient.look_up`` is the look-up service: many projects at once (through
 ``guard.index.concurrency``), with a failed look-up either raised or recorded,
@@ -22,9 +24,11 @@ import requests
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
 from guard.index.concurrency import MAX_WORKERS, Progress, map_concurrently
+from guard.index.http import WHOLE_ANSWER_FACTOR, limited
 from guard.index.parse import project_from_body, vulnerabilities_from_body
 from guard.models import Project, Vulnerability
 
@@ -89,11 +93,13 @@ class PyPIClient:
         session: requests.Session,
         cache: Cache | None,
         timeout: float,
+        deadline: Deadline | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self.cache = cache
         self.timeout = timeout
+        self.deadline = deadline
 
     def project_url(self, name: str) -> str:
         return f"{self.base_url}/pypi/{quote(canonicalize_name(name))}/json"
@@ -101,11 +107,15 @@ class PyPIClient:
     def _request(
         self, url: str, cached: CachedResponse | None
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """Status, headers and (for a 200) body of one conditional GET."""
+        """Status, headers and (for a 200) body of one conditional GET, within
+        ``WHOLE_ANSWER_FACTOR`` timeouts and the run's deadline."""
         headers = _conditional_headers(cached)
+        whole = WHOLE_ANSWER_FACTOR * self.timeout
         try:
-            response = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
-            body = _read_body(response, url) if response.status_code == 200 else b""
+            with limited(self.deadline, url, timeout=self.timeout, cap=whole) as timeout:
+                response = self.session.get(url, headers=headers, timeout=timeout, stream=True)
+                with response:
+                    body = _read_body(response, url) if response.status_code == 200 else b""
         except requests.RequestException as exc:
             raise IndexError_(f"{url}: {type(exc).__name__}: {exc}") from exc
         return response.status_code, response.headers, body

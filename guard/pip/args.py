@@ -30,7 +30,7 @@ from guard.errors import UsageError
 from guard.pip import options as pipopts
 
 # safepip's own options that take a value, and flags.
-OWN_VALUED = ("--policy", "--format", "--pypi-url", "--osv-url", "--python")
+OWN_VALUED = ("--policy", "--format", "--pypi-url", "--osv-url", "--python", "--deadline")
 OWN_FLAGS = ("--no-progress",)
 
 # pip options that only say what to resolve: used in the resolution, not passed

@@ -15,6 +15,7 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import IO
 
@@ -139,6 +140,9 @@ class Streaming:
         """End it now."""
         self._proc.kill()
         self._proc.wait()
+        if self._proc.stdin is not None:
+            with suppress(OSError):
+                self._proc.stdin.close()
 
     def close(self, grace: float) -> None:
         """Close its input (its cue to finish) and give it ``grace`` s before killing it."""

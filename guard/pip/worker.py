@@ -13,6 +13,11 @@ it never reaches the terminal raw: each line goes through ``sanitize.clean``
 and then to ``echo``, which the CLI supplies. The processes themselves are
 started by ``guard.pip.process``, the one subprocess wrapper.
 
+``PipWorker.limit`` bounds every later command by the run's deadline: pip gets
+``--timeout`` (its per-read limit: the smaller of safepip's timeout and what is
+left of the run) and ``--retries``, and it is killed when the deadline passes.
+An install from local files only (``--no-index``) is not cut short.
+
 Only the standard library and the light guard modules are imported here.
 """
 
@@ -29,11 +34,13 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
+from guard.deadline import Deadline, shown
 from guard.errors import InstallError, ProcessError, ResolveError, UsageError
 from guard.pip import process
 
 PIP_TIMEOUT = 1800  # seconds; a pip command that takes longer is an error
 CANCEL_GRACE = 30  # seconds a cancelled worker is given to finish before it is killed
+PIP_RETRIES = 2  # pip's retries of a failed request (pip's own default is 5)
 WORKER = Path(__file__).with_name("_worker_main.py")
 
 Echo = process.Echo
@@ -94,23 +101,45 @@ def pip_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def capture_pip(cmd: Sequence[str], env: Mapping[str, str] | None) -> Captured:
+def capture_pip(
+    cmd: Sequence[str], env: Mapping[str, str] | None, timeout: float = PIP_TIMEOUT
+) -> Captured:
     """Run one pip command in a process of its own, capturing its output."""
     try:
-        done = process.run(cmd, env=pip_env(env), timeout=PIP_TIMEOUT, what="pip")
+        done = process.run(cmd, env=pip_env(env), timeout=timeout, what="pip")
     except ProcessError as exc:
         raise ResolveError(str(exc)) from exc
     return done.code, done.stdout, done.stderr
 
 
-def run_pip(cmd: list[str], env: Mapping[str, str] | None, echo: Echo) -> None:
+def run_pip(
+    cmd: list[str], env: Mapping[str, str] | None, echo: Echo, timeout: float = PIP_TIMEOUT
+) -> None:
     """Run one pip command to the end; its output goes, cleaned, to ``echo``."""
     try:
-        code = process.Streaming(cmd, pip_env(env), echo, what="pip").wait(PIP_TIMEOUT)
+        code = process.Streaming(cmd, pip_env(env), echo, what="pip").wait(timeout)
     except ProcessError as exc:
         raise InstallError(str(exc)) from exc
     if code != 0:
         raise InstallError(f"pip install failed (exit {code}); see pip's output above")
+
+
+def _index_of(args: Sequence[str], env: Mapping[str, str] | None) -> str:
+    """The index pip reads, as far as its arguments and environment say."""
+    index = ""
+    for i, word in enumerate(args[:-1]):
+        if word in {"-i", "--index-url"}:
+            index = args[i + 1]
+    index = index or dict(os.environ if env is None else env).get("PIP_INDEX_URL", "")
+    return shown(index) if index else "pip's configured index"
+
+
+def _doing(args: Sequence[str], env: Mapping[str, str] | None) -> str:
+    """What pip is doing with ``args``, for the deadline's message."""
+    where = _index_of(args, env)
+    if "--dry-run" in args:
+        return f"pip was working out what to install (index: {where})"
+    return f"pip was installing (index: {where})"
 
 
 def _read_replies(stream: IO[str], replies: queue.Queue[str | None]) -> None:
@@ -153,6 +182,8 @@ class PipWorker:
         self.target_python = target_python
         self.env = env
         self.echo: Echo = echo or (lambda _text: None)
+        self.deadline = Deadline.never()
+        self.timeout: float | None = None
         self._proc: process.Streaming | None = None
         self._replies: queue.Queue[str | None] = queue.Queue()
         root = pip_sources_root()
@@ -176,11 +207,40 @@ class PipWorker:
     def _show(self, text: str) -> None:
         self.echo(text)
 
+    def limit(self, deadline: Deadline, timeout: float) -> None:
+        """Bound every later command by ``deadline``, each of pip's reads by ``timeout``."""
+        self.deadline = deadline
+        self.timeout = timeout
+
+    def _bounded(self, args: Sequence[str]) -> tuple[list[str], float]:
+        """``args`` with pip's ``--timeout`` and ``--retries``, and how long to wait
+        for the command; ``DeadlineError`` if the deadline has passed already.
+
+        The user's own ``--timeout`` or ``--retries`` (later in ``args``) wins."""
+        if not args or (self.timeout is None and not self.deadline.limited):
+            return list(args), PIP_TIMEOUT
+        if "--dry-run" not in args and "--no-index" in args:
+            return list(args), PIP_TIMEOUT  # local files only: never cut short
+        if self.deadline.passed:
+            raise self.deadline.error(f"before {_doing(args, self.env)}")
+        wait = self.deadline.budget(PIP_TIMEOUT)
+        read = min(self.timeout or PIP_TIMEOUT, wait)
+        limits = ["--timeout", f"{max(read, 0.1):.1f}", "--retries", str(PIP_RETRIES)]
+        return [args[0], *limits, *args[1:]], wait
+
+    def _late(self, args: Sequence[str]) -> None:
+        """Raise the deadline's error if it has passed (the command was stopped)."""
+        if self.deadline.passed:
+            after = "nothing was installed"
+            if "--dry-run" not in args:
+                after = "pip was stopped; what it had installed by then stays installed"
+            raise self.deadline.error(f"while {_doing(args, self.env)}", after)
+
     @property
     def running(self) -> bool:
         return self._proc is not None
 
-    def _send(self, args: Sequence[str], capture: bool) -> Captured:
+    def _send(self, args: Sequence[str], capture: bool, wait: float) -> Captured:
         proc = self._proc
         if proc is None:
             raise InstallError("pip's process is not running")
@@ -190,10 +250,12 @@ class PipWorker:
             self.cancel()
             raise InstallError(f"could not hand pip its command: {exc}") from exc
         try:
-            line = self._replies.get(timeout=PIP_TIMEOUT)
+            line = self._replies.get(timeout=wait)
         except queue.Empty:
-            self.cancel()
-            raise InstallError(f"pip did not finish within {PIP_TIMEOUT} s") from None
+            self._proc = None
+            proc.kill()
+            self._late(args)
+            raise InstallError(f"pip did not finish within {wait:g} s") from None
         reply = _parse_reply(line)
         if reply is None:
             self.cancel()
@@ -202,19 +264,26 @@ class PipWorker:
 
     def capture(self, args: Sequence[str]) -> Captured:
         """Run pip with ``args`` and return its exit code and output (not shown)."""
-        if self._proc is None:
-            return capture_pip(pip_command(self.target_python) + list(args), self.env)
+        args, wait = self._bounded(args)
         try:
-            return self._send(args, capture=True)
-        except InstallError as exc:
+            if self._proc is None:
+                return capture_pip(pip_command(self.target_python) + args, self.env, wait)
+            return self._send(args, capture=True, wait=wait)
+        except (InstallError, ResolveError) as exc:
+            self._late(args)
             raise ResolveError(str(exc)) from exc
 
     def install(self, args: Sequence[str]) -> None:
         """Run pip with ``args``, showing its output; the last command of this worker."""
+        args, wait = self._bounded(args)
         if self._proc is None:
-            run_pip(pip_command(self.target_python) + list(args), self.env, self.echo)
+            try:
+                run_pip(pip_command(self.target_python) + args, self.env, self.echo, wait)
+            except InstallError:
+                self._late(args)
+                raise
             return
-        code, _, _ = self._send(args, capture=False)
+        code, _, _ = self._send(args, capture=False, wait=wait)
         self.cancel()
         if code != 0:
             raise InstallError(f"pip install failed (exit {code}); see pip's output above")

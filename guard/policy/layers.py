@@ -44,6 +44,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from guard.deadline import Deadline
 from guard.errors import PolicyError
 from guard.index.cache import default_cache_dir
 from guard.index.http import make_session, timeout_from_env
@@ -332,6 +333,7 @@ def resolve_layers(
     *,
     timeout: float | None = None,
     rules: Sequence[Declaration] = RULES,
+    deadline: Deadline | None = None,
 ) -> LayeredPolicy:
     """Read ``path`` and every policy it extends; merge them, base first.
 
@@ -345,6 +347,7 @@ def resolve_layers(
         session_factory,
         cache_dir if cache_dir is not None else default_cache_dir(),
         timeout if timeout is not None else timeout_from_env(),
+        deadline,
     )
     try:
         chain, notes, problems = collect(path, fetcher, rules)
@@ -375,7 +378,10 @@ def load(
     *,
     timeout: float | None = None,
     rules: Sequence[Declaration] = RULES,
+    deadline: Deadline | None = None,
 ) -> tuple[Policy, LayeredPolicy]:
     """``resolve_layers`` and then ``guard.policy.validate.from_mapping`` of the result."""
-    layered = resolve_layers(path, session_factory, cache_dir, timeout=timeout, rules=rules)
+    layered = resolve_layers(
+        path, session_factory, cache_dir, timeout=timeout, rules=rules, deadline=deadline
+    )
     return from_mapping(layered.mapping, policy_source(layered), rules), layered

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from guard.deadline import Deadline
 from guard.policy import layers
 from guard.policy.config import NETWORK_ERROR_CHOICES, POLICY_VERSION, ListEntry, Policy, RuleConfig
 from guard.policy.decide import NOT_WAIVED_BY_NAME, judge
@@ -41,10 +42,16 @@ __all__ = [
 ]
 
 
-def load(explicit: str | None, cwd: Path, env: Mapping[str, str] | None = None) -> Policy:
-    """The policy that applies, with every layer it extends (see guard.policy.layers)."""
+def load(
+    explicit: str | None,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    deadline: Deadline | None = None,
+) -> Policy:
+    """The policy that applies, with every layer it extends (see guard.policy.layers);
+    fetching a layer by URL stops when ``deadline`` passes."""
     path = discover(explicit, cwd, env)
     if path is None:
         return builtin()
-    loaded, layered = layers.load(path)
+    loaded, layered = layers.load(path, deadline=deadline)
     return replace(loaded, notes=layered.notes)
