@@ -144,7 +144,7 @@ CREDENTIALS: tuple[tuple[str, str, float], ...] = (
     ),
     (
         r"Telegram Desktop[/\\]+tdata|discord(?:canary|ptb)?[/\\]+Local Storage[/\\]+leveldb|"
-        r"Local Storage[/\\]+leveldb",
+        r"Local Storage[/\\]+leveldb|(?<=['\"])leveldb(?=['\"])",
         "app session tokens",
         4.0,
     ),
@@ -192,6 +192,7 @@ CREDENTIAL_HINTS = (
     "win32crypt",
     "browser_cookie3",
     "telegram desktop",
+    "leveldb",
 )
 CREDENTIAL_PARTS = tuple((re.compile(p, re.IGNORECASE), what, w) for p, what, w in CREDENTIALS)
 CREDENTIAL_RE = re.compile("|".join(f"(?:{p})" for p, _, _ in CREDENTIALS), re.IGNORECASE)

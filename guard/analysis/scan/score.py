@@ -41,12 +41,13 @@ from dataclasses import dataclass
 
 from guard.analysis.scan.python import Hit
 
-ROLES = ("install", "helper", "startup", "import", "module", "other")
+ROLES = ("install", "helper", "startup", "import", "imported", "module", "other")
 CONTENT_FACTOR = {
     "install": 1.0,
     "helper": 1.0,
     "startup": 1.0,
     "import": 0.85,
+    "imported": 0.4,
     "module": 0.4,
     "other": 0.15,
 }
@@ -54,21 +55,40 @@ BEHAVIOUR_FACTOR = {
     "install": 1.0,
     "helper": 1.0,
     "startup": 1.0,
-    "import": 0.8,
+    "import": 1.0,
+    "imported": 1.0,
     "module": 0.3,
     "other": 0.0,
 }
+# Reading the environment or host names at import time is common configuration:
+# at import time it counts at this share (sending it is what counts).
+DATA_KINDS = frozenset({"env-secret", "identity", "environ-dump"})
+DATA_SHARE = {"import": 0.8, "imported": 0.5}
 DEFERRED_FACTOR = {
     "install": 1.0,
     "helper": 0.35,
     "startup": 1.0,
     "import": 0.1,
+    "imported": 0.05,
     "module": 0.05,
     "other": 0.0,
 }
+# Techniques (a function that downloads and runs a file; user secrets next to an
+# exfiltration channel) count nearly in full anywhere in the installed package:
+# the victim's own calls run them.
+TECHNIQUE_FACTOR = {
+    "install": 1.0,
+    "helper": 1.0,
+    "startup": 1.0,
+    "import": 1.0,
+    "imported": 1.0,
+    "module": 0.85,
+    "other": 0.15,
+}
+TECHNIQUE_KINDS = frozenset({"drop-run", "steal-send", "unanalysed"})
 SPREAD_ROLES = frozenset({"module", "other"})
 SPREAD_KINDS = frozenset({"native"})  # bundled binaries: content, not behaviour
-DECISIVE_KINDS = frozenset({"decode-exec", "download-exec"})
+DECISIVE_KINDS = frozenset({"decode-exec", "download-exec", *TECHNIQUE_KINDS})
 SPREAD_CAP = 4.0
 BEHAVIOUR_KINDS = frozenset(
     {
@@ -84,6 +104,9 @@ BEHAVIOUR_KINDS = frozenset(
         "send-host-data",
         "download-run",
         "autostart",
+        "cloud-credentials",
+        "secret-store",
+        "send-env",
     }
 )
 REPEAT_SHARE = 0.25
@@ -112,13 +135,18 @@ class Signal:
         """Counted in the capped pool (see the module docstring)."""
         if self.kind in DECISIVE_KINDS:
             return False
+        if self.role == "imported":  # imported at import time: its content is spread
+            return self.kind not in BEHAVIOUR_KINDS or self.kind in DATA_KINDS
         return self.role in SPREAD_ROLES or self.kind in SPREAD_KINDS
 
 
 def place(hit: Hit, file: str, role: str) -> Signal | None:
     """The signal a hit gives in a file of a role, or None when it counts for nothing."""
-    if hit.kind in BEHAVIOUR_KINDS:
+    if hit.kind in TECHNIQUE_KINDS:
+        factor = TECHNIQUE_FACTOR[role]
+    elif hit.kind in BEHAVIOUR_KINDS:
         factor = (DEFERRED_FACTOR if hit.deferred else BEHAVIOUR_FACTOR)[role]
+        factor *= DATA_SHARE.get(role, 1.0) if hit.kind in DATA_KINDS else 1.0
     else:
         factor = CONTENT_FACTOR[role]
     weight = round(hit.weight * factor, 2)

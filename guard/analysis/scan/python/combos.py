@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE, Hit
+from collections import defaultdict
+
+from guard.analysis.scan.python.hits import CREDENTIAL_ACCESS, DROPPER, INSTALL_TIME_CODE, Hit
 
 _NETWORK = frozenset({"network"})
 _RUNS = frozenset({"spawn", "spawn-shell", "exec"})
@@ -11,7 +13,12 @@ _HOST_DATA = frozenset({"identity", "env-secret", "environ-dump", "credential"})
 
 
 def combinations(hits: list[Hit]) -> list[Hit]:
-    """A download with a process or exec (dropper); host data with a network call."""
+    """A download with a process or exec (dropper); host data with a network call;
+    in one function, a download that is written and run; secrets and a channel."""
+    return [*_file_pairs(hits), *_drop_runs(hits), *_send_env(hits), *_steal_send(hits)]
+
+
+def _file_pairs(hits: list[Hit]) -> list[Hit]:
     network = _of_kinds(hits, _NETWORK)
     if not network:
         return []
@@ -41,3 +48,56 @@ def _paired(first: Hit, others: list[Hit], rule: str, kind: str, weight: float) 
     """The pair's hit, at the first network call; deferred unless both parts run."""
     deferred = first.deferred or all(h.deferred for h in others)
     return Hit(rule, kind, weight, first.line, first.snippet, _TEXTS[kind], deferred)
+
+
+_DROPPED = frozenset({"write-file", "download-file"})
+_SECRETS = frozenset({"cloud-credentials", "secret-store", "env-secret"})
+_CHANNELS = frozenset({"endpoint", "raw-ip"})
+
+
+def _drop_runs(hits: list[Hit]) -> list[Hit]:
+    """In one function (or at module level): a download, then a shell, or a file
+    written and a process started: the dropper shape, wherever it sits (6)."""
+    scopes: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, Hit] = {}
+    for hit in hits:
+        scopes[hit.scope].add(hit.kind)
+        if hit.kind == "network" and hit.scope not in first:
+            first[hit.scope] = hit
+    out = []
+    for scope, kinds in scopes.items():
+        if scope not in first:
+            continue
+        at = first[scope]
+        # a computed command after a written download counts only where it runs
+        dropped = not at.deferred and "spawn" in kinds and not kinds.isdisjoint(_DROPPED)
+        if "spawn-shell" in kinds or dropped:
+            text = "downloads a file and runs it, in one function"
+            out.append(Hit(DROPPER, "drop-run", 6.0, at.line, at.snippet, text, at.deferred, scope))
+    return out
+
+
+def _send_env(hits: list[Hit]) -> list[Hit]:
+    """In one function: a copy of the environment and a network call (2)."""
+    copies = {h.scope for h in hits if h.kind == "environ-copy"}
+    sent = [h for h in hits if h.kind == "network" and h.scope in copies]
+    out = []
+    for scope in dict.fromkeys(h.scope for h in sent):
+        at = next(h for h in sent if h.scope == scope)
+        text = "sends the environment to the network"
+        out.append(
+            Hit(INSTALL_TIME_CODE, "send-env", 2.0, at.line, at.snippet, text, at.deferred, scope)
+        )
+    return out
+
+
+def _steal_send(hits: list[Hit]) -> list[Hit]:
+    """User secrets (browser, wallet, keychain, cloud credentials) and an exfiltration
+    channel in one file: the stealer shape (6)."""
+    secrets = [h for h in hits if h.kind in _SECRETS or (h.kind == "credential" and h.weight >= 4)]
+    channels = [h for h in hits if h.kind in _CHANNELS]
+    if not secrets or not channels:
+        return []
+    at = min(channels, key=lambda h: h.line)
+    text = f"reads user secrets ({secrets[0].text}) and names an exfiltration channel"
+    return [Hit(CREDENTIAL_ACCESS, "steal-send", 6.0, at.line, at.snippet, text, False)]

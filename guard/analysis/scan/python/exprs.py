@@ -17,7 +17,10 @@ def strings(node: ast.AST) -> Iterator[str]:
 
 
 def is_main_guard(test: ast.AST) -> bool:
-    """``__name__ == "__main__"``: its body runs only when the file is run as a script."""
+    """``__name__ == "__main__"`` (alone or in an ``and``): its body runs only when the
+    file is run as a script."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(is_main_guard(value) for value in test.values)
     return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
@@ -42,7 +45,12 @@ def int_codes(node: ast.AST) -> int:
 
 def stealth_codec(call: ast.Call) -> str:
     """The codec of a ``.decode("base64")``-style call ('' for any other call)."""
-    codec = str_value(call.args[0]) if call.args else None
+    return stealth_codec_arg(call.args[0]) if call.args else ""
+
+
+def stealth_codec_arg(node: ast.AST) -> str:
+    """The codec a literal names, if it hides text (base64, hex, rot13...), else ''."""
+    codec = str_value(node)
     if codec is not None and STEALTH_DECODE_ARGS.match(codec):
         return codec
     return ""
@@ -73,7 +81,22 @@ def _joins_chr(arg: ast.AST, aliases: dict[str, str]) -> bool:
     nodes = list(ast.walk(arg))
     calls = [s for s in nodes if isinstance(s, ast.Call) and qualname(s.func, aliases) == "chr"]
     uses_chr = bool(calls) or any(isinstance(s, ast.Name) and s.id == "chr" for s in nodes)
-    return uses_chr and (any(_has_xor(c.args) for c in calls) or int_codes(arg) >= 8)
+    if not uses_chr:
+        return False
+    return any(_has_xor(c.args) for c in calls) or int_codes(arg) >= 8 or _shifted(calls, nodes)
+
+
+def _shifted(calls: list[ast.Call], nodes: list[ast.AST]) -> bool:
+    """chr() of codes shifted by a constant (a toy Caesar cipher), over literal codes
+    or a string, not over a range (``chr(ord("a") + i) for i in range(26)``)."""
+    shifts = any(
+        isinstance(b, ast.BinOp) and isinstance(b.op, ast.Add | ast.Sub)
+        for c in calls
+        for a in c.args
+        for b in ast.walk(a)
+    )
+    ranged = any(isinstance(s, ast.Call) and qualname(s.func, {}) == "range" for s in nodes)
+    return shifts and not ranged
 
 
 def _has_xor(args: list[ast.expr]) -> bool:
