@@ -60,8 +60,9 @@ def scan(path: Path, filename: str, block: float, warn: float, budget: float) ->
         return ScanResult(filename, (finding,), 0, seconds, False, 0.0, "unreadable")
     run = _Run(arc, layout)
     run.install_time()
-    run.import_time()
-    left = run.rest(budget)
+    deadline = time.perf_counter() + budget
+    run.import_time(deadline)
+    left = run.rest(deadline)
     run.bundled()
     combined = scoring.combine(run.signals, block, warn)
     found = list(findings(filename, combined, block, warn))
@@ -109,18 +110,28 @@ class _Run:
                 self._note_calls(name, report.calls_out)
                 queue.extend(self._pulled_in(report.local_imports))
 
-    def import_time(self) -> None:
+    def import_time(self, deadline: float) -> None:
         """Top-level modules and packages, then the package modules they import
-        (``imported``: their module-level code runs at import too)."""
+        (``imported``: their module-level code runs at import too), nearest first,
+        while the time budget lasts; the modules it leaves count as deeper ones."""
         queue = sorted(n for n, r in self.roles.items() if r == "import" and n not in self.done)
         while queue:
             name = queue.pop(0)
             if name in self.done:
                 continue
+            if self.roles[name] == "imported" and time.perf_counter() > deadline:
+                self._unfollow(queue)
+                return
             report = self.analyse(name, self.roles[name], True)
             if report is not None:
                 self._note_calls(name, report.calls_out)
                 queue.extend(self._imported(name, report.local_imports))
+
+    def _unfollow(self, queue: list[str]) -> None:
+        """The imported modules the budget left: back to the rest of the package."""
+        for name in [*queue]:
+            if self.roles.get(name) == "imported" and name not in self.done:
+                self.roles[name] = "module"
 
     def _imported(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
         """The package modules an import-time file imports, now ``imported``."""
@@ -146,10 +157,9 @@ class _Run:
             if member not in self.done and member in self.arc.contents:
                 yield member
 
-    def rest(self, budget: float) -> int | None:
+    def rest(self, deadline: float) -> int | None:
         """Start-up, import time, the rest; how many files the budget left out, if any."""
         rest = self._remaining()
-        deadline = time.perf_counter() + budget
         for name in rest:
             role = self.roles[name]
             if role in _BUDGETED_ROLES and time.perf_counter() > deadline:

@@ -31,8 +31,20 @@ The detectors (weights are for install-time code; see score.py for the rest):
   exec (dropper, +3), a network call together with identity, secrets or
   credential paths (+2).
 
-The syntax tree is walked once (``walk``); a first pass reads imports and
-assignments (``collect``), a second sends each call to its detector (``calls``).
+- shapes in one function (``combos``): a download then a shell, or written and
+  started (drop-run, 6); a copy of the environment sent out (send-env, 2); user
+  secrets next to an exfiltration channel in one file (steal-send, 6); an
+  overridden install command with a network call (hooked-network, 1.5).
+- hidden names (``calls``): ``getattr`` of a sensitive module, ``__import__``
+  or ``import_module`` of a decoded, chr-built or reversed name (5); unpickling
+  decoded data (6); ``e = exec`` aliases; secret APIs (cloud credentials,
+  keyring, browser_cookie3, CryptUnprotectData).
+- code kept in string literals (written to a file and run) is analysed too.
+
+The syntax tree is walked once (``walk``); which functions run with the module
+is worked out from the calls (``liveness``): what runs counts where it is
+called. A first pass reads imports and assignments (``collect``), a second
+sends each call to its detector (``calls``).
 """
 
 from __future__ import annotations
@@ -56,6 +68,7 @@ from guard.analysis.scan.python.hits import (
     PTH_CODE,
     FileReport,
     Hit,
+    snippet,
 )
 from guard.analysis.scan.python.liveness import live_functions
 from guard.analysis.scan.python.text import text_hits
@@ -106,6 +119,7 @@ def _analyse_tree(
     hits: list[Hit],
     functions: bool,
     called: frozenset[str] = frozenset(),
+    nested: bool = True,
 ) -> FileReport:
     is_ascii = source.isascii()
     nodes = walk(tree, functions, names=not is_ascii)
@@ -123,6 +137,8 @@ def _analyse_tree(
     names = identifiers(nodes) if not is_ascii else set()
     hits.extend(unicode_hits(source, lines, names))
     hits.extend(cx.hits)
+    if nested:
+        hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits))
     outgoing = tuple(_calls_out(cx, nodes, deferred))
     return FileReport(tuple(hits), "ast", tuple(cx.local_imports), why, outgoing)
@@ -136,6 +152,43 @@ def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:
             name = cx.qual(node.func)
             if "." in name:
                 yield name
+
+
+# Code kept in a string literal (written to a file and run, say) is analysed too.
+_CODE_WORDS = ("exec(", "eval(", "system(", "Popen(", "urlopen(", "startfile(")
+MAX_NESTED = 100_000
+
+
+def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[Hit]:
+    """What the code in string literals would do, at the literal's line."""
+    if not any(word in source for word in _CODE_WORDS):
+        return
+    for node in ast.walk(tree):
+        text = _code_literal(node)
+        if text:
+            yield from _nested_hits(text, getattr(node, "lineno", 0), lines)
+
+
+def _code_literal(node: ast.AST) -> str:
+    """The text of a string or bytes literal that looks like code, else ''."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str | bytes):
+        return ""
+    value = node.value
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    if not 20 <= len(text) <= MAX_NESTED or not any(w in text for w in _CODE_WORDS):
+        return ""
+    return text
+
+
+def _nested_hits(text: str, line: int, lines: list[str]) -> Iterator[Hit]:
+    tree, _ = _parse(text)
+    if tree is None:
+        return
+    report = _analyse_tree(tree, text, text.splitlines(), [], True, nested=False)
+    shown = snippet(lines, line)
+    for hit in report.hits:
+        what = f"{hit.text} (code in a string literal)"
+        yield Hit(hit.rule, hit.kind, hit.weight, line, shown, what, hit.deferred)
 
 
 def identifiers(nodes: Nodes) -> set[str]:

@@ -52,7 +52,7 @@ def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
 def unpickle(cx: Context, node: ast.Call, name: str) -> None:
     """Unpickling decoded or downloaded data runs what it names (6)."""
     if node.args and not feeds(cx, node.args[0]).isdisjoint({"decode", "network", "chr"}):
-        cx.hit(OBFUSCATED_CODE, "decode-exec", 6.0, node, f"{name}() of decoded data")
+        cx.hit(OBFUSCATED_CODE, "unpickle", 6.0, node, f"{name}() of decoded data")
 
 
 def _plain_exec(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
@@ -93,11 +93,16 @@ def _call_feeds(cx: Context, call: ast.Call) -> list[str]:
     return found
 
 
-def _source_kind(name: str, last: str, call: ast.Call) -> str:
+def _decodes(name: str, last: str, call: ast.Call) -> bool:
     if name in DECODERS or last in _DECODE_WORDS or (last == "decode" and stealth_codec(call)):
+        return True
+    # rot13 is its own inverse: codecs.encode(text, "rot13") decodes
+    return name == "codecs.encode" and len(call.args) > 1 and bool(stealth_codec_arg(call.args[1]))
+
+
+def _source_kind(name: str, last: str, call: ast.Call) -> str:
+    if _decodes(name, last, call):
         return "decode"
-    if name == "codecs.encode" and len(call.args) > 1 and stealth_codec_arg(call.args[1]):
-        return "decode"  # rot13 is its own inverse
     if name in NETWORK:
         return "network"
     if name in FILE_READERS or last in FILE_READERS:

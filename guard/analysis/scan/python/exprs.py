@@ -20,7 +20,11 @@ def is_main_guard(test: ast.AST) -> bool:
     """``__name__ == "__main__"`` (alone or in an ``and``): its body runs only when the
     file is run as a script."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-        return any(is_main_guard(value) for value in test.values)
+        return any(map(is_main_guard, test.values))
+    return _is_name_main(test)
+
+
+def _is_name_main(test: ast.AST) -> bool:
     return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
@@ -80,10 +84,14 @@ def _joins_chr(arg: ast.AST, aliases: dict[str, str]) -> bool:
     """The argument of a join maps chr() over literal codes, or over an XOR."""
     nodes = list(ast.walk(arg))
     calls = [s for s in nodes if isinstance(s, ast.Call) and qualname(s.func, aliases) == "chr"]
-    uses_chr = bool(calls) or any(isinstance(s, ast.Name) and s.id == "chr" for s in nodes)
-    if not uses_chr:
+    if not calls and not _names_chr(nodes):
         return False
     return any(_has_xor(c.args) for c in calls) or int_codes(arg) >= 8 or _shifted(calls, nodes)
+
+
+def _names_chr(nodes: list[ast.AST]) -> bool:
+    """``chr`` passed on (``map(chr, ...)``)."""
+    return any(isinstance(s, ast.Name) and s.id == "chr" for s in nodes)
 
 
 def _shifted(calls: list[ast.Call], nodes: list[ast.AST]) -> bool:

@@ -152,6 +152,8 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
 
     hinted = _hint_lines(source, source.lower())
     yield from _endpoint_hits(source, hinted["endpoint"], at)
+    if hinted["endpoint"]:
+        yield from _concrete_channel(source, at)
     yield from _raw_ip_hits(source, at)
     yield from _credential_hits(source, hinted["credential"], at)
     yield from _autostart_hits(source, hinted["autostart"], at)
@@ -163,6 +165,36 @@ def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     for offset, found in itertools.islice(endpoints, MAX_PER_KIND):
         what = next((w for r, w in patterns.ENDPOINT_PARTS if r.search(found)), "")
         yield at(offset, EXFIL_ENDPOINT, "endpoint", 4.0, f"{what}: {found}")
+
+
+def _concrete_channel(source: str, at: _At) -> Iterator[Hit]:
+    """A channel with its token or generated host name in the code (6, a technique)."""
+    for found in patterns.CONCRETE_CHANNELS.finditer(source):
+        if not _documentation(source, found.start()):
+            what = f"hard-coded exfiltration channel: {found.group(0)[:80]}"
+            yield at(found.start(), EXFIL_ENDPOINT, "channel", 6.0, what)
+            return
+
+
+_DOC_LINE = (">>>", "...", "#", "*", "-", ":")
+
+
+def _documentation(source: str, offset: int) -> bool:
+    """The line is a comment, a doctest or a list item, or it is inside a docstring."""
+    start = source.rfind("\n", 0, offset) + 1
+    return source[start:offset].lstrip().startswith(_DOC_LINE) or any(
+        _in_docstring(source, offset, quote) for quote in ('"""', "'''")
+    )
+
+
+def _in_docstring(source: str, offset: int, quote: str) -> bool:
+    """Inside a triple-quoted string that starts a statement (a docstring), not one
+    that is assigned or passed (data)."""
+    if source.count(quote, 0, offset) % 2 == 0:
+        return False
+    opening = source.rfind(quote, 0, offset)
+    line_start = source.rfind("\n", 0, opening) + 1
+    return not source[line_start:opening].strip()
 
 
 def _raw_ip_hits(source: str, at: _At) -> Iterator[Hit]:

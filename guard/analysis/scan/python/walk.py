@@ -103,16 +103,20 @@ def _push_function(
     key = f"{cls}.{node.name}" if cls else node.name
     nodes.functions.add(key)
     nodes.decorators.extend((owner, d) for d in node.decorator_list)
-    push = stack.append
     for name in _CHILD_FIELDS[type(node)]:
-        value = getattr(node, name, None)
-        inner = key if name == "body" else owner
-        if type(value) is list:
-            for item in value:
-                if isinstance(item, ast.AST) and type(item) not in leaves:
-                    push((item, inner))
-        elif isinstance(value, ast.AST) and type(value) not in leaves:
-            push((value, inner))
+        _push_value(stack, getattr(node, name, None), key if name == "body" else owner, leaves)
+
+
+def _push_value(stack: _Stack, value: object, owner: str | None, leaves: frozenset[type]) -> None:
+    """Push a field's value: a node, or the nodes of a list."""
+    if type(value) is list:
+        stack.extend(
+            (item, owner)
+            for item in value
+            if isinstance(item, ast.AST) and type(item) not in leaves
+        )
+    elif isinstance(value, ast.AST) and type(value) not in leaves:
+        stack.append((value, owner))
 
 
 def _note_class(node: ast.ClassDef, nodes: Nodes) -> None:

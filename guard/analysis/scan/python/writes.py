@@ -18,8 +18,12 @@ def write(cx: Context, node: ast.Call, name: str) -> None:
     if _binary(node, name):
         cx.hit(DROPPER, "write-file", 0.0, node, "writes a binary file")
     target = _target(node, name)
-    if target is None:
-        return
+    if target is not None:
+        _where(cx, node, target)
+
+
+def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
+    """Where the write goes: an autostart location (4), outside the tree (2)."""
     exprs = cx.expand(target)
     words = " ".join(s for expr in exprs for s in strings(expr))
     if patterns.AUTOSTART.search(words):
