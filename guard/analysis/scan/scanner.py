@@ -24,7 +24,7 @@ from guard.analysis.scan.roles import is_other, local_files, packages_of, resolv
 from guard.analysis.scan.roles import role as role_of
 from guard.models import Finding
 
-MAX_PARSE_DEEP = 256 * 1024  # larger deep sources get the text checks only
+MAX_PARSE_DEEP = 256 * 1024  # larger deep sources: module-level code only
 _ORDER = {"startup": 0, "import": 1, "module": 2, "other": 3}  # after install time
 _FULL_ROLES = frozenset({"startup", "import"})  # parsed whatever the quick look says
 _BUDGETED_ROLES = frozenset({"module", "other"})  # analysed while the budget lasts
@@ -234,8 +234,9 @@ def _depth(text: str, size: int, role: str, full: bool) -> tuple[bool, bool]:
     risky = python.quick_risky(text)
     if role == "imported":
         return True, risky
-    parse = (full or risky) and size <= MAX_PARSE_DEEP
-    return parse, risky
+    # what looks risky is parsed whatever its size (padding hides nothing); the
+    # function bodies of very large files only when they run
+    return full or risky, risky and size <= MAX_PARSE_DEEP
 
 
 def _unanalysed(reason: str) -> Hit:

@@ -99,7 +99,16 @@ TECHNIQUE_FACTOR = {
     "other": 0.15,
 }
 TECHNIQUE_KINDS = frozenset(
-    {"drop-run", "steal-send", "unanalysed", "channel", "decode-exec", "download-exec"}
+    {
+        "drop-run",
+        "steal-send",
+        "unanalysed",
+        "channel",
+        "decode-exec",
+        "download-exec",
+        "packed",
+        "identifier-soup",
+    }
 )
 SPREAD_ROLES = frozenset({"module", "other"})
 SPREAD_KINDS = frozenset({"native"})  # bundled binaries: content, not behaviour

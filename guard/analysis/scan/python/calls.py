@@ -76,7 +76,10 @@ def call(cx: Context, node: ast.Call) -> None:
 
 
 def _network(cx: Context, node: ast.Call, name: str) -> None:
-    cx.hit(INSTALL_TIME_CODE, "network", 3.0, node, f"network call ({name})")
+    """A network call: 3 in a function, 5 in code that runs (installing or importing
+    a package has no reason to talk to the network)."""
+    weight = 3.0 if id(node) in cx.deferred else 5.0
+    cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({name})")
     if last_part(name) in _DOWNLOADS_TO_FILE:
         cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
 
