@@ -105,6 +105,20 @@ ENDPOINT_PARTS = tuple((re.compile(p, re.IGNORECASE), what) for p, what in ENDPO
 
 # A URL whose host is a literal IPv4 address: honest code names hosts.
 # (Starts with the literal "://" so that the search is fast; the scheme is checked after.)
+# A channel with its secret in the URL: a webhook or bot token, a per-user
+# out-of-band host, a tunnel's generated name. Libraries take these from their
+# user; code that carries one was written for one receiver.
+CONCRETE_CHANNELS = re.compile(
+    r"/api/webhooks/\d{5,}/[\w-]{20,}"
+    r"|/bot\d{5,}:[\w-]{20,}"
+    r"|hooks\.slack\.com/services/T\w{6,}/B\w{6,}/\w{10,}"
+    r"|\b[a-z0-9]{10,}\.(?:oastify\.com|burpcollaborator\.net|interact\.sh|"
+    r"oast\.(?:fun|live|me|online|pro|site)|dnslog\.cn|ceye\.io)\b"
+    r"|\b[a-z0-9]{8,}\.m\.pipedream\.net\b"
+    r"|webhook\.site/[0-9a-f]{8}-[0-9a-f]{4}-"
+    r"|\b[0-9a-f]{6,}(?:-[\w-]+)?\.ngrok(?:-free)?\.(?:io|app|dev)\b",
+    re.IGNORECASE,
+)
 RAW_IP_URL = re.compile(r"://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#][^\s'\"]*)?")
 URL_SCHEMES = ("http", "https", "ftp", "ws", "wss", "tcp")
 
@@ -144,7 +158,7 @@ CREDENTIALS: tuple[tuple[str, str, float], ...] = (
     ),
     (
         r"Telegram Desktop[/\\]+tdata|discord(?:canary|ptb)?[/\\]+Local Storage[/\\]+leveldb|"
-        r"Local Storage[/\\]+leveldb",
+        r"Local Storage[/\\]+leveldb|(?<=['\"])leveldb(?=['\"])",
         "app session tokens",
         4.0,
     ),
@@ -192,6 +206,7 @@ CREDENTIAL_HINTS = (
     "win32crypt",
     "browser_cookie3",
     "telegram desktop",
+    "leveldb",
 )
 CREDENTIAL_PARTS = tuple((re.compile(p, re.IGNORECASE), what, w) for p, what, w in CREDENTIALS)
 CREDENTIAL_RE = re.compile("|".join(f"(?:{p})" for p, _, _ in CREDENTIALS), re.IGNORECASE)

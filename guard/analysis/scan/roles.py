@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from guard.analysis.scan.layout import Layout, relative
 
@@ -49,13 +49,18 @@ def roles(
     contents: Mapping[str, bytes], layout: Layout, by_rel: Mapping[str, str]
 ) -> dict[str, str]:
     """The role of each member read (``by_rel``: member by project path)."""
-    packages = {rel.rsplit("/", 1)[0] for rel in by_rel if rel.endswith("/__init__.py")}
+    packages = packages_of(by_rel)
     out = {name: role(name, layout, packages) for name in contents}
     if not layout.wheel:
         pyproject = contents.get(by_rel.get("pyproject.toml", ""))
         for rel in backend_files(pyproject, set(by_rel)):
             out[by_rel[rel]] = "install"
     return out
+
+
+def packages_of(rels: Iterable[str]) -> set[str]:
+    """The directories (project paths) that hold an ``__init__.py``."""
+    return {rel.rsplit("/", 1)[0] for rel in rels if rel.endswith("/__init__.py")}
 
 
 def is_other(rel: str) -> bool:
@@ -177,3 +182,24 @@ def _module_files(module: str) -> tuple[str, ...]:
     return tuple(
         f"{prefix}{base}{suffix}" for prefix in ("", "src/") for suffix in (".py", "/__init__.py")
     )
+
+
+def resolve(name: str, importer: str, members: set[str]) -> tuple[str, str] | None:
+    """The tree file a dotted name (``util.prepare``, ``pkg.mod``) refers to, seen from
+    the file ``importer``, and the rest of the name (``prepare``); None if none."""
+    parts = name.split(".")
+    here = importer.rsplit("/", 1)[0] + "/" if "/" in importer else ""
+    for cut in range(len(parts), 0, -1):
+        base = "/".join(parts[:cut])
+        for prefix in (here, "", "src/"):
+            found = _module_file(f"{prefix}{base}", members)
+            if found:
+                return found, ".".join(parts[cut:])
+    return None
+
+
+def _module_file(path: str, members: set[str]) -> str:
+    for candidate in (f"{path}.py", f"{path}/__init__.py"):
+        if candidate in members:
+            return candidate
+    return ""

@@ -20,15 +20,18 @@ from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.layout import SOURCE_SUFFIXES, Layout, layout_of, relative, wanted
 from guard.analysis.scan.pthfiles import pth_hits
 from guard.analysis.scan.python import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
-from guard.analysis.scan.roles import is_other, local_files, roles
+from guard.analysis.scan.roles import is_other, local_files, packages_of, resolve, roles
+from guard.analysis.scan.roles import role as role_of
 from guard.models import Finding
 
-MAX_PARSE = 1024 * 1024  # larger install- and import-time sources get the text checks only
-MAX_PARSE_DEEP = 256 * 1024  # the same for the rest of the package
+MAX_PARSE_DEEP = 256 * 1024  # larger deep sources: module-level code only
 _ORDER = {"startup": 0, "import": 1, "module": 2, "other": 3}  # after install time
 _FULL_ROLES = frozenset({"startup", "import"})  # parsed whatever the quick look says
 _BUDGETED_ROLES = frozenset({"module", "other"})  # analysed while the budget lasts
-_FUNCTION_ROLES = frozenset({"install", "helper", "startup"})  # function bodies analysed
+# Code that runs when the package is installed or imported: always parsed in full,
+# function bodies included; what cannot be analysed in full blocks (fail closed).
+_RUN_ROLES = frozenset({"install", "helper", "startup", "import"})
+UNANALYSED_WEIGHT = 6.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,9 @@ def scan(path: Path, filename: str, block: float, warn: float, budget: float) ->
         return ScanResult(filename, (finding,), 0, seconds, False, 0.0, "unreadable")
     run = _Run(arc, layout)
     run.install_time()
-    left = run.rest(budget)
+    deadline = time.perf_counter() + budget
+    run.import_time(deadline)
+    left = run.rest(deadline)
     run.bundled()
     combined = scoring.combine(run.signals, block, warn)
     found = list(findings(filename, combined, block, warn))
@@ -84,10 +89,12 @@ class _Run:
         self.rel_of = {name: relative(name, layout) for name in arc.names}
         self.by_rel = {rel: name for name, rel in self.rel_of.items()}
         self.members = set(self.by_rel)
+        self.packages = packages_of(self.by_rel)
         self.roles = roles(arc.contents, layout, self.by_rel)
         self.signals: list[scoring.Signal] = []
         self.done: set[str] = set()
         self.files_read = 0
+        self.called: dict[str, set[str]] = {}  # member -> its functions other code calls
 
     def install_time(self) -> None:
         """setup.py and an in-tree backend, then the tree files they pull in (helpers)."""
@@ -100,7 +107,49 @@ class _Run:
             self.roles[name] = "install" if name in first else "helper"
             report = self.analyse(name, self.roles[name], True)
             if report is not None:
+                self._note_calls(name, report.calls_out)
                 queue.extend(self._pulled_in(report.local_imports))
+
+    def import_time(self, deadline: float) -> None:
+        """Top-level modules and packages, then the package modules they import
+        (``imported``: their module-level code runs at import too), nearest first,
+        while the time budget lasts; the modules it leaves count as deeper ones."""
+        queue = sorted(n for n, r in self.roles.items() if r == "import" and n not in self.done)
+        while queue:
+            name = queue.pop(0)
+            if name in self.done:
+                continue
+            if self.roles[name] == "imported" and time.perf_counter() > deadline:
+                self._unfollow(queue)
+                return
+            report = self.analyse(name, self.roles[name], True)
+            if report is not None:
+                self._note_calls(name, report.calls_out)
+                queue.extend(self._imported(name, report.local_imports))
+
+    def _unfollow(self, queue: list[str]) -> None:
+        """The imported modules the budget left: back to the rest of the package."""
+        for name in [*queue]:
+            if self.roles.get(name) == "imported" and name not in self.done:
+                self.roles[name] = "module"
+
+    def _imported(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
+        """The package modules an import-time file imports, now ``imported``."""
+        importer = self.rel_of.get(name, name)
+        for module in imports:
+            found = resolve(module, importer, self.members)
+            member = self.by_rel[found[0]] if found else ""
+            if self.roles.get(member) == "module" and member not in self.done:
+                self.roles[member] = "imported"
+                yield member
+
+    def _note_calls(self, name: str, calls: tuple[str, ...]) -> None:
+        """Remember which functions of other tree files this file's running code calls."""
+        importer = self.rel_of.get(name, name)
+        for call in calls:
+            found = resolve(call, importer, self.members)
+            if found and found[1]:
+                self.called.setdefault(self.by_rel[found[0]], set()).add(found[1])
 
     def _pulled_in(self, imports: tuple[str, ...]) -> Iterator[str]:
         for rel in local_files(imports, self.members):
@@ -108,10 +157,9 @@ class _Run:
             if member not in self.done and member in self.arc.contents:
                 yield member
 
-    def rest(self, budget: float) -> int | None:
+    def rest(self, deadline: float) -> int | None:
         """Start-up, import time, the rest; how many files the budget left out, if any."""
         rest = self._remaining()
-        deadline = time.perf_counter() + budget
         for name in rest:
             role = self.roles[name]
             if role in _BUDGETED_ROLES and time.perf_counter() > deadline:
@@ -138,9 +186,15 @@ class _Run:
         if name.lower().endswith(".pth"):
             self._place(pth_hits(text, rel.rsplit("/", 1)[-1], self.layout.project), rel, role)
             return None
+        # (what setup.py calls in its helpers keeps the helper weight: build scripts
+        # download and read tokens on purpose)
+        called = frozenset(self.called.get(name, ())) if role != "helper" else frozenset()
         parse, functions = _depth(text, len(data), role, full)
-        report = python.analyse(text, parse=parse, functions=functions)
+        functions = functions or bool(called)
+        report = python.analyse(text, parse=parse, functions=functions, called=called)
         self._place(report.hits, rel, role)
+        if report.incomplete and role in _RUN_ROLES:
+            self._place((_unanalysed(report.incomplete),), rel, role)
         return report
 
     def bundled(self) -> None:
@@ -150,8 +204,19 @@ class _Run:
             self._place((hit,), rel, "other" if is_other(rel) else "install")
         for name in self.arc.oversized:
             if name.lower().endswith(SOURCE_SUFFIXES):
-                hit = Hit(OBFUSCATED_CODE, "oversized", 1.5, 0, "", "source file over the size cap")
-                self._place((hit,), self.rel_of.get(name, name), self.roles.get(name, "module"))
+                self._oversized(name)
+
+    def _oversized(self, name: str) -> None:
+        """A source over the archive reader's cap: fail closed if it runs at install or
+        import time, else a weak signal."""
+        rel = self.rel_of.get(name, name)
+        role = role_of(name, self.layout, self.packages)
+        if role in _RUN_ROLES:
+            size = self.arc.sizes.get(name, 0) // (1024 * 1024)
+            hit = _unanalysed(f"over the size cap ({size} MB)")
+        else:
+            hit = Hit(OBFUSCATED_CODE, "oversized", 1.5, 0, "", "source file over the size cap")
+        self._place((hit,), rel, "module" if role not in _RUN_ROLES else role)
 
     def _place(self, hits: Iterable[Hit], rel: str, role: str) -> None:
         self.signals.extend(s for h in hits if (s := scoring.place(h, rel, role)) is not None)
@@ -160,12 +225,24 @@ class _Run:
 def _depth(text: str, size: int, role: str, full: bool) -> tuple[bool, bool]:
     """Whether to parse the file, and to analyse its function bodies.
 
-    Deep files are parsed only if a quick look finds something risky, and their
-    function bodies analysed only then; nothing over the size caps is parsed.
+    Install-, start-up- and import-time files are parsed whatever their size.
+    Deep files are parsed only if a quick look finds something risky and they
+    are under ``MAX_PARSE_DEEP``; their function bodies analysed only then.
     """
+    if role in _RUN_ROLES:
+        return True, True
     risky = python.quick_risky(text)
-    parse = (full or risky) and size <= (MAX_PARSE if full else MAX_PARSE_DEEP)
-    return parse, role in _FUNCTION_ROLES or risky
+    if role == "imported":
+        return True, risky
+    # what looks risky is parsed whatever its size (padding hides nothing); the
+    # function bodies of very large files only when they run
+    return full or risky, risky and size <= MAX_PARSE_DEEP
+
+
+def _unanalysed(reason: str) -> Hit:
+    """Install- or import-time code the scan could not analyse in full: it blocks."""
+    text = f"install- or import-time code not analysed in full: {reason}"
+    return Hit(OBFUSCATED_CODE, "unanalysed", UNANALYSED_WEIGHT, 0, "", text)
 
 
 def _native_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str, Hit]]:

@@ -3,29 +3,38 @@
 Each hit has a base weight for code that runs at install time. Where the file
 sits decides how much of it counts:
 
-==========  ===============================================  ========  =========
-role        files                                            content   behaviour
-==========  ===============================================  ========  =========
-install     setup.py, an in-tree PEP 517 backend             1.0       1.0
-helper      tree files that setup.py imports or execs        1.0       1.0 / 0.35
-startup     .pth files (run at every interpreter start)      1.0       1.0
-import      top-level modules and packages' ``__init__``     0.85      0.8 / 0.1
-module      the rest of the package                          0.4       0.3 / 0.05
-other       tests, docs, examples, benchmarks                0.15      0
-==========  ===============================================  ========  =========
+==========  ===============================================  =======  ==========  =========
+role        files                                            content  behaviour   technique
+==========  ===============================================  =======  ==========  =========
+install     setup.py, an in-tree PEP 517 backend             1.0      1.0         1.0
+helper      tree files that setup.py imports or execs        1.0      1.0 / 0.35  1.0
+startup     .pth files (run at every interpreter start)      1.0      1.0         1.0
+import      top-level modules and packages' ``__init__``     0.85     1.0 / 0.1   1.0
+imported    package modules that import-time code imports    0.4      1.0 / 0.05  1.0
+module      the rest of the package                          0.4      0.3 / 0.05  0.85
+other       tests, docs, examples, benchmarks                0.15     0           0.15
+==========  ===============================================  =======  ==========  =========
 
-*Content* hits (decode-and-exec chains, obfuscation, endpoints, credential paths)
-count wherever they are. *Behaviour* hits (processes, network, identity,
-environment, writes) describe what install-time code does; in importable code
-they count in full only at module level (the first number) and barely inside
+*Content* hits (obfuscation, endpoints, credential paths) count wherever they
+are. *Behaviour* hits (processes, network, identity, environment, writes)
+describe what code that runs does; in importable code they count in full only
+where they run: at module level, or in a function that module-level code calls,
+passes on or decorates with (the first number), and barely inside other
 functions (the second), because libraries call subprocess and the network all
-the time, when asked to.
+the time, when asked to. Reading the environment or host names at import time
+counts at a share (``DATA_SHARE``): configuration does it; sending it is what
+counts. *Techniques* (decode-and-run and download-and-run chains, a function
+that downloads a file and runs it, user secrets next to an exfiltration
+channel, a hard-coded channel with its token, code the scan could not analyse
+in full) count nearly in full anywhere in the installed package: the victim's
+own calls run them.
 
-What is spread over a library (the module and other roles, and bundled
+What is spread over a library (the module and other roles, what imported
+modules do other than the sure acts of ``IMPORTED_FOCUSED``, and bundled
 binaries) adds up to at most ``SPREAD_CAP`` (4.0, a warning): a big HTTP client
 mentions ``.netrc``, a packaging tool ships Windows launchers, a CLI calls
 PowerShell. It blocks only together with install- or import-time evidence, or
-with a decode-and-run or download-and-run chain, which is never capped.
+with a technique, which is never capped.
 
 Hits of one detector (``kind``) do not add up without bound: the strongest
 counts in full, each further one a quarter, at most 1.5 times the strongest.
@@ -41,12 +50,13 @@ from dataclasses import dataclass
 
 from guard.analysis.scan.python import Hit
 
-ROLES = ("install", "helper", "startup", "import", "module", "other")
+ROLES = ("install", "helper", "startup", "import", "imported", "module", "other")
 CONTENT_FACTOR = {
     "install": 1.0,
     "helper": 1.0,
     "startup": 1.0,
     "import": 0.85,
+    "imported": 0.4,
     "module": 0.4,
     "other": 0.15,
 }
@@ -54,21 +64,55 @@ BEHAVIOUR_FACTOR = {
     "install": 1.0,
     "helper": 1.0,
     "startup": 1.0,
-    "import": 0.8,
+    "import": 1.0,
+    "imported": 1.0,
     "module": 0.3,
     "other": 0.0,
 }
+# Reading the environment or host names at import time is common configuration:
+# at import time it counts at this share (sending it is what counts).
+DATA_KINDS = frozenset({"env-secret", "identity", "environ-dump"})
+DATA_SHARE = {"import": 0.8, "imported": 0.5}
+# What module-level code of a module imported at import time does counts outside the
+# capped pool only for acts no library does there: shells, sending the environment,
+# persistence, unpickling decoded data.
+IMPORTED_FOCUSED = frozenset({"spawn-shell", "send-env", "autostart", "unpickle"})
 DEFERRED_FACTOR = {
     "install": 1.0,
     "helper": 0.35,
     "startup": 1.0,
     "import": 0.1,
+    "imported": 0.05,
     "module": 0.05,
     "other": 0.0,
 }
+# Techniques (a function that downloads and runs a file; user secrets next to an
+# exfiltration channel) count nearly in full anywhere in the installed package:
+# the victim's own calls run them.
+TECHNIQUE_FACTOR = {
+    "install": 1.0,
+    "helper": 1.0,
+    "startup": 1.0,
+    "import": 1.0,
+    "imported": 1.0,
+    "module": 0.85,
+    "other": 0.15,
+}
+TECHNIQUE_KINDS = frozenset(
+    {
+        "drop-run",
+        "steal-send",
+        "unanalysed",
+        "channel",
+        "decode-exec",
+        "download-exec",
+        "packed",
+        "identifier-soup",
+    }
+)
 SPREAD_ROLES = frozenset({"module", "other"})
 SPREAD_KINDS = frozenset({"native"})  # bundled binaries: content, not behaviour
-DECISIVE_KINDS = frozenset({"decode-exec", "download-exec"})
+DECISIVE_KINDS = TECHNIQUE_KINDS
 SPREAD_CAP = 4.0
 BEHAVIOUR_KINDS = frozenset(
     {
@@ -84,6 +128,11 @@ BEHAVIOUR_KINDS = frozenset(
         "send-host-data",
         "download-run",
         "autostart",
+        "cloud-credentials",
+        "secret-store",
+        "send-env",
+        "unpickle",
+        "hooked-network",
     }
 )
 REPEAT_SHARE = 0.25
@@ -112,13 +161,18 @@ class Signal:
         """Counted in the capped pool (see the module docstring)."""
         if self.kind in DECISIVE_KINDS:
             return False
+        if self.role == "imported":  # imported at import time: only sure acts focus
+            return self.kind not in IMPORTED_FOCUSED
         return self.role in SPREAD_ROLES or self.kind in SPREAD_KINDS
 
 
 def place(hit: Hit, file: str, role: str) -> Signal | None:
     """The signal a hit gives in a file of a role, or None when it counts for nothing."""
-    if hit.kind in BEHAVIOUR_KINDS:
+    if hit.kind in TECHNIQUE_KINDS:
+        factor = TECHNIQUE_FACTOR[role]
+    elif hit.kind in BEHAVIOUR_KINDS:
         factor = (DEFERRED_FACTOR if hit.deferred else BEHAVIOUR_FACTOR)[role]
+        factor *= DATA_SHARE.get(role, 1.0) if hit.kind in DATA_KINDS else 1.0
     else:
         factor = CONTENT_FACTOR[role]
     weight = round(hit.weight * factor, 2)

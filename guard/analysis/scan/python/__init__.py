@@ -31,16 +31,29 @@ The detectors (weights are for install-time code; see score.py for the rest):
   exec (dropper, +3), a network call together with identity, secrets or
   credential paths (+2).
 
-The syntax tree is walked once (``walk``); a first pass reads imports and
-assignments (``collect``), a second sends each call to its detector (``calls``).
+- shapes in one function (``combos``): a download then a shell, or written and
+  started (drop-run, 6); a copy of the environment sent out (send-env, 2); user
+  secrets next to an exfiltration channel in one file (steal-send, 6); an
+  overridden install command with a network call (hooked-network, 1.5).
+- hidden names (``calls``): ``getattr`` of a sensitive module, ``__import__``
+  or ``import_module`` of a decoded, chr-built or reversed name (5); unpickling
+  decoded data (6); ``e = exec`` aliases; secret APIs (cloud credentials,
+  keyring, browser_cookie3, CryptUnprotectData).
+- code kept in string literals (written to a file and run) is analysed too.
+
+The syntax tree is walked once (``walk``); which functions run with the module
+is worked out from the calls (``liveness``): what runs counts where it is
+called. A first pass reads imports and assignments (``collect``), a second
+sends each call to its detector (``calls``).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from guard.analysis.scan.python import calls
-from guard.analysis.scan.python.collect import collect
+from guard.analysis.scan.python.collect import alias_assignments, collect
 from guard.analysis.scan.python.combos import combinations
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.fallback import fallback
@@ -55,54 +68,127 @@ from guard.analysis.scan.python.hits import (
     PTH_CODE,
     FileReport,
     Hit,
+    snippet,
 )
+from guard.analysis.scan.python.liveness import live_functions
 from guard.analysis.scan.python.text import text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import Nodes, walk
 
 
-def analyse(source: str, *, parse: bool = True, functions: bool = True) -> FileReport:
+def analyse(
+    source: str,
+    *,
+    parse: bool = True,
+    functions: bool = True,
+    called: frozenset[str] = frozenset(),
+) -> FileReport:
     """What one file would do.
 
     ``parse=False`` runs the text checks only; ``functions=False`` parses but
     analyses module-level code only (what runs at import), which is much faster.
+    ``called``: functions of the file that other code which runs calls.
     """
     lines = source.splitlines()
     hits: list[Hit] = list(text_hits(source, lines))
-    tree = _parse(source) if parse else None
+    tree, why = _parse(source) if parse else (None, "")
     if tree is not None:
-        return _analyse_tree(tree, source, lines, hits, functions)
+        return _analyse_tree(tree, source, lines, hits, functions, called)
     hits.extend(unicode_hits(source, lines, None))
     if not parse:
         return FileReport(tuple(hits), "text")
     hits.extend(fallback(source, lines))
     hits.extend(combinations(hits))
-    return FileReport(tuple(hits), "tokens")
+    return FileReport(tuple(hits), "tokens", incomplete=why)
 
 
-def _parse(source: str) -> ast.Module | None:
+def _parse(source: str) -> tuple[ast.Module | None, str]:
+    """The syntax tree, or None and why not ('' for code Python cannot run either)."""
     try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        return ast.parse(source), ""
+    except (SyntaxError, ValueError):
+        return None, ""  # Python 2, say: the line-wise fall-back reads it
+    except (RecursionError, MemoryError) as exc:
+        return None, f"the parser gave up ({type(exc).__name__})"
 
 
 def _analyse_tree(
-    tree: ast.Module, source: str, lines: list[str], hits: list[Hit], functions: bool
+    tree: ast.Module,
+    source: str,
+    lines: list[str],
+    hits: list[Hit],
+    functions: bool,
+    called: frozenset[str] = frozenset(),
+    nested: bool = True,
 ) -> FileReport:
     is_ascii = source.isascii()
     nodes = walk(tree, functions, names=not is_ascii)
-    cx = Context(lines, nodes.deferred)
+    live = live_functions(nodes, called)
+    deferred = {i for i, owner in nodes.owner.items() if owner not in live}
+    cx = Context(lines, deferred, nodes.owner)
+    why = ""
     try:
         collect(cx, nodes.collected)
+        alias_assignments(cx, calls.KNOWN)
         calls.run(cx, nodes.checked)
     except RecursionError:
         hits.append(Hit(OBFUSCATED_CODE, "deep-nesting", 1.0, 0, "", "absurdly nested code"))
+        why = "too deeply nested to analyse"
     names = identifiers(nodes) if not is_ascii else set()
     hits.extend(unicode_hits(source, lines, names))
     hits.extend(cx.hits)
+    if nested:
+        hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits))
-    return FileReport(tuple(hits), "ast", tuple(cx.local_imports))
+    outgoing = tuple(_calls_out(cx, nodes, deferred))
+    return FileReport(tuple(hits), "ast", tuple(cx.local_imports), why, outgoing)
+
+
+def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:
+    """The dotted names that code which runs calls: ``util.f`` after
+    ``from .util import f`` (for the scanner to follow into the tree)."""
+    for node in nodes.checked:
+        if isinstance(node, ast.Call) and id(node) not in deferred:
+            name = cx.qual(node.func)
+            if "." in name:
+                yield name
+
+
+# Code kept in a string literal (written to a file and run, say) is analysed too.
+_CODE_WORDS = ("exec(", "eval(", "system(", "Popen(", "urlopen(", "startfile(")
+MAX_NESTED = 100_000
+
+
+def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[Hit]:
+    """What the code in string literals would do, at the literal's line."""
+    if not any(word in source for word in _CODE_WORDS):
+        return
+    for node in ast.walk(tree):
+        text = _code_literal(node)
+        if text:
+            yield from _nested_hits(text, getattr(node, "lineno", 0), lines)
+
+
+def _code_literal(node: ast.AST) -> str:
+    """The text of a string or bytes literal that looks like code, else ''."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str | bytes):
+        return ""
+    value = node.value
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    if not 20 <= len(text) <= MAX_NESTED or not any(w in text for w in _CODE_WORDS):
+        return ""
+    return text
+
+
+def _nested_hits(text: str, line: int, lines: list[str]) -> Iterator[Hit]:
+    tree, _ = _parse(text)
+    if tree is None:
+        return
+    report = _analyse_tree(tree, text, text.splitlines(), [], True, nested=False)
+    shown = snippet(lines, line)
+    for hit in report.hits:
+        what = f"{hit.text} (code in a string literal)"
+        yield Hit(hit.rule, hit.kind, hit.weight, line, shown, what, hit.deferred)
 
 
 def identifiers(nodes: Nodes) -> set[str]:
@@ -125,12 +211,17 @@ def identifiers(nodes: Nodes) -> set[str]:
 # strings, dynamic imports). Everything else in deep modules is found in the text.
 RISKY_WORDS = ("marshal", "__import__", "b64decode", "decompress(", "fromhex", "unhexlify")
 RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
+# A download and a process in one file: the dropper shape needs the functions read.
+_FETCH_WORDS = ("urlopen", "urlretrieve", "requests.", "httpx.", "urllib3", "http.client")
+_RUN_WORDS = ("subprocess", "os.system", "startfile", "Popen", "os.popen", "ShellExecute")
 
 
 def quick_risky(source: str) -> bool:
     """True when the file has anything the syntax-tree detectors look for."""
-    return any(word in source for word in RISKY_WORDS) or any(
-        _calls(source, call) for call in RISKY_CALLS
+    return (
+        any(word in source for word in RISKY_WORDS)
+        or any(_calls(source, call) for call in RISKY_CALLS)
+        or (any(w in source for w in _FETCH_WORDS) and any(w in source for w in _RUN_WORDS))
     )
 
 

@@ -12,7 +12,12 @@ from collections.abc import Callable, Iterable
 from guard.analysis.scan.python import environ, execs, setupcall, spawn, writes
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
-from guard.analysis.scan.python.hits import INSTALL_TIME_CODE, OBFUSCATED_CODE
+from guard.analysis.scan.python.hits import (
+    CREDENTIAL_ACCESS,
+    DROPPER,
+    INSTALL_TIME_CODE,
+    OBFUSCATED_CODE,
+)
 from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
     DECODERS,
@@ -21,8 +26,12 @@ from guard.analysis.scan.python.names import (
     FILE_EXEC,
     IDENTITY,
     NETWORK,
+    SECRET_APIS,
+    SECRET_CALLS,
     SECRET_GETTERS,
+    SENSITIVE_MODULES,
     SPAWN,
+    UNPICKLERS,
     WRITE_CALLS,
     last_part,
 )
@@ -67,7 +76,20 @@ def call(cx: Context, node: ast.Call) -> None:
 
 
 def _network(cx: Context, node: ast.Call, name: str) -> None:
-    cx.hit(INSTALL_TIME_CODE, "network", 3.0, node, f"network call ({name})")
+    """A network call: 3 in a function, 5 in code that runs (installing or importing
+    a package has no reason to talk to the network)."""
+    weight = 3.0 if id(node) in cx.deferred else 5.0
+    cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({name})")
+    if last_part(name) in _DOWNLOADS_TO_FILE:
+        cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
+
+
+_DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})
+
+
+def _secret_api(cx: Context, node: ast.Call, name: str) -> None:
+    kind, weight, what = SECRET_CALLS.get(name) or SECRET_APIS[last_part(name)]
+    cx.hit(CREDENTIAL_ACCESS, kind, weight, node, f"{what} ({name})")
 
 
 def _identity(cx: Context, node: ast.Call, name: str) -> None:
@@ -83,6 +105,20 @@ def _decode_blob(cx: Context, node: ast.Call, name: str) -> None:
         cx.hit(OBFUSCATED_CODE, "decode-blob", 1.5, node, f"decodes an embedded blob ({name})")
 
 
+def _hidden_name(cx: Context, node: ast.Call, name: str) -> None:
+    """``getattr(os, <decoded>)``, ``__import__(<decoded>)``: a name hidden from readers (5)."""
+    if name == "getattr":
+        if len(node.args) < 2 or cx.qual(node.args[0]) not in SENSITIVE_MODULES:
+            return
+        hidden = node.args[1]
+    elif node.args:
+        hidden = node.args[0]
+    else:
+        return
+    if not execs.feeds(cx, hidden).isdisjoint({"decode", "chr", "reverse"}):
+        cx.hit(OBFUSCATED_CODE, "hidden-name", 5.0, node, f"{name}() of an obfuscated name")
+
+
 # A call's detector by its full name; where a name is in two tables, the earlier
 # one wins (marshal.loads is a decoder, but counts as marshalled code).
 _BY_NAME: dict[str, Act] = {}
@@ -94,9 +130,12 @@ for _names, _detector in reversed(
         (IDENTITY, _identity),
         (SECRET_GETTERS, environ.getter),
         (frozenset({"marshal.loads"}), _marshal),
+        (UNPICKLERS, execs.unpickle),
         (DECODERS, _decode_blob),
+        (frozenset({"getattr", "__import__", "importlib.import_module"}), _hidden_name),
         (WRITE_CALLS, writes.write),
         (DUMPERS, environ.dump),
+        (frozenset(SECRET_CALLS), _secret_api),
     )
 ):
     _BY_NAME.update(dict.fromkeys(_names, _detector))
@@ -105,6 +144,7 @@ _BY_LAST: dict[str, Act] = {
     "write_text": writes.write,
     "write_bytes": writes.write,
     "setup": setupcall.setup_call,
+    **dict.fromkeys(SECRET_APIS, _secret_api),
 }
 
 
@@ -115,3 +155,7 @@ def _detector_of(name: str, last: str) -> Act | None:
     if last in BARE_SPAWNS and "." not in name:
         return spawn.spawn  # Popen(...) after "from subprocess import *"
     return _BY_LAST.get(last)
+
+
+# The names a plain assignment may alias (``e = exec``).
+KNOWN = frozenset(_BY_NAME)

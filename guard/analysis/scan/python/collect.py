@@ -21,6 +21,16 @@ def collect(cx: Context, nodes: Iterable[ast.AST]) -> None:
             _assign_one(cx, node)
 
 
+def alias_assignments(cx: Context, known: frozenset[str]) -> None:
+    """``e = exec``, ``s = os.system``: a name assigned once to a known callable is an
+    alias of it."""
+    for name, values in cx.assigned.items():
+        if len(values) == 1 and name not in cx.aliases:
+            value = values[0]
+            if isinstance(value, ast.Name | ast.Attribute) and cx.qual(value) in known:
+                cx.aliases[name] = cx.qual(value)
+
+
 def _import(cx: Context, node: ast.Import) -> None:
     for alias in node.names:
         if alias.asname:

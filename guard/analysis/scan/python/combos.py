@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE, Hit
+from collections import defaultdict
+
+from guard.analysis.scan.python.hits import CREDENTIAL_ACCESS, DROPPER, INSTALL_TIME_CODE, Hit
 
 _NETWORK = frozenset({"network"})
 _RUNS = frozenset({"spawn", "spawn-shell", "exec"})
@@ -11,7 +13,28 @@ _HOST_DATA = frozenset({"identity", "env-secret", "environ-dump", "credential"})
 
 
 def combinations(hits: list[Hit]) -> list[Hit]:
-    """A download with a process or exec (dropper); host data with a network call."""
+    """A download with a process or exec (dropper); host data with a network call;
+    in one function, a download that is written and run; secrets and a channel."""
+    return [
+        *_file_pairs(hits),
+        *_drop_runs(hits),
+        *_send_env(hits),
+        *_steal_send(hits),
+        *_hooked_network(hits),
+    ]
+
+
+def _hooked_network(hits: list[Hit]) -> list[Hit]:
+    """An overridden install command in a file that talks to the network (1.5)."""
+    hooks = [h for h in hits if h.kind == "cmdclass"]
+    network = _first_per_scope(hits, "network")
+    if not hooks or not network:
+        return []
+    text = "overrides an install command and talks to the network"
+    return [_at(network[0], INSTALL_TIME_CODE, "hooked-network", 1.5, text)]
+
+
+def _file_pairs(hits: list[Hit]) -> list[Hit]:
     network = _of_kinds(hits, _NETWORK)
     if not network:
         return []
@@ -41,3 +64,71 @@ def _paired(first: Hit, others: list[Hit], rule: str, kind: str, weight: float) 
     """The pair's hit, at the first network call; deferred unless both parts run."""
     deferred = first.deferred or all(h.deferred for h in others)
     return Hit(rule, kind, weight, first.line, first.snippet, _TEXTS[kind], deferred)
+
+
+_DROPPED = frozenset({"write-file", "download-file"})
+_SECRETS = frozenset({"cloud-credentials", "secret-store", "env-secret"})
+_CHANNELS = frozenset({"endpoint", "raw-ip"})
+
+
+def _drop_runs(hits: list[Hit]) -> list[Hit]:
+    """In one function (or at module level): a download, then a shell, or a file
+    written and a process started: the dropper shape, wherever it sits (6)."""
+    scopes = _kinds_by_scope(hits)
+    out = []
+    for at in _first_per_scope(hits, "network"):
+        kinds = scopes[at.scope]
+        # a computed command after a written download counts only where it runs
+        dropped = not at.deferred and "spawn" in kinds and not kinds.isdisjoint(_DROPPED)
+        if "spawn-shell" in kinds or dropped:
+            out.append(_at(at, DROPPER, "drop-run", 6.0, "downloads a file and runs it"))
+    return out
+
+
+def _send_env(hits: list[Hit]) -> list[Hit]:
+    """In one function: a copy of the environment and a network call (2)."""
+    scopes = _kinds_by_scope(hits)
+    text = "sends the environment to the network"
+    return [
+        _at(at, INSTALL_TIME_CODE, "send-env", 2.0, text)
+        for at in _first_per_scope(hits, "network")
+        if "environ-copy" in scopes[at.scope]
+    ]
+
+
+def _kinds_by_scope(hits: list[Hit]) -> dict[str, set[str]]:
+    scopes: dict[str, set[str]] = defaultdict(set)
+    for hit in hits:
+        scopes[hit.scope].add(hit.kind)
+    return scopes
+
+
+def _first_per_scope(hits: list[Hit], kind: str) -> list[Hit]:
+    """The first hit of ``kind`` in each function (and at module level)."""
+    first: dict[str, Hit] = {}
+    for hit in hits:
+        if hit.kind == kind:
+            first.setdefault(hit.scope, hit)
+    return list(first.values())
+
+
+def _at(at: Hit, rule: str, kind: str, weight: float, text: str) -> Hit:
+    """A pair's hit, at the line and scope of ``at``."""
+    return Hit(rule, kind, weight, at.line, at.snippet, text, at.deferred, at.scope)
+
+
+def _steal_send(hits: list[Hit]) -> list[Hit]:
+    """User secrets (browser, wallet, keychain, cloud credentials) and an exfiltration
+    channel in one file: the stealer shape (6)."""
+    secrets = [h for h in hits if _is_user_secret(h)]
+    channels = [h for h in hits if h.kind in _CHANNELS]
+    if not secrets or not channels:
+        return []
+    at = min(channels, key=lambda h: h.line)
+    text = f"reads user secrets ({secrets[0].text}) and names an exfiltration channel"
+    return [Hit(CREDENTIAL_ACCESS, "steal-send", 6.0, at.line, at.snippet, text, False)]
+
+
+def _is_user_secret(hit: Hit) -> bool:
+    """A secret of the user's (not a config file an honest client reads)."""
+    return hit.kind in _SECRETS or (hit.kind == "credential" and hit.weight >= 4)

@@ -15,6 +15,7 @@ class Context:
 
     lines: list[str]
     deferred: set[int] = field(default_factory=set)  # ids of nodes inside function bodies
+    owner: dict[int, str] = field(default_factory=dict)  # id of a node -> its function
     aliases: dict[str, str] = field(default_factory=dict)
     assigned: dict[str, list[ast.AST]] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
@@ -33,7 +34,9 @@ class Context:
         line = node if isinstance(node, int) else getattr(node, "lineno", 0)
         if deferred is None:
             deferred = not isinstance(node, int) and id(node) in self.deferred
-        self.hits.append(Hit(rule, kind, weight, line, snippet(self.lines, line), text, deferred))
+        scope = "" if isinstance(node, int) else self.owner.get(id(node), "")
+        shown = snippet(self.lines, line)
+        self.hits.append(Hit(rule, kind, weight, line, shown, text, deferred, scope))
 
     def qual(self, node: ast.AST) -> str:
         """The dotted name ``node`` resolves to (see ``names.qualname``)."""

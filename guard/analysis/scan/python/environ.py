@@ -32,9 +32,14 @@ def getter(cx: Context, node: ast.Call, name: str) -> None:
 
 
 def dump(cx: Context, node: ast.Call, name: str) -> None:
-    """``str(os.environ)``, ``json.dumps(os.environ)``: the whole environment (1)."""
-    if node.args and name != "dict" and cx.qual(node.args[0]) == "os.environ":
+    """``str(os.environ)``, ``json.dumps(os.environ)``: the whole environment (1);
+    ``dict(os.environ)``, a copy (to send, if a download is next to it)."""
+    if not node.args or cx.qual(node.args[0]) != "os.environ":
+        return
+    if name != "dict":
         cx.hit(INSTALL_TIME_CODE, "environ-dump", 1.0, node, "reads the whole environment")
+    else:
+        cx.hit(INSTALL_TIME_CODE, "environ-copy", 0.0, node, "copies the environment")
 
 
 def subscript(cx: Context, node: ast.Subscript) -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import ast
 
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec, strings
+from guard.analysis.scan.python.exprs import (
+    is_chr_join,
+    stealth_codec,
+    stealth_codec_arg,
+    strings,
+)
 from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE, OBFUSCATED_CODE
 from guard.analysis.scan.python.names import (
     DECODERS,
@@ -42,6 +47,12 @@ def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
         cx.local_imports.extend(s for s in strings(arg) if s.endswith(".py"))
     elif name in PLAIN_EXECS:
         _plain_exec(cx, node, name, arg)
+
+
+def unpickle(cx: Context, node: ast.Call, name: str) -> None:
+    """Unpickling decoded or downloaded data runs what it names (6)."""
+    if node.args and not feeds(cx, node.args[0]).isdisjoint({"decode", "network", "chr"}):
+        cx.hit(OBFUSCATED_CODE, "unpickle", 6.0, node, f"{name}() of decoded data")
 
 
 def _plain_exec(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
@@ -82,8 +93,15 @@ def _call_feeds(cx: Context, call: ast.Call) -> list[str]:
     return found
 
 
-def _source_kind(name: str, last: str, call: ast.Call) -> str:
+def _decodes(name: str, last: str, call: ast.Call) -> bool:
     if name in DECODERS or last in _DECODE_WORDS or (last == "decode" and stealth_codec(call)):
+        return True
+    # rot13 is its own inverse: codecs.encode(text, "rot13") decodes
+    return name == "codecs.encode" and len(call.args) > 1 and bool(stealth_codec_arg(call.args[1]))
+
+
+def _source_kind(name: str, last: str, call: ast.Call) -> str:
+    if _decodes(name, last, call):
         return "decode"
     if name in NETWORK:
         return "network"

@@ -17,7 +17,14 @@ def strings(node: ast.AST) -> Iterator[str]:
 
 
 def is_main_guard(test: ast.AST) -> bool:
-    """``__name__ == "__main__"``: its body runs only when the file is run as a script."""
+    """``__name__ == "__main__"`` (alone or in an ``and``): its body runs only when the
+    file is run as a script."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(map(is_main_guard, test.values))
+    return _is_name_main(test)
+
+
+def _is_name_main(test: ast.AST) -> bool:
     return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
@@ -42,7 +49,12 @@ def int_codes(node: ast.AST) -> int:
 
 def stealth_codec(call: ast.Call) -> str:
     """The codec of a ``.decode("base64")``-style call ('' for any other call)."""
-    codec = str_value(call.args[0]) if call.args else None
+    return stealth_codec_arg(call.args[0]) if call.args else ""
+
+
+def stealth_codec_arg(node: ast.AST) -> str:
+    """The codec a literal names, if it hides text (base64, hex, rot13...), else ''."""
+    codec = str_value(node)
     if codec is not None and STEALTH_DECODE_ARGS.match(codec):
         return codec
     return ""
@@ -72,8 +84,27 @@ def _joins_chr(arg: ast.AST, aliases: dict[str, str]) -> bool:
     """The argument of a join maps chr() over literal codes, or over an XOR."""
     nodes = list(ast.walk(arg))
     calls = [s for s in nodes if isinstance(s, ast.Call) and qualname(s.func, aliases) == "chr"]
-    uses_chr = bool(calls) or any(isinstance(s, ast.Name) and s.id == "chr" for s in nodes)
-    return uses_chr and (any(_has_xor(c.args) for c in calls) or int_codes(arg) >= 8)
+    if not calls and not _names_chr(nodes):
+        return False
+    return any(_has_xor(c.args) for c in calls) or int_codes(arg) >= 8 or _shifted(calls, nodes)
+
+
+def _names_chr(nodes: list[ast.AST]) -> bool:
+    """``chr`` passed on (``map(chr, ...)``)."""
+    return any(isinstance(s, ast.Name) and s.id == "chr" for s in nodes)
+
+
+def _shifted(calls: list[ast.Call], nodes: list[ast.AST]) -> bool:
+    """chr() of codes shifted by a constant (a toy Caesar cipher), over literal codes
+    or a string, not over a range (``chr(ord("a") + i) for i in range(26)``)."""
+    shifts = any(
+        isinstance(b, ast.BinOp) and isinstance(b.op, ast.Add | ast.Sub)
+        for c in calls
+        for a in c.args
+        for b in ast.walk(a)
+    )
+    ranged = any(isinstance(s, ast.Call) and qualname(s.func, {}) == "range" for s in nodes)
+    return shifts and not ranged
 
 
 def _has_xor(args: list[ast.expr]) -> bool:

@@ -26,6 +26,7 @@ class Hit:
     snippet: str
     text: str  # what it is, shortly: "runs powershell"
     deferred: bool = False  # inside a function body: runs only when called
+    scope: str = ""  # the function it is in ("" at module level)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class FileReport:
     hits: tuple[Hit, ...]
     parsed: str  # "ast", "tokens" or "text"
     local_imports: tuple[str, ...] = ()  # modules and files the code pulls in (setup.py)
+    incomplete: str = ""  # why the code could not be analysed in full (too deep, say)
+    calls_out: tuple[str, ...] = ()  # dotted names that code which runs calls (``util.f``)
 
 
 def snippet(lines: list[str], lineno: int) -> str:

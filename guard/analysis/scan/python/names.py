@@ -139,6 +139,43 @@ CMDCLASS_KEYS = frozenset({"install", "develop", "egg_info", "install_lib", "ins
 STEALTH_DECODE_ARGS = re.compile(r"^(?:base64|hex|rot_?13|zlib|bz2|uu)(?:_codec)?$", re.I)
 
 
+# Calls, by their last name, that hand over the user's secrets: (kind, weight, what).
+SECRET_APIS: dict[str, tuple[str, float, str]] = {
+    "get_credentials": ("cloud-credentials", 3.0, "reads cloud credentials"),
+    "get_frozen_credentials": ("cloud-credentials", 3.0, "reads cloud credentials"),
+    "CryptUnprotectData": ("secret-store", 4.0, "decrypts protected browser or OS secrets"),
+}
+# ...and by their full name.
+SECRET_CALLS: dict[str, tuple[str, float, str]] = {
+    "keyring.get_password": ("secret-store", 2.5, "reads a stored password"),
+    "keyring.get_credential": ("secret-store", 2.5, "reads a stored password"),
+    "browser_cookie3.load": ("secret-store", 4.0, "reads the browsers' cookies"),
+    "browser_cookie3.chrome": ("secret-store", 4.0, "reads the browsers' cookies"),
+    "browser_cookie3.firefox": ("secret-store", 4.0, "reads the browsers' cookies"),
+    "browser_cookie3.edge": ("secret-store", 4.0, "reads the browsers' cookies"),
+}
+UNPICKLERS = frozenset({"pickle.loads", "_pickle.loads", "dill.loads", "cloudpickle.loads"})
+# Objects whose attributes a computed getattr should not reach for: the builtins
+# and the modules that run things, talk to the network or load code.
+SENSITIVE_MODULES = frozenset(
+    {
+        "__builtins__",
+        "builtins",
+        "os",
+        "subprocess",
+        "socket",
+        "ctypes",
+        "importlib",
+        "sys",
+        "marshal",
+        "pickle",
+        "urllib.request",
+        "requests",
+        "base64",
+        "zlib",
+        "codecs",
+    }
+)
 PLAIN_EXECS = frozenset({"exec", "builtins.exec", "execfile", "eval", "builtins.eval"})
 WRITE_CALLS = frozenset(
     {
@@ -150,6 +187,9 @@ WRITE_CALLS = frozenset(
         "shutil.move",
         "os.rename",
         "os.replace",
+        "winreg.SetValueEx",
+        "winreg.SetValue",
+        "_winreg.SetValueEx",
     }
 )
 HOME_CALLS = frozenset({"os.path.expanduser", "pathlib.Path.home", "Path.home"})

@@ -152,10 +152,14 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
 
     hinted = _hint_lines(source, source.lower())
     yield from _endpoint_hits(source, hinted["endpoint"], at)
+    if hinted["endpoint"]:
+        yield from _concrete_channel(source, at)
     yield from _raw_ip_hits(source, at)
     yield from _credential_hits(source, hinted["credential"], at)
     yield from _autostart_hits(source, hinted["autostart"], at)
     yield from _blob_hits(source, lines, at)
+    yield from _packed(source, at)
+    yield from _identifier_soup(source, at)
 
 
 def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
@@ -163,6 +167,66 @@ def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     for offset, found in itertools.islice(endpoints, MAX_PER_KIND):
         what = next((w for r, w in patterns.ENDPOINT_PARTS if r.search(found)), "")
         yield at(offset, EXFIL_ENDPOINT, "endpoint", 4.0, f"{what}: {found}")
+
+
+def _concrete_channel(source: str, at: _At) -> Iterator[Hit]:
+    """A channel with its token or generated host name in the code (6, a technique)."""
+    for found in patterns.CONCRETE_CHANNELS.finditer(source):
+        if not _documentation(source, found.start()):
+            what = f"hard-coded exfiltration channel: {found.group(0)[:80]}"
+            yield at(found.start(), EXFIL_ENDPOINT, "channel", 6.0, what)
+            return
+
+
+_DOC_LINE = (">>>", "...", "#", "*", "-", ":")
+
+
+def _documentation(source: str, offset: int) -> bool:
+    """The line is a comment, a doctest or a list item, or it is inside a docstring."""
+    start = source.rfind("\n", 0, offset) + 1
+    return source[start:offset].lstrip().startswith(_DOC_LINE) or any(
+        _in_docstring(source, offset, quote) for quote in ('"""', "'''")
+    )
+
+
+def _in_docstring(source: str, offset: int, quote: str) -> bool:
+    """Inside a triple-quoted string that starts a statement (a docstring), not one
+    that is assigned or passed (data)."""
+    if source.count(quote, 0, offset) % 2 == 0:
+        return False
+    opening = source.rfind(quote, 0, offset)
+    line_start = source.rfind("\n", 0, opening) + 1
+    return not source[line_start:opening].strip()
+
+
+_PACKERS = re.compile(r"\b__pyarmor__\s*\(|\bpyarmor_runtime\b|\bfrom\s+pytransform\s+import\b")
+
+
+def _packed(source: str, at: _At) -> Iterator[Hit]:
+    """Code packed by an obfuscator (PyArmor): nothing in it can be read (6)."""
+    found = _PACKERS.search(source) if "pyarmor" in source or "pytransform" in source else None
+    if found:
+        what = f"code packed by an obfuscator ({found.group(0).strip()})"
+        yield at(found.start(), OBFUSCATED_CODE, "packed", 6.0, what)
+
+
+# Names an obfuscator makes from look-alike letters: OooDOoo0, mnnmnmmn, lIlIIlJL.
+_SOUP = re.compile(r"\b(?:[OD][O0oD]{7,}|[mn]{10,}|[IlLJ][IlL1J]{7,})\b")
+SOUP_NAMES = 3
+
+
+def _identifier_soup(source: str, at: _At) -> Iterator[Hit]:
+    """Several distinct names spelled with look-alike letters only (6, a technique)."""
+    names: dict[str, int] = {}
+    for found in _SOUP.finditer(source):
+        name = found.group(0)
+        if len(set(name)) > 1:
+            names.setdefault(name, found.start())
+            if len(names) >= SOUP_NAMES:
+                first = min(names.values())
+                what = f"names made of look-alike letters ({', '.join(list(names)[:3])})"
+                yield at(first, OBFUSCATED_CODE, "identifier-soup", 6.0, what)
+                return
 
 
 def _raw_ip_hits(source: str, at: _At) -> Iterator[Hit]:

@@ -28,51 +28,114 @@ _CHILD_FIELDS = {
 }
 _LEAF_TYPES = frozenset(cls for cls, fields in _CHILD_FIELDS.items() if not fields)
 
-_Stack = list[tuple[ast.AST, bool]]
+_Stack = list[tuple[ast.AST, str | None]]
+MAIN = "__main__"  # the owner of the code under ``if __name__ == "__main__"``
 
 
 @dataclass
 class Nodes:
-    """The kept nodes, in source order."""
+    """The kept nodes, in source order, and who owns the checked ones."""
 
     collected: list[ast.AST] = field(default_factory=list)
     checked: list[ast.AST] = field(default_factory=list)
     named: list[ast.AST] = field(default_factory=list)
-    deferred: set[int] = field(default_factory=set)  # ids of checked nodes in function bodies
+    # id of a checked node in a function body (or under the main guard) -> the
+    # function ("name", or "Class.name" for a method; ``MAIN``)
+    owner: dict[int, str] = field(default_factory=dict)
+    functions: set[str] = field(default_factory=set)  # the keys of the defined functions
+    classes: dict[str, list[str]] = field(default_factory=dict)  # class -> method keys
+    thread_classes: set[str] = field(default_factory=set)  # classes with a Thread base
+    decorators: list[tuple[str | None, ast.expr]] = field(default_factory=list)
+    method_class: dict[int, str] = field(default_factory=dict)  # id of a method -> class
+
+    @property
+    def deferred(self) -> set[int]:
+        """Ids of the checked nodes inside function bodies."""
+        return set(self.owner)
 
 
 def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes:
     """Walk the tree once, keeping the nodes the passes need in source order.
 
     ``functions=False`` leaves function bodies out (module-level code only);
-    ``names`` keeps the nodes that carry identifiers.
+    ``names`` keeps the nodes that carry identifiers. A function's decorators
+    and defaults belong to the code around it (they run when it is defined); a
+    lambda's body too (lambdas at module level are mostly called there).
     """
     nodes = Nodes()
     keep = _keep(nodes, names)
     leaves = _LEAF_TYPES.difference(keep)
-    stack: _Stack = [(tree, False)]
+    stack: _Stack = [(tree, None)]
     while stack:
-        node, deferred = stack.pop()
+        node, owner = stack.pop()
         cls = type(node)
         kept = keep.get(cls)
         if kept is not None:
             kept.append(node)
-            if deferred and kept is nodes.checked:
-                nodes.deferred.add(id(node))
+            if owner is not None and kept is nodes.checked:
+                nodes.owner[id(node)] = owner
         if cls in _FUNCTIONS:
-            if not functions:
-                continue  # module-level code only: function bodies are not walked
-            deferred = True
+            if functions:
+                _push_function(stack, node, owner, nodes, leaves)
+            continue  # without ``functions``, module-level code only
+        if isinstance(node, ast.ClassDef):
+            _note_class(node, nodes)
         elif isinstance(node, ast.If) and is_main_guard(node.test):
-            _push_main_guard(stack, node, deferred)
+            _push_main_guard(stack, node, owner)
             continue
-        _push_children(stack, node, deferred, leaves)
+        _push_children(stack, node, owner, leaves)
     # The passes read the nodes in the reverse of the order the stack visits them
     # (which decides the order of the hits).
     nodes.collected.reverse()
     nodes.checked.reverse()
     nodes.named.reverse()
     return nodes
+
+
+def _push_function(
+    stack: _Stack, node: ast.AST, owner: str | None, nodes: Nodes, leaves: frozenset[type]
+) -> None:
+    """A function's body goes to the function; the rest to the code around it."""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        _push_children(stack, node, owner, leaves)  # a lambda
+        return
+    cls = nodes.method_class.get(id(node))
+    key = f"{cls}.{node.name}" if cls else node.name
+    nodes.functions.add(key)
+    nodes.decorators.extend((owner, d) for d in node.decorator_list)
+    for name in _CHILD_FIELDS[type(node)]:
+        _push_value(stack, getattr(node, name, None), key if name == "body" else owner, leaves)
+
+
+def _push_value(stack: _Stack, value: object, owner: str | None, leaves: frozenset[type]) -> None:
+    """Push a field's value: a node, or the nodes of a list."""
+    if type(value) is list:
+        stack.extend(
+            (item, owner)
+            for item in value
+            if isinstance(item, ast.AST) and type(item) not in leaves
+        )
+    elif isinstance(value, ast.AST) and type(value) not in leaves:
+        stack.append((value, owner))
+
+
+def _note_class(node: ast.ClassDef, nodes: Nodes) -> None:
+    """A class's methods (keyed ``Class.method``), and whether it is a thread."""
+    methods = [b for b in node.body if isinstance(b, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for method in methods:
+        nodes.method_class[id(method)] = node.name
+    nodes.classes[node.name] = [f"{node.name}.{m.name}" for m in methods]
+    if any(_base_name(b) in _THREAD_BASES for b in node.bases):
+        nodes.thread_classes.add(node.name)
+
+
+_THREAD_BASES = frozenset({"Thread", "Process", "Timer"})
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _keep(nodes: Nodes, names: bool) -> dict[type, list[ast.AST]]:
@@ -84,20 +147,22 @@ def _keep(nodes: Nodes, names: bool) -> dict[type, list[ast.AST]]:
     return keep
 
 
-def _push_main_guard(stack: _Stack, node: ast.If, deferred: bool) -> None:
+def _push_main_guard(stack: _Stack, node: ast.If, owner: str | None) -> None:
     """The body of ``if __name__ == "__main__"`` runs only as a script: deferred."""
-    stack.append((node.test, deferred))
-    stack.extend((child, True) for child in node.body)
-    stack.extend((child, deferred) for child in node.orelse)
+    stack.append((node.test, owner))
+    stack.extend((child, MAIN) for child in node.body)
+    stack.extend((child, owner) for child in node.orelse)
 
 
-def _push_children(stack: _Stack, node: ast.AST, deferred: bool, leaves: frozenset[type]) -> None:
+def _push_children(
+    stack: _Stack, node: ast.AST, owner: str | None, leaves: frozenset[type]
+) -> None:
     push = stack.append
     for name in _CHILD_FIELDS.get(type(node), node._fields):
         value = getattr(node, name, None)
         if type(value) is list:
             for item in value:
                 if isinstance(item, ast.AST) and type(item) not in leaves:
-                    push((item, deferred))
+                    push((item, owner))
         elif isinstance(value, ast.AST) and type(value) not in leaves:
-            push((value, deferred))
+            push((value, owner))

@@ -15,9 +15,15 @@ def write(cx: Context, node: ast.Call, name: str) -> None:
     """A write to an autostart location (4) or elsewhere outside the tree (2)."""
     if name in {"open", "io.open"} and not _opens_for_writing(node):
         return
+    if _binary(node, name):
+        cx.hit(DROPPER, "write-file", 0.0, node, "writes a binary file")
     target = _target(node, name)
-    if target is None:
-        return
+    if target is not None:
+        _where(cx, node, target)
+
+
+def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
+    """Where the write goes: an autostart location (4), outside the tree (2)."""
     exprs = cx.expand(target)
     words = " ".join(s for expr in exprs for s in strings(expr))
     if patterns.AUTOSTART.search(words):
@@ -31,11 +37,24 @@ def _calls_home(cx: Context, exprs: list[ast.AST]) -> bool:
     return not HOME_CALLS.isdisjoint(cx.qual(sub) for expr in exprs for sub in ast.walk(expr))
 
 
-def _opens_for_writing(node: ast.Call) -> bool:
+def _binary(node: ast.Call, name: str) -> bool:
+    """A binary file written: ``open(p, "wb")``, ``write_bytes``, a copy or move."""
+    if name.endswith("write_bytes") or name.startswith(("shutil.", "os.", "winreg.", "_winreg.")):
+        return True
+    mode = _mode(node)
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "b" in mode.value
+
+
+def _mode(node: ast.Call) -> ast.AST | None:
     mode = node.args[1] if len(node.args) > 1 else None
     for keyword in node.keywords:
         if keyword.arg == "mode":
             mode = keyword.value
+    return mode
+
+
+def _opens_for_writing(node: ast.Call) -> bool:
+    mode = _mode(node)
     return (
         isinstance(mode, ast.Constant)
         and isinstance(mode.value, str)
@@ -47,6 +66,8 @@ def _target(node: ast.Call, name: str) -> ast.AST | None:
     """The path written: a copy's or move's last argument, a write_text's object..."""
     if name.startswith(("shutil.", "os.")) and node.args:
         return node.args[-1]
+    if "winreg." in name and node.args:
+        return node.args[0]  # the registry key
     if name.endswith(("write_text", "write_bytes")) and isinstance(node.func, ast.Attribute):
         return node.func.value
     return node.args[0] if node.args else None

@@ -1,0 +1,107 @@
+"""Which functions of a file run when the file runs: called from module-level code.
+
+A function runs at import (or install) time when module-level code calls it,
+passes it on (``threading.Thread(target=f)``, ``atexit.register(f)``,
+``setup(cmdclass={"install": C})``), decorates with it, or when a function that
+runs calls it. Instantiating a class runs its constructor (and a thread's
+``run``); passing a class on counts all its methods. A dangerous act inside
+such a function counts where the function is called, not as deferred.
+
+Names are matched within the file: ``f()`` is the function ``f`` defined in it,
+``self.m()`` the method ``m`` of the caller's class.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from guard.analysis.scan.python.walk import MAIN, Nodes
+
+_CONSTRUCTORS = ("__init__", "__new__", "__post_init__", "__call__")
+_SELF = frozenset({"self", "cls"})
+
+
+def live_functions(nodes: Nodes, called: frozenset[str] = frozenset()) -> set[str]:
+    """The keys (``f``, ``Class.m``) of the functions that run with the module
+    (``called``: those that other files call)."""
+    if not nodes.functions:
+        return set()
+    edges = _edges(nodes)
+    live: set[str] = set()
+    todo = [*edges.get(None, ()), *(k for name in called for k in _called(name, None, nodes))]
+    while todo:
+        key = todo.pop()
+        if key not in live and key in nodes.functions:
+            live.add(key)
+            todo.extend(edges.get(key, ()))
+    return live
+
+
+def _edges(nodes: Nodes) -> dict[str | None, set[str]]:
+    """owner (None: module level) -> the function keys its code calls or passes on."""
+    edges: dict[str | None, set[str]] = {}
+    for node in nodes.checked:
+        if isinstance(node, ast.Call):
+            owner = nodes.owner.get(id(node))
+            if owner != MAIN:
+                edges.setdefault(owner, set()).update(_callees(node, owner, nodes))
+    for owner, decorator in nodes.decorators:
+        name = _name(decorator)
+        if name and owner != MAIN:
+            edges.setdefault(owner, set()).update(_called(name, owner, nodes))
+    return edges
+
+
+def _callees(call: ast.Call, owner: str | None, nodes: Nodes) -> Iterator[str]:
+    """The functions a call runs: its target, and the functions and classes it is given."""
+    name = _name(call.func)
+    if name:
+        yield from _called(name, owner, nodes)
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        for ref in _references(arg):
+            yield from _passed(ref, nodes)
+
+
+def _name(node: ast.expr) -> str:
+    """``f`` for ``f``, ``self.m`` for ``self.m``; '' for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in _SELF
+    ):
+        return f"{node.value.id}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return _name(node.func)  # @decorator(...) and f()()
+    return ""
+
+
+def _called(name: str, owner: str | None, nodes: Nodes) -> list[str]:
+    """The keys a call of ``name`` runs: a function, a method of the owner's class,
+    or a class's constructors."""
+    if name.startswith(("self.", "cls.")):
+        cls = owner.split(".", 1)[0] if owner and "." in owner else ""
+        return [f"{cls}.{name.split('.', 1)[1]}"] if cls else []
+    if name in nodes.classes:
+        wanted = [*_CONSTRUCTORS, "run", "start"] if name in nodes.thread_classes else _CONSTRUCTORS
+        return [f"{name}.{m}" for m in wanted]
+    return [name]
+
+
+def _passed(name: str, nodes: Nodes) -> list[str]:
+    """A function or class handed to other code, which may call any of it."""
+    return nodes.classes.get(name, [name])
+
+
+def _references(node: ast.expr) -> Iterator[str]:
+    """The bare names an argument hands on, also inside a literal dict, list or tuple."""
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, ast.Dict):
+        for value in node.values:
+            yield from _references(value)
+    elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+        for item in node.elts:
+            yield from _references(item)
