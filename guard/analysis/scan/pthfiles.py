@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
-from guard.analysis.pth import is_executed, is_known_hook, is_namespace_shim
+from guard.analysis.pth import is_executed, is_known_hook, is_namespace_shim, is_suspicious
 from guard.analysis.scan import python
 from guard.analysis.scan.python import MAX_SNIPPET, PTH_CODE, Hit
-
-_PTH_SUSPICIOUS = re.compile(
-    r"\b(?:exec|eval|compile|b64decode|base64|marshal|zlib|subprocess|popen|system|"
-    r"socket|urllib|urlopen|https?:|requests|ctypes)",
-    re.IGNORECASE,
-)
 
 
 def pth_hits(text: str, pth_name: str, project: str) -> list[Hit]:
@@ -24,7 +16,7 @@ def pth_hits(text: str, pth_name: str, project: str) -> list[Hit]:
     if not code:
         return []
     number, first = code[0]
-    suspicious = any(_PTH_SUSPICIOUS.search(line) for _, line in code)
+    suspicious = any(is_suspicious(line) for _, line in code)
     weight = 5.0 if suspicious else 3.0
     what = "runs code that execs, decodes or fetches" if suspicious else "runs code"
     snippet = first.strip()[:MAX_SNIPPET]

@@ -19,6 +19,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 
+from guard.analysis.pth import lands_in_site_packages
 from guard.analysis.scan.layout import Layout, relative
 
 OTHER_DIRS = frozenset(
@@ -36,11 +37,6 @@ OTHER_DIRS = frozenset(
     ]
 )
 _OTHER_FILES = frozenset({"conftest.py", "noxfile.py", "tasks.py", "fabfile.py"})
-_PTH_WHEEL = re.compile(
-    r"^(?:[^/]+\.pth|[^/]+\.data/(?:purelib|platlib)/[^/]+\.pth"
-    r"|[^/]+\.data/data/(?:.+/)?site-packages/[^/]+\.pth)$",
-    re.IGNORECASE,
-)
 _WHEEL_SCRIPTS = re.compile(r"^[^/]+\.data/scripts/")
 MAX_PYPROJECT = 1024 * 1024
 
@@ -84,7 +80,7 @@ def role(name: str, layout: Layout, packages: set[str]) -> str:
     """
     rel = relative(name, layout)
     if rel.lower().endswith(".pth"):
-        return "startup" if layout.wheel and _PTH_WHEEL.match(name) else "import"
+        return "startup" if layout.wheel and lands_in_site_packages(name) else "import"
     if layout.wheel:
         return _wheel_role(name, rel)
     return _sdist_role(rel, packages)
