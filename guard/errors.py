@@ -52,6 +52,10 @@ class InstallError(GuardError):
     """The final, pinned pip install failed."""
 
 
+class Interrupted(GuardError):
+    """The user interrupted the run; the message says what state it left."""
+
+
 class AuditError(GuardError):
     """The installed environment could not be listed or read for an audit."""
 

@@ -15,7 +15,7 @@ from guard import __version__
 from guard.cli.common import load_policy, osv_url, pypi_url, report_format, run_deadline
 from guard.cli.echo import echo_pip
 from guard.deadline import Deadline
-from guard.errors import UsageError
+from guard.errors import Interrupted, UsageError
 from guard.index import artifacts
 from guard.index.analysis_cache import AnalysisCache, CachedScanner
 from guard.index.cache import Cache
@@ -174,11 +174,23 @@ def _vet_and_install(
         sys.stdout.flush()
     if will_install:
         vetter.install(request, outcome)
+    try:
+        _after_install(fmt, rendered, will_install, len(verdict.packages))
+    except KeyboardInterrupt:
+        if will_install:
+            raise Interrupted(
+                "interrupted after the install: every vetted package is installed"
+            ) from None
+        raise
+    return decision.exit_code
+
+
+def _after_install(fmt: str, rendered: str, installed: bool, count: int) -> None:
+    """The machine report, or the text report's last line."""
     if fmt != "text":
         sys.stdout.write(rendered)
-    elif will_install and verdict.packages:
-        sys.stdout.write(f"installed {len(verdict.packages)} vetted package(s)\n")
-    return decision.exit_code
+    elif installed and count:
+        sys.stdout.write(f"installed {count} vetted package(s)\n")
 
 
 def audit_command(argv: Sequence[str]) -> int:

@@ -25,6 +25,7 @@ import contextlib
 import importlib
 import io
 import json
+import signal
 from collections.abc import Callable
 from importlib.machinery import ModuleSpec, PathFinder
 from types import ModuleType
@@ -112,7 +113,13 @@ def main() -> int:
                 code = _run(pip_main, args)
             reply = {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
         else:
-            code = _run(pip_main, args)
+            # The install runs to its end: a Ctrl-C now would leave the environment
+            # half-installed (safepip waits for it, and says so).
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                code = _run(pip_main, args)
+            finally:
+                signal.signal(signal.SIGINT, previous)
             sys.stdout.flush()
             sys.stderr.flush()
             reply = {"code": code}
@@ -122,4 +129,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # safepip itself reports the interruption
+        sys.exit(130)

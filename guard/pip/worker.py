@@ -29,13 +29,14 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import IO
 
 from guard.deadline import Deadline, shown
-from guard.errors import InstallError, ProcessError, ResolveError, UsageError
+from guard.errors import InstallError, Interrupted, ProcessError, ResolveError, UsageError
 from guard.pip import process
 
 PIP_TIMEOUT = 1800  # seconds; a pip command that takes longer is an error
@@ -249,6 +250,13 @@ class PipWorker:
         except OSError as exc:
             self.cancel()
             raise InstallError(f"could not hand pip its command: {exc}") from exc
+        return self._await_reply(args, wait)
+
+    def _await_reply(self, args: Sequence[str], wait: float) -> Captured:
+        """The reply to the command in flight, within ``wait`` seconds."""
+        proc = self._proc
+        if proc is None:
+            raise InstallError("pip's process is not running")
         try:
             line = self._replies.get(timeout=wait)
         except queue.Empty:
@@ -277,19 +285,66 @@ class PipWorker:
         """Run pip with ``args``, showing its output; the last command of this worker."""
         args, wait = self._bounded(args)
         if self._proc is None:
-            try:
-                run_pip(pip_command(self.target_python) + args, self.env, self.echo, wait)
-            except InstallError:
-                self._late(args)
-                raise
+            self._install_alone(args, wait)
             return
-        code, _, _ = self._send(args, capture=False, wait=wait)
+        code, interrupted = self._send_to_the_end(args, wait)
         self.cancel()
+        if interrupted:
+            raise Interrupted(_after_interrupt(code))
         if code != 0:
             raise InstallError(f"pip install failed (exit {code}); see pip's output above")
+
+    def _install_alone(self, args: list[str], wait: float) -> None:
+        """The install in a pip process of its own (no worker): a Ctrl-C reaches
+        that pip too, which stops where it is."""
+        try:
+            run_pip(pip_command(self.target_python) + args, self.env, self.echo, wait)
+        except InstallError:
+            self._late(args)
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted during the install: pip was stopped where it was, so the "
+                "environment may hold some of the vetted packages; run the same safepip "
+                "install again to complete it"
+            ) from None
+
+    def _send_to_the_end(self, args: Sequence[str], wait: float) -> tuple[int, bool]:
+        """Run the install and wait for it, through Ctrl-C: stopping pip half-way
+        would leave the environment half-installed, so the worker (which ignores
+        SIGINT while it installs) finishes first. (exit code, interrupted)."""
+        interrupted = False
+        started = time.monotonic()
+        try:
+            return self._send(args, capture=False, wait=wait)[0], False
+        except KeyboardInterrupt:
+            interrupted = True
+        self.echo(
+            "safepip: interrupted: letting pip finish installing the vetted files, "
+            "so the environment is not left half-installed\n"
+        )
+        while True:
+            try:
+                left = max(wait - (time.monotonic() - started), 0.1)
+                return self._await_reply(args, left)[0], interrupted
+            except KeyboardInterrupt:
+                continue
 
     def cancel(self) -> None:
         """Tell the process there is nothing more to do, and wait for it to go."""
         proc, self._proc = self._proc, None
         if proc is not None:
             proc.close(grace=CANCEL_GRACE)
+
+
+def _after_interrupt(code: int) -> str:
+    """What an interrupted install left, for the one line the CLI prints."""
+    if code == 0:
+        return (
+            "interrupted during the install; pip was let finish first, so every vetted "
+            "package is installed and the environment is complete"
+        )
+    return (
+        f"interrupted during the install, and pip failed (exit {code}): the environment may "
+        "hold some of the vetted packages; run the same safepip install again to complete it"
+    )
