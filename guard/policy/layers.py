@@ -44,6 +44,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from guard.errors import PolicyError
 from guard.index.cache import default_cache_dir
 from guard.index.http import make_session, timeout_from_env
@@ -104,8 +106,18 @@ class LayeredPolicy:
 # --- which way is stricter -----------------------------------------------------------
 
 
-def _normal(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
+def _normal(value: object, names: bool = False) -> object:
+    """A list as a tuple; a list of project names in canonical form (``Foo_Bar``
+    and ``foo-bar`` protect the same project)."""
+    items = tuple(value) if isinstance(value, list) else value
+    if names and isinstance(items, tuple):
+        return tuple(canonicalize_name(v) if isinstance(v, str) else v for v in items)
+    return items
+
+
+def _same(below: object, value: object) -> bool:
+    """Equal, and of the same kind: ``true`` is not the number 1, nor 1 a flag."""
+    return value == below and isinstance(value, bool) is isinstance(below, bool)
 
 
 def _number_tightens(higher: bool, below: object, value: object) -> bool | None:
@@ -140,8 +152,9 @@ _TIGHTENS: Mapping[str, Callable[[bool, object, object], bool | None]] = {
 def _tightens(param: Param | None, below: object, value: object) -> bool | None:
     """True: as strict or stricter; False: looser; None: the value is malformed
     (from_mapping reports it, so no loosening is claimed)."""
-    below, value = _normal(below), _normal(value)
-    if value == below:
+    names = param is not None and param.kind == "names"
+    below, value = _normal(below, names), _normal(value, names)
+    if _same(below, value):
         return True
     if param is None or param.stricter is None:
         return False
@@ -167,7 +180,7 @@ def _fmt(value: object) -> str:
 
 
 def _setting_loosens(key: str, below: object, value: object) -> bool:
-    if _normal(value) == _normal(below):
+    if _same(_normal(below), _normal(value)):
         return False
     if key != "on-network-error":
         return True  # no known direction (pypi-url: vetting elsewhere)
