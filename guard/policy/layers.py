@@ -21,7 +21,8 @@ policy::
 Tightening is: a higher action (ignore < warn < block), a stricter threshold
 (each threshold's declaration, ``guard.rules.base.Param.stricter``, says which
 direction is stricter; a threshold whose direction is unknown may not be
-changed at all), a deny entry, ``on-network-error = "block"``. Loosening is
+changed at all; lists of project names compare in canonical form), a deny
+entry, ``on-network-error = "block"``. Loosening is
 everything else: a lower action, a laxer threshold, a new allow entry,
 ``on-network-error = "warn"`` over "block", another ``pypi-url``,
 ``allow-loosen = true``. Without permission a loosening is an error naming
@@ -115,11 +116,6 @@ def _normal(value: object, names: bool = False) -> object:
     return items
 
 
-def _same(below: object, value: object) -> bool:
-    """Equal, and of the same kind: ``true`` is not the number 1, nor 1 a flag."""
-    return value == below and isinstance(value, bool) is isinstance(below, bool)
-
-
 def _number_tightens(higher: bool, below: object, value: object) -> bool | None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
@@ -154,7 +150,7 @@ def _tightens(param: Param | None, below: object, value: object) -> bool | None:
     (from_mapping reports it, so no loosening is claimed)."""
     names = param is not None and param.kind == "names"
     below, value = _normal(below, names), _normal(value, names)
-    if _same(below, value):
+    if value == below:
         return True
     if param is None or param.stricter is None:
         return False
@@ -180,7 +176,7 @@ def _fmt(value: object) -> str:
 
 
 def _setting_loosens(key: str, below: object, value: object) -> bool:
-    if _same(_normal(below), _normal(value)):
+    if _normal(value) == _normal(below):
         return False
     if key != "on-network-error":
         return True  # no known direction (pypi-url: vetting elsewhere)
