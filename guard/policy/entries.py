@@ -1,6 +1,10 @@
 """Validating the ``[[allow]]`` and ``[[deny]]`` lists of a policy: each entry's
 name, reason, version specifier, expiry date and (allow only) waived rules.
-Every problem is reported, each with its file and key."""
+Every problem is reported, each with its file and key.
+
+A name must be a valid project name (PEP 508) as written: ``"requests "`` is an
+error, not silently stripped, and no entry can hold a name that never matches.
+Names are kept canonical (``Foo_Bar`` is ``foo-bar``), as candidates' names are."""
 
 from __future__ import annotations
 
@@ -11,7 +15,13 @@ from datetime import date, datetime
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
+from guard.analysis.typosquat import is_project_name
 from guard.policy.config import ListEntry
+
+NOT_A_NAME = (
+    "is not a project name (ASCII letters and digits, with '.', '_' or '-' "
+    "only inside; no spaces around it)"
+)
 
 
 class _Skip(Exception):
@@ -55,6 +65,8 @@ class _Reader:
         name, reason = item.get("name"), item.get("reason")
         if not isinstance(name, str) or not name.strip():
             raise self._skip(f"{where}.name: required, a project name")
+        if not is_project_name(name):
+            raise self._skip(f"{where}.name: {name!r} {NOT_A_NAME}")
         if not isinstance(reason, str) or not reason.strip():
             raise self._skip(f"{where}.reason: required: say why ({name})")
         version = self._version(where, item.get("version", ""))

@@ -21,7 +21,8 @@ policy::
 Tightening is: a higher action (ignore < warn < block), a stricter threshold
 (each threshold's declaration, ``guard.rules.base.Param.stricter``, says which
 direction is stricter; a threshold whose direction is unknown may not be
-changed at all), a deny entry, ``on-network-error = "block"``. Loosening is
+changed at all; lists of project names compare in canonical form), a deny
+entry, ``on-network-error = "block"``. Loosening is
 everything else: a lower action, a laxer threshold, a new allow entry,
 ``on-network-error = "warn"`` over "block", another ``pypi-url``,
 ``allow-loosen = true``. Without permission a loosening is an error naming
@@ -43,6 +44,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from guard.deadline import Deadline
 from guard.errors import PolicyError
@@ -105,8 +108,13 @@ class LayeredPolicy:
 # --- which way is stricter -----------------------------------------------------------
 
 
-def _normal(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
+def _normal(value: object, names: bool = False) -> object:
+    """A list as a tuple; a list of project names in canonical form (``Foo_Bar``
+    and ``foo-bar`` protect the same project)."""
+    items = tuple(value) if isinstance(value, list) else value
+    if names and isinstance(items, tuple):
+        return tuple(canonicalize_name(v) if isinstance(v, str) else v for v in items)
+    return items
 
 
 def _number_tightens(higher: bool, below: object, value: object) -> bool | None:
@@ -141,7 +149,8 @@ _TIGHTENS: Mapping[str, Callable[[bool, object, object], bool | None]] = {
 def _tightens(param: Param | None, below: object, value: object) -> bool | None:
     """True: as strict or stricter; False: looser; None: the value is malformed
     (from_mapping reports it, so no loosening is claimed)."""
-    below, value = _normal(below), _normal(value)
+    names = param is not None and param.kind == "names"
+    below, value = _normal(below, names), _normal(value, names)
     if value == below:
         return True
     if param is None or param.stricter is None:

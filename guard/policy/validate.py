@@ -4,19 +4,25 @@ file and key.
 
 A policy holds only what it changes: a rule it does not mention keeps the rule's
 declared action and thresholds. Each threshold is checked against its rule's
-declaration (``guard.rules.base.Param``): its kind, its bounds, and for lists of
-project names, each name.
+declaration (``guard.rules.base.Param``): its kind (a bool is not a number, nor
+a number a bool), its bounds (numbers are finite: ``nan`` and ``inf`` are
+errors), and for lists of project names, each name (kept canonical). ``version``
+is the integer 1, never ``true`` or ``1.0``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from packaging.utils import canonicalize_name
 
 from guard.analysis.typosquat import is_project_name
 from guard.errors import PolicyError
 from guard.models import Action
 from guard.policy.config import NETWORK_ERROR_CHOICES, POLICY_VERSION, Policy, RuleConfig
-from guard.policy.entries import read_entries
+from guard.policy.entries import NOT_A_NAME, read_entries
 from guard.rules import RULE_ERROR, RULES
 from guard.rules.base import Declaration, Param, Threshold
 
@@ -25,7 +31,12 @@ SETTINGS_KEYS = frozenset({"pypi-url", "on-network-error", "osv-url"})
 
 
 class BadValue(ValueError):
-    """A threshold's value does not fit its declaration; the message says how."""
+    """A threshold's value does not fit its declaration; each of ``problems``
+    says how (a list of names may have several bad ones)."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 def _flag(param: Param, value: object) -> Threshold:
@@ -37,6 +48,8 @@ def _flag(param: Param, value: object) -> Threshold:
 def _number(param: Param, value: object) -> Threshold:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise BadValue(f"must be a number, not {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadValue(f"must be a finite number, not {value!r}")
     if value < param.minimum:
         raise BadValue(
             "must not be negative" if param.minimum == 0 else f"must be at least {param.minimum}"
@@ -46,10 +59,19 @@ def _number(param: Param, value: object) -> Threshold:
     return value
 
 
-def _strings(param: Param, value: object) -> Threshold:
+def _strings(param: Param, value: object) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise BadValue("must be a list of strings")
+
+
+def _names(param: Param, value: object) -> tuple[str, ...]:
+    """A list of project names, each canonical (``Foo_Bar`` is ``foo-bar``)."""
+    names = _strings(param, value)
+    bad = [name for name in names if not is_project_name(name)]
+    if bad:
+        raise BadValue(*(f"{name!r} {NOT_A_NAME}" for name in bad))
+    return tuple(canonicalize_name(name) for name in names)
 
 
 def _string(param: Param, value: object) -> Threshold:
@@ -63,7 +85,7 @@ _CHECKS: Mapping[str, Callable[[Param, object], Threshold]] = {
     "int": _number,
     "float": _number,
     "strings": _strings,
-    "names": _strings,
+    "names": _names,
     "str": _string,
 }
 
@@ -75,14 +97,20 @@ def check_threshold(param: Param, value: object) -> Threshold:
 
 def _threshold(where: str, param: Param, value: object, problems: list[str]) -> Threshold | None:
     try:
-        checked = check_threshold(param, value)
+        return check_threshold(param, value)
     except BadValue as exc:
-        problems.append(f"{where}.{param.key}: {exc}")
+        problems.extend(f"{where}.{param.key}: {problem}" for problem in exc.problems)
         return None
-    if param.kind == "names" and isinstance(checked, tuple):
-        for bad in [n for n in checked if not is_project_name(n)]:
-            problems.append(f"{where}.{param.key}: {bad!r} is not a project name")
-    return checked
+
+
+def _action(where: str, value: object, problems: list[str]) -> Action | None:
+    if isinstance(value, str):
+        try:
+            return Action.parse(value)
+        except KeyError:
+            pass
+    problems.append(f"{where}: must be block, warn or ignore, not {value!r}")
+    return None
 
 
 def _rule_config(
@@ -94,10 +122,8 @@ def _rule_config(
     params = {param.key: param for param in rule.params}
     for key, value in raw.items():
         if key == "action":
-            try:
-                action = Action.parse(str(value))
-            except KeyError:
-                problems.append(f"{where}.action: must be block, warn or ignore, not {value!r}")
+            parsed = _action(f"{where}.action", value, problems)
+            action = action if parsed is None else parsed  # IGNORE is falsy
         elif key in params:
             checked = _threshold(where, params[key], value, problems)
             if checked is not None:
@@ -127,16 +153,28 @@ def _rule_configs(
     return configs
 
 
+def _is_http_url(value: str) -> bool:
+    """An http(s) URL with a host, and no space or control character in it."""
+    if not value.isprintable() or any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket, a bad port
+        return False
+
+
 def _url_setting(
     file: str, settings: dict[str, object], key: str, problems: list[str]
 ) -> str | None:
-    """A ``[settings]`` URL (``pypi-url``, ``osv-url``): absent, or an http(s) URL."""
+    """A ``[settings]`` URL (``pypi-url``, ``osv-url``): absent, or an http(s) URL
+    with a host."""
     if key not in settings:
         return None
     value = settings[key]
-    if isinstance(value, str) and value.startswith(("https://", "http://")):
+    if isinstance(value, str) and _is_http_url(value):
         return value
-    problems.append(f"{file}: settings.{key}: must be an http(s) URL")
+    problems.append(f"{file}: settings.{key}: must be an http(s) URL with a host, not {value!r}")
     return None
 
 
@@ -167,7 +205,9 @@ def _top_level(data: Mapping[str, object], file: str, problems: list[str]) -> No
         known = ", ".join(sorted(TOP_LEVEL_KEYS))
         problems.append(f"{file}: {key}: unknown key (known: {known})")
     version = data.get("version", POLICY_VERSION)
-    if version != POLICY_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int):
+        problems.append(f"{file}: version: must be the integer {POLICY_VERSION}, not {version!r}")
+    elif version != POLICY_VERSION:
         problems.append(f"{file}: version: {version!r} is not supported (use {POLICY_VERSION})")
 
 

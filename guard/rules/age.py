@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Param, RuleBase, days
+from guard.rules.base import MAX_DAYS, Context, Param, RuleBase, days
 
 
 class NewProject(RuleBase):
@@ -17,7 +17,7 @@ class NewProject(RuleBase):
         "malicious project is young; a reputation does not exist yet."
     )
     default_action = Action.BLOCK
-    params = (Param("min-age-days", 30, "int", "higher"),)
+    params = (Param("min-age-days", 30, "int", "higher", maximum=MAX_DAYS),)
     modes = frozenset({"install", "audit"})
 
     def check(

@@ -29,7 +29,7 @@ from guard.analysis.pth import (
     lands_in_site_packages,
 )
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Param, RuleBase
+from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, Param, RuleBase
 
 _MAX_PTH = 64 * 1024
 # What zipfile raises for a broken, truncated, encrypted or exotic archive.
@@ -156,8 +156,8 @@ a hook you have read, add "project:file.pth" to known-hooks in your policy.
     default_action = Action.BLOCK
     params = (
         Param("known-hooks", KNOWN_HOOKS, "strings", "fewer"),
-        Param("established-age-days", 365, "int", "higher"),
-        Param("established-releases", 5, "int", "higher"),
+        Param("established-age-days", 365, "int", "higher", maximum=MAX_DAYS),
+        Param("established-releases", 5, "int", "higher", maximum=MAX_COUNT),
     )
     modes = frozenset({"install", "audit"})
 

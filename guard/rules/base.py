@@ -41,10 +41,25 @@ ParamKind = Literal["int", "float", "bool", "str", "strings", "names"]
 # unless the team allows loosening (fail closed).
 Stricter = Literal["higher", "lower", "more", "fewer"]
 
+# The upper bounds rules declare on their numbers (``Param.maximum``): a policy
+# may be strict, but not absurd (no project is a century old, and far larger day
+# counts overflow date arithmetic).
+MAX_DAYS = 36_500
+MAX_SCORE = 1_000
+MAX_COUNT = 1_000_000
+MAX_SECONDS = 3_600
+
 
 @dataclass(frozen=True)
 class Param:
-    """One threshold a rule or finding kind declares."""
+    """One threshold a rule or finding kind declares.
+
+    A number ("int" or "float") must be finite and within ``minimum`` and
+    ``maximum``: a policy's ``nan``, ``inf`` or ``1e15`` is an error, never a
+    threshold that silently disarms a rule or crashes it. Every rule declares its
+    numbers' maximum (days at most 36500, scores at most 1000, counts at most
+    1e6; ``tests/policy/test_hostile_policies.py`` keeps it so).
+    """
 
     key: str
     default: Threshold
@@ -52,7 +67,7 @@ class Param:
     stricter: Stricter | None = None
     doc: str = ""
     minimum: float = 0  # numbers only
-    maximum: float | None = None  # numbers only; None: no upper bound
+    maximum: float | None = None  # numbers only; None: any finite number
 
 
 def defaults_of(params: Iterable[Param]) -> Mapping[str, Threshold]:
@@ -209,12 +224,26 @@ class Context:
         return value if isinstance(value, bool) else bool(fallback)
 
     def number(self, rule: Declares | str, key: str, default: float | None = None) -> float:
+        """A numeric threshold as a float; a malformed or non-finite value (which
+        policy validation rejects) reads as the default, never as nan or inf."""
         fallback = _fallback(rule, key, default)
         value = self.threshold(rule, key, fallback)
         for number in (value, fallback):  # a malformed value: the default
-            if isinstance(number, int | float) and not isinstance(number, bool):
-                return float(number)
-        raise TypeError(f"{key} is declared, but not as a number")
+            finite = _finite(number)
+            if finite is not None:
+                return finite
+        raise TypeError(f"{key} is declared, but not as a finite number")
+
+
+def _finite(value: object) -> float | None:
+    """``value`` as a finite float; None for a bool, a non-number, nan or inf."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _fallback(rule: Declares | str, key: str, default: Threshold | None) -> Threshold:

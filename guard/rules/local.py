@@ -7,7 +7,7 @@ and so run outside the rule engine, in ``guard.analysis.integrity``.
 from __future__ import annotations
 
 from guard.models import Action
-from guard.rules.base import FindingKind, Param
+from guard.rules.base import MAX_COUNT, FindingKind, Param
 
 RECORD_MISMATCH = "record-mismatch"
 RECORD_MISSING = "record-missing"
@@ -28,7 +28,7 @@ RecordMismatch = FindingKind(
         "package."
     ),
     default_action=Action.BLOCK,
-    params=(Param("max-hash-mb", MAX_HASH_MB, "int", "higher"),),
+    params=(Param("max-hash-mb", MAX_HASH_MB, "int", "higher", maximum=MAX_COUNT),),
     modes=_AUDIT,
 )
 

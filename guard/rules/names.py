@@ -15,7 +15,7 @@ from datetime import timedelta
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Param, RuleBase
+from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, Param, RuleBase
 
 # Genuine PyPI projects named like a standard-library module: backports of the
 # module to Pythons that lacked it, and historical packages the module came
@@ -82,8 +82,8 @@ Thresholds: warn-backports, established-age-days, established-releases, backport
     default_action = Action.BLOCK
     params = (
         Param("warn-backports", False, "bool", "higher"),
-        Param("established-age-days", 730, "int", "higher"),
-        Param("established-releases", 3, "int", "higher"),
+        Param("established-age-days", 730, "int", "higher", maximum=MAX_DAYS),
+        Param("established-releases", 3, "int", "higher", maximum=MAX_COUNT),
         Param("backports", (), "strings", "fewer"),
     )
     modes = frozenset({"install", "audit"})

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
-from guard.rules.base import Context, Param, RuleBase, days
+from guard.rules.base import MAX_DAYS, Context, Param, RuleBase, days
 
 if TYPE_CHECKING:
     from guard.state.history import Seen
@@ -91,8 +91,8 @@ the release with a version and a reason.
 """
     default_action = Action.WARN
     params = (
-        Param("silence-days", 365, "int", "lower"),
-        Param("recent-days", 90, "int", "higher"),
+        Param("silence-days", 365, "int", "lower", maximum=MAX_DAYS),
+        Param("recent-days", 90, "int", "higher", maximum=MAX_DAYS),
     )
     modes = frozenset({"install", "audit"})
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from guard.models import Action, Candidate, Finding, Project, Source
-from guard.rules.base import Context, Param, RuleBase, days
+from guard.rules.base import MAX_DAYS, Context, Param, RuleBase, days
 
 
 class Yanked(RuleBase):
@@ -80,7 +80,7 @@ class NewRelease(RuleBase):
         "publishes upload times, safepip asks pip for an older release instead."
     )
     default_action = Action.BLOCK
-    params = (Param("min-age-days", 7, "int", "higher"),)
+    params = (Param("min-age-days", 7, "int", "higher", maximum=MAX_DAYS),)
     modes = frozenset({"install"})
 
     def check(

@@ -32,7 +32,15 @@ from guard.analysis.scan.python import (
 )
 from guard.errors import ArtifactError
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, FindingKind, Param, RuleBase, ScanSettings
+from guard.rules.base import (
+    MAX_SCORE,
+    MAX_SECONDS,
+    Context,
+    FindingKind,
+    Param,
+    RuleBase,
+    ScanSettings,
+)
 
 _SCAN_NOTE = (
     " Found by the static scan of the artifact (run by install-time-code), whose "
@@ -77,9 +85,9 @@ Thresholds: block-score, warn-score, time-budget (seconds).
 """
     default_action = Action.BLOCK
     params = (
-        Param("block-score", BLOCK_SCORE, "float", "lower"),
-        Param("warn-score", WARN_SCORE, "float", "lower"),
-        Param("time-budget", BUDGET, "float", "higher"),
+        Param("block-score", BLOCK_SCORE, "float", "lower", maximum=MAX_SCORE),
+        Param("warn-score", WARN_SCORE, "float", "lower", maximum=MAX_SCORE),
+        Param("time-budget", BUDGET, "float", "higher", maximum=MAX_SECONDS),
     )
     modes = frozenset({"install"})
 

@@ -28,7 +28,7 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Param, RuleBase, days
+from guard.rules.base import MAX_COUNT, MAX_DAYS, MAX_SCORE, Context, Param, RuleBase, days
 from guard.rules.repository import repo_key
 
 DOMAINS_FILE = "disposable-email-domains.txt"
@@ -88,9 +88,9 @@ the signal off, or the rule's action to ignore to silence the warning only.
 """
     default_action = Action.WARN
     params = (
-        Param("max-releases", 2, "int", "higher"),
-        Param("single-score", 1.0, "float", "higher"),
-        Param("few-score", 0.5, "float", "higher"),
+        Param("max-releases", 2, "int", "higher", maximum=MAX_COUNT),
+        Param("single-score", 1.0, "float", "higher", maximum=MAX_SCORE),
+        Param("few-score", 0.5, "float", "higher", maximum=MAX_SCORE),
     )
     modes = frozenset({"install", "audit"})
 
@@ -135,8 +135,8 @@ Thresholds: min-length, score.
 """
     default_action = Action.WARN
     params = (
-        Param("min-length", 20, "int", "higher"),
-        Param("score", 0.5, "float", "higher"),
+        Param("min-length", 20, "int", "higher", maximum=MAX_COUNT),
+        Param("score", 0.5, "float", "higher", maximum=MAX_SCORE),
     )
     modes = frozenset({"install", "audit"})
 
@@ -206,7 +206,7 @@ repo-impersonation rule checks that it is not someone else's.
 Thresholds: score.
 """
     default_action = Action.WARN
-    params = (Param("score", 0.5, "float", "higher"),)
+    params = (Param("score", 0.5, "float", "higher", maximum=MAX_SCORE),)
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -291,7 +291,7 @@ The default is a warning, and the signal adds `score` (0.5) to weak-signals.
 Thresholds: score.
 """
     default_action = Action.WARN
-    params = (Param("score", 0.5, "float", "higher"),)
+    params = (Param("score", 0.5, "float", "higher", maximum=MAX_SCORE),)
     modes = frozenset({"install", "audit"})
 
     def check(
@@ -373,11 +373,11 @@ Thresholds: block-score, very-young-days, very-young-score, young-days, young-sc
 """
     default_action = Action.BLOCK
     params = (
-        Param("block-score", 3.0, "float", "lower"),
-        Param("very-young-days", 7, "int", "higher"),
-        Param("very-young-score", 2.0, "float", "higher"),
-        Param("young-days", 30, "int", "higher"),
-        Param("young-score", 1.5, "float", "higher"),
+        Param("block-score", 3.0, "float", "lower", maximum=MAX_SCORE),
+        Param("very-young-days", 7, "int", "higher", maximum=MAX_DAYS),
+        Param("very-young-score", 2.0, "float", "higher", maximum=MAX_SCORE),
+        Param("young-days", 30, "int", "higher", maximum=MAX_DAYS),
+        Param("young-score", 1.5, "float", "higher", maximum=MAX_SCORE),
     )
     modes = frozenset({"install", "audit"})
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from guard.models import Action, Candidate, Finding, Project, Source
-from guard.rules.base import Context, Param, RuleBase
+from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, Param, RuleBase
 
 
 class SourceBuild(RuleBase):
@@ -22,8 +22,8 @@ class SourceBuild(RuleBase):
     default_action = Action.BLOCK
     params = (
         Param("allow-established", True, "bool", "lower"),
-        Param("established-age-days", 365, "int", "higher"),
-        Param("established-releases", 3, "int", "higher"),
+        Param("established-age-days", 365, "int", "higher", maximum=MAX_DAYS),
+        Param("established-releases", 3, "int", "higher", maximum=MAX_COUNT),
     )
     modes = frozenset({"install"})
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from guard.analysis.typosquat import Config, Detector, Match, detector_for
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import Context, Param, RuleBase, Threshold
+from guard.rules.base import MAX_COUNT, MAX_SCORE, Context, Param, RuleBase, Threshold
 from guard.rules.repository import claimed_repos
 
 RULE_ID = "typosquat"
@@ -56,9 +56,9 @@ class TyposquatRule(RuleBase):
     )
     default_action = Action.BLOCK
     params = (
-        Param("strong-score", Config.strong_score, "float", "lower"),
-        Param("weak-score", Config.weak_score, "float", "lower"),
-        Param("popular-gap", Config.popular_gap, "float", "lower"),
+        Param("strong-score", Config.strong_score, "float", "lower", maximum=MAX_SCORE),
+        Param("weak-score", Config.weak_score, "float", "lower", maximum=MAX_SCORE),
+        Param("popular-gap", Config.popular_gap, "float", "lower", maximum=MAX_COUNT),
         Param("protect", (), "names", "more"),
     )
     modes = frozenset({"install", "audit"})

@@ -12,6 +12,7 @@ from packaging.version import Version
 from guard.errors import PolicyError
 from guard.models import Action, Candidate, Finding, Source
 from guard.policy import model as policy
+from guard.policy.entries import NOT_A_NAME
 from guard.rules import RULES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,12 +88,10 @@ def test_protected_names_must_be_project_names(tmp_path: Path) -> None:
     path.write_text('version = 1\n[rules.typosquat]\nprotect = ["acme-billing", "bad name!"]\n')
     with pytest.raises(PolicyError) as info:
         policy.load(str(path), path.parent)
-    assert info.value.problems == [
-        f"{path}: rules.typosquat.protect: 'bad name!' is not a project name"
-    ]
+    assert info.value.problems == [f"{path}: rules.typosquat.protect: 'bad name!' {NOT_A_NAME}"]
     path.write_text('version = 1\n[rules.typosquat]\nprotect = ["acme-billing", "Acme.Auth"]\n')
     loaded = policy.load(str(path), path.parent)
-    assert loaded.thresholds["typosquat"]["protect"] == ("acme-billing", "Acme.Auth")
+    assert loaded.thresholds["typosquat"]["protect"] == ("acme-billing", "acme-auth")
 
 
 def test_bad_toml_is_an_error_naming_the_file(tmp_path: Path) -> None:
