@@ -237,7 +237,7 @@ class OSVClient:
                 )
                 body = _body(response, url) if response.status_code == 200 else b""
         except requests.RequestException as exc:
-            raise IndexError_(f"{url}: {type(exc).__name__}: {exc}") from exc
+            raise IndexError_(f"{url}: {_short(exc)}") from exc
         if response.status_code != 200:
             raise IndexError_(f"{url}: HTTP {response.status_code}")
         return parse_batch(body, len(queries))
@@ -286,3 +286,12 @@ class OSVClient:
     def _put(self, key: str, body: bytes) -> None:
         if self.cache:
             self.cache.put(CachedResponse(key, body, "", "", time.time(), CACHE_SECONDS))
+
+
+def _short(exc: requests.RequestException) -> str:
+    """Why a request failed, in a few words (the report's note is one line)."""
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+        return "could not connect"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"[:200]
