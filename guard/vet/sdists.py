@@ -10,7 +10,7 @@ build environment (``Ledger.build_pins``, given to pip as ``--build-constraint``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +32,7 @@ class Checked:
 
     ledger: Ledger
     blocked: Verdict | None = None
+    files: Mapping[str, Path] = field(default_factory=dict)  # the sdists' verified copies
 
 
 def _with_note(verdict: Verdict, note: str) -> Verdict:
@@ -71,8 +72,8 @@ def vet_sdists(
         return Checked(ledger, scanned)
     requires = build_requirements(sdists, files)
     if not requires:
-        return Checked(ledger)
-    return _vet_build_requirements(tools, ledger, requires, cutoff)
+        return Checked(ledger, files=files)
+    return replace(_vet_build_requirements(tools, ledger, requires, cutoff), files=files)
 
 
 def _vet_build_requirements(
