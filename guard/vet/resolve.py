@@ -34,6 +34,7 @@ from guard.pip.resolve import Asked
 from guard.policy.model import Policy
 from guard.vet import missing, stubs
 from guard.vet.judge import blocks
+from guard.vet.local import vet_local_builds
 from guard.vet.missing import Why
 from guard.vet.model import Known, Ledger
 from guard.vet.picked import Picking, notes
@@ -100,6 +101,11 @@ def resolve(tools: Tools, ledger: Ledger) -> Resolved:
     asked = tuple(pip_resolve.user_requirements(tools.request.pip_args))
     state = _Round(cutoff_for(tools.request.policy, tools.now), asked=asked)
     user_args = tools.request.pip_args.resolution_args()
+    # A local project is built as pip resolves it: vet its build requirements first.
+    local = vet_local_builds(tools, ledger, state.cutoff)
+    if local.blocked is not None:
+        return Resolved(local.ledger, blocked=local.blocked)
+    ledger = local.ledger
     for _ in range(MAX_RESOLUTION_ROUNDS):
         tools.show("resolving")
         links = ["--find-links", str(tools.workdir / stubs.STUB_DIR)] if state.stubs else []

@@ -73,10 +73,10 @@ def vet_sdists(
     requires = build_requirements(sdists, files)
     if not requires:
         return Checked(ledger, files=files)
-    return replace(_vet_build_requirements(tools, ledger, requires, cutoff), files=files)
+    return replace(vet_build_requirements(tools, ledger, requires, cutoff), files=files)
 
 
-def _vet_build_requirements(
+def vet_build_requirements(
     tools: Tools, ledger: Ledger, requires: Mapping[str, list[str]], cutoff: datetime | None
 ) -> Checked:
     builders = ", ".join(sorted({name for names in requires.values() for name in names}))

@@ -4,11 +4,13 @@ its build requirements before pip builds it."""
 
 from __future__ import annotations
 
+import io
+import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.e2e.test_install_e2e import established, findings, report, safepip
-from tests.fakepypi import FakePyPI, MakeVenv, installed, marker_code
+from tests.fakepypi import FakePyPI, MakeVenv, build_sdist, installed, marker_code
 
 
 def _names(doc: dict[str, object]) -> set[str]:
@@ -114,3 +116,62 @@ def test_check_of_an_old_metadata_sdist_never_builds(
     assert proc.returncode == 0, proc.stderr
     assert not marker.exists()
     assert any("only through a build" in note for note in report(proc)["notes"])
+
+
+def _local_project(root: Path, marker: Path, requires: str) -> Path:
+    """A project whose in-tree backend writes ``marker`` whenever pip loads it."""
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        f'[build-system]\nrequires = ["{requires}"]\n'
+        'build-backend = "backend"\nbackend-path = ["."]\n\n'
+        '[project]\nname = "localapp"\nversion = "0.1"\n'
+    )
+    (root / "backend.py").write_text(marker_code(str(marker)))
+    return root
+
+
+def test_young_build_requirement_of_a_local_project_blocks_before_anything_runs(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path, marker: Path
+) -> None:
+    fake_pypi.add_release("buildtool", "1.0", upload_time=datetime.now(UTC) - timedelta(days=1))
+    project = _local_project(tmp_path / "localapp", marker, "buildtool>=1")
+    python = make_venv()
+
+    proc = safepip(
+        ["--python", str(python), "--format=json", "install", "-e", str(project)],
+        pip_env,
+        tmp_path,
+    )
+
+    assert proc.returncode == 1, proc.stderr
+    doc = report(proc)
+    assert "new-project" in findings(doc, "buildtool")
+    assert any("build requirements of the local project" in n for n in doc["notes"])
+    assert not marker.exists()
+    assert installed(python) == set()
+
+
+def test_vetted_build_requirement_of_a_local_project_is_pinned(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path, marker: Path
+) -> None:
+    established(fake_pypi, "buildtool")
+    with tarfile.open(fileobj=io.BytesIO(build_sdist("localapp", "0.1"))) as tar:
+        tar.extractall(tmp_path / "src", filter="data")
+    [project] = (tmp_path / "src").iterdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["buildtool>=0.9"]\n'
+        'build-backend = "backend"\nbackend-path = ["."]\n'
+    )
+    python = make_venv()
+
+    proc = safepip(
+        ["--python", str(python), "--format=json", "install", str(project)], pip_env, tmp_path
+    )
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = report(proc)
+    assert any(
+        "build requirements of the local project" in n and "buildtool==1.0" in n
+        for n in doc["notes"]
+    ), doc["notes"]
+    assert installed(python) == {"localapp"}
