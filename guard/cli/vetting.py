@@ -116,7 +116,7 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
     if not line.pip.tokens:
         raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
     python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
-    request = Request(target_python=python, pip_args=line.pip, policy=pol)
+    request = Request(target_python=python, pip_args=line.pip, policy=pol, build=do_install)
     progress = Progress(not own.get("no-progress"))
     # One pip process runs the dry runs and then, if vetting allows, the install:
     # the one started early for this target (guard.cli.launch), or one started now.

@@ -95,11 +95,16 @@ class Pip(Protocol):
 
 @dataclass(frozen=True)
 class Request:
-    """What to vet: pip's install arguments for one target interpreter, under a policy."""
+    """What to vet: pip's install arguments for one target interpreter, under a policy.
+
+    ``build`` False (``check``): pip may not build any sdist nor prepare its
+    metadata; True (``install``): only sdists vetted with their build
+    requirements."""
 
     target_python: str
     pip_args: PipArgs
     policy: Policy
+    build: bool = True
 
 
 @dataclass(frozen=True)

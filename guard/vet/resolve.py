@@ -6,18 +6,24 @@ policy's ``new-release`` age). A requirement pip finds no file for is explained
 passes is vetted with its build requirements (``guard.vet.sdists``). Only then may
 pip build it (it is named in ``--no-binary``, its build requirements pinned with
 ``--build-constraint``), or take a release newer than the cut-off.
+
+``check`` (``Request.build`` False) builds nothing: an sdist that passed is
+offered to pip as a stand-in wheel carrying only its static metadata
+(``guard.vet.stubs``), and ``install`` first vets a local project's build
+requirements (read from its pyproject.toml) and pins them for its build.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from guard.analysis import build_requirements as buildreqs
 from guard.errors import ResolveError
 from guard.models import Action, Candidate, Source, Verdict
 from guard.pip import install
@@ -26,8 +32,9 @@ from guard.pip.args import PipArgs
 from guard.pip.diagnose import chain, pip_error
 from guard.pip.resolve import Asked
 from guard.policy.model import Policy
-from guard.vet import missing
+from guard.vet import missing, stubs
 from guard.vet.judge import blocks
+from guard.vet.local import vet_local_builds
 from guard.vet.missing import Why
 from guard.vet.model import Known, Ledger
 from guard.vet.picked import Picking, notes
@@ -60,11 +67,14 @@ class _Round:
     source_ok: frozenset[NormalizedName] = frozenset()  # vetted to be built from source
     seen: frozenset[tuple[str, ...]] = frozenset()  # failures already judged
     asked: tuple[Asked, ...] = ()  # the user's requirements and constraints
+    # check: the sdists offered to pip as stand-in wheels (guard.vet.stubs)
+    stubs: Mapping[NormalizedName, Candidate] = field(default_factory=dict)
 
     def key(self, dry: pip_resolve.DryRun) -> tuple[str, ...]:
         return tuple(sorted(str(r) for r in dry.missing)) + (
             str(self.cutoff),
             *sorted(self.source_ok),
+            *sorted(self.stubs),
         )
 
 
@@ -91,11 +101,17 @@ def resolve(tools: Tools, ledger: Ledger) -> Resolved:
     asked = tuple(pip_resolve.user_requirements(tools.request.pip_args))
     state = _Round(cutoff_for(tools.request.policy, tools.now), asked=asked)
     user_args = tools.request.pip_args.resolution_args()
+    # A local project is built as pip resolves it: vet its build requirements first.
+    local = vet_local_builds(tools, ledger, state.cutoff)
+    if local.blocked is not None:
+        return Resolved(local.ledger, blocked=local.blocked)
+    ledger = local.ledger
     for _ in range(MAX_RESOLUTION_ROUNDS):
         tools.show("resolving")
+        links = ["--find-links", str(tools.workdir / stubs.STUB_DIR)] if state.stubs else []
         dry = pip_resolve.run_dry_run(
             tools.request.target_python,
-            user_args,
+            [*user_args, *links],
             sorted(state.source_ok),
             state.cutoff,
             build_constraint=build_constraint(ledger.build_pins, tools.workdir),
@@ -115,7 +131,8 @@ def _after(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve.DryRun)
     if dry.upload_time_unsupported:
         return ledger.noted(NO_UPLOAD_TIMES), replace(state, cutoff=None)
     if dry.ok:
-        return _build_asked(tools, ledger.seeing(dry.environment), state, dry.candidates)
+        candidates = stubs.unstub(dry.candidates, state.stubs)
+        return _build_asked(tools, ledger.seeing(dry.environment), state, candidates)
     return _judge_missing(tools, ledger, state, dry)
 
 
@@ -159,7 +176,42 @@ def _build_asked(
     built = vet_sdists(tools, ledger, to_build, state.cutoff)
     if built.blocked is not None:
         return Resolved(built.ledger, blocked=built.blocked)
+    if not tools.request.build:
+        # check: the sdists replace the wheels pip chose, and nothing is built.
+        ledger = built.ledger.noted(*_metadata_notes(to_build, built.files))
+        sdists = {c.name: c for c in to_build}
+        chosen = [
+            replace(sdists[c.name], requested=c.requested) if c in wanted else c for c in candidates
+        ]
+        return Resolved(ledger, tuple(chosen))
     return built.ledger, replace(state, source_ok=state.source_ok | {c.name for c in to_build})
+
+
+def _metadata_notes(sdists: Sequence[Candidate], files: Mapping[str, Path]) -> list[str]:
+    """What check says of each sdist's dependencies, which it does not build."""
+    out = []
+    for c in sdists:
+        meta = buildreqs.sdist_metadata(files[c.filename])
+        out.append(
+            stubs.static_note(c.name) if meta.static else stubs.dynamic_note(c.name, meta.why)
+        )
+    return out
+
+
+def _stubbed(
+    tools: Tools,
+    ledger: Ledger,
+    state: _Round,
+    sdists: Sequence[Candidate],
+    files: Mapping[str, Path],
+) -> tuple[Ledger, _Round]:
+    """check: offer each sdist to pip as a stand-in wheel of its static metadata."""
+    folder = tools.workdir / stubs.STUB_DIR
+    for c in sdists:
+        meta = buildreqs.sdist_metadata(files[c.filename])
+        stubs.write_stub(folder, c, meta)
+    ledger = ledger.noted(*_metadata_notes(sdists, files))
+    return ledger, replace(state, stubs={**state.stubs, **{c.name: c for c in sdists}})
 
 
 def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve.DryRun) -> _Next:
@@ -179,7 +231,11 @@ def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve
     built: Checked = vet_sdists(tools, ledger, to_build, state.cutoff)
     if built.blocked is not None:
         return Resolved(built.ledger, blocked=built.blocked)
-    return _allow(built.ledger, state, reasons)
+    ledger = built.ledger
+    if not tools.request.build:
+        ledger, state = _stubbed(tools, ledger, state, to_build, built.files)
+        reasons = {name: why for name, why in reasons.items() if why is not Why.SOURCE}
+    return _allow(ledger, state, reasons)
 
 
 def _knowing_target(tools: Tools, ledger: Ledger) -> Ledger:

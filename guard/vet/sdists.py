@@ -10,7 +10,7 @@ build environment (``Ledger.build_pins``, given to pip as ``--build-constraint``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +32,7 @@ class Checked:
 
     ledger: Ledger
     blocked: Verdict | None = None
+    files: Mapping[str, Path] = field(default_factory=dict)  # the sdists' verified copies
 
 
 def _with_note(verdict: Verdict, note: str) -> Verdict:
@@ -71,11 +72,11 @@ def vet_sdists(
         return Checked(ledger, scanned)
     requires = build_requirements(sdists, files)
     if not requires:
-        return Checked(ledger)
-    return _vet_build_requirements(tools, ledger, requires, cutoff)
+        return Checked(ledger, files=files)
+    return replace(vet_build_requirements(tools, ledger, requires, cutoff), files=files)
 
 
-def _vet_build_requirements(
+def vet_build_requirements(
     tools: Tools, ledger: Ledger, requires: Mapping[str, list[str]], cutoff: datetime | None
 ) -> Checked:
     builders = ", ".join(sorted({name for names in requires.values() for name in names}))

@@ -266,8 +266,14 @@ def build_sdist(
     summary: str = "",
     build_code: str = "",
     extra_metadata: Sequence[tuple[str, str]] = (),
+    metadata_version: str = "2.1",
+    dynamic: Sequence[str] = (),
 ) -> bytes:
     """An sdist (``sdist_filename(name, version)``) as gzipped tar bytes.
+
+    Its PKG-INFO has ``metadata_version`` (2.2 or later makes the fields not
+    named in ``dynamic`` static, PEP 643) and a ``Dynamic:`` line for each of
+    ``dynamic``.
 
     It holds PKG-INFO, the package, a ``pyproject.toml`` naming the in-tree
     backend ``backend.py`` (``requires = []``, ``backend-path = ["."]``) and a
@@ -278,7 +284,9 @@ def build_sdist(
     version = _normalize_version(version)
     base = f"{_dist_name(name)}-{version}"
     package_file = f"{import_name(name)}/__init__.py"
-    metadata = _metadata_text(name, version, summary, requires, extra_metadata)
+    metadata = _metadata_text(
+        name, version, summary, requires, [*extra_metadata, *(("Dynamic", d) for d in dynamic)]
+    ).replace("Metadata-Version: 2.1", f"Metadata-Version: {metadata_version}", 1)
     pyproject = '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
     setup_py = (
         f"{textwrap.dedent(build_code)}\n"

@@ -353,6 +353,8 @@ class FakePyPI:
         requires_python: str = "",
         summary: str = "",
         build_code: str = "",
+        sdist_metadata_version: str = "2.1",
+        sdist_dynamic: Sequence[str] = (),
         yanked: bool = False,
         yanked_reason: str = "",
         author: str = "",
@@ -374,8 +376,9 @@ class FakePyPI:
         ``withdrawn`` get defaults). ``ownership`` is the JSON API's
         ``{"organization": ..., "roles": [{"role": "Owner", "user": ...}]}``
         (default: one owner, ``fake-owner``). ``files_override`` and ``pth``
-        go to the wheel (see ``builders.build_wheel``); ``build_code`` to the
-        sdist (see ``builders.build_sdist``).
+        go to the wheel (see ``builders.build_wheel``); ``build_code``,
+        ``sdist_metadata_version`` and ``sdist_dynamic`` to the sdist (see
+        ``builders.build_sdist``).
         """
         if not wheel and not sdist:
             raise ValueError("a release needs a wheel or an sdist")
@@ -419,6 +422,8 @@ class FakePyPI:
                 summary=summary,
                 build_code=build_code,
                 extra_metadata=extra,
+                metadata_version=sdist_metadata_version,
+                dynamic=sdist_dynamic,
             )
             artifacts.append(
                 Artifact(
