@@ -16,17 +16,19 @@ from tests.fakepypi import FakePyPI, MakeVenv, installed, marker_code
 
 #: Build code that marks the wheel build (the install phase, not the dry run's
 #: metadata step: pip's hook runner has the hook's name in its argv) and then
-#: takes its time, so the test can interrupt it.
+#: waits until the test has interrupted safepip and says go (at most a minute).
 SLOW_BUILD = """
-import sys, time
+import os, sys, time
 if "build_wheel" in sys.argv:
-{marker}    time.sleep(6)
+{marker}    _end = time.monotonic() + 60
+    while not os.path.exists({go!r}) and time.monotonic() < _end:
+        time.sleep(0.05)
 """
 
 
-def _slow_build(marker: Path) -> str:
+def _slow_build(marker: Path, go: Path) -> str:
     lines = marker_code(str(marker)).splitlines()
-    return SLOW_BUILD.format(marker="".join(f"    {line}\n" for line in lines))
+    return SLOW_BUILD.format(marker="".join(f"    {line}\n" for line in lines), go=str(go))
 
 
 def _wait_for(path: Path, proc: subprocess.Popen[str], seconds: float) -> None:
@@ -44,13 +46,14 @@ def test_ctrl_c_during_the_install_lets_pip_finish_and_says_so(
     tmp_path: Path,
     marker: Path,
 ) -> None:
+    go = tmp_path / "go"
     fake_pypi.add_release("helper", "1.0", upload_time=OLD)
     established(
         fake_pypi,
         "slowbuild",
         wheel=False,
         sdist=True,
-        build_code=_slow_build(marker),
+        build_code=_slow_build(marker, go),
         requires=["helper"],
     )
     python = make_venv()
@@ -65,6 +68,8 @@ def test_ctrl_c_during_the_install_lets_pip_finish_and_says_so(
     )
     _wait_for(marker, proc, 240)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole group gets it
+    time.sleep(1)  # safepip takes the signal while pip is still building
+    go.touch()
     out, err = proc.communicate(timeout=240)
 
     assert proc.returncode == 2, (out, err)
