@@ -5,10 +5,12 @@ wants each requirement file after ``-r``. This turns::
 
     --policy team.toml requirements.txt requirements-dev.txt
 
-into ``safepip check --policy team.toml -r requirements.txt -r requirements-dev.txt``
-and returns its exit code. Options that take a value (``--policy FILE``...) keep
-it; every other word that does not start with ``-`` is a file. Words after
-``--`` are files whatever they look like. No file, nothing to check: exit 0.
+one ``safepip check --policy team.toml -r FILE`` per file: each file is resolved
+on its own (two files may pin different versions of one package), its report
+printed under its name, and the exit code is the worst of them (2 error > 1
+blocked > 0). Options that take a value (``--policy FILE``...) keep it; every
+other word that does not start with ``-`` is a file. Words after ``--`` are
+files whatever they look like. No file, nothing to check: exit 0.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from guard.pip.options import VALUED
 VALUE_OPTIONS = frozenset(OWN_VALUED) | frozenset(name for names in VALUED for name in names)
 
 
-def check_args(argv: Sequence[str]) -> list[str]:
-    """The ``safepip`` arguments for checking the files named in ``argv``."""
+def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """safepip's options (with their values) and the file names."""
     options: list[str] = []
     files: list[str] = []
     words = list(argv)
@@ -43,17 +45,34 @@ def check_args(argv: Sequence[str]) -> list[str]:
         else:
             files.append(word)
         index += 1
+    return options, files
+
+
+def check_args(argv: Sequence[str]) -> list[str]:
+    """The ``safepip`` arguments for checking the files named in ``argv`` together."""
+    options, files = _split(argv)
     if not files:
         return []
     pairs = [part for name in files for part in ("-r", name)]
     return ["check", *options, *pairs]
 
 
+def check_runs(argv: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Each file named in ``argv`` with the ``safepip`` arguments checking it alone."""
+    options, files = _split(argv)
+    return [(name, ["check", *options, "-r", name]) for name in files]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = check_args(sys.argv[1:] if argv is None else argv)
-    if not args:
-        return 0
-    return cli.main(args)
+    runs = check_runs(sys.argv[1:] if argv is None else argv)
+    worst = 0
+    for name, args in runs:
+        if len(runs) > 1 and cli.requested_format(args) == "text":
+            sys.stdout.write(f"== safepip check -r {name}\n")
+            sys.stdout.flush()
+        worst = max(worst, cli.main(args))
+        sys.stdout.flush()
+    return worst
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
@@ -24,16 +26,21 @@ from guard.index.osv import OSVClient
 from guard.index.prefetch import Prefetch
 from guard.index.pypi import PyPIClient
 from guard.models import Decision, Verdict
-from guard.pip.args import parse_command_line, split_own
+from guard.pip.args import PipArgs, parse_command_line, split_own
 from guard.pip.worker import PipWorker, target_python
 from guard.policy.model import Policy
+from guard.report import places
 from guard.report import text as report
+from guard.report.base import Place, Places
 from guard.rules import RULES
 from guard.state import history
 from guard.state.store import FileHistoryStore
 from guard.vet.install import WorkerPip
 from guard.vet.model import Pip, Request
 from guard.vet.vetter import Vetter
+
+if TYPE_CHECKING:
+    from guard.pip.environment import Paths as EnvPaths
 
 
 class Progress:
@@ -108,6 +115,8 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
     deadline = run_deadline(own)
     fmt = report_format(own)
     pol = load_policy(own, deadline)
+    # Where SARIF results point: read before `check .` replaces the directories.
+    where = request_places(line.pip) if fmt == "sarif" else Places()
     if not do_install:
         from guard.vet import project_deps
 
@@ -128,7 +137,7 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
     pip.limit(deadline, timeout_from_env())
     try:
         vetter = _vetter(own, pol, WorkerPip(pip), progress, deadline)
-        return _vet_and_install(vetter, request, progress, fmt, do_install)
+        return _vet_and_install(vetter, request, progress, (fmt, where), do_install)
     finally:
         pip.cancel()
 
@@ -147,9 +156,14 @@ def _footer(decision: Decision, do_install: bool, will_install: bool, packages: 
 
 
 def _vet_and_install(
-    vetter: Vetter, request: Request, progress: Progress, fmt: str, do_install: bool
+    vetter: Vetter,
+    request: Request,
+    progress: Progress,
+    output: tuple[str, Places],
+    do_install: bool,
 ) -> int:
     python = request.target_python
+    fmt, where = output
     try:
         outcome = vetter.check(request)
     finally:
@@ -168,7 +182,7 @@ def _vet_and_install(
         rendered = report.render_text(verdict, header, footer)
     else:
         extra: dict[str, object] = {"installed": will_install, "target": python}
-        rendered = machine_report(fmt, verdict, extra, request.pip_args.values("--requirement"))
+        rendered = machine_report(fmt, verdict, extra, where)
     if fmt == "text":
         sys.stdout.write(rendered)
         sys.stdout.flush()
@@ -215,7 +229,8 @@ def audit_command(argv: Sequence[str]) -> int:
         progress.clear()
     verdict = result.verdict
     if fmt != "text":
-        sys.stdout.write(machine_report(fmt, verdict, {"target": python}, ()))
+        where = environment_places(result.environment.paths)
+        sys.stdout.write(machine_report(fmt, verdict, {"target": python}, where))
     else:
         header = (
             f"safepip audit: {len(result.environment.installed)} distribution(s) in {python} "
@@ -226,20 +241,82 @@ def audit_command(argv: Sequence[str]) -> int:
 
 
 def machine_report(
-    fmt: str, verdict: Verdict, extra: dict[str, object], requirement_files: Sequence[str]
+    fmt: str, verdict: Verdict, extra: dict[str, object], places: Places | None = None
 ) -> str:
+    """The report in one of the machine formats (json, sarif, markdown); ``places``
+    says where SARIF results point (none: no file, only the package)."""
     from guard.report import formats  # only the machine formats need it
 
-    """The report in one of the machine formats (json, sarif, markdown)."""
     if fmt == "json":
         return report.to_json(verdict, extra=extra)
     if fmt == "markdown":
         return formats.to_markdown(verdict)
-    uri, lines = "requirements.txt", None
-    if requirement_files:
-        uri = requirement_files[0]
-        try:
-            lines = formats.requirement_lines(Path(uri).read_text(encoding="utf-8"))
-        except OSError:
-            lines = None
-    return formats.to_sarif(verdict, __version__, RULES, artifact_uri=uri, lines=lines)
+    return formats.to_sarif(verdict, __version__, RULES, places=places or Places())
+
+
+def _place(path: Path, line: int | None = None) -> Place:
+    """A path as the checkout-relative URI SARIF wants, or an absolute file URI
+    when it lies outside the working directory."""
+    absolute = path.absolute()
+    try:
+        return Place(absolute.relative_to(Path.cwd().absolute()).as_posix(), line)
+    except ValueError:
+        return Place(absolute.as_uri(), line, relative=False)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""  # pip read it or failed on it already; the report only loses lines
+
+
+_NESTED = re.compile(r"^\s*(?:-r|--requirement)(?:\s*=\s*|\s+)(\S+)")
+
+
+def _requirement_places(path: Path, declared: dict[str, Place], seen: set[Path]) -> None:
+    """The requirements a file declares, and those of the files it includes with ``-r``."""
+    if path.resolve() in seen:
+        return
+    seen.add(path.resolve())
+    text = _read(path)
+    for name, line in places.requirement_lines(text).items():
+        declared.setdefault(name, _place(path, line))
+    for text_line in text.splitlines():
+        nested = _NESTED.match(text_line)
+        if nested:
+            _requirement_places(path.parent / nested.group(1), declared, seen)
+
+
+def _project_files(args: PipArgs) -> list[Path]:
+    """The pyproject.toml of each project directory named on the command line (``check .``)."""
+    files = []
+    for token in args.tokens:
+        if not token.option and token.value:
+            file = Path(re.sub(r"\[[^\]]*\]$", "", token.value)) / "pyproject.toml"
+            if file.is_file():
+                files.append(file)
+    return files
+
+
+def request_places(args: PipArgs) -> Places:
+    """Where a check's results point: the line of each requirement in the
+    ``-r`` files, then in the projects' pyproject.toml."""
+    declared: dict[str, Place] = {}
+    seen: set[Path] = set()
+    for name in args.values("--requirement"):
+        _requirement_places(Path(name), declared, seen)
+    for file in _project_files(args):
+        for name, line in places.pyproject_lines(_read(file)).items():
+            declared.setdefault(name, _place(file, line))
+    return Places(declared)
+
+
+def environment_places(paths: EnvPaths) -> Places:
+    """Where an audit's results point: the environment (its pyvenv.cfg, or else
+    its site-packages directory)."""
+    config = paths.prefix / "pyvenv.cfg"
+    if paths.venv and config.is_file():
+        return Places(fallback=_place(config))
+    where = paths.site_packages[0] if paths.site_packages else paths.prefix
+    return Places(fallback=_place(where))

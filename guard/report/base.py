@@ -28,14 +28,35 @@ class RuleMeta(Protocol):
 
 
 @dataclass(frozen=True)
+class Place:
+    """A file a result can point at, and the line in it when known.
+
+    ``uri`` is relative to the checkout (SARIF ``%SRCROOT%``) when ``relative``,
+    else an absolute ``file://`` URI."""
+
+    uri: str
+    line: int | None = None
+    relative: bool = True
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where results sit: each declared requirement's place (canonical name ->
+    place, in the order the files declare them), and where a result goes when
+    nothing was declared (the audited environment; None: no file to point at)."""
+
+    declared: Mapping[str, Place] = field(default_factory=dict)
+    fallback: Place | None = None
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """What a format may show beside the verdict; each format reads what it needs."""
 
     header: str = ""  # text: the first line
     footer: str = ""  # text: the last line
     extra: Mapping[str, object] = field(default_factory=dict)  # json: more top-level keys
-    artifact_uri: str = "requirements.txt"  # sarif: the file results point at
-    lines: Mapping[str, int] | None = None  # sarif: project name -> line in that file
+    places: Places = field(default_factory=Places)  # sarif: where results point
     rules: tuple[RuleMeta, ...] = ()  # sarif: the rules to describe
     tool_version: str = __version__
 

@@ -4,9 +4,11 @@
 the rules (from ``rules_meta``, e.g. ``guard.rules.RULES``) and every rule a
 result names; each finding that is not ignored is a result: ``error`` when it
 blocks, ``warning`` when it warns, ``note`` when an allow-list exception waived
-it. Each result points at the requirement file (``artifact_uri``; at the line
-naming the package when ``lines`` knows it) and names the package as a logical
-location. Index-supplied text goes through ``guard.report.sanitize.clean``.
+it. Each result names the package as a logical location and, when there is a
+file to point at, sits where ``guard.report.places.locate`` puts it: the line
+declaring the package, or, for a dependency, the line declaring what pulls it
+in; the audited environment for ``audit``. Index-supplied text goes through
+``guard.report.sanitize.clean``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
-
 from guard.models import Action, Decision, Judged, PackageVerdict, Verdict
-from guard.report.base import ReportContext, RuleMeta
+from guard.report.base import Place, Places, ReportContext, RuleMeta
 from guard.report.common import decision_word, ordered, shown, version_text
+from guard.report.places import Where, file_places, locate, requirement_lines
 from guard.report.sanitize import clean
+
+__all__ = ["SarifFormat", "error_sarif", "requirement_lines", "to_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -55,16 +58,6 @@ def _bare_descriptor(rule_id: str, summary: str, rationale: str) -> dict[str, ob
     }
 
 
-def requirement_lines(text: str) -> dict[str, int]:
-    """Canonical project name -> first line (1-based) naming it in a requirements file."""
-    lines: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
-        if match and not line.lstrip().startswith(("-", "#")):
-            lines.setdefault(canonicalize_name(match.group(1)), number)
-    return lines
-
-
 def _message(name: str, version: str, j: Judged) -> str:
     if j.allowed_because:
         return (
@@ -77,49 +70,58 @@ def _message(name: str, version: str, j: Judged) -> str:
     return text
 
 
-def _location(
-    p: PackageVerdict, name: str, version: str, artifact_uri: str, line: int | None
-) -> dict[str, object]:
-    physical: dict[str, object] = {
-        "artifactLocation": {"uri": artifact_uri, "uriBaseId": "%SRCROOT%"}
-    }
-    if line:
-        physical["region"] = {"startLine": line}
+def _physical(place: Place) -> dict[str, object]:
+    artifact: dict[str, object] = {"uri": place.uri}
+    if place.relative:
+        artifact["uriBaseId"] = "%SRCROOT%"
+    physical: dict[str, object] = {"artifactLocation": artifact}
+    if place.line:
+        physical["region"] = {"startLine": place.line}
+    return physical
+
+
+def _location(name: str, version: str, place: Place | None) -> dict[str, object]:
+    """The package as a logical location, and its place when there is a file to name."""
     logical = {"name": name, "fullyQualifiedName": f"{name}=={version}", "kind": "package"}
-    return {"physicalLocation": physical, "logicalLocations": [logical]}
+    location: dict[str, object] = {"logicalLocations": [logical]}
+    if place is not None:
+        location["physicalLocation"] = _physical(place)
+    return location
 
 
-def _result(
-    p: PackageVerdict, j: Judged, rule_index: int, location: dict[str, object]
-) -> dict[str, object]:
+def _result(p: PackageVerdict, j: Judged, rule_index: int, where: Where) -> dict[str, object]:
     name, version = clean(p.candidate.name, 200), clean(version_text(p), 100)
     allowed = {"allowedBecause": clean(j.allowed_because, 1000)} if j.allowed_because else {}
     level = "note" if j.allowed_because else _LEVEL[j.action]
     outcome = "allowed-by-policy" if j.allowed_because else decision_word(j.action)
     fingerprint = hashlib.sha256(f"{p.candidate.name}\0{j.finding.rule}".encode()).hexdigest()
+    chain = {"dependencyChain": [clean(n, 200) for n in where.chain]} if where.chain else {}
     return {
         "ruleId": j.finding.rule,
         "ruleIndex": rule_index,
         "level": level,
-        "message": {"text": _message(name, version, j)},
-        "locations": [location],
+        "message": {"text": _message(name, version, j) + where.note},
+        "locations": [_location(name, version, where.place)],
         "partialFingerprints": {"safepipPackageRule/v1": fingerprint},
-        "properties": {"decision": outcome, "package": name, "version": version, **allowed},
+        "properties": {
+            "decision": outcome,
+            "package": name,
+            "version": version,
+            **allowed,
+            **chain,
+        },
     }
 
 
-def _results(
-    verdict: Verdict, order: list[str], artifact_uri: str, lines: Mapping[str, int] | None
-) -> list[dict[str, object]]:
+def _results(verdict: Verdict, order: list[str], places: Places) -> list[dict[str, object]]:
     """One result per shown finding; rules not in ``order`` yet are added to it."""
     results: list[dict[str, object]] = []
+    wheres = locate(verdict.packages, places)
     for p in ordered(verdict.packages):
-        name, version = clean(p.candidate.name, 200), clean(version_text(p), 100)
-        location = _location(p, name, version, artifact_uri, (lines or {}).get(p.candidate.name))
         for j in shown(p.judged):
             if j.finding.rule not in order:
                 order.append(j.finding.rule)
-            results.append(_result(p, j, order.index(j.finding.rule), location))
+            results.append(_result(p, j, order.index(j.finding.rule), wheres[p.candidate.name]))
     return results
 
 
@@ -133,14 +135,21 @@ def to_sarif(
     verdict: Verdict,
     tool_version: str,
     rules_meta: Iterable[RuleMeta],
-    artifact_uri: str = "requirements.txt",
+    artifact_uri: str | None = None,
     lines: Mapping[str, int] | None = None,
     decision: Decision | None = None,
+    places: Places | None = None,
 ) -> str:
-    """A SARIF 2.1.0 log of the verdict (one run)."""
+    """A SARIF 2.1.0 log of the verdict (one run).
+
+    ``places`` says where results sit; ``artifact_uri`` and ``lines`` are the
+    short form for one requirements file. With neither, results carry only a
+    logical location (the package): there is no file to point at."""
     metas = {meta.id: meta for meta in rules_meta}
     order: list[str] = list(metas)
-    results = _results(verdict, order, artifact_uri, lines)
+    if places is None:
+        places = file_places(artifact_uri, lines or {}) if artifact_uri else Places()
+    results = _results(verdict, order, places)
     driver = {
         "version": tool_version,
         "semanticVersion": tool_version,
@@ -185,8 +194,7 @@ class SarifFormat:
             verdict,
             context.tool_version,
             context.rules,
-            artifact_uri=context.artifact_uri,
-            lines=context.lines,
+            places=context.places,
         )
 
     def error(self, message: str, context: ReportContext) -> str:

@@ -99,8 +99,8 @@ def test_sarif_has_the_required_structure() -> None:
         assert result["level"] in {"error", "warning", "note"}
         assert result["message"]["text"]
         (location,) = result["locations"]
-        artifact = location["physicalLocation"]["artifactLocation"]
-        assert artifact["uri"] == "requirements.txt"
+        # No file was given: no physical location claiming one, only the package.
+        assert "physicalLocation" not in location
         assert location["logicalLocations"][0]["name"] in {"evil-pkg", "meh"}
     assert run["properties"]["decision"] == "block"
 
@@ -127,8 +127,10 @@ def test_sarif_points_at_the_requirement_line() -> None:
     physical = evil["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "reqs/prod.txt"
     assert physical["region"] == {"startLine": 4}
+    # meh is in no file and nothing declared pulls it in: at the first requirement, said so.
     meh = next(r for r in results if r["ruleId"] == "rule-error")
-    assert "region" not in meh["locations"][0]["physicalLocation"]
+    assert meh["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
+    assert "transitive dependency" in meh["message"]["text"]
 
 
 def test_sarif_of_a_clean_run_has_no_results() -> None:
