@@ -209,7 +209,25 @@ def identifiers(nodes: Nodes) -> set[str]:
 # A quick look that decides whether a deep module is worth a full parse: the
 # content detectors that need the syntax tree (decode-and-run chains, chr-built
 # strings, dynamic imports). Everything else in deep modules is found in the text.
-RISKY_WORDS = ("marshal", "__import__", "b64decode", "decompress(", "fromhex", "unhexlify")
+RISKY_WORDS = (
+    "marshal",
+    "__import__",
+    "b64decode",
+    "decompress(",
+    "fromhex",
+    "unhexlify",
+    # pieces of download cradles (see patterns.CRADLES)
+    "| sh",
+    "|sh",
+    "| bash",
+    "|bash",
+    "/dev/tcp/",
+    "DownloadString",
+    "Invoke-Expression",
+    "certutil",
+    "bitsadmin",
+    "mshta",
+)
 RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
 # A download and a process in one file: the dropper shape needs the functions read.
 _FETCH_WORDS = ("urlopen", "urlretrieve", "requests.", "httpx.", "urllib3", "http.client")
