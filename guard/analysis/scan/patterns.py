@@ -257,6 +257,20 @@ STRONG_COMMANDS = re.compile(
     r"\b(?:curl|wget)\b[^|;&]*[|;&]+\s*(?:sudo\s+)?(?:ba|z)?sh\b",
     re.IGNORECASE,
 )
+# Download cradles: one command that fetches code and runs it, or a reverse shell.
+# No library runs these, wherever the call sits.
+CRADLES = re.compile(
+    r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"
+    r"|\b(?:iex|Invoke-Expression)\b[^;]*(?:DownloadString|Invoke-WebRequest|\biwr\b|\birm\b|"
+    r"Net\.WebClient)"
+    r"|(?:DownloadString|Invoke-WebRequest|\biwr\b|\birm\b)[^;]*\|\s*(?:iex|Invoke-Expression)\b"
+    r"|\s-(?:enc|encodedcommand)\s+[A-Za-z0-9+/=]{16,}"
+    r"|/dev/tcp/"
+    r"|\bcertutil\b[^;]*-urlcache"
+    r"|\bbitsadmin\b[^;]*/transfer"
+    r"|\bmshta\s+[\"']?https?:",
+    re.IGNORECASE,
+)
 # Code handed inline to an interpreter (``python -c CODE``, ``node -e CODE``)...
 INLINE_CODE = re.compile(
     r"(?:^|[\s/\\\"'])(?:python[0-9.]*|pythonw|py|node|perl|ruby)(?:\.exe)?\s+-[ce]\b",

@@ -190,7 +190,7 @@ class _Run:
         # download and read tokens on purpose)
         called = frozenset(self.called.get(name, ())) if role != "helper" else frozenset()
         parse, functions = _depth(text, len(data), role, full)
-        functions = functions or bool(called)
+        parse, functions = parse or bool(called), functions or bool(called)
         report = python.analyse(text, parse=parse, functions=functions, called=called)
         self._place(report.hits, rel, role)
         if report.incomplete and role in _RUN_ROLES:
@@ -233,10 +233,12 @@ def _depth(text: str, size: int, role: str, full: bool) -> tuple[bool, bool]:
         return True, True
     risky = python.quick_risky(text)
     if role == "imported":
-        return True, risky
-    # what looks risky is parsed whatever its size (padding hides nothing); the
-    # function bodies of very large files only when they run
-    return full or risky, risky and size <= MAX_PARSE_DEEP
+        return python.could_act(text), risky
+    # installed code that looks risky is parsed whatever its size (padding hides
+    # nothing); tests and docs, and the function bodies of very large files, only
+    # under the cap
+    small = size <= MAX_PARSE_DEEP
+    return full or (risky and (small or role == "module")), risky and small
 
 
 def _unanalysed(reason: str) -> Hit:

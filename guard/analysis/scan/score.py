@@ -108,6 +108,7 @@ TECHNIQUE_KINDS = frozenset(
         "download-exec",
         "packed",
         "identifier-soup",
+        "cradle",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

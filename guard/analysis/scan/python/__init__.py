@@ -50,6 +50,8 @@ sends each call to its detector (``calls``).
 from __future__ import annotations
 
 import ast
+import itertools
+import re
 from collections.abc import Iterator
 
 from guard.analysis.scan.python import calls
@@ -71,6 +73,8 @@ from guard.analysis.scan.python.hits import (
     snippet,
 )
 from guard.analysis.scan.python.liveness import live_functions
+from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
+from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.text import text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import Nodes, walk
@@ -161,12 +165,25 @@ MAX_NESTED = 100_000
 
 def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[Hit]:
     """What the code in string literals would do, at the literal's line."""
-    if not any(word in source for word in _CODE_WORDS):
+    if not _quoted_code(source):
         return
     for node in ast.walk(tree):
         text = _code_literal(node)
         if text:
             yield from _nested_hits(text, getattr(node, "lineno", 0), lines)
+
+
+_CODE_WORD = re.compile("|".join(re.escape(w) for w in _CODE_WORDS))
+
+
+def _quoted_code(source: str) -> bool:
+    """A quick look: one of the code words follows an open quote on its line."""
+    for found in itertools.islice(_CODE_WORD.finditer(source), 200):
+        start = source.rfind("\n", 0, found.start()) + 1
+        before = source[start : found.start()]
+        if (before.count('"') + before.count("'")) % 2:
+            return True
+    return False
 
 
 def _code_literal(node: ast.AST) -> str:
@@ -209,11 +226,36 @@ def identifiers(nodes: Nodes) -> set[str]:
 # A quick look that decides whether a deep module is worth a full parse: the
 # content detectors that need the syntax tree (decode-and-run chains, chr-built
 # strings, dynamic imports). Everything else in deep modules is found in the text.
-RISKY_WORDS = ("marshal", "__import__", "b64decode", "decompress(", "fromhex", "unhexlify")
+RISKY_WORDS = (
+    "marshal",
+    "__import__",
+    "b64decode",
+    "decompress(",
+    "fromhex",
+    "unhexlify",
+    # pieces of download cradles (see patterns.CRADLES)
+    "| sh",
+    "|sh",
+    "| bash",
+    "|bash",
+    "/dev/tcp/",
+    "DownloadString",
+    "Invoke-Expression",
+    "certutil",
+    "bitsadmin",
+    "mshta",
+)
 RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
 # A download and a process in one file: the dropper shape needs the functions read.
 _FETCH_WORDS = ("urlopen", "urlretrieve", "requests.", "httpx.", "urllib3", "http.client")
 _RUN_WORDS = ("subprocess", "os.system", "startfile", "Popen", "os.popen", "ShellExecute")
+
+
+def could_act(source: str) -> bool:
+    """True when module-level code could do anything the detectors look for: the
+    text outside function bodies names a module or builtin of the call tables
+    (imports name them too)."""
+    return _ACT_WORDS.search(module_level(source)) is not None
 
 
 def quick_risky(source: str) -> bool:
@@ -250,3 +292,28 @@ __all__ = [
     "analyse",
     "quick_risky",
 ]
+
+
+def _act_words() -> re.Pattern[str]:
+    """The words one of which code must contain to make a call the detectors see."""
+    quiet = (DUMPERS | WRITE_CALLS) - {n for n in WRITE_CALLS if "winreg" in n}
+    names = (calls.KNOWN - quiet) | set(SECRET_APIS) | BARE_SPAWNS
+    names |= {"__import__", "chr"}  # (reading the environment alone counts little here)
+    words = set()
+    for name in names:
+        parts = name.split(".")
+        # os.system, asyncio.create_subprocess_shell, bytes.fromhex: the second part
+        words.add(parts[1] if parts[0] in _BROAD_MODULES and len(parts) > 1 else parts[0])
+    alternatives = "|".join(sorted(map(re.escape, words)))
+    # used (``word.x``, ``word(``) or imported (``import word``, ``from word``,
+    # ``from os import path, word``)
+    return re.compile(
+        rf"\b(?:{alternatives})\s*[.(]|\b(?:import|from)\s+(?:{alternatives})\b"
+        rf"|\bimport\b[^\n]*\b(?:{alternatives})\b"
+    )
+
+
+_BROAD_MODULES = frozenset({"os", "asyncio", "bytes", "bytearray", "imp", "commands"})
+
+
+_ACT_WORDS = _act_words()

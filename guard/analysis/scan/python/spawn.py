@@ -8,7 +8,7 @@ import re
 from guard.analysis.scan import patterns
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import strings
-from guard.analysis.scan.python.hits import INSTALL_TIME_CODE
+from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE
 
 _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
 
@@ -19,6 +19,10 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     words = [s for arg in args for expr in cx.expand(arg) for s in strings(expr)]
     text = " ".join(words)
     executable = _runs_python(cx, args)
+    cradle = patterns.CRADLES.search(text)
+    if cradle:
+        what = f"runs a download cradle or reverse shell: {cradle.group(0).strip()[:60]!r}"
+        cx.hit(DROPPER, "cradle", 6.0, node, what)
     shell = _strong(text) or _inline(text, words, executable)
     if shell:
         cx.hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, node, f"{shell} ({name})")

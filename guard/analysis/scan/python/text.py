@@ -211,16 +211,18 @@ def _packed(source: str, at: _At) -> Iterator[Hit]:
 
 
 # Names an obfuscator makes from look-alike letters: OooDOoo0, mnnmnmmn, lIlIIlJL.
-_SOUP = re.compile(r"\b(?:[OD][O0oD]{7,}|[mn]{10,}|[IlLJ][IlL1J]{7,})\b")
+_SOUP = re.compile(r"(?:[OD][O0oD]{7,}|[mn]{10,}|[IlLJ][IlL1J]{7,})")
+# (one character class finds the candidates much faster than the alternation)
+_SOUP_RUN = re.compile(r"\b[ODmnIlLJ][O0oDmnIlL1J]{7,}\b")
 SOUP_NAMES = 3
 
 
 def _identifier_soup(source: str, at: _At) -> Iterator[Hit]:
     """Several distinct names spelled with look-alike letters only (6, a technique)."""
     names: dict[str, int] = {}
-    for found in _SOUP.finditer(source):
+    for found in _SOUP_RUN.finditer(source):
         name = found.group(0)
-        if len(set(name)) > 1:
+        if len(set(name)) > 1 and _SOUP.fullmatch(name):
             names.setdefault(name, found.start())
             if len(names) >= SOUP_NAMES:
                 first = min(names.values())
