@@ -279,3 +279,62 @@ class Verdict:
         if worst is Action.WARN:
             return Decision.WARN
         return Decision.ALLOW
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A trusted publisher as the index reports it in a PEP 740 provenance object
+    (not verified by safepip: the signatures are not checked)."""
+
+    kind: str  # "GitHub", "GitLab", "Google", "ActiveState", ...
+    repository: str = ""  # "owner/repo" (GitHub, GitLab)
+    workflow: str = ""  # "release.yml" (GitHub), the CI file (GitLab)
+    environment: str = ""  # the deployment environment, "" when none
+
+    def same_source(self, other: Publisher) -> bool:
+        """The same kind, repository and workflow (case-insensitive; the
+        environment may differ)."""
+        return (self.kind.lower(), self.repository.lower(), self.workflow.lower()) == (
+            other.kind.lower(),
+            other.repository.lower(),
+            other.workflow.lower(),
+        )
+
+    def describe(self) -> str:
+        parts = [self.kind]
+        if self.repository:
+            parts.append(f"repository {self.repository}")
+        if self.workflow:
+            parts.append(f"workflow {self.workflow}")
+        if self.environment:
+            parts.append(f"environment {self.environment}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What the index says of who published one file.
+
+    ``unavailable`` says why the index gave no provenance data ("" when it did);
+    with data, ``publishers`` is empty when the file has no attestation.
+    """
+
+    publishers: tuple[Publisher, ...] = ()
+    unavailable: str = ""
+
+    @property
+    def available(self) -> bool:
+        return not self.unavailable
+
+    @property
+    def attested(self) -> bool:
+        return bool(self.publishers)
+
+
+@dataclass(frozen=True)
+class Provenances:
+    """The provenance of the candidates' files (by file name) and, for projects
+    whose candidate was checked against it, of the previous release (by name)."""
+
+    files: Mapping[str, Provenance] = field(default_factory=dict)
+    previous: Mapping[NormalizedName, Provenance] = field(default_factory=dict)

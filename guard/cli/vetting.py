@@ -24,6 +24,7 @@ from guard.index.cache import Cache
 from guard.index.http import make_session, timeout_from_env
 from guard.index.osv import OSVClient
 from guard.index.prefetch import Prefetch
+from guard.index.provenance import ProvenanceClient
 from guard.index.pypi import PyPIClient
 from guard.models import Decision, Verdict
 from guard.pip.args import PipArgs, parse_command_line, split_own
@@ -78,14 +79,16 @@ def _vetter(
     progress: Progress,
     deadline: Deadline,
 ) -> Vetter:
-    """The vetter with its collaborators: the index client, the OSV client and the
-    artifact fetcher (sharing one session, the on-disk cache and the run's
-    deadline), pip, the history in the user's data dir, the clock, the scanner
-    (its results cached by sha256 there too)."""
+    """The vetter with its collaborators: the index client, the OSV client, the
+    provenance client (the same index's simple API) and the artifact fetcher
+    (sharing one session, the on-disk cache and the run's deadline), pip, the
+    history in the user's data dir, the clock, the scanner (its results cached
+    by sha256 there too)."""
     timeout = timeout_from_env()
     session = make_session()
     cache = Cache()
     client = PyPIClient(pypi_url(own, pol), session, cache, timeout, deadline)
+    provenance = ProvenanceClient(pypi_url(own, pol), session, cache, timeout, deadline)
     osv = OSVClient(osv_url(own, pol), session, cache, timeout, deadline)
 
     def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
@@ -106,6 +109,7 @@ def _vetter(
         progress=progress,
         advisories=osv,
         scan=scanner.scan,
+        provenance=provenance,
     )
 
 

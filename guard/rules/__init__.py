@@ -22,6 +22,7 @@ from guard.rules.listed import Denied, NotOnPyPI, ReleaseRemoved
 from guard.rules.local import LOCAL_KINDS, LOCAL_RULES
 from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged
+from guard.rules.provenance import ProvenanceChanged
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
 from guard.rules.repository import RepoImpersonation, shipped_repos
 from guard.rules.scan import SCAN_RULES
@@ -57,6 +58,7 @@ RULES: tuple[Declared, ...] = (
     WeakSignals(),
     NewRelease(),
     MaintainersChanged(),
+    ProvenanceChanged(),
     DormantRevival(),
     Yanked(),
     KnownVulnerability(),

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from packaging.utils import NormalizedName
 
-from guard.models import Action, Advisories, Candidate, Finding, Project
+from guard.models import Action, Advisories, Candidate, Finding, Project, Provenances
 
 if TYPE_CHECKING:
     from guard.analysis.scan import ScanResult
@@ -205,6 +205,9 @@ class Context:
     # What the advisory database (OSV) said of the candidates' releases; None
     # when the run did not ask it.
     advisories: Advisories | None = None
+    # What the index said of who published the candidates' files (PEP 740); None
+    # when the run did not ask it.
+    provenance: Provenances | None = None
 
     def threshold(
         self, rule: Declares | str, key: str, default: Threshold | None = None

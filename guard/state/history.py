@@ -1,4 +1,5 @@
-"""What safepip saw of each project the last time: its PyPI owners and uploads.
+"""What safepip saw of each project the last time: its PyPI owners and uploads,
+and the trusted publisher (PEP 740) its attested files came from.
 
 The ``maintainers-changed`` rule compares a project's owners today with the ones
 recorded here. The vetting loads the history from its store (``guard.state.store``)
@@ -16,6 +17,10 @@ file-system or format problems: history is a hint, never a reason to crash.
 When the owners change, the entry keeps the previous owners and the window in
 which the change happened (``changed_after`` .. ``changed_by``), so the change
 is still reported on later runs, until ``CHANGE_MEMORY`` has passed.
+
+The publisher is the first one recorded for the project, refreshed only by a file
+from the same repository and workflow: a release from elsewhere does not replace
+it, so ``provenance-changed`` keeps reporting the change on later runs.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import platformdirs
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.files import atomic_write
-from guard.models import Ownership, Project
+from guard.models import Ownership, Project, Publisher
 
 FILENAME = "history.json"
 FORMAT = 1
@@ -51,6 +56,8 @@ class Seen:
     previous_organization: str | None = None
     changed_after: datetime | None = None  # the previous owners were last seen then
     changed_by: datetime | None = None  # the new owners were first seen then
+    # The trusted publisher of the project's attested files (None: none seen).
+    publisher: Publisher | None = None
 
     @property
     def ownership(self) -> Ownership:
@@ -77,6 +84,14 @@ def observe(project: Project, now: datetime, before: Seen | None = None) -> Seen
         return None
     owners = tuple(sorted(own.users))
     if before is None:
+        return Seen(owners, own.organization, now, project.last_upload)
+    return replace(_observe_owners(own, owners, project, now, before), publisher=before.publisher)
+
+
+def _observe_owners(
+    own: Ownership, owners: tuple[str, ...], project: Project, now: datetime, before: Seen
+) -> Seen:
+    if not before.ownership.known:  # only a publisher was recorded: a first sighting
         return Seen(owners, own.organization, now, project.last_upload)
     if (owners, own.organization) != (before.owners, before.organization):
         return Seen(
@@ -118,6 +133,14 @@ def _org(raw: object) -> str | None:
     return raw if isinstance(raw, str) and raw else None
 
 
+def _publisher(raw: object) -> Publisher | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str) or not raw["kind"]:
+        return None
+    fields = [raw.get(k) for k in ("repository", "workflow", "environment")]
+    texts = [f if isinstance(f, str) else "" for f in fields]
+    return Publisher(raw["kind"], *texts)
+
+
 def _entry(raw: object) -> Seen | None:
     if not isinstance(raw, dict):
         return None
@@ -134,6 +157,7 @@ def _entry(raw: object) -> Seen | None:
         previous_organization=_org(raw.get("previous_organization")),
         changed_after=_time(raw.get("changed_after")),
         changed_by=_time(raw.get("changed_by")),
+        publisher=_publisher(raw.get("publisher")),
     )
 
 
@@ -155,6 +179,14 @@ def _dump(seen: Seen) -> dict[str, object]:
             changed_after=_iso(seen.changed_after),
             changed_by=_iso(seen.changed_by),
         )
+    if seen.publisher is not None:
+        p = seen.publisher
+        out["publisher"] = {
+            "kind": p.kind,
+            "repository": p.repository,
+            "workflow": p.workflow,
+            "environment": p.environment,
+        }
     return out
 
 
@@ -204,11 +236,26 @@ def merge(
     entries: Mapping[NormalizedName, Seen],
     projects: Mapping[NormalizedName, Project],
     now: datetime,
+    publishers: Mapping[NormalizedName, Publisher] | None = None,
 ) -> dict[NormalizedName, Seen]:
-    """The stored ``entries`` updated with what a run saw of ``projects`` at ``now``."""
+    """The stored ``entries`` updated with what a run saw of ``projects`` at ``now``,
+    and with the trusted ``publishers`` of the files it saw attested."""
     merged = dict(entries)
     for name, project in projects.items():
         seen = observe(project, now, merged.get(name))
         if seen is not None:
             merged[name] = seen
+    for name, publisher in (publishers or {}).items():
+        merged[name] = published(merged.get(name), publisher, now)
     return merged
+
+
+def published(before: Seen | None, publisher: Publisher, now: datetime) -> Seen:
+    """The entry after seeing a file attested by ``publisher``: recorded when none
+    was, refreshed when it is the same repository and workflow, else kept."""
+    if before is None:
+        return Seen((), None, now, None, publisher=publisher)
+    old = before.publisher
+    if old is None or old.same_source(publisher):
+        return replace(before, publisher=publisher)
+    return before

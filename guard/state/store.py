@@ -15,7 +15,7 @@ from typing import Protocol
 
 from packaging.utils import NormalizedName
 
-from guard.models import Project
+from guard.models import Project, Publisher
 from guard.state import history
 from guard.state.history import Seen
 
@@ -57,11 +57,17 @@ class MemoryHistoryStore:
         return True
 
 
-def record(store: HistoryStore, projects: Mapping[NormalizedName, Project], now: datetime) -> bool:
+def record(
+    store: HistoryStore,
+    projects: Mapping[NormalizedName, Project],
+    now: datetime,
+    publishers: Mapping[NormalizedName, Publisher] | None = None,
+) -> bool:
     """Merge what this run saw into the stored history and write it back.
 
-    Call it after judging, with every project looked up. The store is re-read
+    Call it after judging, with every project looked up (and the trusted
+    publishers of the attested files the run saw). The store is re-read
     first, so entries another run wrote meanwhile are kept. False when the store
     could not be written (the run goes on).
     """
-    return store.save(history.merge(store.load(), projects, now))
+    return store.save(history.merge(store.load(), projects, now, publishers))

@@ -61,6 +61,7 @@ class Judge:
             artifacts=files or {},
             history=self.history,
             advisories=known.advisories,
+            provenance=known.provenance,
         )
 
     def verdict(

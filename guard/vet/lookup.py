@@ -14,16 +14,17 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.analysis import typosquat
 from guard.index.concurrency import map_concurrently
-from guard.models import Candidate, Project, Source
+from guard.models import Candidate, Project, Publisher, Source
 from guard.policy.model import Policy
 from guard.rules.typosquat import protected
-from guard.vet.model import AdvisoryDB, Index, Known, Progress
+from guard.vet.model import AdvisoryDB, Index, Known, Progress, ProvenanceSource
 
 _NOTHING: Mapping[NormalizedName, Project] = {}
 
 
 class Sightings:
-    """The projects a run saw, by name, the last answer winning (None: gone).
+    """The projects a run saw, by name, the last answer winning (None: gone), and
+    the trusted publishers of the attested files it saw.
 
     The one mutable piece of a run: the history records what it holds, even when
     a step raised. Added to from the run's own thread only.
@@ -31,6 +32,13 @@ class Sightings:
 
     def __init__(self) -> None:
         self._projects: dict[NormalizedName, Project | None] = {}
+        self._publishers: dict[NormalizedName, Publisher] = {}
+
+    def add_publishers(self, publishers: Mapping[NormalizedName, Publisher]) -> None:
+        self._publishers.update(publishers)
+
+    def publishers(self) -> dict[NormalizedName, Publisher]:
+        return dict(self._publishers)
 
     def add(self, projects: Mapping[NormalizedName, Project | None]) -> None:
         self._projects.update(projects)
@@ -42,13 +50,15 @@ class Sightings:
 @dataclass(frozen=True)
 class Lookup:
     """The run's look-ups: the index, the policy's ``on-network-error``, progress,
-    and the advisory database (``guard.vet.advisories``; None: not asked)."""
+    the advisory database (``guard.vet.advisories``; None: not asked) and the
+    index's provenance (``guard.vet.provenance``; None: not asked)."""
 
     index: Index
     policy: Policy
     sightings: Sightings
     progress: Progress | None = None
     advisories: AdvisoryDB | None = None
+    provenance: ProvenanceSource | None = None
 
     def names(
         self,

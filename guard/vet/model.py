@@ -20,7 +20,16 @@ from packaging.version import Version
 from guard.index.analysis_cache import ScanJob
 from guard.index.artifacts import Wanted
 from guard.index.pypi import Lookups
-from guard.models import Advisories, Candidate, Project, ReleaseKey, Verdict, Vulnerability
+from guard.models import (
+    Advisories,
+    Candidate,
+    Project,
+    Provenance,
+    Provenances,
+    ReleaseKey,
+    Verdict,
+    Vulnerability,
+)
 from guard.pip.args import PipArgs
 from guard.pip.install import Pinned
 from guard.pip.worker import Captured
@@ -67,6 +76,13 @@ class AdvisoryDB(Protocol):
     ) -> Advisories: ...
 
 
+class ProvenanceSource(Protocol):
+    """Who published a file, as the index reports it (PEP 740), never raising for
+    a failed answer (``guard.index.provenance.ProvenanceClient``)."""
+
+    def provenance(self, name: str, filename: str) -> Provenance: ...
+
+
 class Ahead(Protocol):
     """Look-ups started before pip resolves (``guard.index.prefetch.Prefetch``)."""
 
@@ -111,11 +127,13 @@ class Request:
 class Known:
     """What this run looked up: each project (None: not on the index, or the
     look-up failed), why the failed look-ups failed, and what the advisory
-    database said of the candidates' releases (None: not asked)."""
+    database said of the candidates' releases and the index of who published
+    their files (None: not asked)."""
 
     projects: Mapping[NormalizedName, Project | None] = field(default_factory=dict)
     failed: Mapping[NormalizedName, str] = field(default_factory=dict)
     advisories: Advisories | None = None
+    provenance: Provenances | None = None
 
     def get(self, name: NormalizedName) -> Project | None:
         return self.projects.get(name)
@@ -130,7 +148,10 @@ class Known:
         failed: Mapping[NormalizedName, str] | None = None,
     ) -> Known:
         return Known(
-            {**self.projects, **projects}, {**self.failed, **(failed or {})}, self.advisories
+            {**self.projects, **projects},
+            {**self.failed, **(failed or {})},
+            self.advisories,
+            self.provenance,
         )
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.utils import NormalizedName
@@ -30,13 +31,14 @@ from packaging.utils import NormalizedName
 from guard import rules
 from guard.errors import GuardError
 from guard.index.prefetch import requested_names
-from guard.models import Decision, Project, Source
+from guard.models import Candidate, Decision, Project, Source
 from guard.pip.environment import Environment
 from guard.policy.model import Policy
 from guard.state import store
 from guard.state.store import HistoryStore
 from guard.vet import advisories
 from guard.vet import audit as audit_step
+from guard.vet import provenance as provenance_step
 from guard.vet.direct import direct_verdict
 from guard.vet.install import install_vetted
 from guard.vet.judge import Judge
@@ -46,10 +48,12 @@ from guard.vet.model import (
     Clock,
     Fetch,
     Index,
+    Known,
     Ledger,
     Outcome,
     Pip,
     Progress,
+    ProvenanceSource,
     Request,
     ScanFiles,
     StartAhead,
@@ -91,6 +95,7 @@ class Vetter:
         progress: Progress | None = None,
         advisories: AdvisoryDB | None = None,
         scan: ScanFiles | None = None,
+        provenance: ProvenanceSource | None = None,
     ) -> None:
         self.index = index
         self.fetch = fetch
@@ -101,9 +106,12 @@ class Vetter:
         self.progress = progress
         self.advisories = advisories
         self.scan = scan
+        self.provenance = provenance
 
     def _lookup(self, policy: Policy, sightings: Sightings) -> Lookup:
-        return Lookup(self.index, policy, sightings, self.progress, self.advisories)
+        return Lookup(
+            self.index, policy, sightings, self.progress, self.advisories, self.provenance
+        )
 
     def _pip(self) -> Pip:
         if self.pip is None:
@@ -132,7 +140,7 @@ class Vetter:
             try:
                 return self._check(tools)
             finally:
-                store.record(self.history, sightings.projects(), now)
+                store.record(self.history, sightings.projects(), now, sightings.publishers())
 
     def _check(self, tools: Tools) -> Outcome:
         _warm_up_rules()
@@ -165,6 +173,17 @@ class Vetter:
         return result
 
 
+def _with_provenance(tools: Tools, known: Known, candidates: Sequence[Candidate]) -> Known:
+    """``known`` with the index's provenance of the candidates' files (unchanged
+    when the run has no provenance source); their publishers go to the history."""
+    source = tools.lookup.provenance
+    if source is None:
+        return known
+    found = provenance_step.collect(source, known, candidates, tools.judge.history)
+    tools.lookup.sightings.add_publishers(provenance_step.publishers(found, candidates))
+    return replace(known, provenance=found)
+
+
 def _judge_chosen(
     tools: Tools, resolved: Resolved, prefetched: Mapping[NormalizedName, Project]
 ) -> Outcome:
@@ -180,10 +199,12 @@ def _judge_chosen(
     known = lookup.vulnerabilities(known, candidates)
     if asked is not None:
         known = advisories.merge(known, asked.result(), candidates)
+    known = _with_provenance(tools, known, candidates)
     notes = (
         *resolved.ledger.notes,
         *newer_skipped(known, resolved),
         *advisories.notes(known, candidates),
+        *provenance_step.notes(known.provenance, candidates),
     )
     verdict = tools.judge.verdict(known, candidates, notes)
     if verdict.decision is Decision.BLOCK:

@@ -256,8 +256,10 @@ class FakePyPI:
     ``relative_json_urls`` makes JSON API file URLs relative to the document
     (``../../files/...``) as some mirrors do; ``per_version_json=False`` turns
     ``/pypi/{name}/{version}/json`` into a 404; ``ownership_field=False`` drops
-    the ``ownership`` key from JSON API answers (older warehouses and mirrors).
-    All three may also be changed on a running server.
+    the ``ownership`` key from JSON API answers (older warehouses and mirrors);
+    ``simple_api_version`` is the PEP 691 api-version served (from "1.3" on,
+    each file has the PEP 740 ``provenance`` key, and ``attest`` gives files an
+    Integrity API provenance object). All may also be changed on a running server.
     """
 
     def __init__(
@@ -266,10 +268,13 @@ class FakePyPI:
         relative_json_urls: bool = False,
         per_version_json: bool = True,
         ownership_field: bool = True,
+        simple_api_version: str = "1.1",
     ) -> None:
         self.relative_json_urls = relative_json_urls
         self.per_version_json = per_version_json
         self.ownership_field = ownership_field
+        self.simple_api_version = simple_api_version
+        self._publishers: dict[str, JSONDict] = {}
         self._lock = threading.RLock()
         self._projects: dict[str, _Project] = {}
         self._serial = 0
@@ -661,6 +666,8 @@ class FakePyPI:
             return self._simple_project(path, parts[2], self._wants_json(headers, query))
         if len(parts) == 3 and parts[1] == "files":
             return self._file(parts[2])
+        if len(parts) == 6 and parts[1] == "integrity" and parts[5] == "provenance":
+            return self._provenance(parts[4])
         if len(parts) in {4, 5} and parts[1] == "pypi" and parts[-1] == "json":
             version = parts[3] if len(parts) == 5 else None
             return self._json_api(parts[2], version, headers)
@@ -717,7 +724,7 @@ class FakePyPI:
             display = project.display_name
         if as_json:
             document = {
-                "meta": {"api-version": "1.1"},
+                "meta": {"api-version": self.simple_api_version},
                 "name": key,
                 "versions": versions,
                 "files": [self._pep691_file(a) for a in artifacts],
@@ -754,7 +761,44 @@ class FakePyPI:
             "core-metadata": metadata,
             "data-dist-info-metadata": metadata,
         }
+        major, _, minor = self.simple_api_version.partition(".")
+        if (int(major), int(minor or 0)) >= (1, 3):
+            attested = artifact.filename in self._publishers
+            entry["provenance"] = self.provenance_url(artifact) if attested else None
         return entry
+
+    # --- PEP 740 provenance ---
+
+    def attest(self, filename: str, publisher: Mapping[str, Any], broken: bool = False) -> None:
+        """Give a file a provenance object naming ``publisher`` (the publisher
+        object of PyPI's Integrity API, e.g. ``{"kind": "GitHub", "repository":
+        "owner/repo", "workflow": "release.yml", "environment": "pypi"}``);
+        ``broken``: the simple API links it, but the link answers 500."""
+        with self._lock:
+            self._publishers[filename] = {**publisher, "_broken": broken}
+
+    def provenance_url(self, artifact: Artifact) -> str:
+        return (
+            f"{self.url}/integrity/{artifact.project}/{artifact.version}/"
+            f"{artifact.filename}/provenance"
+        )
+
+    def _provenance(self, filename: str) -> Response:
+        with self._lock:
+            publisher = self._publishers.get(filename)
+        if publisher is None:
+            message = {"message": f"No provenance available for {filename}"}
+            return self._json(HTTPStatus.NOT_FOUND, message)
+        publisher = dict(publisher)
+        if publisher.pop("_broken"):
+            return self._text(HTTPStatus.INTERNAL_SERVER_ERROR, "boom")
+        attestation = {
+            "version": 1,
+            "verification_material": {"certificate": "MIIC...", "transparency_entries": []},
+            "envelope": {"statement": "eyJfdHlwZSI6...", "signature": "MEUC..."},
+        }
+        bundle = {"publisher": {"claims": None, **publisher}, "attestations": [attestation]}
+        return self._json(HTTPStatus.OK, {"version": 1, "attestation_bundles": [bundle]})
 
     def _file(self, filename: str) -> Response:
         want_metadata = filename.endswith(".metadata")
