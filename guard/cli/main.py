@@ -7,8 +7,10 @@ stdout for the machine formats.
 
 from __future__ import annotations
 
+import _thread
 import io
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -31,6 +33,9 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
     args = list(sys.argv[1:] if argv is None else argv)
     fmt = requested_format(args)
     _never_fail_to_encode()
+    if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:  # python -m guard: see guard.__main__
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = _unraisable
     try:
         return _dispatch(args, pip)
     except GuardError as exc:
@@ -41,6 +46,16 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
         if os.environ.get("SAFEPIP_DEBUG"):
             traceback.print_exc()
         return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was installed", fmt)
+
+
+def _unraisable(info: sys.UnraisableHookArgs) -> None:
+    """A Ctrl-C that lands in a callback Python cannot raise from (a weakref's,
+    a ``__del__``) is passed on to the main thread, not printed as a traceback
+    and lost."""
+    if isinstance(info.exc_value, KeyboardInterrupt):
+        _thread.interrupt_main()
+        return
+    sys.__unraisablehook__(info)
 
 
 def _never_fail_to_encode() -> None:

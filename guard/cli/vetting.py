@@ -143,7 +143,25 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
         vetter = _vetter(own, pol, WorkerPip(pip), progress, deadline)
         return _vet_and_install(vetter, request, progress, (fmt, where), do_install)
     finally:
+        _cancel(pip)
+
+
+def _cancel(pip: PipWorker) -> None:
+    """Stop pip's process once the run is over. A Ctrl-C now comes too late to
+    change anything: the outcome stands as reported (and any install is done)."""
+    try:
         pip.cancel()
+    except KeyboardInterrupt:
+        return
+
+
+#: A Ctrl-C outside pip's install (while the vetted files are placed for it, or
+#: as it is cleaned up after): pip was not running, and never stops half-way.
+AROUND_INSTALL = (
+    "interrupted just before or just after pip's install: the environment holds none "
+    "or every one of the vetted packages; run the same safepip install again to be "
+    "sure it is complete"
+)
 
 
 def _footer(decision: Decision, do_install: bool, will_install: bool, packages: int) -> str:
@@ -191,7 +209,10 @@ def _vet_and_install(
         sys.stdout.write(rendered)
         sys.stdout.flush()
     if will_install:
-        vetter.install(request, outcome)
+        try:
+            vetter.install(request, outcome)
+        except KeyboardInterrupt:
+            raise Interrupted(AROUND_INSTALL) from None
     try:
         _after_install(fmt, rendered, will_install, len(verdict.packages))
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
@@ -45,26 +46,50 @@ def _download(
     final = cache.artifact_path(want.sha256)
     if final.is_file() and _sha256_of(final) == want.sha256:
         return final
-    digest = hashlib.sha256()
-    size = 0
     try:
         with atomic_writer(final) as out:
-            for chunk in _chunks(want, session, timeout, deadline):
-                size += len(chunk)
-                if size > MAX_ARTIFACT_BYTES:
-                    raise ArtifactError(f"{want.filename}: larger than {MAX_ARTIFACT_BYTES} bytes")
-                digest.update(chunk)
-                out.write(chunk)
-            got = digest.hexdigest()
-            if got != want.sha256:
-                raise ArtifactError(
-                    f"{want.filename}: the downloaded file's sha256 is {got}, but the vetted "
-                    f"file's is {want.sha256}: the file was changed after it was vetted; "
-                    "nothing installed"
-                )
+            _write_verified(want, out, session, timeout, deadline)
+    except OSError as exc:  # the fetch's own errors are ArtifactErrors by now
+        raise ArtifactError(
+            f"{want.filename}: cannot store it in safepip's cache ({cache.root}): "
+            f"{exc.strerror or exc}; nothing installed"
+        ) from exc
+    return final
+
+
+def _write_verified(
+    want: Wanted,
+    out: BinaryIO,
+    session: requests.Session,
+    timeout: float,
+    deadline: Deadline | None,
+) -> None:
+    """Write the file's bytes to ``out``; ArtifactError unless they hash to ``want.sha256``."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in _fetched(want, session, timeout, deadline):
+        size += len(chunk)
+        if size > MAX_ARTIFACT_BYTES:
+            raise ArtifactError(f"{want.filename}: larger than {MAX_ARTIFACT_BYTES} bytes")
+        digest.update(chunk)
+        out.write(chunk)
+    got = digest.hexdigest()
+    if got != want.sha256:
+        raise ArtifactError(
+            f"{want.filename}: the downloaded file's sha256 is {got}, but the vetted "
+            f"file's is {want.sha256}: the file was changed after it was vetted; "
+            "nothing installed"
+        )
+
+
+def _fetched(
+    want: Wanted, session: requests.Session, timeout: float, deadline: Deadline | None
+) -> Iterator[bytes]:
+    """``_chunks``, with a failure to fetch them as an ArtifactError."""
+    try:
+        yield from _chunks(want, session, timeout, deadline)
     except (requests.RequestException, OSError) as exc:
         raise ArtifactError(f"{want.filename}: download failed: {exc}") from exc
-    return final
 
 
 def _chunks(

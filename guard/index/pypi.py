@@ -15,6 +15,7 @@ as the caller's ``on-network-error`` setting says.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -129,8 +130,11 @@ class PyPIClient:
             self.cache.put(entry)
 
     def _get(self, url: str, revalidate: bool) -> bytes | None:
-        """The body at ``url`` (through the cache), or None on 404."""
+        """The body at ``url`` (through the cache), or None on 404. A cached body
+        that is not JSON (cut short, corrupt) is fetched again, never used."""
         cached = self.cache.get(url) if self.cache else None
+        if cached is not None and not _is_json(cached.body):
+            cached = None
         if cached is not None and not revalidate and cached.fresh():
             return cached.body
         status, headers, body = self._request(url, cached)
@@ -177,6 +181,14 @@ class PyPIClient:
         except IndexError_:
             return None
         return None if body is None else vulnerabilities_from_body(body)
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
 
 
 def look_up_all(

@@ -288,7 +288,10 @@ class PipWorker:
             self._install_alone(args, wait)
             return
         code, interrupted = self._send_to_the_end(args, wait)
-        self.cancel()
+        try:
+            self.cancel()
+        except KeyboardInterrupt:  # pip has finished: say what it left
+            interrupted = True
         if interrupted:
             raise Interrupted(_after_interrupt(code))
         if code != 0:
