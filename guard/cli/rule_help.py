@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+from collections.abc import Sequence
 
 from guard.cli.common import EXIT_OK
-from guard.models import Action
 from guard.pip.args import UsageParser
 from guard.policy.tools import toml_literal
 from guard.rules import RULES, by_id
-
-
-class _Described(Protocol):
-    """What ``explain`` reads of a rule (or of anything declared like one)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def rationale(self) -> str: ...
-    @property
-    def default_action(self) -> Action: ...
-    @property
-    def defaults(self) -> Mapping[str, object]: ...
+from guard.rules.base import Declaration
 
 
 def rules_command() -> int:
@@ -47,7 +31,7 @@ def explain_command(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def _explanation(rule: _Described) -> str:
+def _explanation(rule: Declaration) -> str:
     """A rule in full: summary, default action, thresholds, rationale, and how to waive it."""
     text = f"{rule.id}: {rule.summary}\n\nDefault action: {rule.default_action.label}\n"
     if rule.defaults:

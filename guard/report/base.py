@@ -11,20 +11,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from guard import __version__
-from guard.models import Action, Verdict
+from guard.models import Verdict
+from guard.rules.base import Declaration
 
-
-class RuleMeta(Protocol):
-    """What the formats read of a rule (``guard.rules.base.Rule`` has it)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def rationale(self) -> str: ...
-    @property
-    def default_action(self) -> Action: ...
+#: What the formats read of a rule or finding kind: its id, texts and action.
+RuleMeta = Declaration
 
 
 @dataclass(frozen=True)
