@@ -161,11 +161,13 @@ def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:
 # Code kept in a string literal (written to a file and run, say) is analysed too.
 _CODE_WORDS = ("exec(", "eval(", "system(", "Popen(", "urlopen(", "startfile(")
 MAX_NESTED = 100_000
+SMALL_SOURCE = 64 * 1024  # (files this small are searched for code literals in full)
 
 
 def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[Hit]:
     """What the code in string literals would do, at the literal's line."""
-    if not _quoted_code(source):
+    small = len(source) <= SMALL_SOURCE and any(w in source for w in _CODE_WORDS)
+    if not small and not _quoted_code(source):
         return
     for node in ast.walk(tree):
         text = _code_literal(node)
