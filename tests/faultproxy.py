@@ -11,6 +11,9 @@ Faults, by path prefix (``proxy.fault("/pypi/", "stall")``):
   when given
 - ``redirect``: a 302 to ``location``
 - ``truncated``: the upstream answer cut in half, its full length announced
+- ``bomb``: a 200 with ``Content-Encoding: gzip`` whose body inflates to
+  ``size`` bytes (default 128 MiB) from about a thousandth of that
+- ``shape``: a 200 of valid JSON of the wrong shape (a list where an object is)
 
 ``times=N`` limits a fault to its first N requests (then it relays again);
 ``agent="safepip/"`` to requests whose User-Agent starts so (not pip's).
@@ -21,6 +24,9 @@ gives lead back through the proxy. Every wait ends when the proxy stops.
 
 from __future__ import annotations
 
+import functools
+import gzip
+import io
 import socket
 import struct
 import threading
@@ -42,6 +48,7 @@ class Fault:
     headers: bool = False
     times: int | None = None
     agent: str = ""
+    size: int = 128 << 20
 
 
 class _Server(ThreadingHTTPServer):
@@ -127,6 +134,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body[: len(body) // 2])
         self.close_connection = True
+
+    def _bomb(self, proxy: FaultProxy, fault: Fault) -> None:
+        self._answer(
+            200,
+            {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            gzip_bomb(fault.size),
+        )
+
+    def _shape(self, proxy: FaultProxy, fault: Fault) -> None:
+        self._answer(200, {"Content-Type": "application/json"}, b'[{"info": [], "urls": 7}]')
+
+
+@functools.lru_cache(maxsize=2)
+def gzip_bomb(size: int) -> bytes:
+    """Gzip of ``size`` bytes of spaces inside a JSON string: about a thousandth of
+    its size. Made once (a test may call it first, so the proxy answers at once)."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6) as packed:
+        packed.write(b'{"info": "')
+        chunk = b" " * (1 << 20)
+        for _ in range(size >> 20):
+            packed.write(chunk)
+        packed.write(b'"}')
+    return out.getvalue()
 
 
 class FaultProxy:

@@ -18,7 +18,7 @@ from guard.index.cache import Cache
 from guard.index.policies import FetchFailed, fetch_policy
 from guard.index.pypi import PyPIClient
 from tests.fakepypi import FakePyPI
-from tests.faultproxy import FaultProxy, refused_url
+from tests.faultproxy import Fault, FaultProxy, gzip_bomb, refused_url
 
 OLD = datetime.now(UTC) - timedelta(days=800)
 
@@ -189,3 +189,18 @@ def test_a_policy_redirect_to_a_stall_ends_at_the_deadline(proxy: FaultProxy) ->
     fetch = lambda: fetch_policy(http.make_session(), url, 5.0, Deadline.begin(1.5))  # noqa: E731
     message, took = timed_error(fetch, DeadlineError)
     assert took < 4 and url in message
+
+
+def test_a_compression_bomb_is_refused_without_inflating_it(proxy: FaultProxy) -> None:
+    proxy.fault("/pypi/", "bomb")
+    gzip_bomb(Fault("bomb").size)  # made before the clock starts
+    started = time.monotonic()
+    with pytest.raises(IndexError_, match="larger than"):
+        client(proxy.url, Deadline.begin(30)).project("alpha")
+    assert time.monotonic() - started < 20
+
+
+def test_json_of_the_wrong_shape_is_an_index_error(proxy: FaultProxy) -> None:
+    proxy.fault("/pypi/", "shape")
+    with pytest.raises(IndexError_):
+        client(proxy.url, Deadline.begin(30)).project("alpha")
