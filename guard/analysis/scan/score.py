@@ -23,11 +23,12 @@ passes on or decorates with (the first number), and barely inside other
 functions (the second), because libraries call subprocess and the network all
 the time, when asked to. Reading the environment or host names at import time
 counts at a share (``DATA_SHARE``): configuration does it; sending it is what
-counts. *Techniques* (decode-and-run and download-and-run chains, a function
-that downloads a file and runs it, user secrets next to an exfiltration
-channel, a hard-coded channel with its token, code the scan could not analyse
-in full) count nearly in full anywhere in the installed package: the victim's
-own calls run them.
+counts. So does a lone network call at import time (``NETWORK_SHARE``: a warning
+alone, a block with anything else). *Techniques* (decode-and-run and download-
+and-run chains, a function that downloads a file and runs it, user secrets next
+to an exfiltration channel, a hard-coded channel with its token, code the scan
+could not analyse in full) count nearly in full anywhere in the installed
+package: the victim's own calls run them.
 
 What is spread over a library (the module and other roles, what imported
 modules do other than the sure acts of ``IMPORTED_FOCUSED``, and bundled
@@ -73,6 +74,10 @@ BEHAVIOUR_FACTOR = {
 # at import time it counts at this share (sending it is what counts).
 DATA_KINDS = frozenset({"env-secret", "identity", "environ-dump"})
 DATA_SHARE = {"import": 0.8, "imported": 0.5}
+# A network call that runs at import time, alone, warns (5 x 0.8 = 4.0): a library
+# may fetch what it is asked to while it loads (matplotlib opens an rc file given as
+# a URL). Together with anything else it blocks; at install time it blocks alone.
+NETWORK_SHARE = {"import": 0.8, "imported": 0.8}
 # What module-level code of a module imported at import time does counts outside the
 # capped pool only for acts no library does there: shells, sending the environment,
 # persistence, unpickling decoded data.
@@ -174,6 +179,7 @@ def place(hit: Hit, file: str, role: str) -> Signal | None:
     elif hit.kind in BEHAVIOUR_KINDS:
         factor = (DEFERRED_FACTOR if hit.deferred else BEHAVIOUR_FACTOR)[role]
         factor *= DATA_SHARE.get(role, 1.0) if hit.kind in DATA_KINDS else 1.0
+        factor *= NETWORK_SHARE.get(role, 1.0) if hit.kind == "network" else 1.0
     else:
         factor = CONTENT_FACTOR[role]
     weight = round(hit.weight * factor, 2)
