@@ -25,6 +25,7 @@ from guard.rules.owners import DormantRevival, MaintainersChanged
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
 from guard.rules.repository import RepoImpersonation, shipped_repos
 from guard.rules.scan import SCAN_RULES
+from guard.rules.sdk import SdkCredentials
 from guard.rules.signals import (
     EmptyDescription,
     FewReleases,
@@ -62,6 +63,7 @@ RULES: tuple[Declared, ...] = (
     KnownVulnerability(),
     # The static scan of the artifacts (install-time-code runs it).
     *SCAN_RULES,
+    SdkCredentials,  # credential-access calibrated on an SDK's own purpose
     SuspiciousAuthorEmail(),
     FewReleases(),
     EmptyDescription(),
