@@ -195,3 +195,24 @@ def test_other_secrets_a_blocking_score_or_an_unknown_project_keep_credential_ac
     assert _calibrated(obscure, _cred(AWS_FILE)).rule == "credential-access"
     unrelated = _sdk("requests", "Python HTTP for Humans.")
     assert _calibrated(unrelated, _cred(AWS_FILE)).rule == "credential-access"
+
+
+# --- the text report -------------------------------------------------------------------
+
+
+def test_verbose_text_shows_the_ignored_parts_and_notes_once() -> None:
+    from guard.models import Verdict
+    from guard.report.text import render_text
+
+    proj = project(uploads=LONG, urls=())
+    c = ctx([proj])
+    findings = [*run(NoSourceRepo(), proj, c), *run(DormantRevival(), proj, c)]
+    package, notes = _judge(_policy(), proj, findings)
+    verdict = Verdict((package,), tuple(notes))
+    quiet = render_text(verdict, "", "")
+    loud = render_text(verdict, "", "", verbose=True)
+    assert "no-source-repo" not in quiet
+    assert "  - [no-source-repo] ignore: demo names no source repository" in loud
+    for text in (quiet, loud):
+        assert text.count("without any upload") == 1
+        assert "note: demo 2.0 was uploaded 10 days ago" in text
