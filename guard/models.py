@@ -222,6 +222,9 @@ class Finding:
     quote index-supplied text: the report sanitises them, nothing else may print
     them. A ``weak`` finding is capped at WARN whatever the policy says for its
     rule; ``forced`` sets the action outright (used for rule errors, which block).
+    A ``note`` finding that the policy would warn on is a line in the verdict's
+    notes instead, when nothing else about its package acts (see
+    ``guard.policy.decide.judge``).
     """
 
     rule: str
@@ -231,6 +234,7 @@ class Finding:
     forced: Action | None = None
     evidence: tuple[tuple[str, str], ...] = ()
     score: float = 0.0  # contribution to a combined signal, where the rule has one
+    note: bool = False  # alone, a note rather than a warning
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ usage: safepip [SAFEPIP-OPTIONS] install PIP-INSTALL-ARGS...
 Resolve what `pip install PIP-INSTALL-ARGS` would install, vet every package
 against the policy, then install exactly the vetted files (pinned by hash), or
 nothing. A blocked package is named with the rule, its evidence and what to do.
+pip's -v/--verbose (passed on to pip) also makes the report show what the policy
+ignores, such as the weak signals that are only parts of weak-signals.
 
 {_PIP_ARGS}
 {OWN_OPTIONS}

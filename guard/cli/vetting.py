@@ -201,7 +201,9 @@ def _vet_and_install(
             f"(policy: {request.policy.source})"
         )
         footer = _footer(decision, do_install, will_install, len(verdict.packages))
-        rendered = report.render_text(verdict, header, footer)
+        # pip's -v/--verbose (passed through to pip) also shows the ignored weak parts
+        verbose = request.pip_args.has("--verbose")
+        rendered = report.render_text(verdict, header, footer, verbose)
     else:
         extra: dict[str, object] = {"installed": will_install, "target": python}
         rendered = machine_report(fmt, verdict, extra, where)

@@ -63,9 +63,27 @@ def _judge_one(policy: Policy, finding: Finding, live: Sequence[ListEntry]) -> J
     return Judged(finding, Action.IGNORE if waiver else action, waiver)
 
 
+def _as_notes(judged: list[Judged]) -> tuple[list[Judged], list[str]]:
+    """Note findings the policy warns on become notes, unless another finding of
+    the package acts (then something else is off, and they warn as declared)."""
+    if any(j.action is not Action.IGNORE for j in judged if not j.finding.note):
+        return judged, []
+    kept: list[Judged] = []
+    notes: list[str] = []
+    for j in judged:
+        if j.finding.note and j.action is Action.WARN:
+            kept.append(Judged(j.finding, Action.IGNORE))
+            notes.append(j.finding.message)
+        else:
+            kept.append(j)
+    return kept, notes
+
+
 def judge(
     policy: Policy, candidate: Candidate, findings: Iterable[Finding], today: date
 ) -> tuple[list[Judged], list[str]]:
-    """Give each finding its action; return them and notes (expired exceptions)."""
+    """Give each finding its action; return them and notes (expired exceptions,
+    and note findings that nothing else about the package joins)."""
     live, notes = _live_entries(policy, candidate, today)
-    return [_judge_one(policy, finding, live) for finding in findings], notes
+    judged, more = _as_notes([_judge_one(policy, finding, live) for finding in findings])
+    return judged, notes + more

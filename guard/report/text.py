@@ -70,8 +70,19 @@ def _finding_lines(j: Judged) -> list[str]:
     return lines
 
 
-def _details(p: PackageVerdict) -> list[str]:
-    """A package's heading line, then each of its shown findings."""
+def quiet_parts(p: PackageVerdict) -> list[Judged]:
+    """The findings the policy ignores (weak signals alone, sdk-credentials...),
+    which ``--verbose`` shows; a note finding is already among the notes."""
+    return [
+        j
+        for j in p.judged
+        if j.action is Action.IGNORE and not j.allowed_because and not j.finding.note
+    ]
+
+
+def _details(p: PackageVerdict, verbose: bool) -> list[str]:
+    """A package's heading line, then each of its shown findings (with
+    ``verbose``, also those the policy ignores)."""
     about = summary(p)
     lines = [
         f"{_name(p)} {_version(p)}: {_label(p.action)}"
@@ -79,19 +90,23 @@ def _details(p: PackageVerdict) -> list[str]:
     ]
     for j in strictest_first(p.judged):
         lines.extend(_finding_lines(j))
+    for j in quiet_parts(p) if verbose else ():
+        lines.append(f"  - [{j.finding.rule}] ignore: {clean(j.finding.message)}")
     return lines
 
 
-def render_text(verdict: Verdict, header: str, footer: str) -> str:
+def render_text(verdict: Verdict, header: str, footer: str, verbose: bool = False) -> str:
+    """The text report; ``verbose`` (pip's -v among the arguments) adds the
+    findings the policy ignores, such as the weak parts of weak-signals."""
     lines = [clean(header, 2000)] if header else []
     packages = ordered(verdict.packages)
     if packages:
         lines.extend(_table(packages))
-        details = [p for p in packages if shown(p.judged)]
+        details = [p for p in packages if shown(p.judged) or (verbose and quiet_parts(p))]
         if details:
             lines.append("")
         for p in details:
-            lines.extend(_details(p))
+            lines.extend(_details(p, verbose))
     lines.extend(f"note: {clean(note, 1000)}" for note in verdict.notes)
     if footer:
         lines.append(clean(footer, 2000))

@@ -26,6 +26,7 @@ from guard.rules.provenance import ProvenanceChanged
 from guard.rules.release import ArtifactMismatch, KnownVulnerability, NewRelease, Yanked
 from guard.rules.repository import RepoImpersonation, shipped_repos
 from guard.rules.scan import SCAN_RULES
+from guard.rules.sdk import SdkCredentials
 from guard.rules.signals import (
     EmptyDescription,
     FewReleases,
@@ -64,6 +65,7 @@ RULES: tuple[Declared, ...] = (
     KnownVulnerability(),
     # The static scan of the artifacts (install-time-code runs it).
     *SCAN_RULES,
+    SdkCredentials,  # credential-access calibrated on an SDK's own purpose
     SuspiciousAuthorEmail(),
     FewReleases(),
     EmptyDescription(),

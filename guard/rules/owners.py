@@ -2,7 +2,9 @@
 after a long silence) and ``maintainers-changed`` (PyPI owners differ from what
 safepip recorded on an earlier run, and a release came after the change).
 
-Both are the marks of a taken-over account. ``maintainers-changed`` reads the
+Both are the marks of a taken-over account. An established project's revival
+with nothing else off is a note finding (``Finding.note``): a line among the
+report's notes rather than a warning. ``maintainers-changed`` reads the
 history that the pipeline loaded into ``ctx.history`` (see ``guard.state.history``);
 neither rule touches a file.
 """
@@ -14,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
-from guard.rules.base import MAX_DAYS, Context, Param, RuleBase, days
+from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, Param, RuleBase, days
 
 if TYPE_CHECKING:
     from guard.state.history import Seen
@@ -66,6 +68,27 @@ def revival(
     return uploaded, gap
 
 
+def established(project: Project, ctx: Context) -> str:
+    """ "an established project: N releases since YEAR" when the project has the
+    long release history of DormantRevival's thresholds, else ""."""
+    first = project.first_upload
+    count = len(project.releases)
+    if first is None or count < ctx.number(DormantRevival, "established-releases"):
+        return ""
+    if ctx.now - first < timedelta(days=ctx.number(DormantRevival, "established-days")):
+        return ""
+    return f"an established project: {count} releases since {first:%Y}"
+
+
+def owners_changed(project: Project, ctx: Context) -> bool:
+    """True when safepip's history shows the project's owners changed."""
+    seen = ctx.history.get(project.name)
+    if seen is None or not project.ownership.known:
+        return False
+    change = ownership_change(project.ownership, seen)
+    return change is not None and change[0].known
+
+
 class DormantRevival(RuleBase):
     id = DORMANT
     summary = "The chosen release is recent and came after more than silence-days without uploads."
@@ -86,13 +109,21 @@ projects release rarely too, so the default is a warning. When safepip's local
 history shows that the project's owners also changed, maintainers-changed reports
 that combination as strong evidence (a block by default).
 
-Thresholds: silence-days, recent-days. To accept a revival you have checked, allow-list
-the release with a version and a reason.
+An established project (at least established-releases releases, default 10, and a
+first upload at least established-days ago, default 1095: three years) that wakes up
+is mostly a maintainer's routine release: the revival is then a note in the report,
+not a warning, unless something else about the package is off (another finding that
+warns or blocks, or owners that changed since safepip last saw the project).
+
+Thresholds: silence-days, recent-days, established-releases, established-days. To
+accept a revival you have checked, allow-list the release with a version and a reason.
 """
     default_action = Action.WARN
     params = (
         Param("silence-days", 365, "int", "lower", maximum=MAX_DAYS),
         Param("recent-days", 90, "int", "higher", maximum=MAX_DAYS),
+        Param("established-releases", 10, "int", "higher", maximum=MAX_COUNT),
+        Param("established-days", 1095, "int", "higher", maximum=MAX_DAYS),
     )
     modes = frozenset({"install", "audit"})
 
@@ -105,10 +136,12 @@ the release with a version and a reason.
         if found is None:
             return
         uploaded, gap = found
+        history = established(project, ctx)
         yield Finding(
             self.id,
             f"{candidate.name} {candidate.version} was uploaded {days(ctx.now - uploaded)} ago, "
-            f"after {days(gap)} without any upload",
+            f"after {days(gap)} without any upload" + (f" ({history})" if history else ""),
+            note=bool(history) and not owners_changed(project, ctx),
             remedy="check the release notes and the repository for this release; "
             "pin the previous release if in doubt",
             evidence=(

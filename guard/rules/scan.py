@@ -41,6 +41,7 @@ from guard.rules.base import (
     RuleBase,
     ScanSettings,
 )
+from guard.rules.sdk import calibrate
 
 _SCAN_NOTE = (
     " Found by the static scan of the artifact (run by install-time-code), whose "
@@ -79,7 +80,8 @@ or an executable; network calls; exec/eval of computed code; host and user
 identity; the whole environment; writes outside the tree; overridden install
 commands. The scan also reports obfuscated-code, exfil-endpoint,
 credential-access, dropper, pth-code, bundled-binary, unreadable-archive and
-scan-incomplete.
+scan-incomplete. A credential-access finding on an established popular SDK whose
+evidence is its own service's credentials is reported as sdk-credentials instead.
 
 Thresholds: block-score, warn-score, time-budget (seconds).
 """
@@ -101,7 +103,7 @@ Thresholds: block-score, warn-score, time-budget (seconds).
         if scanned is not None and scanned.settings == settings:
             if scanned.result is None:  # the scan failed: this rule fails, which blocks
                 raise ArtifactError(f"the scan of {candidate.filename} failed: {scanned.error}")
-            yield from scanned.result.findings
+            yield from calibrate(scanned.result.findings, project, ctx)
             return
         path = ctx.artifacts.get(candidate.filename)
         if path is None:
@@ -113,7 +115,7 @@ Thresholds: block-score, warn-score, time-budget (seconds).
             warn_score=settings.warn_score,
             budget=settings.budget,
         )
-        yield from result.findings
+        yield from calibrate(result.findings, project, ctx)
 
 
 def scan_settings(ctx: Context) -> ScanSettings:

@@ -1,8 +1,12 @@
 """Weak signals and their sum: ``few-releases``, ``empty-description``,
 ``no-source-repo``, ``suspicious-author-email`` and ``weak-signals``.
 
-Each signal alone is common among honest projects, so each rule warns at most.
-Together they describe most malicious uploads (a days-old project with one
+Each signal alone is common among honest projects (on real PyPI they warned on
+legitimate packages such as old SDKs), so each rule is ignored by the default policy:
+it counts only as a part of ``weak-signals``, and the text report shows the parts
+with ``--verbose`` (the JSON report always lists them, with action "ignore"). A
+policy may set them to "warn" (policies/strict.toml does); a warning is the most
+any of them gives alone. Together they describe most malicious uploads (a days-old project with one
 release, no description and no repository), so ``weak-signals`` adds up their
 scores and reports the sum, with its parts, when it reaches ``block-score``.
 
@@ -81,12 +85,13 @@ release scores single-score (1.0) towards weak-signals, two score few-score (0.5
 
 Malicious uploads rarely see a second release before PyPI removes them, while
 honest projects usually do; but plenty of honest small tools never need one, so
-this is a weak signal: a warning at most, and a part of the weak-signals sum.
+this is a weak signal: a part of the weak-signals sum, ignored alone by default
+(shown with --verbose), a warning at most.
 
 Thresholds: max-releases, single-score, few-score. Set max-releases to 0 to turn
 the signal off, or the rule's action to ignore to silence the warning only.
 """
-    default_action = Action.WARN
+    default_action = Action.IGNORE
     params = (
         Param("max-releases", 2, "int", "higher", maximum=MAX_COUNT),
         Param("single-score", 1.0, "float", "higher", maximum=MAX_SCORE),
@@ -128,12 +133,12 @@ a placeholder such as UNKNOWN, or shorter than min-length characters (default 20
 It scores `score` (0.5) towards weak-signals.
 
 Malicious uploads are made in bulk and seldom carry a real description; some honest
-projects (internal tools, old packages, C-extension wrappers) do not either, so this
-is a warning at most.
+projects (internal tools, old packages, C-extension wrappers) do not either, so alone
+it is ignored by default (shown with --verbose) and a warning at most.
 
 Thresholds: min-length, score.
 """
-    default_action = Action.WARN
+    default_action = Action.IGNORE
     params = (
         Param("min-length", 20, "int", "higher", maximum=MAX_COUNT),
         Param("score", 0.5, "float", "higher", maximum=MAX_SCORE),
@@ -200,12 +205,13 @@ and no project URL labelled as source, repository or code. It scores `score` (0.
 towards weak-signals.
 
 Many honest projects, especially older ones and company SDKs, publish no repository,
-so this is a warning at most. A named repository is no proof either: the
-repo-impersonation rule checks that it is not someone else's.
+so alone it is ignored by default (shown with --verbose) and a warning at most. A
+named repository is no proof either: the repo-impersonation rule checks that it is
+not someone else's.
 
 Thresholds: score.
 """
-    default_action = Action.WARN
+    default_action = Action.IGNORE
     params = (Param("score", 0.5, "float", "higher", maximum=MAX_SCORE),)
     modes = frozenset({"install", "audit"})
 
@@ -287,10 +293,11 @@ The domain list is data: guard/data/disposable-email-domains.txt, whose header n
 its sources (the public disposable-email-domains project, via its PyPI mirror, and
 hand-written placeholders). A listed domain also matches its sub-domains.
 
-The default is a warning, and the signal adds `score` (0.5) to weak-signals.
+Alone it is ignored by default (shown with --verbose; a policy may make it a
+warning), and the signal adds `score` (0.5) to weak-signals.
 Thresholds: score.
 """
-    default_action = Action.WARN
+    default_action = Action.IGNORE
     params = (Param("score", 0.5, "float", "higher", maximum=MAX_SCORE),)
     modes = frozenset({"install", "audit"})
 

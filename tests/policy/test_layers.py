@@ -412,6 +412,11 @@ FORMER_DIRECTIONS = {
     ("install-time-code", "warn-score"): "lower",
     ("install-time-code", "time-budget"): "higher",
     ("known-malicious", "block-when-unavailable"): "true",
+    ("dormant-revival", "established-releases"): "higher",
+    ("dormant-revival", "established-days"): "higher",
+    ("sdk-credentials", "popular-rank"): "lower",
+    ("sdk-credentials", "established-releases"): "higher",
+    ("sdk-credentials", "established-days"): "higher",
 }
 _RENAMED = {"true": "higher", "false": "lower", "superset": "more", "subset": "fewer"}
 

@@ -18,6 +18,7 @@ from guard.rules.base import Context, FindingKind, Param, RuleBase, param_of
 from guard.rules.local import LOCAL_KINDS
 from guard.rules.release import NewRelease
 from guard.rules.scan import SCAN_KINDS
+from guard.rules.sdk import SdkCredentials
 from guard.rules.signals import WeakSignals
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
@@ -41,7 +42,7 @@ def test_ids_are_unique_and_kinds_are_registered() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
     kinds = [rule for rule in RULES if isinstance(rule, FindingKind)]
-    assert kinds == [*SCAN_KINDS, *LOCAL_KINDS]
+    assert kinds == [*SCAN_KINDS, SdkCredentials, *LOCAL_KINDS]
 
 
 def test_not_waived_by_name_comes_from_the_declarations() -> None:

@@ -564,12 +564,12 @@ def test_email_problem(address: str, flagged: bool) -> None:
     assert bool(email_problem(address)) is flagged
 
 
-def test_suspicious_email_warns_with_a_score() -> None:
+def test_suspicious_email_is_a_scored_part_ignored_alone() -> None:
     proj = project(author_email="Bad Actor <bad@10minutemail.com>, ok@gmail.com")
     (finding,) = run(SuspiciousAuthorEmail(), proj, ctx([proj]))
     assert "10minutemail.com" in finding.message and "gmail" not in finding.message
     assert finding.score == 0.5
-    assert SuspiciousAuthorEmail.default_action.label == "warn"
+    assert SuspiciousAuthorEmail.default_action.label == "ignore"
 
 
 def test_no_email_is_not_suspicious() -> None:
