@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from guard.analysis.scan import ScanResult
-from guard.analysis.scan.score import BEHAVIOUR_KINDS, Signal
+from guard.analysis.scan.score import BEHAVIOUR_KINDS, TECHNIQUE_KINDS, Signal
 
 MAX_EVIDENCE = 3
 # Detector kinds (guard.analysis.scan.score) and what each says the code can do.
@@ -28,7 +28,8 @@ _BY_KIND: Mapping[str, str] = {
     "hooked-network": "network",
     "send-host-data": "network",
     "send-env": "network",
-    "raw-ip": "network",
+    "raw-ip": "exfil-channel",
+    "raw-ip-local": "",  # loopback and private addresses: nothing leaves the host
     "spawn": "process",
     "spawn-shell": "process",
     "exec": "exec",
@@ -38,7 +39,7 @@ _BY_KIND: Mapping[str, str] = {
     "identifier-soup": "decode-exec",
     "cloud-credentials": "credentials",
     "secret-store": "credentials",
-    "env-secret": "credentials",
+    "env-secret": "secret-env",
     "steal-send": "steal-send",
     "download-run": "download-run",
     "download-exec": "download-exec",
@@ -83,9 +84,14 @@ DANGEROUS = frozenset(
         "install-commands",
     }
 )
+# Reading a variable named like a secret (``secret-env``) is configuration: it is
+# listed with what is dangerous, never dangerous alone; sending it is (send-env).
 # Capabilities that are dangerous only when the code runs without being asked
 # (install, start-up or import time): libraries call these from their functions.
 RUN_ONLY = frozenset({"network", "process", "exec", "credentials", "download-run"})
+# exec/eval of computed (not decoded) code: code generation does it at import
+# (templates, plural rules, namedtuple-style classes); in a setup.py or a .pth it counts.
+INSTALL_ONLY = frozenset({"exec"})
 # What code does at import time counts in full only at module level (or in what
 # module-level code calls); inside other functions the scan counts a tenth or less
 # (guard.analysis.scan.score.DEFERRED_FACTOR). A behaviour signal at import time
@@ -112,6 +118,8 @@ class Capability:
         """New, this would mean a hijack: see ``DANGEROUS`` and ``RUN_ONLY``."""
         if self.what not in DANGEROUS:
             return False
+        if self.what in INSTALL_ONLY:
+            return self.when in {"install", "startup"}
         return self.when != "runtime" or self.what not in RUN_ONLY
 
     def describe(self) -> str:
@@ -136,14 +144,19 @@ def capabilities(result: ScanResult) -> frozenset[Capability]:
 
 
 def _when(signal: Signal) -> str | None:
+    """When the code the signal shows runs. What module-level code of a module that
+    import-time code imports does runs at import; what such a module merely
+    contains (a path, a name in a string) is runtime, like the rest of the package."""
     when = _WHEN.get(signal.role)
-    deferred = signal.kind in BEHAVIOUR_KINDS and signal.weight < RUN_WEIGHT
-    return "runtime" if when == "import" and deferred else when
+    behaviour = signal.kind in BEHAVIOUR_KINDS or signal.kind in TECHNIQUE_KINDS
+    deferred = behaviour and signal.weight < RUN_WEIGHT
+    content_deep = signal.role == "imported" and not behaviour
+    return "runtime" if when == "import" and (deferred or content_deep) else when
 
 
 def _whats(signal: Signal) -> Iterable[str]:
-    what = _BY_KIND.get(signal.kind) or _BY_RULE.get(signal.rule)
-    if what is not None:
+    what = _BY_KIND.get(signal.kind, _BY_RULE.get(signal.rule))
+    if what:
         yield what
     for host in hosts(signal.snippet):
         yield f"host:{host}"
@@ -154,7 +167,7 @@ def hosts(text: str) -> frozenset[str]:
     out = set()
     for match in _URL.finditer(text):
         host = match.group(1).lower()
-        host = host if host.startswith("[") else host.split(":", 1)[0]
+        host = host.split("]", 1)[0] + "]" if host.startswith("[") else host.split(":", 1)[0]
         host = host.rstrip(".")
         if host and not _local(host):
             out.add(host)

@@ -91,6 +91,25 @@ def test_same_capabilities_add_nothing(tmp_path: Path) -> None:
 def test_hosts_skip_loopback_and_reserved_names() -> None:
     text = (
         "urlopen('http://127.0.0.1:9/x'); get('https://Files.Evil-Host.net:8443/a'); "
-        "get('http://[::1]/'); get('http://collector.invalid/k'); get('http://localhost/')"
+        "get('http://[::1]:30000/'); get('http://collector.invalid/k'); get('http://localhost/'); "
+        "get('http://[2001:db8::5]:8080/x')"
     )
-    assert hosts(text) == frozenset({"files.evil-host.net"})
+    assert hosts(text) == frozenset({"files.evil-host.net", "[2001:db8::5]"})
+
+
+def test_reading_a_secret_named_variable_is_not_dangerous_alone(tmp_path: Path) -> None:
+    init = 'import os\nREDACT = os.getenv("APP_DISABLE_REDACT_SECRETS", "") != "true"\n'
+    old = scanned(tmp_path, "1.0", {"capdemo/__init__.py": PLAIN})
+    new = scanned(tmp_path, "1.0.1", {"capdemo/__init__.py": init})
+    gained = added(capabilities(new), capabilities(old))
+    assert ("secret-env", "import") in whats(gained)
+    assert not any(c.dangerous for c in gained)
+
+
+def test_code_generation_at_import_is_not_dangerous(tmp_path: Path) -> None:
+    init = 'namespace = {}\ncode = "def plural(n):\\n    return n != 1"\nexec(code, namespace)\n'
+    old = scanned(tmp_path, "1.0", {"capdemo/__init__.py": PLAIN})
+    new = scanned(tmp_path, "1.0.1", {"capdemo/__init__.py": init})
+    gained = added(capabilities(new), capabilities(old))
+    assert ("exec", "import") in whats(gained)
+    assert not any(c.dangerous for c in gained)
