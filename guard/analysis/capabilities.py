@@ -45,6 +45,7 @@ _BY_KIND: Mapping[str, str] = {
     "download-exec": "download-exec",
     "drop-run": "download-exec",
     "autostart": "persistence",
+    "autostart-path": "persistence",
     "channel": "exfil-channel",
     "native": "native-binary",
     "pth-code": "pth",
@@ -88,7 +89,7 @@ DANGEROUS = frozenset(
 # listed with what is dangerous, never dangerous alone; sending it is (send-env).
 # Capabilities that are dangerous only when the code runs without being asked
 # (install, start-up or import time): libraries call these from their functions.
-RUN_ONLY = frozenset({"network", "process", "exec", "credentials", "download-run"})
+RUN_ONLY = frozenset({"network", "process", "exec", "credentials", "download-run", "persistence"})
 # exec/eval of computed (not decoded) code: code generation does it at import
 # (templates, plural rules, namedtuple-style classes); in a setup.py or a .pth it counts.
 INSTALL_ONLY = frozenset({"exec"})

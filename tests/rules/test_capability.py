@@ -141,3 +141,21 @@ def test_previous_file_is_of_the_same_kind() -> None:
 
 def test_registered() -> None:
     assert isinstance(by_id()[NEW_CAPABILITY], NewCapability)
+
+
+def test_a_truncated_previous_scan_compares_only_what_runs_unasked(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    deep = "import subprocess\n\n\ndef go(url):\n    return subprocess.run(['curl', url])\n"
+    versions = ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
+    ctx = Context(now=NOW)
+    made = scans(tmp_path, ctx, {"1.0.2": PLAIN, "1.0.3": deep + PHONES_HOME})
+    old_name = wheel_filename(NAME, "1.0.2")
+    old = made[old_name]
+    assert old.result is not None
+    made[old_name] = replace(old, result=replace(old.result, truncated=True))
+    cand = Candidate(NAME, Version("1.0.3"), Source.INDEX, "", wheel_filename(NAME, "1.0.3"), None)
+    proj = project(versions, NOW - timedelta(800))
+    [finding] = NewCapability().check(cand, proj, Context(now=NOW, scans=made))
+    assert "network at import" in finding.message
+    assert "when its functions are called" not in finding.message
