@@ -411,6 +411,8 @@ FORMER_DIRECTIONS = {
     ("install-time-code", "block-score"): "lower",
     ("install-time-code", "warn-score"): "lower",
     ("install-time-code", "time-budget"): "higher",
+    ("new-capability", "min-releases"): "lower",
+    ("new-capability", "min-age-days"): "lower",
     ("known-malicious", "block-when-unavailable"): "true",
 }
 _RENAMED = {"true": "higher", "false": "lower", "superset": "more", "subset": "fewer"}
