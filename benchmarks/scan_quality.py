@@ -65,16 +65,21 @@ def fetch(session: requests.Session, name: str, cache: Path) -> list[tuple[str, 
     for info in _pick(response.json()):
         filename = info["filename"]
         want = info["digests"]["sha256"]
-        target = cache / filename
-        if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != want:
-            data = session.get(urljoin(response.url, info["url"]), timeout=TIMEOUT * 4).content
-            if hashlib.sha256(data).hexdigest() != want:
-                raise RuntimeError(f"{filename}: sha256 mismatch")
-            part = target.with_suffix(target.suffix + ".part")
-            part.write_bytes(data)
-            part.replace(target)
+        target = download(session, urljoin(response.url, info["url"]), want, cache / filename)
         out.append((filename, target))
     return out
+
+
+def download(session: requests.Session, url: str, want: str, target: Path) -> Path:
+    """``url`` saved as ``target`` once, its sha256 checked (a cached copy too)."""
+    if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != want:
+        data = session.get(url, timeout=TIMEOUT * 4).content
+        if hashlib.sha256(data).hexdigest() != want:
+            raise RuntimeError(f"{target.name}: sha256 mismatch")
+        part = target.with_suffix(target.suffix + ".part")
+        part.write_bytes(data)
+        part.replace(target)
+    return target
 
 
 def show(result: ScanResult) -> list[str]:

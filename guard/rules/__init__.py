@@ -18,6 +18,7 @@ from guard.rules.advisories import KnownMalicious
 from guard.rules.age import NewProject
 from guard.rules.artifact import InstallHook
 from guard.rules.base import Context, FindingKind, Rule
+from guard.rules.capability import NewCapability
 from guard.rules.listed import Denied, NotOnPyPI, ReleaseRemoved
 from guard.rules.local import LOCAL_KINDS, LOCAL_RULES
 from guard.rules.names import StdlibShadow
@@ -65,6 +66,7 @@ RULES: tuple[Declared, ...] = (
     KnownVulnerability(),
     # The static scan of the artifacts (install-time-code runs it).
     *SCAN_RULES,
+    NewCapability(),
     SdkCredentials,  # credential-access calibrated on an SDK's own purpose
     SuspiciousAuthorEmail(),
     FewReleases(),

@@ -73,6 +73,7 @@ class Judge:
         files: Mapping[str, Path] | None = None,
         extra: Sequence[Sequence[Finding]] | None = None,
         hashes: Mapping[str, str] | None = None,
+        previous: Mapping[str, Scanned] | None = None,
     ) -> Verdict:
         """Run the rules on every candidate and let the policy judge the findings.
 
@@ -80,10 +81,13 @@ class Judge:
         the engine (audit's local checks), one sequence per candidate, in order.
         ``hashes`` are the verified sha256 of ``files`` (by file name): those files
         are scanned first, together (``scan``), and the rules read the results.
+        ``previous`` holds the scans of earlier releases' artifacts to compare with
+        (``guard.vet.previous``), by file name.
         """
         ctx = self.context(known, mode, files)
         if files and hashes and mode == "install" and self.scan is not None:
-            ctx = replace(ctx, scans=self._scans(ctx, candidates, hashes))
+            scans = self._scans(ctx, candidates, hashes)
+            ctx = replace(ctx, scans={**(previous or {}), **scans})
         today = self.now.date()
         packages = []
         out = list(notes)

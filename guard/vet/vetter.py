@@ -59,6 +59,7 @@ from guard.vet.model import (
     StartAhead,
 )
 from guard.vet.pins import wanted_files
+from guard.vet.previous import previous_scans
 from guard.vet.resolve import Resolved, newer_skipped, resolve
 from guard.vet.tools import Tools
 
@@ -214,7 +215,10 @@ def _judge_chosen(
     tools.show("fetching", 0, len(pins))
     files = tools.fetch(list(pins.values()))
     hashes = {name: want.sha256 for name, want in pins.items()}
-    verdict = tools.judge.verdict(known, candidates, notes, files=files, hashes=hashes)
+    earlier = previous_scans(tools.judge, tools.fetch, known, candidates, files, hashes)
+    verdict = tools.judge.verdict(
+        known, candidates, notes, files=files, hashes=hashes, previous=earlier
+    )
     return Outcome(
         verdict,
         candidates,

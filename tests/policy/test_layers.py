@@ -411,6 +411,8 @@ FORMER_DIRECTIONS = {
     ("install-time-code", "block-score"): "lower",
     ("install-time-code", "warn-score"): "lower",
     ("install-time-code", "time-budget"): "higher",
+    ("new-capability", "min-releases"): "lower",
+    ("new-capability", "min-age-days"): "lower",
     ("known-malicious", "block-when-unavailable"): "true",
     ("dormant-revival", "established-releases"): "higher",
     ("dormant-revival", "established-days"): "higher",
