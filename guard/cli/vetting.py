@@ -89,7 +89,9 @@ def _vetter(
     cache = Cache()
     client = PyPIClient(pypi_url(own, pol), session, cache, timeout, deadline)
     provenance = ProvenanceClient(pypi_url(own, pol), session, cache, timeout, deadline)
-    osv = OSVClient(osv_url(own, pol), session, cache, timeout, deadline)
+    # OSV is an extra layer: asked once, without retries, so that an unreachable
+    # service costs one attempt (and is then remembered for a few minutes).
+    osv = OSVClient(osv_url(own, pol), make_session(retries=0), cache, timeout, deadline)
 
     def fetch(wanted: Sequence[artifacts.Wanted]) -> dict[str, Path]:
         return artifacts.fetch_all(wanted, cache, session, timeout, deadline)

@@ -226,6 +226,12 @@ class OSVClient:
 
     def _post(self, queries: Sequence[Query]) -> list[Page]:
         url = f"{self.base_url}/v1/querybatch"
+        unreachable = f"{url}#unreachable"
+        remembered = self.cache.get(unreachable) if self.cache else None
+        if remembered is not None and remembered.fresh():
+            # Asked in the last few minutes and nobody answered: do not make every
+            # run wait for the same silence again.
+            raise IndexError_(f"{url}: could not connect (tried {_ago(remembered)})")
         try:
             with self._limited(url) as read_timeout:
                 response = self.session.post(
@@ -237,6 +243,8 @@ class OSVClient:
                 )
                 body = _body(response, url) if response.status_code == 200 else b""
         except requests.RequestException as exc:
+            if isinstance(exc, requests.ConnectionError | requests.Timeout):
+                self._put(unreachable, b"")
             raise IndexError_(f"{url}: {_short(exc)}") from exc
         if response.status_code != 200:
             raise IndexError_(f"{url}: HTTP {response.status_code}")
@@ -295,3 +303,9 @@ def _short(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return "timed out"
     return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _ago(entry: CachedResponse) -> str:
+    """'3 minutes ago', for a remembered failure."""
+    minutes = max(int((time.time() - entry.fetched_at) // 60), 0)
+    return "less than a minute ago" if minutes < 1 else f"{minutes} minute(s) ago"

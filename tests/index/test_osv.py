@@ -144,6 +144,23 @@ def test_an_unreachable_osv_is_reported_quickly_not_raised(tmp_path: Path) -> No
     assert "v1/querybatch" in found.unavailable and "could not connect" in found.unavailable
 
 
+def test_an_unreachable_osv_is_not_asked_again_for_a_while(
+    fake_osv: FakeOSV, tmp_path: Path
+) -> None:
+    first = client(UNREACHABLE_OSV, tmp_path).advisories([key("a", "1.0")])
+    assert first.unavailable.endswith("could not connect")
+    again = client(UNREACHABLE_OSV, tmp_path).advisories([key("b", "2.0")])
+    assert "could not connect (tried less than a minute ago)" in again.unavailable
+    # another service, or an answer that is an error, is not remembered so
+    fake_osv.fail(503)
+    client(fake_osv.url, tmp_path).advisories([key("a", "1.0")])
+    assert (
+        client(fake_osv.url, tmp_path)
+        .advisories([key("a", "1.0")])
+        .unavailable.endswith("HTTP 503")
+    )
+
+
 def test_an_error_answer_leaves_those_releases_without_data(
     fake_osv: FakeOSV, tmp_path: Path
 ) -> None:
