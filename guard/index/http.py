@@ -34,6 +34,7 @@ from guard.errors import DeadlineError
 DEFAULT_TIMEOUT = 15.0  # seconds, for connect and for each read
 RETRIES = 2
 RETRY_AFTER_CAP = 10.0  # seconds: the longest Retry-After safepip waits for
+READ_CHUNK = 65536
 WHOLE_ANSWER_FACTOR = 4  # a JSON or policy answer may take this many timeouts in all
 
 
@@ -206,6 +207,19 @@ class _Adapter(HTTPAdapter):
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         manager.pool_classes_by_scheme = _POOLS
         return manager
+
+
+def read_capped(response: requests.Response, limit: int) -> bytes | None:
+    """A streamed body, or None as soon as it grows past ``limit`` bytes (the
+    caller says what that means). Counted as it inflates, so a compressed bomb
+    is stopped at the limit."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def make_session(pool_size: int = 16, retries: int = RETRIES) -> requests.Session:

@@ -28,7 +28,7 @@ from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
 from guard.index.concurrency import MAX_WORKERS, map_concurrently
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited
+from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
 from guard.models import Advisories, ReleaseKey, Vulnerability
 
 DEFAULT_OSV_URL = "https://api.osv.dev"
@@ -145,13 +145,10 @@ def parse_vulnerability(body: bytes, vuln_id: str) -> Vulnerability | None:
 
 def _body(response: requests.Response, url: str) -> bytes:
     """The streamed body, refused when it grows past ``MAX_BODY``."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(65536):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise IndexError_(f"{url}: answer larger than {MAX_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = read_capped(response, MAX_BODY)
+    if body is None:
+        raise IndexError_(f"{url}: answer larger than {MAX_BODY} bytes")
+    return body
 
 
 def _chunks(items: Sequence[Query], size: int) -> list[Sequence[Query]]:

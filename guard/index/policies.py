@@ -24,7 +24,7 @@ import requests
 from guard.deadline import Deadline
 from guard.errors import PolicyError
 from guard.files import atomic_write
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited
+from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
 
 MAX_POLICY_BYTES = 1 << 20  # a fetched policy larger than this is refused
 MAX_REDIRECTS = 5
@@ -73,12 +73,10 @@ def _body(response: requests.Response, url: str) -> bytes:
     """The 200 response's body, refused when larger than ``MAX_POLICY_BYTES``."""
     if response.status_code != 200:
         raise FetchFailed(f"HTTP {response.status_code}")
-    body = bytearray()
-    for chunk in response.iter_content(chunk_size=65536):
-        body.extend(chunk)
-        if len(body) > MAX_POLICY_BYTES:
-            raise PolicyError([f"{display_url(url)}: larger than {MAX_POLICY_BYTES} bytes"])
-    return bytes(body)
+    body = read_capped(response, MAX_POLICY_BYTES)
+    if body is None:
+        raise PolicyError([f"{display_url(url)}: larger than {MAX_POLICY_BYTES} bytes"])
+    return body
 
 
 def fetch_policy(

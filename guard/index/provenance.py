@@ -31,7 +31,7 @@ from packaging.utils import canonicalize_name
 from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited
+from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
 from guard.models import Provenance, Publisher
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -124,13 +124,10 @@ def parse_provenance(body: bytes, url: str) -> tuple[Publisher, ...]:
 
 
 def _read(response: requests.Response, url: str) -> bytes:
-    chunks, size = [], 0
-    for chunk in response.iter_content(65536):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise IndexError_(f"{url}: answer larger than {MAX_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = read_capped(response, MAX_BODY)
+    if body is None:
+        raise IndexError_(f"{url}: answer larger than {MAX_BODY} bytes")
+    return body
 
 
 class ProvenanceClient:

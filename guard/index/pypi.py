@@ -29,13 +29,12 @@ from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
 from guard.index.concurrency import MAX_WORKERS, Progress, map_concurrently
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited
+from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
 from guard.index.parse import project_from_body, vulnerabilities_from_body
 from guard.models import Project, Vulnerability
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 MAX_BODY = 64 * 1024 * 1024  # a project's JSON larger than this is refused
-READ_CHUNK = 65536
 
 
 def _max_age(headers: Mapping[str, str]) -> int:
@@ -63,14 +62,10 @@ def _conditional_headers(cached: CachedResponse | None) -> dict[str, str]:
 
 def _read_body(response: requests.Response, url: str) -> bytes:
     """The streamed body, refused when it grows past ``MAX_BODY``."""
-    chunks = []
-    size = 0
-    for chunk in response.iter_content(READ_CHUNK):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise IndexError_(f"{url}: answer larger than {MAX_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = read_capped(response, MAX_BODY)
+    if body is None:
+        raise IndexError_(f"{url}: answer larger than {MAX_BODY} bytes")
+    return body
 
 
 @dataclass(frozen=True)
