@@ -15,7 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.test_capability_e2e import PAYLOAD
+from tests.e2e.test_capability_e2e import established as capability_release
 from tests.e2e.test_install_e2e import report, safepip
+from tests.fakeosv import FakeOSV
 from tests.fakepypi import FakePyPI, MakeVenv, installed
 
 NOW = datetime.now(UTC)
@@ -180,3 +183,79 @@ def test_dependency_confusion_public_young_project_is_blocked(
     assert report(proc)["packages"][0]["filename"] == "acme_billing-99.0-py3-none-any.whl"
     assert {"new-project", "weak-signals"} <= blocking(proc, "acme-billing"), proc.stdout
     assert installed(python) == set()
+
+
+# --- 4. the audit of an environment where the release got in before it was found out ---
+
+
+def test_audit_after_the_fact_ctx_takeover_removed_from_the_index(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    dormant(fake_pypi, "ctxlike")
+    take_over(fake_pypi, "ctxlike")
+    python = make_venv()
+    plain_pip_install(python, "ctxlike==0.2.6", pip_env)
+    fake_pypi.remove("ctxlike", "0.2.6")  # as PyPI did with the ctx releases
+
+    proc = audit(python, pip_env, tmp_path)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "release-removed" in blocking(proc, "ctxlike"), proc.stdout
+
+
+def test_audit_after_the_fact_litellm_pth_release_yanked(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    established_then_pth(fake_pypi, "llmlike")
+    python = make_venv()
+    plain_pip_install(python, "llmlike==1.10.0", pip_env)
+    fake_pypi.yank("llmlike", "1.10.0", reason="compromised release")
+
+    proc = audit(python, pip_env, tmp_path)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "yanked" in blocking(proc, "llmlike"), proc.stdout
+    assert "compromised release" in proc.stdout
+
+
+def test_audit_after_the_fact_dependency_confusion_mal_advisory(
+    fake_pypi: FakePyPI,
+    fake_osv: FakeOSV,
+    pip_env: dict[str, str],
+    make_venv: MakeVenv,
+    tmp_path: Path,
+) -> None:
+    fake_pypi.add_release(
+        "acme-billing",
+        "99.0",
+        upload_time=NOW - timedelta(days=10),
+        files_override={"acme_billing/__init__.py": EXFIL},
+    )
+    python = make_venv()
+    plain_pip_install(python, "acme-billing==99.0", pip_env)
+    fake_osv.add("MAL-2026-7", "acme-billing", ["99.0"], summary="dependency confusion")
+
+    proc = audit(python, pip_env, tmp_path)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "known-malicious" in blocking(proc, "acme-billing"), proc.stdout
+    assert "MAL-2026-7" in proc.stdout
+
+
+def test_audit_after_the_fact_import_time_binary_mal_advisory(
+    fake_pypi: FakePyPI,
+    fake_osv: FakeOSV,
+    pip_env: dict[str, str],
+    make_venv: MakeVenv,
+    tmp_path: Path,
+) -> None:
+    capability_release(fake_pypi, "hijacked", PAYLOAD)
+    python = make_venv()
+    plain_pip_install(python, "hijacked==1.2.4", pip_env)
+    fake_osv.add("MAL-2026-8", "hijacked", ["1.2.4"], summary="downloads and runs a binary")
+
+    proc = audit(python, pip_env, tmp_path)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "known-malicious" in blocking(proc, "hijacked"), proc.stdout
+    assert "MAL-2026-8" in proc.stdout
