@@ -18,6 +18,8 @@ from typing import Any
 from tests.e2e.test_capability_e2e import PAYLOAD
 from tests.e2e.test_capability_e2e import established as capability_release
 from tests.e2e.test_install_e2e import report, safepip
+from tests.e2e.test_provenance_e2e import REPO
+from tests.e2e.test_provenance_e2e import release as provenance_release
 from tests.fakeosv import FakeOSV
 from tests.fakepypi import FakePyPI, MakeVenv, installed
 
@@ -259,3 +261,22 @@ def test_audit_after_the_fact_import_time_binary_mal_advisory(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "known-malicious" in blocking(proc, "hijacked"), proc.stdout
     assert "MAL-2026-8" in proc.stdout
+
+
+def test_audit_after_the_fact_release_without_its_attestation_removed(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    """ultralytics 8.3.42 (2024): a release uploaded with a stolen token, without
+    the attestations its predecessors had, installed before it was taken down."""
+    fake_pypi.simple_api_version = "1.3"
+    for i, version in enumerate(("0.8", "0.9", "1.0")):
+        provenance_release(fake_pypi, version, i * 10, REPO)
+    provenance_release(fake_pypi, "1.1", 60, None)
+    python = make_venv()
+    plain_pip_install(python, "alpha==1.1", pip_env)
+    fake_pypi.remove("alpha", "1.1")
+
+    proc = audit(python, pip_env, tmp_path)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "release-removed" in blocking(proc, "alpha"), proc.stdout
