@@ -151,7 +151,9 @@ def _enrol(connection: HTTPConnection) -> None:
         watch.enrol(connection)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched(HTTPConnection):
+    """A connection the current request's watchdog can close (plain or TLS)."""
+
     def connect(self) -> None:
         super().connect()
         _enrol(self)
@@ -161,18 +163,12 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _enrol(self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _enrol(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
+    ConnectionCls = _Watched
 
 
 class _HTTPSPool(HTTPSConnectionPool):

@@ -266,3 +266,16 @@ def days(delta: timedelta) -> str:
     if hours < 240:
         return f"{math.floor(hours / 2.4) / 10:.1f} days"
     return f"{math.floor(hours / 24)} days"
+
+
+def long_history(project: Project, ctx: Context, rule: Declares) -> str:
+    """ "N releases since YEAR" when the project has at least the
+    ``established-releases`` releases and ``established-days`` of history that
+    ``rule`` declares, else ""."""
+    first = project.first_upload
+    count = len(project.releases)
+    if first is None or count < ctx.number(rule, "established-releases"):
+        return ""
+    if ctx.now - first < timedelta(days=ctx.number(rule, "established-days")):
+        return ""
+    return f"{count} releases since {first:%Y}"

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from guard.models import Action, Candidate, Finding, Ownership, Project
-from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, Param, RuleBase, days
+from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, Param, RuleBase, days, long_history
 
 if TYPE_CHECKING:
     from guard.state.history import Seen
@@ -71,13 +71,8 @@ def revival(
 def established(project: Project, ctx: Context) -> str:
     """ "an established project: N releases since YEAR" when the project has the
     long release history of DormantRevival's thresholds, else ""."""
-    first = project.first_upload
-    count = len(project.releases)
-    if first is None or count < ctx.number(DormantRevival, "established-releases"):
-        return ""
-    if ctx.now - first < timedelta(days=ctx.number(DormantRevival, "established-days")):
-        return ""
-    return f"an established project: {count} releases since {first:%Y}"
+    history = long_history(project, ctx, DormantRevival)
+    return f"an established project: {history}" if history else ""
 
 
 def owners_changed(project: Project, ctx: Context) -> bool:

@@ -25,12 +25,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from guard.analysis.scan.python import CREDENTIAL_ACCESS
 from guard.analysis.typosquat import default_detector
 from guard.models import Action, Finding, Project
-from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, FindingKind, Param
+from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, FindingKind, Param, long_history
 
 SDK_CREDENTIALS = "sdk-credentials"
 
@@ -114,13 +113,8 @@ def _established_popular(project: Project, ctx: Context) -> str:
     rank = default_detector().rank(project.name)
     if rank is None or rank > ctx.number(SdkCredentials, "popular-rank"):
         return ""
-    first = project.first_upload
-    count = len(project.releases)
-    if first is None or count < ctx.number(SdkCredentials, "established-releases"):
-        return ""
-    if ctx.now - first < timedelta(days=ctx.number(SdkCredentials, "established-days")):
-        return ""
-    return f"{count} releases since {first:%Y}, popular rank {rank}"
+    history = long_history(project, ctx, SdkCredentials)
+    return f"{history}, popular rank {rank}" if history else ""
 
 
 def calibrate(
