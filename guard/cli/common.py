@@ -12,6 +12,7 @@ from guard.index.osv import DEFAULT_OSV_URL
 from guard.index.pypi import DEFAULT_PYPI_URL
 from guard.policy import model as policy
 from guard.report import formats as report_formats
+from guard.report.base import Place
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -65,3 +66,13 @@ def load_policy(own: dict[str, str | bool], deadline: Deadline | None = None) ->
     explicit = own.get("policy")
     path = explicit if isinstance(explicit, str) else None
     return policy.load(path, Path.cwd(), deadline=deadline)
+
+
+def file_place(path: Path, line: int | None = None) -> Place:
+    """A path as the checkout-relative URI SARIF wants, or an absolute file URI
+    when it lies outside the working directory."""
+    absolute = path.absolute()
+    try:
+        return Place(absolute.relative_to(Path.cwd().absolute()).as_posix(), line)
+    except ValueError:
+        return Place(absolute.as_uri(), line, relative=False)

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from guard.analysis.scan import candidate_for
-from guard.cli.common import load_policy, report_format, run_deadline
+from guard.cli.common import file_place, load_policy, report_format, run_deadline
 from guard.errors import UsageError
 from guard.models import PackageVerdict, Verdict
 from guard.pip.args import split_own
 from guard.policy import model as policy
+from guard.report.base import Place, Places
 from guard.report.formats import FORMATS, ReportContext
 from guard.rules import RULES, evaluate
 from guard.rules.base import Context
@@ -30,9 +31,19 @@ def scan_command(argv: Sequence[str]) -> int:
         header=f"safepip scan: {len(files)} archive(s) (policy: {pol.source})",
         footer=verdict.decision.value,
         rules=tuple(RULES),
+        places=_places(verdict, files),
     )
     sys.stdout.write(FORMATS[fmt].verdict(verdict, context))
     return verdict.decision.exit_code
+
+
+def _places(verdict: Verdict, files: Sequence[str]) -> Places:
+    """Each package's results sit at the archive it was read from (the first one
+    given, when several archives hold one project)."""
+    declared: dict[str, Place] = {}
+    for package, name in zip(verdict.packages, files, strict=True):
+        declared.setdefault(package.candidate.name, file_place(Path(name)))
+    return Places(declared=declared)
 
 
 def _judge(pol: policy.Policy, files: Sequence[str], now: datetime) -> Verdict:

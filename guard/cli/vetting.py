@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName
 
 from guard import __version__
+from guard.cli.common import file_place as _place
 from guard.cli.common import load_policy, osv_url, pypi_url, report_format, run_deadline
 from guard.cli.echo import echo_pip
 from guard.deadline import Deadline
@@ -281,16 +282,6 @@ def machine_report(
     if fmt == "markdown":
         return formats.to_markdown(verdict)
     return formats.to_sarif(verdict, __version__, RULES, places=places or Places())
-
-
-def _place(path: Path, line: int | None = None) -> Place:
-    """A path as the checkout-relative URI SARIF wants, or an absolute file URI
-    when it lies outside the working directory."""
-    absolute = path.absolute()
-    try:
-        return Place(absolute.relative_to(Path.cwd().absolute()).as_posix(), line)
-    except ValueError:
-        return Place(absolute.as_uri(), line, relative=False)
 
 
 def _read(path: Path) -> str:

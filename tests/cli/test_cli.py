@@ -204,6 +204,28 @@ def test_scan_local_archives(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "obfuscated-code" in {f["rule"] for f in loader["findings"]}
 
 
+def test_scan_sarif_results_point_at_the_archive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakepypi import build_wheel
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dist").mkdir()
+    bad = tmp_path / "dist" / "loader-1.0-py3-none-any.whl"
+    payload = "import base64\nexec(base64.b64decode('cHJpbnQoJ2hpJyk='))\n"
+    bad.write_bytes(build_wheel("loader", "1.0", files={"loader/__init__.py": payload}))
+
+    code, out, _ = run(["scan", "--format", "sarif", "dist/loader-1.0-py3-none-any.whl"], capsys)
+
+    assert code == 1
+    results = json.loads(out)["runs"][0]["results"]
+    assert results
+    for result in results:
+        [location] = result["locations"]
+        artifact = location["physicalLocation"]["artifactLocation"]
+        assert artifact["uri"] == "dist/loader-1.0-py3-none-any.whl"
+
+
 def _modules() -> list[str]:
     import pkgutil
 
