@@ -7,7 +7,8 @@ wants each requirement file after ``-r``. This turns::
 
 one ``safepip check --policy team.toml -r FILE`` per file: each file is resolved
 on its own (two files may pin different versions of one package), its report
-printed under its name, and the exit code is the worst of them (2 error > 1
+printed under its name (JSON and SARIF: one document for all files, see
+``guard.report.combine``), and the exit code is the worst of them (2 error > 1
 blocked > 0). Options that take a value (``--policy FILE``...) keep it; every
 other word that does not start with ``-`` is a file. Words after ``--`` are
 files whatever they look like. No file, nothing to check: exit 0.
@@ -15,12 +16,17 @@ files whatever they look like. No file, nothing to check: exit 0.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 from collections.abc import Sequence
 
 from guard.cli import main as cli
+from guard.cli.common import EXIT_ERROR
+from guard.errors import GuardError
 from guard.pip.args import OWN_VALUED
 from guard.pip.options import VALUED
+from guard.report.combine import Part, combine
 
 # Options (safepip's own, and pip's) whose next word is their value.
 VALUE_OPTIONS = frozenset(OWN_VALUED) | frozenset(name for names in VALUED for name in names)
@@ -48,15 +54,6 @@ def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return options, files
 
 
-def check_args(argv: Sequence[str]) -> list[str]:
-    """The ``safepip`` arguments for checking the files named in ``argv`` together."""
-    options, files = _split(argv)
-    if not files:
-        return []
-    pairs = [part for name in files for part in ("-r", name)]
-    return ["check", *options, *pairs]
-
-
 def check_runs(argv: Sequence[str]) -> list[tuple[str, list[str]]]:
     """Each file named in ``argv`` with the ``safepip`` arguments checking it alone."""
     options, files = _split(argv)
@@ -65,9 +62,28 @@ def check_runs(argv: Sequence[str]) -> list[tuple[str, list[str]]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     runs = check_runs(sys.argv[1:] if argv is None else argv)
+    fmt = cli.requested_format(runs[0][1]) if runs else "text"
+    if fmt == "text" or len(runs) <= 1:
+        return _streamed(runs)
+    parts = []
+    for name, args in runs:
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(captured):
+            code = cli.main(args)
+        parts.append(Part(name, code, captured.getvalue()))
+    try:
+        sys.stdout.write(combine(fmt, parts))
+    except GuardError as exc:
+        sys.stderr.write(f"safepip: error: {exc}\n")
+        return EXIT_ERROR
+    return max(p.exit_code for p in parts)
+
+
+def _streamed(runs: Sequence[tuple[str, list[str]]]) -> int:
+    """Text reports written as they come, each under its file's name."""
     worst = 0
     for name, args in runs:
-        if len(runs) > 1 and cli.requested_format(args) == "text":
+        if len(runs) > 1:
             sys.stdout.write(f"== safepip check -r {name}\n")
             sys.stdout.flush()
         worst = max(worst, cli.main(args))

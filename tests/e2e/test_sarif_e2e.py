@@ -139,3 +139,33 @@ def test_pre_commit_resolves_each_file_on_its_own(
     proc = pre_commit([*options, *files], pip_env, tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the worst of the two
     assert "== safepip check -r requirements.txt" in proc.stdout
+
+
+def test_pre_commit_machine_formats_are_one_document_for_all_files(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    established(fake_pypi, "good")
+    established(fake_pypi, "evil")
+    (tmp_path / "safepip.toml").write_text(DENY)
+    (tmp_path / "requirements.txt").write_text("good==1.0\n")
+    (tmp_path / "requirements-bad.txt").write_text("evil\n")
+    options = ["--python", str(make_venv()), "--no-progress"]
+    files = ["requirements.txt", "requirements-bad.txt"]
+
+    proc = pre_commit([*options, "--format", "sarif", *files], pip_env, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    log = json.loads(proc.stdout)  # one SARIF log, one run per file
+    assert len(log["runs"]) == 2
+    [result] = [r for run in log["runs"] for r in run["results"] if r["level"] == "error"]
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact["uri"] == "requirements-bad.txt"
+
+    proc = pre_commit([*options, "--format", "json", *files], pip_env, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["exit_code"] == 1
+    assert [(f["file"], f["exit_code"]) for f in doc["files"]] == [
+        ("requirements.txt", 0),
+        ("requirements-bad.txt", 1),
+    ]
+    assert all(isinstance(f["report"], dict) for f in doc["files"])

@@ -128,32 +128,21 @@ def test_missing_file(tmp_path: Path) -> None:
 # --- pre-commit ---------------------------------------------------------------------
 
 
-def test_precommit_turns_file_names_into_requirement_options() -> None:
-    assert precommit.check_args(["requirements.txt", "requirements-dev.txt"]) == [
-        "check",
-        "-r",
-        "requirements.txt",
-        "-r",
-        "requirements-dev.txt",
+def test_precommit_turns_each_file_name_into_its_own_check() -> None:
+    assert precommit.check_runs(["requirements.txt", "requirements-dev.txt"]) == [
+        ("requirements.txt", ["check", "-r", "requirements.txt"]),
+        ("requirements-dev.txt", ["check", "-r", "requirements-dev.txt"]),
     ]
-    assert precommit.check_args(["--policy", "team.toml", "--no-progress", "a.txt"]) == [
-        "check",
-        "--policy",
-        "team.toml",
-        "--no-progress",
-        "-r",
-        "a.txt",
+    assert precommit.check_runs(["--policy", "team.toml", "--no-progress", "a.txt"]) == [
+        ("a.txt", ["check", "--policy", "team.toml", "--no-progress", "-r", "a.txt"])
     ]
-    assert precommit.check_args(["--format=json", "--", "-odd.txt"]) == [
-        "check",
-        "--format=json",
-        "-r",
-        "-odd.txt",
+    assert precommit.check_runs(["--format=json", "--", "-odd.txt"]) == [
+        ("-odd.txt", ["check", "--format=json", "-r", "-odd.txt"])
     ]
 
 
 def test_precommit_without_files_checks_nothing() -> None:
-    assert precommit.check_args(["--policy", "team.toml"]) == []
+    assert precommit.check_runs(["--policy", "team.toml"]) == []
     assert precommit.main(["--policy", "team.toml"]) == 0
 
 
