@@ -311,7 +311,7 @@ def _starjacking(
     # (a mirror) gives no ownership to compare.
     weak = monorepo or not project.ownership.known
     who = (
-        f"shared by the popular projects {names}"
+        f"is shared by the popular projects {names}"
         if monorepo
         else f"belongs to the popular project {names}"
     )
