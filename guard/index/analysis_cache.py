@@ -3,9 +3,10 @@
 An artifact's bytes never change under its sha256, so its scan need not run
 twice: ``AnalysisCache`` stores each ``ScanResult`` as JSON under
 ``<cache dir>/analysis/<sha256[:2]>/``, keyed by the verified sha256, the file
-name (it tells a wheel from an sdist), the scan's settings and ``ANALYSER``
-(safepip's version and ``SCAN_VERSION``: a new safepip, or a bumped
-``SCAN_VERSION``, analyses again). Every write is atomic; an entry that cannot
+name (it tells a wheel from an sdist), the scan's settings and the analyser
+(``default_analyser``: safepip's version and a digest of the analysis code, so a
+new safepip, or any change to ``guard/analysis``, analyses again, even when
+nobody bumped a version). Every write is atomic; an entry that cannot
 be read, does not parse, or names other bytes, settings or analyser is a miss
 (the file is scanned again), never trusted and never a crash. A result that
 would not come back from JSON exactly as it is is not stored.
@@ -26,11 +27,12 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from guard import __version__
+from guard import analysis as analysis_package
 from guard.analysis.scan import ScanResult, scan_archive
 from guard.analysis.scan.score import Signal
 from guard.errors import GuardError
@@ -39,10 +41,9 @@ from guard.models import Action, Finding
 from guard.pip.pool import map_in_processes
 from guard.rules.base import Scanned, ScanSettings
 
-# Bump when the scan's results change for the same bytes and settings without
-# a new safepip version (a detector added or re-weighted).
+# Bump when the scan's results change for the same bytes, settings and analysis
+# code (a data file the scan reads outside guard/analysis).
 SCAN_VERSION = 1
-ANALYSER = f"safepip {__version__} scan {SCAN_VERSION}"
 FORMAT = 1  # the layout of an entry
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
 # Uncached bytes above which the scans run in worker processes: starting one
@@ -160,12 +161,32 @@ def _check_types(result: ScanResult) -> None:
 # --- the store --------------------------------------------------------------------
 
 
+def code_digest(root: Path) -> str:
+    """A digest of the Python sources under ``root`` (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def default_analyser() -> str:
+    """What made a stored result: safepip's version, ``SCAN_VERSION`` and the
+    digest of the analysis code (``guard/analysis``)."""
+    try:
+        code = code_digest(Path(analysis_package.__file__).parent)
+    except (OSError, TypeError):  # sources not on disk: the version alone
+        code = "unknown"
+    return f"safepip {__version__} scan {SCAN_VERSION} code {code}"
+
+
 class AnalysisCache:
     """Scan results under ``root``/analysis, by sha256, file name, settings and analyser."""
 
-    def __init__(self, root: Path, analyser: str = ANALYSER) -> None:
+    def __init__(self, root: Path, analyser: str | None = None) -> None:
         self.root = root
-        self.analyser = analyser
+        self.analyser = analyser or default_analyser()
 
     def _identity(self, job: ScanJob, settings: ScanSettings) -> dict[str, Any]:
         return {
@@ -301,12 +322,13 @@ def _size(path: Path) -> int:
 
 
 __all__ = [
-    "ANALYSER",
     "SCAN_VERSION",
     "AnalysisCache",
     "CachedScanner",
     "ScanJob",
     "Scanner",
+    "code_digest",
+    "default_analyser",
     "result_from_json",
     "result_to_json",
     "scan_file",

@@ -182,16 +182,35 @@ def test_a_new_analyser_version_scans_again(tmp_path: Path) -> None:
     jobs = archives(tmp_path)
     CachedScanner(AnalysisCache(tmp_path / "cache")).scan(jobs, SETTINGS)
     bumped = Counting()
-    cache = AnalysisCache(tmp_path / "cache", analyser=analysis_cache.ANALYSER + ".next")
+    cache = AnalysisCache(tmp_path / "cache", analyser=analysis_cache.default_analyser() + ".next")
     CachedScanner(cache, bumped).scan(jobs, SETTINGS)
     assert sorted(bumped.calls) == sorted(j.filename for j in jobs)
 
 
-def test_the_default_analyser_names_safepip_and_the_scan_version() -> None:
+def test_the_default_analyser_names_safepip_the_scan_version_and_the_code() -> None:
     from guard import __version__
 
-    assert __version__ in analysis_cache.ANALYSER
-    assert f"scan {analysis_cache.SCAN_VERSION}" in analysis_cache.ANALYSER
+    analyser = analysis_cache.default_analyser()
+    assert __version__ in analyser
+    assert f"scan {analysis_cache.SCAN_VERSION}" in analyser
+    assert (
+        analysis_cache.code_digest(Path(analysis_cache.__file__).parents[1] / "analysis")
+        in analyser
+    )
+
+
+def test_any_change_to_the_analysis_code_changes_the_digest(tmp_path: Path) -> None:
+    (tmp_path / "scan").mkdir()
+    (tmp_path / "scan" / "score.py").write_text("BLOCK = 5.0\n")
+    (tmp_path / "typosquat.py").write_text("X = 1\n")
+    before = analysis_cache.code_digest(tmp_path)
+    assert analysis_cache.code_digest(tmp_path) == before
+    (tmp_path / "scan" / "score.py").write_text("BLOCK = 6.0\n")
+    assert analysis_cache.code_digest(tmp_path) != before
+    (tmp_path / "scan" / "score.py").write_text("BLOCK = 5.0\n")
+    assert analysis_cache.code_digest(tmp_path) == before
+    (tmp_path / "scan" / "new_detector.py").write_text("")
+    assert analysis_cache.code_digest(tmp_path) != before
 
 
 def test_other_settings_scan_again(tmp_path: Path) -> None:
