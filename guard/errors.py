@@ -40,6 +40,15 @@ class BuildFailed(ResolveError):
         super().__init__(f"the build of {name} failed ({step}){':' if said else ''}{gist}")
 
 
+class Uninstallable(ResolveError):
+    """The index has the project, but no file of it that pip could install here
+    for the requirement; ``name`` is the project (canonical)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(message)
+
+
 class IndexError_(GuardError):
     """The package index or its JSON API failed or answered nonsense."""
 

@@ -24,7 +24,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from guard.analysis import build_requirements as buildreqs
-from guard.errors import BuildFailed, ResolveError
+from guard.errors import BuildFailed, ResolveError, Uninstallable
 from guard.models import Action, Candidate, Source, Verdict
 from guard.pip import install
 from guard.pip import resolve as pip_resolve
@@ -150,16 +150,35 @@ def _asks_for_anything(args: PipArgs) -> bool:
     return bool(args.positionals or args.values("--requirement") or args.values("--editable"))
 
 
+def _asked_names(state: _Round) -> set[NormalizedName]:
+    """The names the user asked for (command line and requirement files)."""
+    return {
+        canonicalize_name(a.requirement.name)
+        for a in state.asked
+        if a.origin.startswith("your requirement")
+    }
+
+
+def _uninstallable(tools: Tools, ledger: Ledger, state: _Round, failed: Uninstallable) -> Resolved:
+    """The index has the project but no file pip could install: the verdict on
+    the project (its newest release), and why resolution cannot go on."""
+    name = canonicalize_name(failed.name)
+    ledger = ledger.knowing(tools.lookup.with_targets(ledger.known, [name]))
+    project = ledger.known.get(name)
+    latest = project.latest_version if project is not None else None
+    asked = name in _asked_names(state)
+    c = Candidate(name, latest or Version("0"), Source.INDEX, "", "", None, requested=asked)
+    return Resolved(
+        ledger, blocked=tools.judge.verdict(ledger.known, [c], ledger.notes), failed=str(failed)
+    )
+
+
 def _build_failed(tools: Tools, ledger: Ledger, state: _Round, failed: BuildFailed) -> Resolved:
     """A build pip ran after vetting failed: the verdict on the sdists vetted to be
     built, with what the build said (without such sdists, the error itself)."""
     if not state.sources:
         raise failed
-    asked = {
-        canonicalize_name(a.requirement.name)
-        for a in state.asked
-        if a.origin.startswith("your requirement")
-    }
+    asked = _asked_names(state)
     sdists = [replace(c, requested=c.name in asked) for c in state.sources.values()]
     hashes = {c.filename: c.sha256 for c in sdists if c.sha256}
     verdict = tools.judge.verdict(
@@ -262,7 +281,10 @@ def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve
         raise ResolveError("pip could not resolve the requirements:\n" + pip_error(dry.stderr))
     state = replace(state, seen=state.seen | {key})
     ledger = _knowing_target(tools, ledger)
-    ledger, explained = _explain(tools, ledger, state, dry)
+    try:
+        ledger, explained = _explain(tools, ledger, state, dry)
+    except Uninstallable as failed:
+        return _uninstallable(tools, ledger, state, failed)
     reasons = {e.candidate.name: e.why for e in explained}
     judged = [e.candidate for e in explained]
     verdict = tools.judge.verdict(ledger.known, judged, ledger.notes)

@@ -81,3 +81,20 @@ def test_check_of_a_placeholder_runs_nothing(
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not marker.exists()
     assert "oldname" in proc.stdout and "nothing installed: check only" in proc.stdout
+
+
+def test_a_project_with_no_file_for_this_python_gets_a_verdict_and_the_reason(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    # Like beautifulsoup 3 or PIL for a Python 3 target: nothing pip could install.
+    established(fake_pypi, "py2only", requires_python="<3", summary="discontinued, use requests")
+    python = make_venv()
+
+    proc = safepip(["--python", str(python), "check", "py2only==1.0"], pip_env, tmp_path)
+
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "py2only  1.0" in proc.stdout  # the verdict on the project
+    assert "did you mean requests?" in proc.stdout
+    assert "no release of py2only matches py2only==1.0 here" in proc.stdout
+    assert proc.stdout.rstrip().endswith("nothing was installed")
+    assert "artifact-mismatch" not in proc.stdout and "source-build" not in proc.stdout
