@@ -13,7 +13,8 @@ the most popular projects, since an attacker who learns an internal name
 publishes its look-alikes on PyPI.
 
 Typosquatting targets people who type a name. A look-alike the user did not ask
-for, that only established projects (a long release history) pull in, directly or
+for, that only established projects (10 releases over at least a year, by default)
+pull in, directly or
 through packages that only they pull in, was not typed by this user: its finding
 is a note (``Finding.note``), unless something else about the package is off or
 the match is strong enough to block. Anything the user asked for, or that a new
@@ -114,7 +115,7 @@ class TyposquatRule(RuleBase):
         Param("protect", (), "names", "more"),
         # What makes a requirer established: its look-alike dependencies are notes.
         Param("established-releases", 10, "int", "higher", maximum=MAX_COUNT),
-        Param("established-days", 1095, "int", "higher", maximum=MAX_DAYS),
+        Param("established-days", 365, "int", "higher", maximum=MAX_DAYS),
     )
     modes = frozenset({"install", "audit"})
 

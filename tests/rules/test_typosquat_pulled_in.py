@@ -13,9 +13,11 @@ from guard.vet.judge import Judge
 from guard.vet.model import Known
 from tests.rules.test_rules_metadata import NOW, candidate, project
 
-# Twelve releases over ten years: a long history. Three young releases: none.
-LONG = tuple((f"1.{i}", 3650 - 250 * i) for i in range(12))
+# Twelve releases over 400 days: an established project. Three young releases,
+# or many releases within half a year: not.
+LONG = tuple((f"1.{i}", 400 - 30 * i) for i in range(12))
 YOUNG = (("2.0", 120), ("2.1", 60), ("2.2", 20))
+BUSY = tuple((f"0.{i}", 180 - 15 * i) for i in range(12))
 
 SDK = project("bigsdk", LONG)
 NEWSDK = project("newsdk", YOUNG)
@@ -93,3 +95,11 @@ def test_the_requirers_come_from_requires_dist_and_the_requested_flags() -> None
     )
     assert found.parents == {"httpx2": ("bigsdk",)}
     assert found.requested == {"httpx2"}
+
+
+def test_many_releases_in_half_a_year_are_not_a_long_history() -> None:
+    busy = project("busysdk", BUSY)
+    known = Known({p.name: p for p in (busy, CLIENT)})
+    candidates = [_cand(busy, "httpx2", requested=True), _cand(CLIENT)]
+    verdict = Judge(policy.builtin(), NOW, {}).verdict(known, candidates, [])
+    assert {p.candidate.name: p.action for p in verdict.packages}["httpx2"] is Action.WARN
