@@ -27,6 +27,28 @@ class ResolveError(GuardError):
     """pip could not work out what it would install."""
 
 
+class BuildFailed(ResolveError):
+    """pip ran a build that vetting allowed (an sdist, a local project), and it
+    failed. ``name`` is the package, ``step`` where it stopped, ``said`` the gist
+    of the build's own output (cleaned lines)."""
+
+    def __init__(self, name: str, step: str, said: tuple[str, ...]) -> None:
+        self.name = name
+        self.step = step
+        self.said = said
+        gist = "".join(f"\n  {line}" for line in said)
+        super().__init__(f"the build of {name} failed ({step}){':' if said else ''}{gist}")
+
+
+class Uninstallable(ResolveError):
+    """The index has the project, but no file of it that pip could install here
+    for the requirement; ``name`` is the project (canonical)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(message)
+
+
 class IndexError_(GuardError):
     """The package index or its JSON API failed or answered nonsense."""
 

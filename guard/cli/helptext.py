@@ -52,7 +52,8 @@ _PIP_ARGS = """\
 PIP-INSTALL-ARGS are what `pip install` takes (requirements, -r, -c, -e, extras,
 markers, -i/--index-url, --extra-index-url, --pre, -U, --user, --target...; see
 `pip install --help`), except --dry-run, --report and --python, which safepip
-sets itself. pip resolves them without building any sdist, safepip vets every
+sets itself. pip resolves them from wheels; an sdist is built (by install
+only) after it and its build requirements passed vetting. safepip vets every
 package and file pip chose, and only then does pip see a pinned, hash-checked
 list of exactly those files.
 """
@@ -73,12 +74,14 @@ ignores, such as the weak signals that are only parts of weak-signals.
 
 CHECK = f"""\
 usage: safepip [SAFEPIP-OPTIONS] check PIP-INSTALL-ARGS...
-       safepip [SAFEPIP-OPTIONS] check PROJECT_DIR
+       safepip [SAFEPIP-OPTIONS] check PROJECT_DIR | -e PROJECT_DIR
 
 Everything `safepip install` does except the install: resolve, vet and report.
-Given a project directory (`safepip check .`), the dependencies its
-pyproject.toml declares ([project] dependencies, extras, dependency groups) are
-vetted without building it.
+check runs no package code: no sdist and no local project is built. Given a
+project directory (`safepip check .`, `check -e .`), the dependencies its
+pyproject.toml declares ([project] dependencies, extras) are vetted without
+building it; where only a build could tell them (a dynamic list, a setup.py),
+a note says so and its build requirements are vetted.
 
 {_PIP_ARGS}
 {OWN_OPTIONS}

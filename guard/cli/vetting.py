@@ -34,6 +34,7 @@ from guard.policy.model import Policy
 from guard.report import places
 from guard.report import text as report
 from guard.report.base import Place, Places
+from guard.report.sanitize import clean
 from guard.rules import RULES
 from guard.state import history
 from guard.state.store import FileHistoryStore
@@ -124,15 +125,19 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
     pol = load_policy(own, deadline)
     # Where SARIF results point: read before `check .` replaces the directories.
     where = request_places(line.pip) if fmt == "sarif" else Places()
+    local: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
     if not do_install:
         from guard.vet import project_deps
 
-        # `safepip check .`: a project's declared dependencies, without building it.
-        line = replace(line, pip=project_deps.expand_project_dirs(line.pip))
-    if not line.pip.tokens:
+        # `safepip check .` or `check -e DIR`: a project's declared dependencies,
+        # without building it (only its build requirements where a build would tell).
+        expanded = project_deps.expand_local_projects(line.pip)
+        line, local, notes = replace(line, pip=expanded.args), expanded.projects, expanded.notes
+    if not line.pip.tokens and not local:
         raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
     python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
-    request = Request(target_python=python, pip_args=line.pip, policy=pol, build=do_install)
+    request = Request(python, line.pip, pol, build=do_install, local_projects=local, notes=notes)
     progress = Progress(not own.get("no-progress"))
     # One pip process runs the dry runs and then, if vetting allows, the install:
     # the one started early for this target (guard.cli.launch), or one started now.
@@ -206,9 +211,14 @@ def _vet_and_install(
         footer = _footer(decision, do_install, will_install, len(verdict.packages))
         # pip's -v/--verbose (passed through to pip) also shows the ignored weak parts
         verbose = request.pip_args.has("--verbose")
-        rendered = report.render_text(verdict, header, footer, verbose)
+        rendered = report.render_text(verdict, header, "" if outcome.failed else footer, verbose)
+        if outcome.failed:  # a build vetting allowed failed: pip stopped there
+            lines = [*outcome.failed.splitlines(), "nothing was installed"]
+            rendered += "".join(clean(line, 2000) + "\n" for line in lines)
     else:
         extra: dict[str, object] = {"installed": will_install, "target": python}
+        if outcome.failed:
+            extra["error"] = outcome.failed
         rendered = machine_report(fmt, verdict, extra, where)
     if fmt == "text":
         sys.stdout.write(rendered)
@@ -226,7 +236,7 @@ def _vet_and_install(
                 "interrupted after the install: every vetted package is installed"
             ) from None
         raise
-    return decision.exit_code
+    return decision.exit_code or (2 if outcome.failed else 0)
 
 
 def _after_install(fmt: str, rendered: str, installed: bool, count: int) -> None:

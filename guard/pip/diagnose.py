@@ -41,6 +41,70 @@ _CONNECT = re.compile(
 )
 
 
+_BUILD_FAILED = re.compile(r"Failed to build '(?P<name>[^']+)' when (?P<step>[^\n]+?)\s*$", re.M)
+_NOT_RUN = re.compile("\u00d7 (?P<step>.+?) did not run successfully", re.MULTILINE)
+_OUTPUT = re.compile(r"╰─> \[\d+ lines? of output\]\n(?P<body>.*?)\n\s*\[end of output\]", re.S)
+_LAST_COLLECTED = re.compile(r"^Collecting (?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)", re.MULTILINE)
+_SOURCE_LINE = re.compile(r'^File "[^"]*", line \d+')
+
+
+@dataclass(frozen=True)
+class BuildFailure:
+    """A package whose build pip ran and that failed: its name, the step
+    ("getting requirements to build wheel"), and what the build said, cleaned."""
+
+    name: str
+    step: str
+    said: tuple[str, ...]
+
+
+def _traceback_gist(lines: Sequence[str]) -> list[str]:
+    """A traceback's exception line, and the source line it points at (if shown)."""
+    shown = [line for line in lines if line]
+    places = [i for i, line in enumerate(shown) if _SOURCE_LINE.match(line)]
+    after = shown[places[-1] + 1] if places and places[-1] + 1 < len(shown) - 1 else ""
+    pointed = [after] if after and set(after) - set("^~ ") else []
+    return [*shown[-1:], *pointed]
+
+
+def _first_paragraph(lines: Sequence[str]) -> list[str]:
+    paragraph: list[str] = []
+    for line in lines:
+        if not line and paragraph:
+            break
+        if line:
+            paragraph.append(line)
+    return paragraph[:ERROR_LINES]
+
+
+def _what_it_said(body: str) -> tuple[str, ...]:
+    """The gist of a build's output: a traceback's exception (with the source line
+    it points at), else the first paragraph, a few cleaned lines."""
+    lines = [line.strip() for line in body.splitlines()]
+    if any(line.startswith("Traceback") for line in lines):
+        gist = _traceback_gist(lines)
+    else:
+        gist = _first_paragraph(lines)
+    return tuple(clean(line, LINE_LIMIT) for line in gist)
+
+
+def build_failure(output: str) -> BuildFailure | None:
+    """The build that failed in a dry run, when pip's output shows one."""
+    failed = list(_BUILD_FAILED.finditer(output))
+    not_run = list(_NOT_RUN.finditer(output))
+    if not failed and not not_run:
+        return None
+    if failed:
+        name, step = failed[-1].group("name"), failed[-1].group("step")
+    else:
+        collected = list(_LAST_COLLECTED.finditer(output[: not_run[-1].start()]))
+        name = collected[-1].group("name") if collected else "a package"
+        step = not_run[-1].group("step").lower()
+    bodies = list(_OUTPUT.finditer(output))
+    said = _what_it_said(bodies[-1].group("body")) if bodies else ()
+    return BuildFailure(clean(name, LINE_LIMIT), clean(step, LINE_LIMIT), said)
+
+
 @dataclass(frozen=True)
 class Failure:
     """What pip found no file for, and who pulls what in (name -> parents)."""

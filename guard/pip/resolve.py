@@ -21,7 +21,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from guard.errors import ResolveError, UsageError
+from guard.errors import BuildFailed, ResolveError, UsageError
 from guard.files import read_regular
 from guard.models import Candidate, Source
 from guard.pip import diagnose
@@ -137,6 +137,9 @@ def _failed(
         if dead is not None:
             raise ResolveError(dead)
     if not failure.missing and not unsupported:
+        built = diagnose.build_failure(output)
+        if built is not None:
+            raise BuildFailed(built.name, built.step, built.said)
         raise ResolveError(
             "pip could not resolve the requirements:\n" + diagnose.pip_error(stderr or stdout)
         )

@@ -16,6 +16,7 @@ from guard.analysis.typosquat import default_detector
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.advisories import KnownMalicious
 from guard.rules.age import NewProject
+from guard.rules.aliases import PlaceholderName
 from guard.rules.artifact import InstallHook
 from guard.rules.base import Context, FindingKind, Rule
 from guard.rules.capability import NewCapability
@@ -53,6 +54,7 @@ RULES: tuple[Declared, ...] = (
     TYPOSQUAT,
     RepoImpersonation(),
     StdlibShadow(),
+    PlaceholderName(),
     DirectReference(),
     SourceBuild(),
     InstallHook(),

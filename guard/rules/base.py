@@ -16,14 +16,15 @@ it like a rule, but the rule engine has nothing to run for it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from packaging.utils import NormalizedName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.models import Action, Advisories, Candidate, Finding, Project, Provenances
 
@@ -181,6 +182,34 @@ class Scanned:
 
 
 @dataclass(frozen=True)
+class Requirers:
+    """Who pulls each package of a run in: the other candidates whose declared
+    requirements (``requires_dist``, any marker) name it, and which packages the
+    user asked for. Empty when the run judges packages without their whole set."""
+
+    parents: Mapping[NormalizedName, tuple[NormalizedName, ...]] = field(default_factory=dict)
+    requested: frozenset[NormalizedName] = frozenset()
+
+    @classmethod
+    def of(cls, candidates: Sequence[Candidate]) -> Requirers:
+        present = {c.name for c in candidates}
+        parents: dict[NormalizedName, list[NormalizedName]] = {}
+        for c in candidates:
+            for text in c.requires_dist:
+                try:
+                    child = canonicalize_name(Requirement(text).name)
+                except InvalidRequirement:
+                    continue
+                known = parents.setdefault(child, [])
+                if child in present and child != c.name and c.name not in known:
+                    known.append(c.name)
+        return cls(
+            {name: tuple(found) for name, found in parents.items() if found},
+            frozenset(c.name for c in candidates if c.requested),
+        )
+
+
+@dataclass(frozen=True)
 class Context:
     """Everything a rule may look at besides the candidate and its project."""
 
@@ -208,6 +237,8 @@ class Context:
     # What the index said of who published the candidates' files (PEP 740); None
     # when the run did not ask it.
     provenance: Provenances | None = None
+    # Who pulls each candidate in, and what the user asked for (the whole set's).
+    requirers: Requirers = field(default_factory=Requirers)
 
     def threshold(
         self, rule: Declares | str, key: str, default: Threshold | None = None

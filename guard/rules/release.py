@@ -121,8 +121,8 @@ class ArtifactMismatch(RuleBase):
     def check(
         self, candidate: Candidate, project: Project | None, ctx: Context
     ) -> Iterator[Finding]:
-        if project is None or candidate.source is not Source.INDEX:
-            return
+        if project is None or candidate.source is not Source.INDEX or not candidate.filename:
+            return  # no file was chosen (none to install): nothing to compare
         info = project.file(candidate.filename)
         if info is None:
             yield Finding(

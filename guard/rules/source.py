@@ -32,8 +32,8 @@ class SourceBuild(RuleBase):
     ) -> Iterator[Finding]:
         if candidate.source is Source.LOCAL or not candidate.needs_build:
             return
-        if candidate.source is Source.INDEX and project is None:
-            return  # nothing known to build: not-on-pypi speaks for it
+        if candidate.source is Source.INDEX and (project is None or not candidate.filename):
+            return  # nothing known to build: not-on-pypi speaks for it, or no file was chosen
         what = candidate.filename or candidate.url
         if candidate.source is not Source.INDEX or project is None:
             yield Finding(self.id, f"{what} would be built from source", remedy=_REMEDY)

@@ -11,16 +11,37 @@ The policy's ``protect`` list names the team's own projects (internal packages
 on a private index): a typo or an affix of one of them is judged like one of
 the most popular projects, since an attacker who learns an internal name
 publishes its look-alikes on PyPI.
+
+Typosquatting targets people who type a name. A look-alike the user did not ask
+for, that only established projects (10 releases over at least a year, by default)
+pull in, directly or
+through packages that only they pull in, was not typed by this user: its finding
+is a note (``Finding.note``), unless something else about the package is off or
+the match is strong enough to block. Anything the user asked for, or that a new
+or unknown project pulls in, is judged as before, so a malicious package cannot
+hide a look-alike behind itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
+
+from packaging.utils import NormalizedName
 
 from guard.analysis.typosquat import Config, Detector, Match, detector_for
 from guard.models import Action, Candidate, Finding, Project
-from guard.rules.base import MAX_COUNT, MAX_SCORE, Context, Param, RuleBase, Threshold
+from guard.rules.base import (
+    MAX_COUNT,
+    MAX_DAYS,
+    MAX_SCORE,
+    Context,
+    Param,
+    RuleBase,
+    Threshold,
+    long_history,
+)
 from guard.rules.repository import claimed_repos
 
 RULE_ID = "typosquat"
@@ -38,6 +59,37 @@ def exemption(project: Project | None, target: Project | None) -> str:
     return ""
 
 
+def _through(
+    name: NormalizedName, ctx: Context, seen: AbstractSet[NormalizedName]
+) -> list[str] | None:
+    """The established projects through which alone ``name`` is pulled in, or None
+    when the user asked for it, nothing known pulls it in, or some path to it
+    starts at a project without a long history."""
+    if name in ctx.requirers.requested:
+        return None
+    parents = ctx.requirers.parents.get(name, ())
+    if not parents:
+        return None
+    out: list[str] = []
+    for parent in parents:
+        project = ctx.projects.get(parent)
+        history = long_history(project, ctx, TyposquatRule) if project is not None else ""
+        if history:
+            out.append(f"{parent} ({history})")
+            continue
+        deeper = _through(parent, ctx, seen | {parent}) if parent not in seen else None
+        if deeper is None:
+            return None
+        out.extend(deeper)
+    return list(dict.fromkeys(out))
+
+
+def established_requirers(name: NormalizedName, ctx: Context) -> list[str]:
+    """The established projects that alone pull ``name`` in (empty: the user asked
+    for it, or something else pulls it in)."""
+    return _through(name, ctx, frozenset({name})) or []
+
+
 def protected(thresholds: Mapping[str, Mapping[str, Threshold]]) -> tuple[str, ...]:
     """The names the policy protects (``[rules.typosquat] protect``)."""
     value = thresholds.get(RULE_ID, {}).get("protect", ())
@@ -52,7 +104,8 @@ class TyposquatRule(RuleBase):
     rationale = (
         "Most malicious uploads that target developers by name imitate a popular "
         "project; a strong match blocks, a weak one warns. The same owners or the "
-        "same source repository exempt a match."
+        "same source repository exempt a match. A weak match that only established "
+        "projects pull in (the user did not type it) is a note."
     )
     default_action = Action.BLOCK
     params = (
@@ -60,6 +113,9 @@ class TyposquatRule(RuleBase):
         Param("weak-score", Config.weak_score, "float", "lower", maximum=MAX_SCORE),
         Param("popular-gap", Config.popular_gap, "float", "lower", maximum=MAX_COUNT),
         Param("protect", (), "names", "more"),
+        # What makes a requirer established: its look-alike dependencies are notes.
+        Param("established-releases", 10, "int", "higher", maximum=MAX_COUNT),
+        Param("established-days", 365, "int", "higher", maximum=MAX_DAYS),
     )
     modes = frozenset({"install", "audit"})
 
@@ -96,9 +152,12 @@ class TyposquatRule(RuleBase):
         best = max(kept, key=lambda m: (m.strong, m.score))
         how = " + ".join(best.transformations)
         others = [m.target for m in kept if m is not best]
-        message = (
-            f"{candidate.name} looks like {best.describe()}: "
-            f"{how}, {best.detail}; did you mean {best.target}?"
+        through = established_requirers(candidate.name, ctx)
+        message = f"{candidate.name} looks like {best.describe()}: {how}, {best.detail}; " + (
+            "you did not ask for it, and only established projects pull it in: "
+            + ", ".join(through)
+            if through
+            else f"did you mean {best.target}?"
         )
         evidence = [
             ("target", best.target),
@@ -110,9 +169,12 @@ class TyposquatRule(RuleBase):
         if others:
             evidence.append(("also-like", ", ".join(others)))
         evidence.extend(("exempt", why) for why in waived)
+        if through:
+            evidence.append(("pulled-in-by", ", ".join(through)))
         yield Finding(
             rule=RULE_ID,
             message=message,
+            note=bool(through),
             remedy=(
                 f"If you meant {best.target}, install that. If {candidate.name} is "
                 "really what you want, allow it by name in the policy."

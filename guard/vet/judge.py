@@ -15,7 +15,7 @@ from guard.index.analysis_cache import ScanJob
 from guard.models import Action, Candidate, Finding, PackageVerdict, Project, Source, Verdict
 from guard.policy import model as policy
 from guard.rules import evaluate
-from guard.rules.base import Context, Scanned
+from guard.rules.base import Context, Requirers, Scanned
 from guard.rules.scan import scan_settings
 from guard.state.history import Seen
 from guard.vet.model import Known, ScanFiles
@@ -84,7 +84,7 @@ class Judge:
         ``previous`` holds the scans of earlier releases' artifacts to compare with
         (``guard.vet.previous``), by file name.
         """
-        ctx = self.context(known, mode, files)
+        ctx = replace(self.context(known, mode, files), requirers=Requirers.of(candidates))
         if files and hashes and mode == "install" and self.scan is not None:
             scans = self._scans(ctx, candidates, hashes)
             ctx = replace(ctx, scans={**(previous or {}), **scans})

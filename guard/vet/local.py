@@ -33,7 +33,7 @@ def project_dirs(args: PipArgs) -> list[Path]:
 def vet_local_builds(tools: Tools, ledger: Ledger, cutoff: datetime | None) -> Checked:
     """Vet and pin the build requirements of the local projects asked for."""
     requires: dict[str, list[str]] = {}
-    for folder in project_dirs(tools.request.pip_args):
+    for folder in [*project_dirs(tools.request.pip_args), *tools.request.local_projects]:
         for text in buildreqs.project_build_requirements(folder):
             requires.setdefault(text, []).append(f"the local project {folder}")
     if not requires:

@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from guard.errors import IndexError_, ResolveError
+from guard.errors import IndexError_, Uninstallable
 from guard.models import Candidate, FileInfo, Project, Release, Source
 from guard.vet.model import Ledger
 from guard.vet.target import Target
@@ -102,7 +102,13 @@ def explain_release(
     here = target or Target()
     matching = matching_releases(project, req, pre, here)
     if not matching:
-        raise ResolveError(f"no release of {project.display_name} matches {req} here")
+        if not any(release.files for release in project.releases.values()):
+            raise Uninstallable(
+                name,
+                f"{project.display_name} has no file to install: none of its "
+                f"{len(project.releases)} release(s) lists a file on the index",
+            )
+        raise Uninstallable(name, f"no release of {project.display_name} matches {req} here")
     older = _older(matching, cutoff)
     sdist = _first_sdist(older)
     if sdist is not None:
@@ -111,9 +117,10 @@ def explain_release(
         newest = [r for r in matching if r not in older]
         info = here.file(newest[0]) or newest[0].files[0]
         return Explained(synthetic(name, newest[0], info), Why.CUTOFF)
-    raise ResolveError(
+    raise Uninstallable(
+        name,
         f"pip found no installable file of {project.display_name} for {req} "
-        "(no compatible wheel, and no sdist to build)"
+        "(no compatible wheel, and no sdist to build)",
     )
 
 

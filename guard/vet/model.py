@@ -121,6 +121,10 @@ class Request:
     pip_args: PipArgs
     policy: Policy
     build: bool = True
+    # check: local projects whose dependencies only a build can tell (their build
+    # requirements are vetted), and the notes that say so
+    local_projects: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,3 +196,6 @@ class Outcome:
     files: Mapping[str, Path] = field(default_factory=dict)  # file name -> verified copy
     pins: Mapping[str, str] = field(default_factory=dict)  # file name -> vetted sha256
     build_pins: Mapping[NormalizedName, Version] = field(default_factory=dict)
+    # A build pip ran after vetting failed (the verdict is on what was vetted to be
+    # built): what it said. Nothing is installed, and the run fails (exit 2).
+    failed: str = ""

@@ -8,8 +8,10 @@ extra) is expanded here, never looked up on the index: a project of the same
 name on PyPI is somebody else's.
 
 A ``dynamic`` dependency list cannot be read without running the project's
-build backend, so it is an error (ProjectError), as is a project that declares
-nothing to check.
+build backend, so ``requirements_from_pyproject`` refuses it (ProjectError), as
+a project that declares nothing to check. ``expand_local_projects`` (``check DIR``
+and ``check -e DIR``) instead says so in a note and hands the project on, so that
+what is known is vetted: its build requirements.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -207,3 +210,80 @@ def expand_project_dirs(args: PipArgs) -> PipArgs:
         for requirement in requirements_from_pyproject(path, extras):
             tokens.append(Token("", requirement, (requirement,)))
     return PipArgs(tuple(tokens))
+
+
+@dataclass(frozen=True)
+class Expanded:
+    """``check``'s arguments with each local project replaced by the requirements it
+    declares; the projects whose dependencies only a build can tell (their build
+    requirements are vetted instead), and notes saying so."""
+
+    args: PipArgs
+    projects: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def _local_project(token: Token) -> tuple[Path, list[str]] | None:
+    """The project directory (and extras) a positional or ``-e`` argument names."""
+    if token.option not in {"", "--editable"} or not token.value:
+        return None
+    match = _DIR_WITH_EXTRAS.match(token.value)
+    if match is None or "://" in token.value:
+        return None
+    path = Path(match.group("path"))
+    if not any((path / name).is_file() for name in _PROJECT_FILES):
+        return None
+    extras = [e.strip() for e in (match.group("extras") or "").split(",") if e.strip()]
+    return path, extras
+
+
+def only_a_build_tells(path: Path, extras: Sequence[str] = ()) -> str:
+    """Why the project's dependencies cannot be read without its build backend
+    ("" when its pyproject.toml declares them statically)."""
+    if not (path / "pyproject.toml").is_file():
+        return "it has no pyproject.toml, only a setup script"
+    _, data = _load(path)
+    project = data.get("project")
+    if not isinstance(project, dict):
+        return "its pyproject.toml has no [project] table"
+    dynamic = project.get("dynamic", [])
+    dynamic = dynamic if isinstance(dynamic, list) else []
+    if "dependencies" in dynamic:
+        return "its project.dependencies is dynamic"
+    if extras and "optional-dependencies" in dynamic:
+        return "its project.optional-dependencies is dynamic"
+    return ""
+
+
+def dynamic_note(path: Path, why: str) -> str:
+    return (
+        f"the local project {path}: {why}, so only its build backend can tell its "
+        "dependencies; check does not run it, so they are not vetted (its build "
+        "requirements are): run install to vet them before the build"
+    )
+
+
+def expand_local_projects(args: PipArgs) -> Expanded:
+    """Replace each local project (``.``, ``./app[test]``, ``-e ./lib``) by the
+    requirements its pyproject.toml declares, so that checking it builds nothing;
+    a project whose dependencies only a build can tell is set apart with a note."""
+    tokens: list[Token] = []
+    projects: list[Path] = []
+    notes: list[str] = []
+    for token in args.tokens:
+        found = _local_project(token)
+        if found is None:
+            tokens.append(token)
+            continue
+        path, extras = found
+        why = only_a_build_tells(path, extras)
+        if why:
+            projects.append(path)
+            notes.append(dynamic_note(path, why))
+            continue
+        for requirement in requirements_from_pyproject(path, extras):
+            tokens.append(Token("", requirement, (requirement,)))
+    return Expanded(PipArgs(tuple(tokens)), tuple(projects), tuple(notes))

@@ -24,7 +24,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from guard.analysis import build_requirements as buildreqs
-from guard.errors import ResolveError
+from guard.errors import BuildFailed, ResolveError, Uninstallable
 from guard.models import Action, Candidate, Source, Verdict
 from guard.pip import install
 from guard.pip import resolve as pip_resolve
@@ -57,6 +57,8 @@ class Resolved:
     candidates: tuple[Candidate, ...] = ()
     blocked: Verdict | None = None
     picking: Picking | None = None  # what the notes on the picked versions judge by
+    failed: str = ""  # a build pip ran after vetting failed: what it said (blocked holds
+    # the verdict on what was vetted to be built)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,18 @@ class _Round:
     asked: tuple[Asked, ...] = ()  # the user's requirements and constraints
     # check: the sdists offered to pip as stand-in wheels (guard.vet.stubs)
     stubs: Mapping[NormalizedName, Candidate] = field(default_factory=dict)
+    # install: the sdists vetted to be built, and their verified copies
+    sources: Mapping[NormalizedName, Candidate] = field(default_factory=dict)
+    source_files: Mapping[str, Path] = field(default_factory=dict)
+
+    def building(self, sdists: Sequence[Candidate], files: Mapping[str, Path]) -> _Round:
+        """This round, with ``sdists`` vetted to be built."""
+        return replace(
+            self,
+            source_ok=self.source_ok | {c.name for c in sdists},
+            sources={**self.sources, **{c.name: c for c in sdists}},
+            source_files={**self.source_files, **files},
+        )
 
     def key(self, dry: pip_resolve.DryRun) -> tuple[str, ...]:
         return tuple(sorted(str(r) for r in dry.missing)) + (
@@ -106,17 +120,22 @@ def resolve(tools: Tools, ledger: Ledger) -> Resolved:
     if local.blocked is not None:
         return Resolved(local.ledger, blocked=local.blocked)
     ledger = local.ledger
+    if not _asks_for_anything(tools.request.pip_args):
+        return Resolved(ledger)  # check of a local project only a build could read
     for _ in range(MAX_RESOLUTION_ROUNDS):
         tools.show("resolving")
         links = ["--find-links", str(tools.workdir / stubs.STUB_DIR)] if state.stubs else []
-        dry = pip_resolve.run_dry_run(
-            tools.request.target_python,
-            [*user_args, *links],
-            sorted(state.source_ok),
-            state.cutoff,
-            build_constraint=build_constraint(ledger.build_pins, tools.workdir),
-            pip=tools.pip.capture,
-        )
+        try:
+            dry = pip_resolve.run_dry_run(
+                tools.request.target_python,
+                [*user_args, *links],
+                sorted(state.source_ok),
+                state.cutoff,
+                build_constraint=build_constraint(ledger.build_pins, tools.workdir),
+                pip=tools.pip.capture,
+            )
+        except BuildFailed as failed:
+            return _build_failed(tools, ledger, state, failed)
         step = _after(tools, ledger, state, dry)
         if isinstance(step, Resolved):
             if step.blocked is not None:
@@ -125,6 +144,47 @@ def resolve(tools: Tools, ledger: Ledger) -> Resolved:
             return replace(step, picking=Picking(asked, target, state.cutoff, tools.now))
         ledger, state = step
     raise ResolveError("resolution did not settle; simplify the requirements and retry")
+
+
+def _asks_for_anything(args: PipArgs) -> bool:
+    return bool(args.positionals or args.values("--requirement") or args.values("--editable"))
+
+
+def _asked_names(state: _Round) -> set[NormalizedName]:
+    """The names the user asked for (command line and requirement files)."""
+    return {
+        canonicalize_name(a.requirement.name)
+        for a in state.asked
+        if a.origin.startswith("your requirement")
+    }
+
+
+def _uninstallable(tools: Tools, ledger: Ledger, state: _Round, failed: Uninstallable) -> Resolved:
+    """The index has the project but no file pip could install: the verdict on
+    the project (its newest release), and why resolution cannot go on."""
+    name = canonicalize_name(failed.name)
+    ledger = ledger.knowing(tools.lookup.with_targets(ledger.known, [name]))
+    project = ledger.known.get(name)
+    latest = project.latest_version if project is not None else None
+    asked = name in _asked_names(state)
+    c = Candidate(name, latest or Version("0"), Source.INDEX, "", "", None, requested=asked)
+    return Resolved(
+        ledger, blocked=tools.judge.verdict(ledger.known, [c], ledger.notes), failed=str(failed)
+    )
+
+
+def _build_failed(tools: Tools, ledger: Ledger, state: _Round, failed: BuildFailed) -> Resolved:
+    """A build pip ran after vetting failed: the verdict on the sdists vetted to be
+    built, with what the build said (without such sdists, the error itself)."""
+    if not state.sources:
+        raise failed
+    asked = _asked_names(state)
+    sdists = [replace(c, requested=c.name in asked) for c in state.sources.values()]
+    hashes = {c.filename: c.sha256 for c in sdists if c.sha256}
+    verdict = tools.judge.verdict(
+        ledger.known, sdists, ledger.notes, files=state.source_files, hashes=hashes
+    )
+    return Resolved(ledger, blocked=verdict, failed=str(failed))
 
 
 def _after(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve.DryRun) -> _Next:
@@ -184,7 +244,7 @@ def _build_asked(
             replace(sdists[c.name], requested=c.requested) if c in wanted else c for c in candidates
         ]
         return Resolved(ledger, tuple(chosen))
-    return built.ledger, replace(state, source_ok=state.source_ok | {c.name for c in to_build})
+    return built.ledger, state.building(to_build, built.files)
 
 
 def _metadata_notes(sdists: Sequence[Candidate], files: Mapping[str, Path]) -> list[str]:
@@ -221,7 +281,10 @@ def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve
         raise ResolveError("pip could not resolve the requirements:\n" + pip_error(dry.stderr))
     state = replace(state, seen=state.seen | {key})
     ledger = _knowing_target(tools, ledger)
-    ledger, explained = _explain(tools, ledger, state, dry)
+    try:
+        ledger, explained = _explain(tools, ledger, state, dry)
+    except Uninstallable as failed:
+        return _uninstallable(tools, ledger, state, failed)
     reasons = {e.candidate.name: e.why for e in explained}
     judged = [e.candidate for e in explained]
     verdict = tools.judge.verdict(ledger.known, judged, ledger.notes)
@@ -235,6 +298,8 @@ def _judge_missing(tools: Tools, ledger: Ledger, state: _Round, dry: pip_resolve
     if not tools.request.build:
         ledger, state = _stubbed(tools, ledger, state, to_build, built.files)
         reasons = {name: why for name, why in reasons.items() if why is not Why.SOURCE}
+    else:
+        state = state.building(to_build, built.files)
     return _allow(ledger, state, reasons)
 
 

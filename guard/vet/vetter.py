@@ -145,7 +145,7 @@ class Vetter:
 
     def _check(self, tools: Tools) -> Outcome:
         _warm_up_rules()
-        ledger = Ledger(notes=tools.request.policy.notes)
+        ledger = Ledger(notes=(*tools.request.policy.notes, *tools.request.notes))
         seeds = requested_names(tools.request.pip_args)
         ahead = self.prefetch(seeds) if self.prefetch is not None else None
         try:
@@ -156,7 +156,7 @@ class Vetter:
         finally:
             prefetched = ahead.stop() if ahead is not None else {}
         if resolved.blocked is not None:
-            return Outcome(resolved.blocked, (), partial=True)
+            return Outcome(resolved.blocked, (), partial=True, failed=resolved.failed)
         return _judge_chosen(tools, resolved, prefetched)
 
     def install(self, request: Request, outcome: Outcome) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from packaging.utils import canonicalize_name
 
 from guard.pip.args import parse_pip_args
-from guard.pip.diagnose import chain, pip_error, read_failure, unreachable
+from guard.pip.diagnose import build_failure, chain, pip_error, read_failure, unreachable
 
 REFUSED = (
     "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) "
@@ -81,3 +81,68 @@ def test_pip_error_keeps_the_error_lines_not_the_traceback() -> None:
 
 def test_pip_error_drops_escape_sequences_and_control_characters() -> None:
     assert pip_error("ERROR: bad \x1b[31mthing\x07\n") == "bad thing"
+
+
+# pip 26's output when a build hook fails (sklearn's placeholder, beautifulsoup 3's
+# Python 2 setup.py), trimmed.
+_HOOK_FAILED = """Collecting {name}
+  Downloading {name}-1.0.tar.gz (2.6 kB)
+  Getting requirements to build wheel: finished with status 'error'
+  error: subprocess-exited-with-error
+
+  \u00d7 Getting requirements to build wheel did not run successfully.
+  \u2502 exit code: 1
+  \u2570\u2500> [{count} lines of output]
+{body}
+      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+ERROR: Failed to build '{name}' when getting requirements to build wheel
+"""
+
+
+def _hook_failed(name: str, *body: str) -> str:
+    lines = "\n".join(f"      {line}" for line in body)
+    return _HOOK_FAILED.format(name=name, count=len(body), body=lines)
+
+
+def test_a_failed_build_gives_its_first_paragraph() -> None:
+    output = _hook_failed(
+        "oldname",
+        "The 'oldname' PyPI package is deprecated, use 'newname'",
+        "rather than 'oldname' for pip commands.",
+        "",
+        "Here is how to fix this error in the main use cases:",
+    )
+    found = build_failure(output)
+    assert found is not None
+    assert (found.name, found.step) == ("oldname", "getting requirements to build wheel")
+    assert found.said == (
+        "The 'oldname' PyPI package is deprecated, use 'newname'",
+        "rather than 'oldname' for pip commands.",
+    )
+
+
+def test_a_failed_build_with_a_traceback_gives_the_error_and_its_source_line() -> None:
+    output = _hook_failed(
+        "py2only",
+        "Traceback (most recent call last):",
+        '  File "/tmp/x/_in_process.py", line 406, in <module>',
+        "    main()",
+        '  File "<string>", line 3',
+        '    print "use py3only instead"',
+        "    ^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+        "SyntaxError: Missing parentheses in call to 'print'.",
+    )
+    found = build_failure(output)
+    assert found is not None and found.name == "py2only"
+    assert found.said == (
+        "SyntaxError: Missing parentheses in call to 'print'.",
+        'print "use py3only instead"',
+    )
+
+
+def test_build_output_is_cleaned_and_other_failures_are_not_builds() -> None:
+    found = build_failure(_hook_failed("evil", "\x1b[2Jcleared \x1b]0;title\x07screen"))
+    assert found is not None and found.said == ("cleared screen",)
+    assert build_failure("ERROR: No matching distribution found for nothing-here") is None

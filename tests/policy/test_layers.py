@@ -408,6 +408,8 @@ FORMER_DIRECTIONS = {
     ("typosquat", "weak-score"): "lower",
     ("typosquat", "popular-gap"): "lower",
     ("typosquat", "protect"): "superset",
+    ("typosquat", "established-releases"): "higher",
+    ("typosquat", "established-days"): "higher",
     ("install-time-code", "block-score"): "lower",
     ("install-time-code", "warn-score"): "lower",
     ("install-time-code", "time-budget"): "higher",

@@ -10,7 +10,8 @@ import pytest
 
 from guard.cli import precommit
 from guard.errors import GuardError, ProjectError
-from guard.vet.project_deps import requirements_from_pyproject
+from guard.pip.args import parse_pip_args
+from guard.vet.project_deps import expand_local_projects, requirements_from_pyproject
 
 PYPROJECT = """\
 [project]
@@ -158,3 +159,56 @@ def test_precommit_hook_definition() -> None:
         assert pattern.search(name), name
     for name in ("setup.py", "requirements.in", "pyproject.toml"):
         assert not pattern.search(name), name
+
+
+# --- check DIR / check -e DIR: requirement strings, or a note and the build requirements
+
+
+def test_local_projects_become_their_requirements_positional_or_editable(tmp_path: Path) -> None:
+    app = project(tmp_path)
+    for words in ([f"{app}[docs]"], ["-e", f"{app}[docs]"], [f"--editable={app}[docs]"]):
+        expanded = expand_local_projects(parse_pip_args([*words, "flask", "-i", "https://x/"]))
+        assert expanded.args.positionals == [
+            "requests>=2.31",
+            "tomli ; python_version < '3.11'",
+            "sphinx",
+            "flask",
+        ]
+        assert expanded.args.values("--index-url") == ["https://x/"]
+        assert not expanded.args.has("--editable")
+        assert (expanded.projects, expanded.notes) == ((), ())
+
+
+@pytest.mark.parametrize(
+    ("files", "why"),
+    [
+        (
+            {"pyproject.toml": '[project]\nname = "x"\ndynamic = ["dependencies"]\n'},
+            "its project.dependencies is dynamic",
+        ),
+        (
+            {"pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'},
+            "its pyproject.toml has no [project] table",
+        ),
+        (
+            {"setup.py": "raise SystemExit('never run')\n"},
+            "it has no pyproject.toml, only a setup script",
+        ),
+    ],
+)
+def test_a_project_only_a_build_can_read_is_set_apart_with_a_note(
+    tmp_path: Path, files: dict[str, str], why: str
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    expanded = expand_local_projects(parse_pip_args(["-e", str(tmp_path), "flask"]))
+    assert expanded.args.positionals == ["flask"] and not expanded.args.has("--editable")
+    assert expanded.projects == (tmp_path,)
+    [note] = expanded.notes
+    assert f"the local project {tmp_path}: {why}" in note and "not vetted" in note
+
+
+def test_names_and_files_that_are_no_project_directory_stay(tmp_path: Path) -> None:
+    args = parse_pip_args(["-e", "git+https://example.org/x.git#egg=x", str(tmp_path), "flask"])
+    expanded = expand_local_projects(args)
+    assert expanded.args == args and expanded.projects == ()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 
-from guard.errors import GuardError, ResolveError
+from guard.errors import GuardError
 from guard.models import Decision, Project
 from guard.pip.args import parse_pip_args
 from guard.policy import model as policy
@@ -101,8 +101,10 @@ def test_what_was_seen_is_recorded_even_when_resolution_fails(tmp_path: Path) ->
     vetter = Vetter(
         FakeIndex([established(demo)]), FakeFetch(tmp_path, demo), pip, store, lambda: NOW
     )
-    with pytest.raises(ResolveError, match="no release of demo matches"):
-        vetter.check(request("demo>=2"))
+    outcome = vetter.check(request("demo>=2"))
+    # a verdict on the project, and why resolution could not go on (exit 2)
+    assert outcome.partial and "no release of demo matches demo>=2" in outcome.failed
+    assert [p.candidate.name for p in outcome.verdict.packages] == ["demo"]
     assert list(store.entries) == ["demo"]
 
 
