@@ -9,14 +9,8 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from guard.analysis import typosquat
-from guard.cli.common import (
-    EXIT_BLOCKED,
-    EXIT_ERROR,
-    EXIT_OK,
-    load_policy,
-    report_format,
-    run_deadline,
-)
+from guard.cli.common import load_policy, report_format, run_deadline
+from guard.cli.exits import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK
 from guard.errors import UsageError
 from guard.pip.args import UsageParser, add_own_options, own_options
 from guard.report.sanitize import clean

@@ -1,5 +1,5 @@
 """What every sub-command shares: the report format, the policy, the JSON API and
-OSV URLs, the run's deadline, exit codes."""
+OSV URLs, the run's deadline (exit codes: guard.cli.exits)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from guard.index.pypi import DEFAULT_PYPI_URL
 from guard.policy import model as policy
 from guard.report import formats as report_formats
 from guard.report.base import Place
-
-EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
 
 def pypi_url(own: dict[str, str | bool], pol: policy.Policy) -> str:

@@ -6,11 +6,20 @@ rules, HTTP client and data, so that pip's start-up overlaps safepip's own; the
 CLI (guard.cli.main) then hands that process its dry runs and, if vetting
 allows, the install. Every other command goes straight to the CLI. Only light
 modules are imported before pip is started.
+
+``run`` (the ``safepip`` command and ``python -m guard``) ends the process with
+``os._exit`` once what the interpreter would finish is finished (threads still
+writing, ``atexit`` handlers, stdout and stderr flushed): tearing down
+safepip's rule and popular-project data object by object only costs time.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -60,5 +69,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """``python -m guard``: run the command and exit with its code."""
-    sys.exit(main())
+    """``safepip`` and ``python -m guard``: run the command and exit with its code."""
+    code = main()
+    if getattr(threading, "_shutdown", None) is None:  # no way to finish as it would
+        sys.exit(code)
+    os._exit(finish(code))
+
+
+def finish(code: int) -> int:
+    """What the interpreter does before it exits, short of freeing every object:
+    wait for the threads still running (a background look-up writing the cache),
+    run the ``atexit`` handlers, flush stdout and stderr. The exit code to use:
+    ``code``, or 120 when stdout could not be flushed after a success (as Python
+    does)."""
+    # A Ctrl-C now leaves the run's outcome as it is; what a thread had not
+    # written yet is written atomically or not at all.
+    with contextlib.suppress(KeyboardInterrupt):
+        threading._shutdown()  # type: ignore[attr-defined]  # joins threads, ends pools
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            if stream is sys.stdout and code == 0:
+                code = 120
+    return code

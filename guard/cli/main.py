@@ -17,11 +17,10 @@ from collections.abc import Sequence
 
 from guard import __version__
 from guard.cli.commands import COMMANDS, Invocation, split_command
-from guard.cli.common import EXIT_ERROR, EXIT_OK
+from guard.cli.exits import EXIT_ERROR, EXIT_OK
 from guard.cli.helptext import USAGE, wants_help
 from guard.errors import GuardError, UsageError
 from guard.pip.worker import PipWorker
-from guard.report.formats import FORMATS, ReportContext
 from guard.report.sanitize import clean
 
 HELP_WORDS = frozenset({"-h", "--help", "help"})
@@ -80,6 +79,8 @@ def requested_format(args: Sequence[str]) -> str:
 
 def _fail(message: str, fmt: str) -> int:
     """Exit 2 with one clear line on stderr (and the error in the report format)."""
+    from guard.report.formats import FORMATS, ReportContext  # not on the light path
+
     sys.stdout.write(FORMATS.get(fmt, FORMATS["text"]).error(message, ReportContext()))
     sys.stderr.write(f"safepip: error: {_safe_lines(message)}\n")
     return EXIT_ERROR

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from guard.cli.common import EXIT_ERROR, EXIT_OK
+from guard.cli.exits import EXIT_ERROR, EXIT_OK
 from guard.errors import UsageError
 from guard.pip.args import UsageParser, add_own_options, own_options
 from guard.policy import layers

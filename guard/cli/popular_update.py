@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from guard.cli.common import EXIT_OK
+from guard.cli.exits import EXIT_OK
 from guard.errors import IndexError_
 from guard.index import popular
 from guard.index.http import make_session, timeout_from_env

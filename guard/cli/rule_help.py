@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from guard.cli.common import EXIT_OK
+from guard.cli.exits import EXIT_OK
 from guard.pip.args import UsageParser
 from guard.policy.tools import toml_literal
 from guard.rules import RULES, by_id

@@ -6,8 +6,10 @@ up at once and then, breadth first, the dependencies their latest releases
 declare (``requires_dist``; markers judged for this interpreter, extras
 skipped). It is a guess, and nothing is judged from it: the pipeline takes from
 it only the projects pip's resolution chose, and looks the rest up itself, with
-its own error handling. It stops when told (pip has answered) or after
-``MAX_NAMES`` projects.
+its own error handling. It stops when told (pip has answered). Every name
+asked for is looked up, however many there are; the guesses beyond them stop
+after ``MAX_GUESSES`` projects, a bound on a runaway guess that real sets stay
+well below.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from guard.index.pypi import PyPIClient
 from guard.models import Project
 from guard.pip.args import PipArgs
 
-MAX_NAMES = 300
+MAX_GUESSES = 2000
 WORKERS = 8
 
 
@@ -74,12 +76,14 @@ class Prefetch:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._pool = Background(WORKERS, "prefetch")
-        for name in seeds:
-            self._ask(canonicalize_name(name))
+        asked = list(dict.fromkeys(canonicalize_name(name) for name in seeds))
+        self._limit = len(asked) + MAX_GUESSES
+        for name in asked:
+            self._ask(name)
 
     def _ask(self, name: NormalizedName) -> None:
         with self._lock:
-            if self._stopped.is_set() or name in self._asked or len(self._asked) >= MAX_NAMES:
+            if self._stopped.is_set() or name in self._asked or len(self._asked) >= self._limit:
                 return
             self._asked.add(name)
             self._pool.submit(self._look_up, name)

@@ -25,6 +25,7 @@ import contextlib
 import importlib
 import io
 import json
+import os
 import signal
 from collections.abc import Callable
 from importlib.machinery import ModuleSpec, PathFinder
@@ -128,8 +129,17 @@ def main() -> int:
     return 0
 
 
+def _exit(code: int) -> None:
+    """End now: every command has had its reply, and pip's output is flushed
+    here; tearing down pip's modules would only make safepip wait longer."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        _exit(main())
     except KeyboardInterrupt:  # safepip itself reports the interruption
-        sys.exit(130)
+        _exit(130)

@@ -129,12 +129,39 @@ class Streaming:
     def wait(self, timeout: float | None = None) -> int:
         """Its exit code once it ends; killed, and a ``ProcessError``, after ``timeout`` s."""
         try:
-            return self._proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            self.kill()
-            raise ProcessError(f"{self.what} did not finish within {timeout} s") from exc
+            code, killed = self._wait_or_kill(timeout)
         finally:
             self._pump.join(timeout=PUMP_JOIN)
+        if killed:
+            raise ProcessError(f"{self.what} did not finish within {timeout} s")
+        return code
+
+    def _wait_or_kill(self, timeout: float | None) -> tuple[int, bool]:
+        """Wait for it to end, killing it after ``timeout`` s: (exit code, killed).
+
+        The wait blocks in the kernel until the process ends, where
+        ``Popen.wait(timeout)`` would poll (sleeping up to 50 ms between looks);
+        a timer does the kill."""
+        if timeout is None:
+            return self._proc.wait(), False
+        killed = threading.Event()
+
+        def kill() -> None:
+            if self._proc.poll() is None:
+                killed.set()
+                self._proc.kill()
+
+        timer = threading.Timer(max(timeout, 0.0), kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            code = self._proc.wait()
+        finally:
+            timer.cancel()
+        if killed.is_set() and self._proc.stdin is not None:
+            with suppress(OSError):
+                self._proc.stdin.close()
+        return code, killed.is_set()
 
     def kill(self) -> None:
         """End it now."""
@@ -146,10 +173,8 @@ class Streaming:
 
     def close(self, grace: float) -> None:
         """Close its input (its cue to finish) and give it ``grace`` s before killing it."""
-        try:
-            if self._proc.stdin is not None:
+        if self._proc.stdin is not None:
+            with suppress(OSError):
                 self._proc.stdin.close()
-            self._proc.wait(timeout=grace)
-        except (OSError, subprocess.TimeoutExpired):
-            self.kill()
+        self._wait_or_kill(grace)
         self._pump.join(timeout=PUMP_JOIN)

@@ -213,7 +213,9 @@ class PipWorker:
         self.deadline = deadline
         self.timeout = timeout
 
-    def _bounded(self, args: Sequence[str]) -> tuple[list[str], float]:
+    def _bounded(
+        self, args: Sequence[str], before: str = "nothing was installed"
+    ) -> tuple[list[str], float]:
         """``args`` with pip's ``--timeout`` and ``--retries``, and how long to wait
         for the command; ``DeadlineError`` if the deadline has passed already.
 
@@ -223,7 +225,7 @@ class PipWorker:
         if "--dry-run" not in args and "--no-index" in args:
             return list(args), PIP_TIMEOUT  # local files only: never cut short
         if self.deadline.passed:
-            raise self.deadline.error(f"before {_doing(args, self.env)}")
+            raise self.deadline.error(f"before {_doing(args, self.env)}", before)
         wait = self.deadline.budget(PIP_TIMEOUT)
         read = min(self.timeout or PIP_TIMEOUT, wait)
         limits = ["--timeout", f"{max(read, 0.1):.1f}", "--retries", str(PIP_RETRIES)]
@@ -283,19 +285,33 @@ class PipWorker:
 
     def install(self, args: Sequence[str]) -> None:
         """Run pip with ``args``, showing its output; the last command of this worker."""
-        args, wait = self._bounded(args)
+        self.install_all([args])
+
+    def install_all(self, commands: Sequence[Sequence[str]]) -> None:
+        """Run each pip command in turn, showing its output, up to the first that
+        fails; the last commands of this worker. A Ctrl-C lets every command
+        finish first (see ``_send_to_the_end``)."""
         if self._proc is None:
-            self._install_alone(args, wait)
+            for i, args in enumerate(commands):
+                self._install_alone(*self._bounded(args, _earlier(i)))
             return
-        code, interrupted = self._send_to_the_end(args, wait)
+        code, interrupted, failed = 0, False, 0
         try:
-            self.cancel()
-        except KeyboardInterrupt:  # pip has finished: say what it left
-            interrupted = True
+            for failed, args in enumerate(commands):
+                code, stopped = self._send_to_the_end(*self._bounded(args, _earlier(failed)))
+                interrupted = interrupted or stopped
+                if code != 0:
+                    break
+        finally:
+            try:
+                self.cancel()
+            except KeyboardInterrupt:  # pip has finished: say what it left
+                interrupted = True
         if interrupted:
             raise Interrupted(_after_interrupt(code))
         if code != 0:
-            raise InstallError(f"pip install failed (exit {code}); see pip's output above")
+            after = f"; {_earlier(failed)}" if failed else ""
+            raise InstallError(f"pip install failed (exit {code}); see pip's output above{after}")
 
     def _install_alone(self, args: list[str], wait: float) -> None:
         """The install in a pip process of its own (no worker): a Ctrl-C reaches
@@ -338,6 +354,13 @@ class PipWorker:
         proc, self._proc = self._proc, None
         if proc is not None:
             proc.close(grace=CANCEL_GRACE)
+
+
+def _earlier(step: int) -> str:
+    """What the install commands before ``step`` (counted from 0) left installed."""
+    if step == 0:
+        return "nothing was installed"
+    return f"the vetted packages of the {step} pip run(s) before this one are installed"
 
 
 def _after_interrupt(code: int) -> str:

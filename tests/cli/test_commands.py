@@ -65,3 +65,15 @@ def test_the_launch_path_imports_nothing_heavy_before_pip() -> None:
 
 def test_the_cli_does_not_import_the_launcher_back() -> None:
     assert "guard.cli.launch" not in _modules_after("import guard.cli.main")
+
+
+HEAVY = {"guard.rules", "guard.policy", "guard.index", "guard.analysis", "requests", "packaging"}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["install", "--help"], []])
+def test_help_and_version_load_nothing_heavy(args: list[str]) -> None:
+    loaded = _modules_after(
+        f"from guard.cli import launch\nlaunch.main({args!r})\nsys.stdout.write('\\n')"
+    )
+    assert "guard.cli.main" in loaded
+    assert not {m for m in loaded if any(m == h or m.startswith(f"{h}.") for h in HEAVY)}

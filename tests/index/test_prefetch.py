@@ -12,7 +12,7 @@ import pytest
 import requests
 from packaging.utils import NormalizedName
 
-from guard.index import artifacts
+from guard.index import artifacts, prefetch
 from guard.index.cache import Cache
 from guard.index.http import make_session
 from guard.index.prefetch import Prefetch, dependencies, requested_names
@@ -84,6 +84,34 @@ def test_prefetch_follows_declared_dependencies(
     found = _settle(Prefetch(client, ["top", "missing"]), {"top", "middle", "bottom"})
     assert set(found) == {"top", "middle", "bottom"}
     assert not fake_pypi.json_requests("extra-only")
+
+
+def test_every_name_asked_for_is_looked_up_however_many(
+    fake_pypi: FakePyPI, session: requests.Session, tmp_path: Path
+) -> None:
+    names = {f"flat-{i:03d}" for i in range(320)}  # more than any fixed cap of 300
+    for name in names:
+        fake_pypi.add_release(name, "1.0")
+    client = PyPIClient(fake_pypi.url, session, Cache(tmp_path / "cache"), timeout=5)
+    found = _settle(Prefetch(client, sorted(names)), names, timeout=120)
+    assert set(found) == names
+
+
+def test_guesses_beyond_the_names_asked_for_are_bounded(
+    fake_pypi: FakePyPI,
+    session: requests.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(prefetch, "MAX_GUESSES", 2)
+    for i in range(4):
+        fake_pypi.add_release(f"seed-{i}", "1.0", requires=[f"dep-{i}"])
+        fake_pypi.add_release(f"dep-{i}", "1.0")
+    client = PyPIClient(fake_pypi.url, session, Cache(tmp_path / "cache"), timeout=5)
+    seeds = {f"seed-{i}" for i in range(4)}
+    found = _settle(Prefetch(client, sorted(seeds)), seeds | {"never"}, timeout=3)
+    assert set(found) >= seeds
+    assert len(set(found) - seeds) == 2
 
 
 def test_a_stopped_prefetch_asks_no_more(

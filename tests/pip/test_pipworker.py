@@ -99,3 +99,13 @@ def test_pip_is_started_early_only_for_vetting_commands(tmp_path: Path) -> None:
     finally:
         if pip is not None:
             pip.cancel()
+
+
+def test_the_worker_ends_cleanly_once_cancelled(make_venv: MakeVenv) -> None:
+    shown: list[str] = []
+    worker = PipWorker(str(make_venv()), shown.append)
+    proc = worker._proc
+    assert proc is not None
+    worker.install(["--version"])  # shown, and then the worker is told to end
+    assert any(line.startswith("pip ") for line in shown)
+    assert proc.wait(60) == 0

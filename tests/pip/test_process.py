@@ -88,3 +88,18 @@ def test_streaming_that_takes_too_long_is_killed() -> None:
 def test_streaming_that_cannot_start_is_a_process_error() -> None:
     with pytest.raises(ProcessError, match=r"^could not run nothing: "):
         process.Streaming(["/nonexistent/safepip-test"], None, lambda _: None, what="nothing")
+
+
+def test_streaming_that_does_not_end_when_closed_is_killed_after_its_grace() -> None:
+    code = "import signal, sys, time\nsys.stdin.read()\ntime.sleep(30)"
+    proc = process.Streaming(
+        [sys.executable, "-c", code], None, lambda _: None, what="x", stdin=True
+    )
+    proc.close(grace=0.5)
+    assert proc.wait() != 0  # killed, not ended by itself
+
+
+def test_streaming_that_ends_in_time_is_not_killed() -> None:
+    cmd = [sys.executable, "-c", "import time; time.sleep(0.2)"]
+    proc = process.Streaming(cmd, None, lambda _: None, what="napper")
+    assert proc.wait(60) == 0

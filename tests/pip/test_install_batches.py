@@ -1,0 +1,105 @@
+"""The final install of a large set: several pip runs of at most ``BATCH``
+files, dependencies first, in one pip process, with exactly the vetted files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from guard.errors import InstallError
+from guard.models import Candidate, Source
+from guard.pip import install
+from guard.pip.worker import PipWorker
+from tests.fakepypi import MakeVenv, build_wheel, installed_versions, sha256_hex, wheel_filename
+
+
+def pin(name: str, requires: tuple[str, ...] = (), sha: str = "0" * 64) -> install.Pinned:
+    candidate = Candidate(
+        name=canonicalize_name(name),
+        version=Version("1.0"),
+        source=Source.INDEX,
+        url=f"https://files.example/{wheel_filename(name, '1.0')}",
+        filename=wheel_filename(name, "1.0"),
+        sha256=sha,
+        requires_dist=requires,
+    )
+    return install.Pinned(candidate, sha)
+
+
+def names(runs: list[list[install.Pinned]]) -> list[list[str]]:
+    return [[p.candidate.name for p in run] for run in runs]
+
+
+def test_a_set_that_fits_is_one_run_in_its_own_order() -> None:
+    pinned = [pin("b", ("a",)), pin("a")]
+    assert names(install.batches(pinned, 2)) == [["b", "a"]]
+
+
+def test_a_large_set_is_cut_into_runs_dependencies_first() -> None:
+    pinned = [
+        pin("app", ("web>=1", "db; python_version>'3'")),
+        pin("web", ("core[fast]",)),
+        pin("db", ("core",)),
+        pin("core"),
+        pin("tool"),
+    ]
+    runs = install.batches(pinned, 2)
+    assert all(len(run) <= 2 for run in runs)
+    order = [name for run in names(runs) for name in run]
+    assert sorted(order) == ["app", "core", "db", "tool", "web"]
+    for first, then in (("core", "web"), ("core", "db"), ("web", "app"), ("db", "app")):
+        assert order.index(first) < order.index(then)
+
+
+def test_a_cycle_is_installed_in_one_run() -> None:
+    pinned = [pin("a", ("b",)), pin("b", ("a",)), pin("c")]
+    assert names(install.batches(pinned, 1)) == [["a", "b", "c"]]
+
+
+def wheelhouse(tmp_path: Path, specs: dict[str, tuple[str, ...]]) -> list[install.Pinned]:
+    house = tmp_path / "work" / "vetted"
+    house.mkdir(parents=True)
+    pinned = []
+    for name, requires in specs.items():
+        data = build_wheel(name, "1.0", requires=requires)
+        (house / wheel_filename(name, "1.0")).write_bytes(data)
+        pinned.append(pin(name, requires, sha256_hex(data)))
+    return pinned
+
+
+def test_a_large_set_installs_exactly_the_vetted_files_in_several_runs(
+    make_venv: MakeVenv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(install, "BATCH", 2)
+    specs = {"top": ("mid",), "mid": ("base",), "base": (), "side": (), "more": ("base",)}
+    pinned = wheelhouse(tmp_path, specs)
+    python = make_venv()
+    shown: list[str] = []
+    worker = PipWorker(str(python), shown.append)
+    try:
+        install.install(worker, pinned, [], tmp_path / "work" / "vetted", [], offline=True)
+    finally:
+        worker.cancel()
+    assert installed_versions(python) == dict.fromkeys(specs, "1.0")
+    output = "".join(shown)
+    assert output.count("Successfully installed") == 3  # three runs of at most 2
+    assert "which is not installed" not in output  # each run's dependencies were in
+
+
+def test_a_failed_later_run_says_what_the_earlier_runs_installed(
+    make_venv: MakeVenv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(install, "BATCH", 2)
+    pinned = wheelhouse(tmp_path, {"one": (), "two": ("one",), "three": ("two",)})
+    pinned[2] = install.Pinned(pinned[2].candidate, "f" * 64)  # "three": a wrong hash
+    python = make_venv()
+    worker = PipWorker(str(python), lambda _text: None)
+    try:
+        with pytest.raises(InstallError, match=r"the 1 pip run\(s\) before this one are installed"):
+            install.install(worker, pinned, [], tmp_path / "work" / "vetted", [], offline=True)
+    finally:
+        worker.cancel()
+    assert installed_versions(python) == {"one": "1.0", "two": "1.0"}
