@@ -17,14 +17,18 @@ ratios safepip / plain pip, of wall time and of CPU time (user + system of the
 child processes, from ``resource.getrusage(RUSAGE_CHILDREN)``), beside the
 goals of issue 18. The date and the load average are printed.
 
-``--real`` runs the same against pypi.org for ``requests``, ``flask`` and
-``fastapi uvicorn pydantic``. ``--profile`` prints the phases of one warm
-30-package install by safepip (from ``SAFEPIP_PHASES``) beside plain pip's
-(its output lines, timed as they arrive).
+``--real`` adds the same against pypi.org for ``requests``, ``flask`` and
+``fastapi uvicorn pydantic`` (``--only-real``: only those). ``--profile``
+prints the median phases of warm 30-package installs by safepip (from
+``SAFEPIP_PHASES``) beside plain pip's (its output lines, timed as they
+arrive). ``--rounds N`` replaces every default number of rounds.
+
+The CPU time counts the processes each command waited for: safepip, its pip
+worker, the pip that ``pip --python`` starts under the target.
 
 Run from the repository root, in a venv where safepip is installed:
 ``python benchmarks/install_speed.py [--sets 30,300,1000,big30] [--rounds N]
-[--real] [--profile] [--json PATH]``.
+[--real | --only-real] [--profile] [--json PATH]``.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ BIG_BYTES = 2_000_000  # unpacked Python per wheel of the big set
 # (zipimport), a browser opened at import (antigravity), computed commands run
 DROPPER_LIKE = {"zipimport.py", "antigravity.py", "_bootsubprocess.py"}
 ALL_SETS = ("30", "300", "1000", "big30")
-DEFAULT_ROUNDS = {"30": 15, "300": 15, "1000": 5, "big30": 5, "real": 5}
+DEFAULT_ROUNDS = {"30": 15, "300": 9, "1000": 5, "big30": 5, "real": 5, "profile": 7}
 # issue 18: warm wall-time goals, cold ones, CPU-time goals (safepip / plain pip)
 WALL_GOALS = {"30": 1.10, "300": 1.15, "1000": 1.20, "big30": 1.15}
 COLD_GOALS = {"big30": 1.5}
@@ -272,7 +276,7 @@ def empty_caches(env: dict[str, str]) -> Callable[[], None]:
 
 # --- reporting ---
 
-Result = tuple[str, "Series", float | None, float | None]  # label, timings, wall goal, CPU goal
+Result = tuple[str, Series, float | None, float | None]  # label, timings, wall goal, CPU goal
 
 
 def load() -> str:
@@ -367,41 +371,51 @@ def guard_phases(marks: list[tuple[str, float]]) -> list[tuple[str, float]]:
     return [(label, nxt - at) for (label, at), (_, nxt) in itertools.pairwise(present)]
 
 
-def phase_table(title: str, phases: list[tuple[str, float]]) -> str:
-    total = sum(seconds for _, seconds in phases)
-    rows = [f"| {label} | {seconds * 1000:.0f} ms |" for label, seconds in phases]
+def phase_table(title: str, runs: list[list[tuple[str, float]]]) -> str:
+    """The median of each phase over ``runs`` (a phase missing from a run counts 0)."""
+    labels = list(dict.fromkeys(label for run in runs for label, _ in run))
+    medians = [
+        (label, statistics.median(dict(run).get(label, 0.0) for run in runs)) for label in labels
+    ]
+    total = statistics.median(sum(seconds for _, seconds in run) for run in runs)
+    rows = [f"| {label} | {seconds * 1000:.0f} ms |" for label, seconds in medians]
     return "\n".join(
-        [f"| {title} | |", "|---|---|", *rows, f"| **total** | **{total * 1000:.0f} ms** |"]
+        [
+            f"| {title}, median of {len(runs)} | |",
+            "|---|---|",
+            *rows,
+            f"| **total** (median of the totals) | **{total * 1000:.0f} ms** |",
+        ]
     )
 
 
-def profile(work: Path) -> str:
-    """One warm 30-package install by plain pip and by safepip, phase by phase."""
+def profile(work: Path, rounds: int) -> str:
+    """Warm 30-package installs by plain pip and by safepip in turn, phase by phase."""
     with FakePyPI(cache_headers=True, simple_api_version="1.3") as fake, FakeOSV() as osv:
         roots = populate(fake, ["30"])
         env = loopback_environment(fake, osv, work / "home")
         warm_up([roots["30"]], env, work)
-        warm_up([roots["30"]], env, work)
         target = work / "target"
         plain, guard = commands(target, [roots["30"]])
-        fresh_venv(target)
-        start, lines, end = timed_lines(plain, {**env, "PYTHONUNBUFFERED": "1"}, work)
-        pip_table = phase_table("plain pip", pip_phases(start, lines, end))
-        fresh_venv(target)
         out = work / "phases.json"
-        start, _, end = timed_lines(guard, {**env, "SAFEPIP_PHASES": str(out)}, work)
-        marks = [(str(n), float(t)) for n, t in json.loads(out.read_text())["marks"]]
-        marks = [("spawn", start), *marks, ("end", end)]
-        guard_table = phase_table("safepip", guard_phases(marks))
-    return f"{pip_table}\n\n{guard_table}\n\nload average {load()}"
+        pip_runs: list[list[tuple[str, float]]] = []
+        guard_runs: list[list[tuple[str, float]]] = []
+        for _ in range(rounds):
+            fresh_venv(target)
+            start, lines, end = timed_lines(plain, {**env, "PYTHONUNBUFFERED": "1"}, work)
+            pip_runs.append(pip_phases(start, lines, end))
+            fresh_venv(target)
+            start, _, end = timed_lines(guard, {**env, "SAFEPIP_PHASES": str(out)}, work)
+            marks = [(str(n), float(t)) for n, t in json.loads(out.read_text())["marks"]]
+            guard_runs.append(guard_phases([("spawn", start), *marks, ("end", end)]))
+    tables = (phase_table("plain pip", pip_runs), phase_table("safepip", guard_runs))
+    return f"{tables[0]}\n\n{tables[1]}\n\nload average {load()}"
 
 
 # --- the modes ---
 
 
-def loopback(
-    args: argparse.Namespace, work: Path
-) -> list[tuple[str, Series, float | None, float | None]]:
+def loopback(args: argparse.Namespace, work: Path) -> list[Result]:
     results: list[Result] = []
     # PEP 691 api-version 1.3, as pypi.org: files say whether they have provenance
     with FakePyPI(cache_headers=True, simple_api_version="1.3") as fake, FakeOSV() as osv:
@@ -422,9 +436,7 @@ def loopback(
     return results
 
 
-def real(
-    args: argparse.Namespace, work: Path
-) -> list[tuple[str, Series, float | None, float | None]]:
+def real(args: argparse.Namespace, work: Path) -> list[Result]:
     results: list[Result] = []
     env = base_environment(work / "home-real")
     for label, requirements in REAL_SETS.items():
@@ -447,7 +459,7 @@ def main() -> None:
     )
     parser.add_argument("--only-real", action="store_true", help="pypi.org only")
     parser.add_argument(
-        "--profile", action="store_true", help="the phases of one 30-package install"
+        "--profile", action="store_true", help="the phases of warm 30-package installs"
     )
     parser.add_argument("--json", type=Path, help="write every timing there too")
     args = parser.parse_args()
@@ -461,7 +473,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="install-speed-") as tmp:
         work = Path(tmp)
         if args.profile:
-            print(profile(work))
+            print(profile(work, args.rounds or DEFAULT_ROUNDS["profile"]))
             return
         results = [] if args.only_real else loopback(args, work)
         if args.real or args.only_real:
