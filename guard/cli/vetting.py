@@ -17,6 +17,7 @@ from guard import __version__
 from guard.cli.common import file_place as _place
 from guard.cli.common import load_policy, osv_url, pypi_url, report_format, run_deadline
 from guard.cli.echo import echo_pip
+from guard.cli.phases import Phases
 from guard.deadline import Deadline
 from guard.errors import Interrupted, UsageError
 from guard.index import artifacts
@@ -49,11 +50,13 @@ if TYPE_CHECKING:
 class Progress:
     """A one-line progress display on stderr, only when stderr is a terminal."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, phases: Phases | None = None) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self.last = 0.0
+        self.phases = phases or Phases(None)
 
     def __call__(self, what: str, done: int, total: int) -> None:
+        self.phases.progress(what, done, total)
         if not self.enabled:
             return
         now = time.monotonic()
@@ -103,21 +106,34 @@ def _vetter(
 
     store = FileHistoryStore(history.default_path())
     scanner = CachedScanner(AnalysisCache(cache.root))
+    phases = progress.phases  # SAFEPIP_PHASES: when fetching and scanning ran
     return Vetter(
         client,
-        fetch,
+        phases.around("fetch", fetch),
         pip,
         store,
         _now,
         prefetch=ahead,
         progress=progress,
         advisories=osv,
-        scan=scanner.scan,
+        scan=phases.around("scan", scanner.scan),
         provenance=provenance,
     )
 
 
 def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) -> int:
+    phases = Phases.from_env()
+    phases.mark("command")
+    try:
+        return _vet_command(argv, do_install, early, phases)
+    finally:
+        phases.mark("done")
+        phases.write()
+
+
+def _vet_command(
+    argv: Sequence[str], do_install: bool, early: PipWorker | None, phases: Phases
+) -> int:
     line = parse_command_line(argv)
     own = line.own
     deadline = run_deadline(own)
@@ -138,7 +154,7 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
         raise UsageError("nothing to install: give pip install arguments (see safepip --help)")
     python = target_python(str(own["python"]) if isinstance(own.get("python"), str) else None)
     request = Request(python, line.pip, pol, build=do_install, local_projects=local, notes=notes)
-    progress = Progress(not own.get("no-progress"))
+    progress = Progress(not own.get("no-progress"), phases)
     # One pip process runs the dry runs and then, if vetting allows, the install:
     # the one started early for this target (guard.cli.launch), or one started now.
     pip = early if early is not None and early.target_python == python else None
@@ -225,7 +241,7 @@ def _vet_and_install(
         sys.stdout.flush()
     if will_install:
         try:
-            vetter.install(request, outcome)
+            progress.phases.around("install", vetter.install)(request, outcome)
         except KeyboardInterrupt:
             raise Interrupted(AROUND_INSTALL) from None
     try:

@@ -10,6 +10,10 @@ It serves, like pypi.org does:
 * The JSON API, ``/pypi/{name}/json`` and ``/pypi/{name}/{version}/json``, with
   ``ETag`` / ``Last-Modified`` and ``304 Not Modified`` on revalidation. Like
   warehouse, a name other than the project's own spelling redirects (301) to it.
+* Project pages and files carry an ``ETag`` too, and ``If-None-Match`` gets a
+  ``304``. With ``cache_headers=True`` they also carry PyPI's ``Cache-Control``
+  (pages: ``max-age=600``; files and ``.metadata``: immutable for a year), so
+  that pip's HTTP cache behaves as it does against pypi.org.
 
 Release metadata (summary, requires, home page, vulnerabilities...) belongs to
 the release it was given with; the JSON API's ``info`` shows the *latest*
@@ -34,6 +38,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
+from functools import cached_property
 from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +53,8 @@ from tests.fakepypi import builders
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = "text/html"
 MAX_DELAY = 30.0  # seconds: delay_json never sleeps longer than this
+PAGE_CACHE_CONTROL = "max-age=600, public"  # pypi.org's simple pages
+FILE_CACHE_CONTROL = "max-age=365000000, immutable, public"  # files.pythonhosted.org
 
 JSONDict = dict[str, Any]
 
@@ -67,15 +74,24 @@ class Artifact:
     yanked: bool = False
     yanked_reason: str = ""
 
-    @property
+    # Digests are computed once per artifact (the data never changes).
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    @cached_property
+    def md5(self) -> str:
+        return hashlib.md5(self.data, usedforsecurity=False).hexdigest()
+
+    @cached_property
+    def blake2b_256(self) -> str:
+        return hashlib.blake2b(self.data, digest_size=32).hexdigest()
 
     @property
     def size(self) -> int:
         return len(self.data)
 
-    @property
+    @cached_property
     def metadata_sha256(self) -> str | None:
         return None if self.metadata is None else hashlib.sha256(self.metadata).hexdigest()
 
@@ -259,7 +275,10 @@ class FakePyPI:
     the ``ownership`` key from JSON API answers (older warehouses and mirrors);
     ``simple_api_version`` is the PEP 691 api-version served (from "1.3" on,
     each file has the PEP 740 ``provenance`` key, and ``attest`` gives files an
-    Integrity API provenance object). All may also be changed on a running server.
+    Integrity API provenance object); ``cache_headers`` adds pypi.org's
+    ``Cache-Control`` to project pages and files (off by default, so that a
+    test's pip never keeps a page or a file from an earlier request). All may
+    also be changed on a running server.
     """
 
     def __init__(
@@ -269,8 +288,10 @@ class FakePyPI:
         per_version_json: bool = True,
         ownership_field: bool = True,
         simple_api_version: str = "1.1",
+        cache_headers: bool = False,
     ) -> None:
         self.relative_json_urls = relative_json_urls
+        self.cache_headers = cache_headers
         self.per_version_json = per_version_json
         self.ownership_field = ownership_field
         self.simple_api_version = simple_api_version
@@ -282,6 +303,7 @@ class FakePyPI:
         self._delays: dict[str | None, float] = {}
         self._swaps: dict[str, bytes] = {}
         self._log: list[tuple[str, str]] = []
+        self._by_filename: dict[str, Artifact] | None = None  # rebuilt after a change
         self._errors: list[str] = []
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -541,6 +563,7 @@ class FakePyPI:
             key = canonicalize_name(name)
             if version is None:
                 del self._projects[key]
+                self._by_filename = None
                 return
             project = self._projects[key]
             del project.releases[version]
@@ -563,10 +586,16 @@ class FakePyPI:
 
     def artifact(self, filename: str) -> Artifact:
         with self._lock:
+            return self._artifact_index()[filename]
+
+    def _artifact_index(self) -> dict[str, Artifact]:
+        """{file name: artifact}, the first one in ``_all_artifacts`` order (lock held)."""
+        if self._by_filename is None:
+            index: dict[str, Artifact] = {}
             for candidate in self._all_artifacts():
-                if candidate.filename == filename:
-                    return candidate
-        raise KeyError(filename)
+                index.setdefault(candidate.filename, candidate)
+            self._by_filename = index
+        return self._by_filename
 
     # --- faults ---
 
@@ -642,6 +671,7 @@ class FakePyPI:
         return upload_time
 
     def _touch(self, project: _Project) -> None:
+        self._by_filename = None
         self._serial += 1
         project.serial = self._serial
         project.modified = max(int(time.time()), project.modified + 1)
@@ -653,6 +683,23 @@ class FakePyPI:
 
     def _respond(self, method: str, raw_path: str, headers: Mapping[str, str]) -> Response:
         """Answer one request; ``headers`` has lower-cased names."""
+        status, out_headers, body = self._route(method, raw_path, headers)
+        path = urllib.parse.urlsplit(raw_path).path
+        cacheable = path.startswith(("/simple/", "/files/")) and path != "/simple/"
+        if status != HTTPStatus.OK or not cacheable or "ETag" in out_headers:
+            return status, out_headers, body
+        # Project pages and files: an ETag (and PyPI's Cache-Control, when asked).
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        out_headers["ETag"] = etag
+        if self.cache_headers:
+            page = path.startswith("/simple/")
+            out_headers["Cache-Control"] = PAGE_CACHE_CONTROL if page else FILE_CACHE_CONTROL
+        if _etag_matches(headers.get("if-none-match", ""), etag):
+            kept = {k: v for k, v in out_headers.items() if k in {"ETag", "Cache-Control", "Vary"}}
+            return HTTPStatus.NOT_MODIFIED, kept, b""
+        return status, out_headers, body
+
+    def _route(self, method: str, raw_path: str, headers: Mapping[str, str]) -> Response:
         path = urllib.parse.urlsplit(raw_path).path
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(raw_path).query)
         with self._lock:
@@ -804,7 +851,7 @@ class FakePyPI:
         want_metadata = filename.endswith(".metadata")
         base = filename.removesuffix(".metadata") if want_metadata else filename
         with self._lock:
-            found = next((a for a in self._all_artifacts() if a.filename == base), None)
+            found = self._artifact_index().get(base)
             swapped = self._swaps.get(base)
         if found is None:
             return self._text(HTTPStatus.NOT_FOUND, "Not Found")
@@ -901,14 +948,14 @@ class FakePyPI:
         return {
             "comment_text": "",
             "digests": {
-                "blake2b_256": hashlib.blake2b(artifact.data, digest_size=32).hexdigest(),
-                "md5": hashlib.md5(artifact.data, usedforsecurity=False).hexdigest(),
+                "blake2b_256": artifact.blake2b_256,
+                "md5": artifact.md5,
                 "sha256": artifact.sha256,
             },
             "downloads": -1,
             "filename": artifact.filename,
             "has_sig": False,
-            "md5_digest": hashlib.md5(artifact.data, usedforsecurity=False).hexdigest(),
+            "md5_digest": artifact.md5,
             "packagetype": artifact.packagetype,
             "python_version": "py3" if artifact.packagetype == "bdist_wheel" else "source",
             "requires_python": artifact.requires_python or None,

@@ -338,6 +338,63 @@ def test_revalidation_with_etag_and_last_modified(fake_pypi: FakePyPI) -> None:
     assert fetch(fake_pypi.json_url("proj")).headers["etag"] != changed.headers["etag"]
 
 
+def test_pages_and_files_revalidate_with_etags(fake_pypi: FakePyPI) -> None:
+    (wheel,) = fake_pypi.add_release("proj", "1.0")
+    page_url = fake_pypi.simple_url + "proj/"
+    urls = (
+        page_url,
+        fake_pypi.file_url(wheel.filename),
+        fake_pypi.file_url(wheel.filename) + ".metadata",
+    )
+    for url in urls:
+        first = fetch(url)
+        assert first.status == 200
+        assert "cache-control" not in first.headers  # only with cache_headers=True
+        etag = first.headers["etag"]
+        same = fetch(url, {"If-None-Match": etag})
+        assert (same.status, same.body, same.headers["etag"]) == (304, b"", etag)
+        assert fetch(url, {"If-None-Match": '"other"'}).body == first.body
+    etag = fetch(page_url).headers["etag"]
+    fake_pypi.add_release("proj", "1.1")
+    changed = fetch(page_url, {"If-None-Match": etag})
+    assert changed.status == 200
+    assert "proj-1.1-py3-none-any.whl" in changed.body.decode()
+    json_page = fetch(page_url, {"Accept": SIMPLE_JSON})
+    assert json_page.headers["etag"] != changed.headers["etag"]
+
+
+def test_cache_headers_like_pypi(fake_pypi: FakePyPI) -> None:
+    (wheel,) = fake_pypi.add_release("proj", "1.0")
+    fake_pypi.cache_headers = True
+    page = fetch(fake_pypi.simple_url + "proj/")
+    assert page.headers["cache-control"] == "max-age=600, public"
+    for url in (
+        fake_pypi.file_url(wheel.filename),
+        fake_pypi.file_url(wheel.filename) + ".metadata",
+    ):
+        assert fetch(url).headers["cache-control"] == "max-age=365000000, immutable, public"
+    revalidated = fetch(fake_pypi.simple_url + "proj/", {"If-None-Match": page.headers["etag"]})
+    assert revalidated.status == 304
+    assert revalidated.headers["cache-control"] == "max-age=600, public"
+    assert "cache-control" not in fetch(fake_pypi.json_url("proj")).headers
+    assert fetch(fake_pypi.simple_url + "nothing/").status == 404
+
+
+def test_files_are_found_after_changes(fake_pypi: FakePyPI) -> None:
+    (old,) = fake_pypi.add_release("proj", "1.0")
+    assert fetch(fake_pypi.file_url(old.filename)).body == old.data
+    (new,) = fake_pypi.add_release("proj", "2.0")
+    assert fetch(fake_pypi.file_url(new.filename)).body == new.data
+    fake_pypi.yank("proj", "2.0")
+    assert fake_pypi.artifact(new.filename).yanked
+    fake_pypi.remove("proj", "1.0")
+    assert fetch(fake_pypi.file_url(old.filename)).status == 404
+    fake_pypi.remove("proj")
+    assert fetch(fake_pypi.file_url(new.filename)).status == 404
+    with pytest.raises(KeyError):
+        fake_pypi.artifact(new.filename)
+
+
 def test_relative_json_urls(fake_pypi: FakePyPI) -> None:
     (wheel,) = fake_pypi.add_release("proj", "1.0")
     fake_pypi.relative_json_urls = True
