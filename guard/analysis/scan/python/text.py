@@ -103,14 +103,37 @@ _ANY_HINT = _any_of(hint for _, hints in _HINTS for hint in hints)
 
 
 def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
-    """Start offsets of the lines that hold a hint, per group.
+    """Start offsets of the lines that hold a hint, per group (more than
+    ``HINT_LINES`` of a group: not all of them, and the whole text is searched).
 
-    Most files hold none: one quick search says so. Otherwise each hint is looked
-    for with str.find.
+    Most files hold none: one quick search says so. Otherwise the lines are found
+    with that search, line after line, and each line's groups with str.find.
     """
     found: dict[str, set[int]] = {group: set() for group, _ in _HINTS}
-    if not _ANY_HINT.search(lowered):
+    first = _ANY_HINT.search(lowered)
+    if first is None:
         return found
+    if len(lowered) != len(source):
+        # lower-casing made some character longer: offsets in ``lowered`` are
+        # turned into line starts in ``source`` as they always were
+        return _hint_lines_by_find(source, lowered, found)
+    match: re.Match[str] | None = first
+    while match is not None:
+        start = lowered.rfind("\n", 0, match.start()) + 1
+        end = lowered.find("\n", match.start())
+        line = lowered[start : len(lowered) if end == -1 else end]
+        for group, hints in _HINTS:
+            starts = found[group]
+            if len(starts) <= HINT_LINES and any(hint in line for hint in hints):
+                starts.add(start)
+        # (hints hold no line break: the next line that holds one)
+        match = None if end == -1 else _ANY_HINT.search(lowered, end + 1)
+    return found
+
+
+def _hint_lines_by_find(
+    source: str, lowered: str, found: dict[str, set[int]]
+) -> dict[str, set[int]]:
     for group, hints in _HINTS:
         starts = found[group]
         for hint in hints:
@@ -150,9 +173,10 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
         line = _line_of(source, offset, newlines)
         return Hit(rule, kind, weight, line, snippet(lines, line), text)
 
-    hinted = _hint_lines(source, source.lower())
+    lowered = source.lower()
+    hinted = _hint_lines(source, lowered)
     yield from _endpoint_hits(source, hinted["endpoint"], at)
-    if hinted["endpoint"]:
+    if hinted["endpoint"] and _may_hold_channel(source, lowered):
         yield from _concrete_channel(source, at)
     yield from _raw_ip_hits(source, at)
     yield from _credential_hits(source, hinted["credential"], at)
@@ -167,6 +191,31 @@ def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     for offset, found in itertools.islice(endpoints, MAX_PER_KIND):
         what = next((w for r, w in patterns.ENDPOINT_PARTS if r.search(found)), "")
         yield at(offset, EXFIL_ENDPOINT, "endpoint", 4.0, f"{what}: {found}")
+
+
+# A word (lower case) of each alternative of patterns.CONCRETE_CHANNELS: a text without
+# any of them holds no channel (tests/analysis/test_scan_speed.py keeps this true).
+CHANNEL_WORDS = (
+    "/api/webhooks/",
+    "/bot",
+    "hooks.slack.com/services/",
+    ".oastify.com",
+    ".burpcollaborator.net",
+    ".interact.sh",
+    ".oast.",
+    ".dnslog.cn",
+    ".ceye.io",
+    ".m.pipedream.net",
+    "webhook.site/",
+    ".ngrok",
+)
+
+
+def _may_hold_channel(source: str, lowered: str) -> bool:
+    """False when no ``patterns.CONCRETE_CHANNELS`` match can be in ``source``: each
+    of its alternatives holds one of ``CHANNEL_WORDS``. (It ignores case; a
+    few non-ASCII letters match ASCII ones then, so non-ASCII text is searched.)"""
+    return not source.isascii() or any(w in lowered for w in CHANNEL_WORDS)
 
 
 def _concrete_channel(source: str, at: _At) -> Iterator[Hit]:
@@ -217,8 +266,16 @@ _SOUP_RUN = re.compile(r"\b[ODmnIlLJ][O0oDmnIlL1J]{7,}\b")
 SOUP_NAMES = 3
 
 
+# Every look-alike letter (ASCII) as 1, every other byte as 0: a soup name needs a run
+# of eight ones, which one translate and one find rule out in most files.
+_SOUP_BYTES = bytes(int(chr(b) in "O0oDmnIlL1J") for b in range(256))
+
+
 def _identifier_soup(source: str, at: _At) -> Iterator[Hit]:
     """Several distinct names spelled with look-alike letters only (6, a technique)."""
+    # (a non-ASCII character is encoded as "?", which becomes a 0)
+    if source.encode("ascii", "replace").translate(_SOUP_BYTES).find(b"\x01" * 8) == -1:
+        return
     names: dict[str, int] = {}
     for found in _SOUP_RUN.finditer(source):
         name = found.group(0)

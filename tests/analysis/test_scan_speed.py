@@ -1,0 +1,125 @@
+"""The text checks' shortcuts find exactly what the plain searches find.
+
+The scan's text checks rule work out before doing it (a translate and a find for
+look-alike names, a few words before the channel search, one search per hinted
+line). These tests hold each shortcut to what the full search finds, including
+the cases where a shortcut could be wrong: non-ASCII text, characters that
+lower-casing makes longer, many hints on one line. Samples are benign by
+construction (reserved ``.invalid`` names, made-up tokens).
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
+
+import pytest
+
+from guard.analysis.scan import patterns
+from guard.analysis.scan.python import text
+from guard.analysis.scan.python.text import CHANNEL_WORDS, HINT_LINES, text_hits
+
+
+def _expansions(items: list[tuple[object, object]]) -> list[str]:
+    """The literal texts a parsed pattern can match, "\\0" where anything else is."""
+    out = [""]
+    for op, arg in items:
+        if op is sre_constants.LITERAL:
+            out = [o + chr(arg) for o in out]  # type: ignore[arg-type]
+        elif op is sre_constants.SUBPATTERN:
+            inner = _expansions(list(arg[-1]))  # type: ignore[index]
+            out = [o + i for o in out for i in inner]
+        elif op is sre_constants.BRANCH:
+            inner = [e for branch in arg[1] for e in _expansions(list(branch))]  # type: ignore[index]
+            out = [o + i for o in out for i in inner]
+        else:
+            out = [o + "\0" for o in out]
+    return out
+
+
+def test_every_channel_alternative_holds_a_channel_word() -> None:
+    """The words before the channel search rule out only texts with no channel."""
+    expansions = _expansions(list(sre_parser.parse(patterns.CONCRETE_CHANNELS.pattern)))
+    assert len(expansions) >= 7
+    for expansion in expansions:
+        assert any(word in expansion.lower() for word in CHANNEL_WORDS), expansion
+
+
+def _channel_hits(source: str) -> list[str]:
+    return [h.text for h in text_hits(source, source.splitlines()) if h.kind == "channel"]
+
+
+def test_channel_found_in_ascii_text() -> None:
+    token = "A" * 24
+    source = f'URL = "https://hooks.slack.com/services/T0123456/B0123456/{token}"\n'
+    assert _channel_hits(source)
+    assert not _channel_hits(source.replace("services", "servicez"))
+
+
+def test_channel_found_when_a_non_ascii_letter_stands_for_an_ascii_one() -> None:
+    """Case-insensitive matching takes the long s for an s: the words cannot rule it out."""
+    token = "A" * 24
+    source = (
+        "DOCS = 'https://pastebin.invalid/'\n"  # (the channel is looked for under a hint)
+        f'URL = "https://hooks.\u017flack.com/services/T0123456/B0123456/{token}"\n'
+    )
+    assert patterns.CONCRETE_CHANNELS.search(source)
+    assert _channel_hits(source)
+
+
+def _soup(source: str) -> list[str]:
+    return [h.text for h in text_hits(source, source.splitlines()) if h.kind == "identifier-soup"]
+
+
+def test_identifier_soup_found_behind_padding_and_non_ascii_text() -> None:
+    names = "OO0OOoO0 = 1\nmnnmnmmnmn = 2\nIlIlIIlIl = 3\n"
+    padding = "# " + "é" * 1000 + "\n" + "x = 0\n" * 10_000
+    assert _soup(padding + names)
+    assert _soup(names + padding)
+    assert not _soup(padding + names.replace("mnnmnmmnmn", "mnnmnéàmnmn"))
+    assert not _soup(padding)
+
+
+def _reference_lines(source: str) -> dict[str, set[int] | str]:
+    """Per group: the start offset of every line holding one of its hints."""
+    found: dict[str, set[int]] = {group: set() for group, _ in text._HINTS}
+    start = 0
+    for line in source.split("\n"):
+        lowered = line.lower()
+        for group, hints in text._HINTS:
+            if any(hint in lowered for hint in hints):
+                found[group].add(start)
+        start += len(line) + 1
+    return {g: ("many" if len(v) > HINT_LINES else v) for g, v in found.items()}
+
+
+def _hint_lines(source: str) -> dict[str, set[int] | str]:
+    found = text._hint_lines(source, source.lower())
+    return {g: ("many" if len(v) > HINT_LINES else v) for g, v in found.items()}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "nothing to see\n",
+        "x = 1\nhook = 'https://pastebin.invalid/raw'\n",
+        "a = '.ssh/id_rsa' + '.aws/credentials' + 'pastebin' + 'systemd'\n" * 3,
+        "'pastebin' " * 20_000,  # one line, many hints
+        "x\n" * 10 + "'.npmrc'\n" * (HINT_LINES + 5),  # more lines than kept
+        "'.npmrc'\n" * HINT_LINES + "'telegram'\n",
+        ".kube",
+        "\n\n.KUBE\n\nWebHook",
+        "\u0130\u0130 = '.ssh/id_rsa'\nx = 'pastebin'\n",  # lower-casing makes İ longer
+    ],
+)
+def test_hint_lines_are_the_lines_holding_a_hint(source: str) -> None:
+    assert _hint_lines(source) == _reference_lines(source)
+
+
+def test_soup_bytes_mark_exactly_the_look_alike_letters() -> None:
+    marked = {chr(b) for b in range(256) if text._SOUP_BYTES[b]}
+    assert marked == set("O0oDmnIlL1J")
+    # every character the name pattern accepts is marked (a run of them needs 8 marks)
+    classes = re.findall(r"\[([^\]]*)\]", text._SOUP_RUN.pattern)
+    assert set("".join(classes)) == marked
