@@ -2,7 +2,7 @@
 
 Run from the repository root (the network is needed the first time)::
 
-    python benchmarks/hard_benign.py [--jobs J] [--cache DIR] [NAME ...]
+    python benchmarks/hard_benign.py [--jobs J] [--cache DIR] [--budget SECONDS] [NAME ...]
 
 Cookie readers, credential stores, cloud SDKs, remote shells, screen and keyboard
 tools, wallets, exploit kits, packagers and HTTP clients do on purpose what malware
@@ -28,7 +28,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from malware_recall import benign_report, header, judge_all
+from malware_recall import benign_report, header, judge_all, set_budget
 from scan_quality import PURE_TAGS, PYPI, TIMEOUT, WORKERS, download
 
 HARD_BENIGN = [
@@ -129,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", default=list(HARD_BENIGN))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "scan-quality")
+    parser.add_argument("--budget", type=float, help="scan time budget in seconds")
     args = parser.parse_args(argv)
+    if args.budget is not None:
+        set_budget(args.budget)
     args.cache.mkdir(parents=True, exist_ok=True)
     print("\n".join(header(args.jobs)).replace("malware recall", "hard benign", 1), flush=True)
     items, failed = fetch_all(args.names, args.cache)

@@ -284,12 +284,15 @@ def quick_risky(source: str) -> bool:
 
 def _runs_or_sends(source: str) -> bool:
     """Besides a download: a process (the dropper shape), a named exfiltration
-    channel or the place of user secrets (the sending and stealing shapes)."""
+    channel, a raw IP address or the place of user secrets (the sending and
+    stealing shapes)."""
     if any(w in source for w in _RUN_WORDS):
         return True
     lowered = source.lower()
-    return any(h in lowered for h in patterns.ENDPOINT_HINTS) or any(
-        h in lowered for h in patterns.CREDENTIAL_HINTS
+    return (
+        any(h in lowered for h in patterns.ENDPOINT_HINTS)
+        or any(h in lowered for h in patterns.CREDENTIAL_HINTS)
+        or patterns.RAW_IP_URL.search(source) is not None
     )
 
 

@@ -36,17 +36,43 @@ def combinations(hits: list[Hit]) -> list[Hit]:
 
 def _channel_sends(hits: list[Hit]) -> list[Hit]:
     """A network call that runs when the file runs (at module level, or in what
-    module-level code calls), in a file that names an exfiltration channel (a
-    webhook, a paste site, a tunnel, a request bin): the file sends there as
-    soon as it is imported or run (6). A library that talks to such a service
-    does so in the functions its user calls."""
-    channels = [h for h in hits if h.kind == "endpoint" and not h.text.startswith(_LOOKUPS)]
-    sends = [h for h in hits if h.kind == "network" and not h.deferred]
-    if not channels or not sends:
+    module-level code calls), an upload (a POST, a mail), or a function that
+    collects host data (names, the whole environment) and talks to the network,
+    in a file that names an exfiltration channel (a webhook, a paste site, a
+    tunnel, a request bin, a raw IP address): the beacon shape (6). A client
+    library of such a service sends through its own client object, to addresses
+    its user gives it."""
+    channels = [h for h in hits if _is_channel(h)]
+    if not channels:
         return []
-    at = sends[0]
-    text = f"talks to the network as it runs, in a file that names {channels[0].text}"
+    found = _sending(hits)
+    if found is None:
+        return []
+    at, how = found
+    text = f"{how}, in a file that names {channels[0].text}"
     return [Hit(EXFIL_ENDPOINT, "channel-send", 6.0, at.line, at.snippet, text, False, at.scope)]
+
+
+def _is_channel(hit: Hit) -> bool:
+    return (hit.kind == "endpoint" and not hit.text.startswith(_LOOKUPS)) or hit.kind == "raw-ip"
+
+
+def _sending(hits: list[Hit]) -> tuple[Hit, str] | None:
+    """The first call that sends: as the file runs, an upload, or host data sent."""
+    for hit in hits:
+        if hit.kind == "network" and not hit.deferred:
+            return hit, "talks to the network as it runs"
+    for hit in hits:
+        if _uploads(hit):
+            return hit, "uploads data"
+    scopes = _kinds_by_scope(hits)
+    for hit in _first_per_scope(hits, "network"):
+        if not scopes[hit.scope].isdisjoint(_HOST_IDENTITY):
+            return hit, "collects host data and sends it"
+    return None
+
+
+_HOST_IDENTITY = frozenset({"identity", "environ-dump"})
 
 
 _LOOKUPS = ("public-IP lookup",)
@@ -199,7 +225,11 @@ def _steal_send(hits: list[Hit]) -> list[Hit]:
     """User secrets (browser, wallet, keychain, cloud credentials) and an exfiltration
     channel in one file: the stealer shape (6)."""
     secrets = [h for h in hits if _is_user_secret(h)]
-    channels = [h for h in hits if h.kind in _CHANNELS or _uploads(h)]
+    channels = [h for h in hits if h.kind in _CHANNELS]
+    if not channels and any(_is_stolen_store(h) for h in secrets):
+        # no named channel: an upload call next to what only stealers read (cloud
+        # SDKs read secrets from the environment and post to their services)
+        channels = [h for h in hits if _uploads(h)]
     if not secrets or not channels:
         return []
     at = min(channels, key=lambda h: h.line)
@@ -217,6 +247,11 @@ _UPLOADS = re.compile(
 
 def _uploads(hit: Hit) -> bool:
     return hit.kind == "network" and _UPLOADS.search(hit.text) is not None
+
+
+def _is_stolen_store(hit: Hit) -> bool:
+    """Browser, wallet, keychain or app-token stores, or decrypting them."""
+    return hit.kind == "secret-store" or (hit.kind == "credential" and hit.weight >= 4)
 
 
 def _is_user_secret(hit: Hit) -> bool:

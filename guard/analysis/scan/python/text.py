@@ -139,7 +139,8 @@ def _hinted_matches(
 # at(offset, rule, kind, weight, text): the hit at an offset of the source
 _At = Callable[[int, str, str, float, str], Hit]
 _LOCAL_PREFIXES = ("127.", "0.", "10.", "192.168.", "169.254.", "255.")
-_PRIVATE_172 = re.compile(r"172\.(?:1[6-9]|2\d|3[01])\.")
+# private 172.16.0.0/12, and the shared space 100.64.0.0/10 (carriers, cloud metadata)
+_PRIVATE_172 = re.compile(r"172\.(?:1[6-9]|2\d|3[01])\.|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.")
 # Addresses that name no host: the documentation ranges of RFC 5737 and the
 # placeholders of examples (an address with an octet over 255 is none at all).
 _PLACEHOLDER_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
