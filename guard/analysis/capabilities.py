@@ -44,6 +44,7 @@ _BY_KIND: Mapping[str, str] = {
     "download-run": "download-run",
     "download-exec": "download-exec",
     "drop-run": "download-exec",
+    "reverse-shell": "process",
     "autostart": "persistence",
     "autostart-path": "persistence",
     "channel": "exfil-channel",

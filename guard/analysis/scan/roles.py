@@ -80,7 +80,9 @@ def role(name: str, layout: Layout, packages: set[str]) -> str:
     """
     rel = relative(name, layout)
     if rel.lower().endswith(".pth"):
-        return "startup" if layout.wheel and lands_in_site_packages(name) else "import"
+        if layout.wheel:
+            return "startup" if lands_in_site_packages(name) else "import"
+        return "other" if is_other(rel) else "import"  # an sdist's test fixtures
     if layout.wheel:
         return _wheel_role(name, rel)
     return _sdist_role(rel, packages)

@@ -31,11 +31,17 @@ could not analyse in full) count nearly in full anywhere in the installed
 package: the victim's own calls run them.
 
 What is spread over a library (the module and other roles, what imported
-modules do other than the sure acts of ``IMPORTED_FOCUSED``, and bundled
+modules do other than the sure acts of ``IMPORTED_FOCUSED``, the places of
+user secrets a top-level module names (``LIBRARY_CONTENT``), and bundled
 binaries) adds up to at most ``SPREAD_CAP`` (4.0, a warning): a big HTTP client
 mentions ``.netrc``, a packaging tool ships Windows launchers, a CLI calls
 PowerShell. It blocks only together with install- or import-time evidence, or
 with a technique, which is never capped.
+
+A bundled binary (``EVIDENCE_KINDS``) is evidence, not a finding: alone it warns
+of nothing (packaging tools ship Windows launchers, wrappers ship the DLL they
+wrap); it counts only when the rest of the artifact reaches the warning line on
+its own, where it can turn a warning into a block.
 
 Hits of one detector (``kind``) do not add up without bound: the strongest
 counts in full, each further one a quarter, at most 1.5 times the strongest.
@@ -76,12 +82,17 @@ DATA_KINDS = frozenset({"env-secret", "identity", "environ-dump"})
 DATA_SHARE = {"import": 0.8, "imported": 0.5}
 # A network call that runs at import time, alone, warns (5 x 0.8 = 4.0): a library
 # may fetch what it is asked to while it loads (matplotlib opens an rc file given as
-# a URL). Together with anything else it blocks; at install time it blocks alone.
+# a URL). Together with anything else it blocks; at install time it blocks alone, and
+# so does an upload (a POST, a mail) at import time: sending is no configuration.
 NETWORK_SHARE = {"import": 0.8, "imported": 0.8}
 # What module-level code of a module imported at import time does counts outside the
 # capped pool only for acts no library does there: shells, sending the environment,
-# persistence, unpickling decoded data.
-IMPORTED_FOCUSED = frozenset({"spawn-shell", "send-env", "autostart", "unpickle"})
+# persistence, unpickling decoded data, and talking to the network (or sending host
+# data) as it is imported, which counts as it does in a top-level module: a warning
+# alone (``NETWORK_SHARE``), a block with anything else.
+IMPORTED_FOCUSED = frozenset(
+    {"spawn-shell", "send-env", "autostart", "unpickle", "network", "send-host-data"}
+)
 DEFERRED_FACTOR = {
     "install": 1.0,
     "helper": 0.35,
@@ -114,12 +125,19 @@ TECHNIQUE_KINDS = frozenset(
         "packed",
         "identifier-soup",
         "cradle",
+        "reverse-shell",
+        "channel-send",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})
 SPREAD_KINDS = frozenset({"native"})  # bundled binaries: content, not behaviour
 DECISIVE_KINDS = TECHNIQUE_KINDS
 SPREAD_CAP = 4.0
+EVIDENCE_KINDS = frozenset({"native"})
+# Where user secrets are kept, named in importable code: cookie readers, SSH and
+# cloud clients name them on purpose. Without a channel to send them (the
+# ``steal-send`` technique) they add up to a warning at most.
+LIBRARY_CONTENT = frozenset({"credential"})
 BEHAVIOUR_KINDS = frozenset(
     {
         "spawn",
@@ -169,6 +187,8 @@ class Signal:
             return False
         if self.role == "imported":  # imported at import time: only sure acts focus
             return self.kind not in IMPORTED_FOCUSED
+        if self.role == "import" and self.kind in LIBRARY_CONTENT:
+            return True
         return self.role in SPREAD_ROLES or self.kind in SPREAD_KINDS
 
 
@@ -179,13 +199,23 @@ def place(hit: Hit, file: str, role: str) -> Signal | None:
     elif hit.kind in BEHAVIOUR_KINDS:
         factor = (DEFERRED_FACTOR if hit.deferred else BEHAVIOUR_FACTOR)[role]
         factor *= DATA_SHARE.get(role, 1.0) if hit.kind in DATA_KINDS else 1.0
-        factor *= NETWORK_SHARE.get(role, 1.0) if hit.kind == "network" else 1.0
+        factor *= NETWORK_SHARE.get(role, 1.0) if _fetches(hit) else 1.0
     else:
         factor = CONTENT_FACTOR[role]
     weight = round(hit.weight * factor, 2)
     if weight <= 0:
         return None
     return Signal(hit.rule, hit.kind, weight, file, hit.line, hit.snippet, hit.text, role)
+
+
+# Calls that send data rather than fetch it: an upload at import time is no
+# configuration read, and counts in full.
+_UPLOAD_CALLS = ("post)", "put)", "patch)", "smtplib.", "ftplib.")
+
+
+def _fetches(hit: Hit) -> bool:
+    """A network call that may only read (see ``NETWORK_SHARE``)."""
+    return hit.kind == "network" and not any(call in hit.text for call in _UPLOAD_CALLS)
 
 
 @dataclass(frozen=True)
@@ -224,7 +254,10 @@ def combine(
     parts = [_part(rule, kind, spread, members) for (rule, kind, spread), members in groups.items()]
     parts.sort(key=lambda p: (-p.score, p.rule, p.kind))
     focused = sum(p.score for p in parts if not p.spread)
-    spread = sum(p.score for p in parts if p.spread)
+    spread = sum(p.score for p in parts if p.spread and p.kind not in EVIDENCE_KINDS)
+    evidence = sum(p.score for p in parts if p.kind in EVIDENCE_KINDS)
+    if focused + min(spread, cap) >= warn:
+        spread += evidence
     total = round(focused + min(spread, cap), 2)
     return Combined(
         total, _level(total, block, warn), tuple(parts), round(max(spread - cap, 0.0), 2)

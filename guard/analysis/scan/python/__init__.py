@@ -54,6 +54,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from guard.analysis.scan import patterns
 from guard.analysis.scan.python import calls
 from guard.analysis.scan.python.collect import alias_assignments, collect
 from guard.analysis.scan.python.combos import combinations
@@ -246,10 +247,22 @@ RISKY_WORDS = (
     "certutil",
     "bitsadmin",
     "mshta",
+    # a standard stream handed to another descriptor (reverse shells)
+    "dup2(",
+    "pty.spawn",
 )
 RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
 # A download and a process in one file: the dropper shape needs the functions read.
-_FETCH_WORDS = ("urlopen", "urlretrieve", "requests.", "httpx.", "urllib3", "http.client")
+_FETCH_WORDS = (
+    "urlopen",
+    "urlretrieve",
+    "requests.",
+    "httpx.",
+    "urllib3",
+    "http.client",
+    "socket.socket(",
+    "create_connection(",
+)
 _RUN_WORDS = ("subprocess", "os.system", "startfile", "Popen", "os.popen", "ShellExecute")
 
 
@@ -265,7 +278,21 @@ def quick_risky(source: str) -> bool:
     return (
         any(word in source for word in RISKY_WORDS)
         or any(_calls(source, call) for call in RISKY_CALLS)
-        or (any(w in source for w in _FETCH_WORDS) and any(w in source for w in _RUN_WORDS))
+        or (any(w in source for w in _FETCH_WORDS) and _runs_or_sends(source))
+    )
+
+
+def _runs_or_sends(source: str) -> bool:
+    """Besides a download: a process (the dropper shape), a named exfiltration
+    channel, a raw IP address or the place of user secrets (the sending and
+    stealing shapes)."""
+    if any(w in source for w in _RUN_WORDS):
+        return True
+    lowered = source.lower()
+    return (
+        any(h in lowered for h in patterns.ENDPOINT_HINTS)
+        or any(h in lowered for h in patterns.CREDENTIAL_HINTS)
+        or patterns.RAW_IP_URL.search(source) is not None
     )
 
 

@@ -136,6 +136,7 @@ for _names, _detector in reversed(
         (WRITE_CALLS, writes.write),
         (DUMPERS, environ.dump),
         (frozenset(SECRET_CALLS), _secret_api),
+        (frozenset({"os.dup2"}), spawn.dup2),
     )
 ):
     _BY_NAME.update(dict.fromkeys(_names, _detector))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
-from guard.analysis.scan.python.hits import CREDENTIAL_ACCESS, DROPPER, INSTALL_TIME_CODE, Hit
+from guard.analysis.scan.python.hits import (
+    CREDENTIAL_ACCESS,
+    DROPPER,
+    EXFIL_ENDPOINT,
+    INSTALL_TIME_CODE,
+    Hit,
+)
 
 _NETWORK = frozenset({"network"})
 _RUNS = frozenset({"spawn", "spawn-shell", "exec"})
@@ -18,9 +25,69 @@ def combinations(hits: list[Hit]) -> list[Hit]:
     return [
         *_file_pairs(hits),
         *_drop_runs(hits),
+        *_split_drop_runs(hits),
         *_send_env(hits),
         *_steal_send(hits),
         *_hooked_network(hits),
+        *_reverse_shells(hits),
+        *_channel_sends(hits),
+    ]
+
+
+def _channel_sends(hits: list[Hit]) -> list[Hit]:
+    """A network call that runs when the file runs (at module level, or in what
+    module-level code calls), an upload (a POST, a mail), or a function that
+    collects host data (names, the whole environment) and talks to the network,
+    in a file that names an exfiltration channel (a webhook, a paste site, a
+    tunnel, a request bin, a raw IP address): the beacon shape (6). A client
+    library of such a service sends through its own client object, to addresses
+    its user gives it."""
+    channels = [h for h in hits if _is_channel(h)]
+    if not channels:
+        return []
+    found = _sending(hits)
+    if found is None:
+        return []
+    at, how = found
+    text = f"{how}, in a file that names {channels[0].text}"
+    return [Hit(EXFIL_ENDPOINT, "channel-send", 6.0, at.line, at.snippet, text, False, at.scope)]
+
+
+def _is_channel(hit: Hit) -> bool:
+    return (hit.kind == "endpoint" and not hit.text.startswith(_LOOKUPS)) or hit.kind == "raw-ip"
+
+
+def _sending(hits: list[Hit]) -> tuple[Hit, str] | None:
+    """The first call that sends: as the file runs, an upload, or host data sent."""
+    for hit in hits:
+        if hit.kind == "network" and not hit.deferred:
+            return hit, "talks to the network as it runs"
+    for hit in hits:
+        if _uploads(hit):
+            return hit, "uploads data"
+    scopes = _kinds_by_scope(hits)
+    for hit in _first_per_scope(hits, "network"):
+        if not scopes[hit.scope].isdisjoint(_HOST_IDENTITY):
+            return hit, "collects host data and sends it"
+    return None
+
+
+_HOST_IDENTITY = frozenset({"identity", "environ-dump"})
+
+
+_LOOKUPS = ("public-IP lookup",)
+
+
+def _reverse_shells(hits: list[Hit]) -> list[Hit]:
+    """In one function (or at module level): a socket, a standard stream or a
+    process's stream wired to a descriptor, and a process: a remote shell (6)."""
+    scopes = _kinds_by_scope(hits)
+    sockets = [h for h in hits if h.kind == "network" and "socket" in h.text]
+    text = "wires a process's standard streams to a socket (a reverse shell)"
+    return [
+        _at(at, DROPPER, "reverse-shell", 6.0, text)
+        for at in _first_per_scope(sockets, "network")
+        if {"std-redirect", "process"} <= scopes[at.scope]
     ]
 
 
@@ -85,6 +152,43 @@ def _drop_runs(hits: list[Hit]) -> list[Hit]:
     return out
 
 
+_FETCHERS = re.compile(r"runs '(?:curl|wget)\b", re.IGNORECASE)
+_STARTS_FILE = re.compile(r"runs '(?:\.exe|a file|\.bat|\.vbs|\.scr)'", re.IGNORECASE)
+
+
+def _split_drop_runs(hits: list[Hit]) -> list[Hit]:
+    """The dropper shape in two steps: in one function a downloader command
+    (``curl``, ``wget``) and another shell command (``start``, ``cmd /c``, a
+    started file); or, in one file, a download written to a file and an
+    executable file started (6)."""
+    return _fetch_then_start(hits) or _written_then_started(hits)
+
+
+def _fetch_then_start(hits: list[Hit]) -> list[Hit]:
+    shells: dict[str, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        if hit.kind == "spawn-shell":
+            shells[hit.scope].append(hit)
+    out = []
+    for members in shells.values():
+        fetch = next((h for h in members if _FETCHERS.search(h.text)), None)
+        if fetch is not None and any(h.line != fetch.line for h in members):
+            out.append(_at(fetch, DROPPER, "drop-run", 6.0, "downloads a file and runs it"))
+    return out
+
+
+def _written_then_started(hits: list[Hit]) -> list[Hit]:
+    scopes = _kinds_by_scope(hits)
+    written = [
+        h for h in _first_per_scope(hits, "network") if not scopes[h.scope].isdisjoint(_DROPPED)
+    ]
+    started = any(h.kind == "spawn-shell" and _STARTS_FILE.search(h.text) for h in hits)
+    if not written or not started:
+        return []
+    text = "downloads a file and starts an executable file"
+    return [_at(written[0], DROPPER, "drop-run", 6.0, text)]
+
+
 def _send_env(hits: list[Hit]) -> list[Hit]:
     """In one function: a copy of the environment and a network call (2)."""
     scopes = _kinds_by_scope(hits)
@@ -122,11 +226,32 @@ def _steal_send(hits: list[Hit]) -> list[Hit]:
     channel in one file: the stealer shape (6)."""
     secrets = [h for h in hits if _is_user_secret(h)]
     channels = [h for h in hits if h.kind in _CHANNELS]
+    if not channels and any(_is_stolen_store(h) for h in secrets):
+        # no named channel: an upload call next to what only stealers read (cloud
+        # SDKs read secrets from the environment and post to their services)
+        channels = [h for h in hits if _uploads(h)]
     if not secrets or not channels:
         return []
     at = min(channels, key=lambda h: h.line)
     text = f"reads user secrets ({secrets[0].text}) and names an exfiltration channel"
+    if at.kind == "network":
+        text = f"reads user secrets ({secrets[0].text}) and uploads data ({at.text})"
     return [Hit(CREDENTIAL_ACCESS, "steal-send", 6.0, at.line, at.snippet, text, False)]
+
+
+# Calls that send data out: an upload, a mail, a file transfer.
+_UPLOADS = re.compile(
+    r"\((?:requests|httpx|aiohttp)(?:\.api)?\.(?:post|put|patch)\)|\((?:smtplib|ftplib)\."
+)
+
+
+def _uploads(hit: Hit) -> bool:
+    return hit.kind == "network" and _UPLOADS.search(hit.text) is not None
+
+
+def _is_stolen_store(hit: Hit) -> bool:
+    """Browser, wallet, keychain or app-token stores, or decrypting them."""
+    return hit.kind == "secret-store" or (hit.kind == "credential" and hit.weight >= 4)
 
 
 def _is_user_secret(hit: Hit) -> bool:

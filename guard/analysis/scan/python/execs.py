@@ -65,13 +65,35 @@ def _plain_exec(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
 def feeds(cx: Context, node: ast.AST) -> set[str]:
     """What kinds of source an expression draws on: decode, chr, network, file."""
     found: set[str] = {"reverse"} if _reverses(node) else set()
+    if _split_literal(node):
+        found.add("chr")
     for expr in cx.expand(node):
         for sub in ast.walk(expr):
             if isinstance(sub, ast.Call):
                 found.update(_call_feeds(cx, sub))
             elif isinstance(sub, ast.BinOp) and is_chr_join(sub, cx.aliases):
                 found.add("chr")
+            elif isinstance(sub, ast.Name) and sub.id == "chr":
+                found.add("chr")  # chr() called or passed on (map(chr, ...)): code made of codes
     return found
+
+
+def _split_literal(node: ast.AST) -> bool:
+    """``"o" + "s.sy" + "st" + "em"``: a string cut into four or more literal pieces and
+    glued back, so that no reader (nor search) sees it whole."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Add):
+        return False
+    leaves: list[ast.AST] = []
+    stack: list[ast.AST] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
+            stack.extend((item.left, item.right))
+        else:
+            leaves.append(item)
+    return len(leaves) >= 4 and all(
+        isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) for leaf in leaves
+    )
 
 
 def _reverses(node: ast.AST) -> bool:

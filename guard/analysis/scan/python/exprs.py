@@ -86,7 +86,15 @@ def _joins_chr(arg: ast.AST, aliases: dict[str, str]) -> bool:
     calls = [s for s in nodes if isinstance(s, ast.Call) and qualname(s.func, aliases) == "chr"]
     if not calls and not _names_chr(nodes):
         return False
-    return any(_has_xor(c.args) for c in calls) or int_codes(arg) >= 8 or _shifted(calls, nodes)
+    if any(_has_xor(c.args) for c in calls):
+        return True
+    return (int_codes(arg) >= 8 and not _ranged(nodes)) or _shifted(calls, nodes)
+
+
+def _ranged(nodes: list[ast.AST]) -> bool:
+    """chr() over a range(): a character set built from code points (integers beside
+    it filter the range, they are no hidden text)."""
+    return any(isinstance(s, ast.Call) and qualname(s.func, {}) == "range" for s in nodes)
 
 
 def _names_chr(nodes: list[ast.AST]) -> bool:
@@ -98,13 +106,23 @@ def _shifted(calls: list[ast.Call], nodes: list[ast.AST]) -> bool:
     """chr() of codes shifted by a constant (a toy Caesar cipher), over literal codes
     or a string, not over a range (``chr(ord("a") + i) for i in range(26)``)."""
     shifts = any(
-        isinstance(b, ast.BinOp) and isinstance(b.op, ast.Add | ast.Sub)
+        isinstance(b, ast.BinOp) and isinstance(b.op, ast.Add | ast.Sub) and _small_shift(b)
         for c in calls
         for a in c.args
         for b in ast.walk(a)
     )
-    ranged = any(isinstance(s, ast.Call) and qualname(s.func, {}) == "range" for s in nodes)
-    return shifts and not ranged
+    return shifts and not _ranged(nodes)
+
+
+def _small_shift(node: ast.BinOp) -> bool:
+    """A shift within a byte, as a cipher shifts; a move into another Unicode block
+    (``chr(0xDC00 + byte)``, surrogate escapes; full-width forms) is no cipher."""
+    big = [
+        side
+        for side in (node.left, node.right)
+        if isinstance(side, ast.Constant) and isinstance(side.value, int) and side.value > 0xFF
+    ]
+    return not big
 
 
 def _has_xor(args: list[ast.expr]) -> bool:

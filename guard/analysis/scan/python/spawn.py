@@ -15,8 +15,13 @@ _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
 
 def spawn(cx: Context, node: ast.Call, name: str) -> None:
     """A process: a shell or inline code (5), a weak command (5), anything else (1)."""
+    cx.hit(INSTALL_TIME_CODE, "process", 0.0, node, "starts a process")
+    if any(k.arg in _STREAMS and fileno_of(k.value) for k in node.keywords):
+        cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
     args = _command(node)
     words = [s for arg in args for expr in cx.expand(arg) for s in strings(expr)]
+    # a script of the tree the command runs (``python payload.py``): followed
+    cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
     text = " ".join(words)
     executable = _runs_python(cx, args)
     cradle = patterns.CRADLES.search(text)
@@ -31,6 +36,33 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     if not executable and first not in patterns.BUILD_TOOLS:
         kind, weight, what = _other_command(text, name, first)
         cx.hit(INSTALL_TIME_CODE, kind, weight, node, f"{what} ({name})")
+
+
+_STREAMS = frozenset({"stdin", "stdout", "stderr"})
+_STD_NAMES = frozenset({"sys.stdin", "sys.stdout", "sys.stderr"})
+
+
+def fileno_of(node: ast.AST) -> bool:
+    """``x.fileno()`` of an object other than the standard streams (a socket's)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "fileno"
+        and ast.unparse(node.func.value) not in _STD_NAMES
+    )
+
+
+def dup2(cx: Context, node: ast.Call, name: str) -> None:
+    """``os.dup2(sock.fileno(), 0)``: a standard stream replaced by another descriptor
+    (a marker: with a socket and a process in one scope, a reverse shell)."""
+    if len(node.args) < 2 or not fileno_of(node.args[0]):
+        return
+    target = node.args[1]
+    standard = (isinstance(target, ast.Constant) and target.value in (0, 1, 2)) or (
+        isinstance(target, ast.Call) and ast.unparse(target).startswith(tuple(_STD_NAMES))
+    )
+    if standard:
+        cx.hit(DROPPER, "std-redirect", 0.0, node, f"redirects a standard stream ({name})")
 
 
 def _command(node: ast.Call) -> list[ast.expr]:

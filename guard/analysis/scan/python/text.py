@@ -162,7 +162,12 @@ def _hinted_matches(
 # at(offset, rule, kind, weight, text): the hit at an offset of the source
 _At = Callable[[int, str, str, float, str], Hit]
 _LOCAL_PREFIXES = ("127.", "0.", "10.", "192.168.", "169.254.", "255.")
-_PRIVATE_172 = re.compile(r"172\.(?:1[6-9]|2\d|3[01])\.")
+# private 172.16.0.0/12, and the shared space 100.64.0.0/10 (carriers, cloud metadata)
+_PRIVATE_172 = re.compile(r"172\.(?:1[6-9]|2\d|3[01])\.|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.")
+# Addresses that name no host: the documentation ranges of RFC 5737 and the
+# placeholders of examples (an address with an octet over 255 is none at all).
+_PLACEHOLDER_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
+_PLACEHOLDERS = frozenset({"1.2.3.4"})
 
 
 def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
@@ -292,8 +297,19 @@ def _raw_ip_hits(source: str, at: _At) -> Iterator[Hit]:
     ips = patterns.RAW_IP_URL.finditer(source) if "://" in source else iter(())
     for ip in itertools.islice(ips, MAX_PER_KIND):
         scheme = re.search(r"([A-Za-z]+)$", source[max(ip.start() - 8, 0) : ip.start()])
-        if scheme is not None and scheme.group(1).lower() in patterns.URL_SCHEMES:
+        if scheme is None or scheme.group(1).lower() not in patterns.URL_SCHEMES:
+            continue
+        if not is_placeholder(ip.group(1)):
             yield _raw_ip_hit(ip, scheme.group(1), at)
+
+
+def is_placeholder(address: str) -> bool:
+    """An address of documentation or examples, or not an address at all."""
+    return (
+        address in _PLACEHOLDERS
+        or address.startswith(_PLACEHOLDER_PREFIXES)
+        or any(int(octet) > 255 for octet in address.split("."))
+    )
 
 
 def _raw_ip_hit(ip: re.Match[str], scheme: str, at: _At) -> Hit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from guard.analysis.scan import patterns
 from guard.analysis.scan.python.context import Context
@@ -23,13 +24,26 @@ def write(cx: Context, node: ast.Call, name: str) -> None:
 
 
 def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
-    """Where the write goes: an autostart location (4), outside the tree (2)."""
+    """Where the write goes: an autostart location (4), a program outside the tree (5),
+    anything else outside the tree (2)."""
     exprs = cx.expand(target)
     words = " ".join(s for expr in exprs for s in strings(expr))
     if patterns.AUTOSTART.search(words):
         cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
     elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
-        cx.hit(INSTALL_TIME_CODE, "write-outside", 2.0, node, "writes outside the build tree")
+        if _PROGRAM_FILE.search(words):
+            what = "writes a program or script outside the build tree"
+            cx.hit(INSTALL_TIME_CODE, "write-outside", 5.0, node, what)
+        else:
+            cx.hit(INSTALL_TIME_CODE, "write-outside", 2.0, node, "writes outside the build tree")
+
+
+# Files that run, or that a browser loads as an extension, when written to the
+# user's folders: a dropped program (5), where data written outside is 2.
+_PROGRAM_FILE = re.compile(
+    r"\.(?:exe|dll|scr|bat|cmd|vbs|vbe|js|jse|ps1|hta|jar|pyw|desktop|plist)\b|manifest\.json",
+    re.IGNORECASE,
+)
 
 
 def _calls_home(cx: Context, exprs: list[ast.AST]) -> bool:
