@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from guard.cli import main as cli
-from guard.cli.common import EXIT_ERROR
+from guard.cli.exits import EXIT_ERROR
 from guard.errors import GuardError
 from guard.pip.args import OWN_VALUED
 from guard.pip.options import VALUED
