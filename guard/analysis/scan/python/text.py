@@ -212,7 +212,8 @@ CHANNEL_WORDS = (
     ".ceye.io",
     ".m.pipedream.net",
     "webhook.site/",
-    ".ngrok",
+    "ngrok",
+    ".trycloudflare.com",
 )
 
 
