@@ -268,6 +268,16 @@ def _is_sibling(project: Project, claimants: tuple[Owner, ...]) -> bool:
     return _shares_owner(project, claimants)
 
 
+def _pulled_in_by_claimant(
+    candidate: Candidate, claimants: tuple[Owner, ...], ctx: Context
+) -> bool:
+    """A claimant of the repository, in this run, requires the candidate: the
+    repository's own popular project depends on it (a new member of a monorepo
+    family), which an impersonator cannot arrange."""
+    names = {owner.name for owner in claimants}
+    return any(parent in names for parent in ctx.requirers.parents.get(candidate.name, ()))
+
+
 def _named_like(
     project: Project, matches: tuple[tuple[str, Owner], ...]
 ) -> tuple[str, Owner] | None:
@@ -373,7 +383,9 @@ URLs labelled as funding, documentation, changelog or chat are not claims.
 
 Not impersonation: the candidate is itself one of the popular projects that claim
 the repository; or it shares a PyPI owner (a user or the organization, from the
-JSON API's ownership) with a claimant, as sibling packages of one team do. When a
+JSON API's ownership) with a claimant, as sibling packages of one team do; or a
+claimant in the same run requires it (the repository's own popular project
+depends on it: a new member of a monorepo family). When a
 repository is shared by several popular projects (a monorepo) and the candidate's
 owners cannot be matched, the finding is weak (a warning): new members of a
 monorepo family are common, a lone impersonated project is not. It is weak too when
@@ -396,7 +408,9 @@ Thresholds: none. Allow a project with a reason in the policy's [[allow]] list
         for key in claimed_repos(project):
             claimants = _claimants(key, ctx, base) or base.same_path(key)
             if claimants:
-                if not _is_sibling(project, claimants):
+                if not _is_sibling(project, claimants) and not _pulled_in_by_claimant(
+                    candidate, claimants, ctx
+                ):
                     yield _starjacking(self.id, candidate, project, key, claimants)
                     return  # one repository is evidence enough
                 continue

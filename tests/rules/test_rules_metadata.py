@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from guard.analysis.pth import is_namespace_shim
 from guard.models import Candidate, FileInfo, Finding, Ownership, Project, Release, Source
 from guard.rules import repository
 from guard.rules.artifact import InstallHook
-from guard.rules.base import Context, Rule, Threshold
+from guard.rules.base import Context, Requirers, Rule, Threshold
 from guard.rules.names import StdlibShadow
 from guard.rules.owners import DormantRevival, MaintainersChanged
 from guard.rules.repository import (
@@ -296,6 +297,18 @@ def test_monorepo_claims_are_weak() -> None:
     )
     findings = run(RepoImpersonation(), fake, ctx([fake]))
     assert len(findings) == 1 and findings[0].weak
+
+
+def test_a_package_a_claimant_requires_is_a_family_member() -> None:
+    repo = (("Source", "https://github.com/psf/requests"),)
+    member = project("requests-transport", urls=repo, users=("newcomer",))
+    context = ctx([REQUESTS, member])
+    assert len(run(RepoImpersonation(), member, context)) == 1  # nothing pulls it in
+    pulled = replace(context, requirers=Requirers({member.name: (REQUESTS.name,)}))
+    assert run(RepoImpersonation(), member, pulled) == []
+    # pulled in by anything else, it is still a claim on someone else's repository
+    other = replace(context, requirers=Requirers({member.name: (n("someapp"),)}))
+    assert len(run(RepoImpersonation(), member, other)) == 1
 
 
 def test_unknown_ownership_is_weak() -> None:
