@@ -35,6 +35,8 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
     if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:  # python -m guard: see guard.__main__
         signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.unraisablehook = _unraisable
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         return _dispatch(args, pip)
     except GuardError as exc:
@@ -45,6 +47,12 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
         if os.environ.get("SAFEPIP_DEBUG"):
             traceback.print_exc()
         return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was installed", fmt)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a CI runner's cancel, ``kill``) is taken as Ctrl-C is: a pip that
+    installs finishes first, and the report says what the environment holds."""
+    raise KeyboardInterrupt
 
 
 def _unraisable(info: sys.UnraisableHookArgs) -> None:

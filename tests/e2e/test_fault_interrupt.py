@@ -96,6 +96,9 @@ def _codes(case: Case) -> set[int]:
     if case.target == "group":
         # -SIGINT: while Python loads safepip, or as it ends after reporting the Ctrl-C
         return {0, 2, -case.sig}
+    if case.target == "safepip" and case.sig == signal.SIGTERM:
+        # taken as Ctrl-C once safepip runs (-SIGTERM: while Python loads safepip)
+        return {0, 2, -case.sig}
     if case.target == "safepip":
         return {0, -case.sig}
     return {0, 2}
