@@ -12,9 +12,7 @@ means. ``fn`` and the items must pickle. When no pool can be started at all
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -25,6 +23,10 @@ def map_in_processes(
     fn: Callable[[T], R], items: Sequence[T], workers: int
 ) -> list[R | BaseException] | None:
     """``fn`` over ``items`` in up to ``workers`` processes (see the module docstring)."""
+    # Imported here: a run whose scans are all remembered never starts a pool.
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
     try:
         pool = ProcessPoolExecutor(
             max_workers=max(1, min(workers, len(items))),

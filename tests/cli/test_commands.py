@@ -77,3 +77,9 @@ def test_help_and_version_load_nothing_heavy(args: list[str]) -> None:
     )
     assert "guard.cli.main" in loaded
     assert not {m for m in loaded if any(m == h or m.startswith(f"{h}.") for h in HEAVY)}
+
+
+def test_the_process_pool_is_loaded_only_when_a_scan_needs_it() -> None:
+    loaded = _modules_after("import guard.cli.main, guard.cli.vetting")
+    assert "guard.pip.pool" in loaded
+    assert not {"multiprocessing", "concurrent.futures.process"} & loaded
