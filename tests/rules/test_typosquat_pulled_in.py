@@ -102,4 +102,4 @@ def test_many_releases_in_half_a_year_are_not_a_long_history() -> None:
     known = Known({p.name: p for p in (busy, CLIENT)})
     candidates = [_cand(busy, "httpx2", requested=True), _cand(CLIENT)]
     verdict = Judge(policy.builtin(), NOW, {}).verdict(known, candidates, [])
-    assert {p.candidate.name: p.action for p in verdict.packages}["httpx2"] is Action.WARN
+    assert {str(p.candidate.name): p.action for p in verdict.packages}["httpx2"] is Action.WARN
