@@ -36,9 +36,13 @@ ALIASES_FILE = "aliases.txt"
 DESCRIPTION_START = 800  # characters of the description read (where notices sit)
 NEARBY = 250  # characters between the notice and the project it points at
 
+# A notice about the package itself (not "the --foo option is deprecated").
 _NOTICE = re.compile(
-    r"\b(deprecated|placeholder|dummy|discontinu\w*|renamed|obsolete|superseded|"
-    r"namesquat\w*|no longer maintained)\b",
+    r"\b(?:this|the)\s+(?:\w+\s+)?(?:package|project|library|module|distribution)\s+"
+    r"(?:is|has\s+been|was)\s+(?:now\s+)?(?:deprecated|discontinued|renamed|obsolete|"
+    r"superseded|replaced|moved|unmaintained)"
+    r"|\b(?:deprecated|dummy|placeholder|obsolete)\s+(?:[\w.-]+\s+)?(?:package|project)\b"
+    r"|\bdiscontinu\w*|\bno\s+longer\s+maintained|\bnamesquat\w*|^\s*deprecated\b",
     re.IGNORECASE,
 )
 _POINTER = re.compile(

@@ -120,7 +120,7 @@ def resolve(tools: Tools, ledger: Ledger) -> Resolved:
     if local.blocked is not None:
         return Resolved(local.ledger, blocked=local.blocked)
     ledger = local.ledger
-    if not _asks_for_anything(tools.request.pip_args):
+    if tools.request.local_projects and not _asks_for_anything(tools.request.pip_args):
         return Resolved(ledger)  # check of a local project only a build could read
     for _ in range(MAX_RESOLUTION_ROUNDS):
         tools.show("resolving")
@@ -146,8 +146,12 @@ def resolve(tools: Tools, ledger: Ledger) -> Resolved:
     raise ResolveError("resolution did not settle; simplify the requirements and retry")
 
 
+_REQUIRING = ("--requirement", "--editable", "--group", "--requirements-from-script")
+
+
 def _asks_for_anything(args: PipArgs) -> bool:
-    return bool(args.positionals or args.values("--requirement") or args.values("--editable"))
+    """True when the arguments name something for pip to resolve."""
+    return bool(args.positionals) or any(args.has(option) for option in _REQUIRING)
 
 
 def _asked_names(state: _Round) -> set[NormalizedName]:

@@ -66,9 +66,24 @@ def test_metadata_cannot_point_at_an_unknown_or_less_popular_project() -> None:
         assert _run(proj, replace(candidate(proj), requested=True)) == []
 
 
-def test_a_pointer_without_a_notice_is_no_finding() -> None:
-    proj = _named("arraytool", "Fast arrays: use numpy arrays with it")
-    assert _run(proj, replace(candidate(proj), requested=True)) == []
+def test_a_pointer_without_a_notice_about_the_package_itself_is_no_finding() -> None:
+    for summary, description in (
+        ("Fast arrays: use numpy arrays with it", ""),
+        ("A pytest plugin", "The --old option is deprecated: use pytest -k instead."),
+    ):
+        proj = _named("arraytool", summary, description)
+        assert _run(proj, replace(candidate(proj), requested=True)) == [], summary
+
+
+def test_notices_about_the_package_itself() -> None:
+    for summary in (
+        "This package has been renamed: install scikit-learn",
+        "Deprecated: use scikit-learn instead",
+        "The oldsk project is no longer maintained; use scikit-learn",
+    ):
+        proj = _named("oldsk", summary)
+        [finding] = _run(proj, replace(candidate(proj), requested=True))
+        assert "did you mean scikit-learn?" in finding.message, summary
 
 
 def test_an_import_name_not_on_pypi_gets_its_project_from_the_table() -> None:

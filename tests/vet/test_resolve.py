@@ -114,3 +114,28 @@ def test_the_same_failure_twice_is_an_error(tmp_path: Path) -> None:
     _, _, _, tools = sdist_only(tmp_path, *[not_found("demo")] * 3)
     with pytest.raises(ResolveError, match="pip could not resolve the requirements"):
         resolve(tools, Ledger())
+
+
+def test_a_local_project_only_a_build_can_read_is_resolved_only_with_what_else_is_asked(
+    tmp_path: Path,
+) -> None:
+    # check of a dynamic project: its build requirement is vetted, and pip is asked
+    # for the rest (here a dependency group) — never for nothing, never skipped.
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[build-system]\nrequires = ["tool"]\n')
+    tool, demo = wheel("tool", "1.0"), wheel("demo", "1.0")
+    for args, replies, wanted in (
+        ([], [report(tool)], []),
+        (["--group", "dev"], [report(tool), report(demo)], ["demo"]),
+    ):
+        dry_runs = len(replies)
+        pip = FakePip(replies)
+        tools = make_tools(tmp_path, FakeIndex([established(tool)]), pip, FakeFetch(tmp_path), args)
+        tools = replace(
+            tools, request=replace(tools.request, build=False, local_projects=(project,))
+        )
+        resolved = resolve(tools, Ledger())
+        assert [c.name for c in resolved.candidates] == wanted
+        assert any("build requirements of the local project" in n for n in resolved.ledger.notes)
+        assert len(pip.calls) == dry_runs
