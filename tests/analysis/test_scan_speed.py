@@ -17,7 +17,7 @@ from re import _parser as sre_parser  # type: ignore[attr-defined]
 import pytest
 
 from guard.analysis.scan import patterns
-from guard.analysis.scan.python import text
+from guard.analysis.scan.python import RISKY_WORDS, quick_risky, text
 from guard.analysis.scan.python.text import CHANNEL_WORDS, HINT_LINES, text_hits
 
 
@@ -123,3 +123,11 @@ def test_soup_bytes_mark_exactly_the_look_alike_letters() -> None:
     # every character the name pattern accepts is marked (a run of them needs 8 marks)
     classes = re.findall(r"\[([^\]]*)\]", text._SOUP_RUN.pattern)
     assert set("".join(classes)) == marked
+
+
+@pytest.mark.parametrize("word", RISKY_WORDS)
+def test_each_risky_word_makes_a_file_risky(word: str) -> None:
+    """The one search for the risky words finds each of them, wherever it is."""
+    assert quick_risky(f"{word}\nx = 1\n")
+    assert quick_risky("x = 1\n" * 1000 + f"y = 'a{word}b'")
+    assert not quick_risky("x = 1\n" + word[:-1] + "\n" + word[1:])

@@ -76,7 +76,7 @@ from guard.analysis.scan.python.hits import (
 from guard.analysis.scan.python.liveness import live_functions
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
-from guard.analysis.scan.python.text import text_hits
+from guard.analysis.scan.python.text import any_of, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import Nodes, walk
 
@@ -276,7 +276,7 @@ def could_act(source: str) -> bool:
 def quick_risky(source: str) -> bool:
     """True when the file has anything the syntax-tree detectors look for."""
     return (
-        any(word in source for word in RISKY_WORDS)
+        _RISKY_WORD.search(source) is not None
         or any(_calls(source, call) for call in RISKY_CALLS)
         or (any(w in source for w in _FETCH_WORDS) and _runs_or_sends(source))
     )
@@ -294,6 +294,10 @@ def _runs_or_sends(source: str) -> bool:
         or any(h in lowered for h in patterns.CREDENTIAL_HINTS)
         or patterns.RAW_IP_URL.search(source) is not None
     )
+
+
+# (one search for any of the words, instead of one per word)
+_RISKY_WORD = any_of(RISKY_WORDS)
 
 
 def _calls(source: str, call: str) -> bool:
