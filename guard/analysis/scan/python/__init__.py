@@ -260,8 +260,6 @@ _FETCH_WORDS = (
     "httpx.",
     "urllib3",
     "http.client",
-    "socket.socket(",
-    "create_connection(",
 )
 _RUN_WORDS = ("subprocess", "os.system", "startfile", "Popen", "os.popen", "ShellExecute")
 
