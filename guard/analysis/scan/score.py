@@ -87,12 +87,9 @@ DATA_SHARE = {"import": 0.8, "imported": 0.5}
 NETWORK_SHARE = {"import": 0.8, "imported": 0.8}
 # What module-level code of a module imported at import time does counts outside the
 # capped pool only for acts no library does there: shells, sending the environment,
-# persistence, unpickling decoded data, and talking to the network (or sending host
-# data) as it is imported, which counts as it does in a top-level module: a warning
-# alone (``NETWORK_SHARE``), a block with anything else.
-IMPORTED_FOCUSED = frozenset(
-    {"spawn-shell", "send-env", "autostart", "unpickle", "network", "send-host-data"}
-)
+# persistence, unpickling decoded data. (Not a network call: scapy opens a netlink
+# socket as it is imported.)
+IMPORTED_FOCUSED = frozenset({"spawn-shell", "send-env", "autostart", "unpickle"})
 DEFERRED_FACTOR = {
     "install": 1.0,
     "helper": 0.35,

@@ -76,7 +76,7 @@ from guard.analysis.scan.python.hits import (
 from guard.analysis.scan.python.liveness import live_functions
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
-from guard.analysis.scan.python.text import any_of, text_hits
+from guard.analysis.scan.python.text import any_of, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import Nodes, walk
 
@@ -260,8 +260,6 @@ _FETCH_WORDS = (
     "httpx.",
     "urllib3",
     "http.client",
-    "socket.socket(",
-    "create_connection(",
 )
 _RUN_WORDS = ("subprocess", "os.system", "startfile", "Popen", "os.popen", "ShellExecute")
 
@@ -292,7 +290,7 @@ def _runs_or_sends(source: str) -> bool:
     return (
         any(h in lowered for h in patterns.ENDPOINT_HINTS)
         or any(h in lowered for h in patterns.CREDENTIAL_HINTS)
-        or patterns.RAW_IP_URL.search(source) is not None
+        or names_a_host(source)
     )
 
 

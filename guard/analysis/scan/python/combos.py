@@ -154,6 +154,8 @@ def _drop_runs(hits: list[Hit]) -> list[Hit]:
 
 _FETCHERS = re.compile(r"runs '(?:curl|wget)\b", re.IGNORECASE)
 _STARTS_FILE = re.compile(r"runs '(?:\.exe|a file|\.bat|\.vbs|\.scr)'", re.IGNORECASE)
+# Calls that run a program to read what it prints (``vswhere.exe`` finding a compiler).
+_QUERIES = re.compile(r"\((?:subprocess\.)?(?:check_output|getoutput|getstatusoutput)\)")
 
 
 def _split_drop_runs(hits: list[Hit]) -> list[Hit]:
@@ -182,7 +184,10 @@ def _written_then_started(hits: list[Hit]) -> list[Hit]:
     written = [
         h for h in _first_per_scope(hits, "network") if not scopes[h.scope].isdisjoint(_DROPPED)
     ]
-    started = any(h.kind == "spawn-shell" and _STARTS_FILE.search(h.text) for h in hits)
+    started = any(
+        h.kind == "spawn-shell" and _STARTS_FILE.search(h.text) and not _QUERIES.search(h.text)
+        for h in hits
+    )
     if not written or not started:
         return []
     text = "downloads a file and starts an executable file"

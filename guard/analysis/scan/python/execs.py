@@ -73,9 +73,14 @@ def feeds(cx: Context, node: ast.AST) -> set[str]:
                 found.update(_call_feeds(cx, sub))
             elif isinstance(sub, ast.BinOp) and is_chr_join(sub, cx.aliases):
                 found.add("chr")
-            elif isinstance(sub, ast.Name) and sub.id == "chr":
-                found.add("chr")  # chr() called or passed on (map(chr, ...)): code made of codes
+            if isinstance(sub, ast.Call) and _passes_chr(sub):
+                found.add("chr")  # map(chr, codes): code made of computed codes
     return found
+
+
+def _passes_chr(call: ast.Call) -> bool:
+    """``chr`` handed to another call as a value (``map(chr, ...)``), not called."""
+    return any(isinstance(arg, ast.Name) and arg.id == "chr" for arg in call.args)
 
 
 def _split_literal(node: ast.AST) -> bool:

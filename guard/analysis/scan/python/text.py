@@ -305,6 +305,19 @@ def _raw_ip_hits(source: str, at: _At) -> Iterator[Hit]:
             yield _raw_ip_hit(ip, scheme.group(1), at)
 
 
+def names_a_host(source: str) -> bool:
+    """A URL to a public IP address somewhere in ``source`` (not loopback, private,
+    documentation or placeholder)."""
+    return any(
+        not (
+            ip.group(1).startswith(_LOCAL_PREFIXES)
+            or _PRIVATE_172.match(ip.group(1))
+            or is_placeholder(ip.group(1))
+        )
+        for ip in itertools.islice(patterns.RAW_IP_URL.finditer(source), MAX_PER_KIND)
+    )
+
+
 def is_placeholder(address: str) -> bool:
     """An address of documentation or examples, or not an address at all."""
     return (
