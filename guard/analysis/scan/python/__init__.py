@@ -130,7 +130,7 @@ def _analyse_tree(
     nodes = walk(tree, functions, names=not is_ascii)
     live = live_functions(nodes, called)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}
-    cx = Context(lines, deferred, nodes.owner)
+    cx = Context(lines, deferred, nodes.owner, params=nodes.params)
     why = ""
     try:
         collect(cx, nodes.collected)

@@ -63,9 +63,9 @@ def _assign(cx: Context, node: ast.Assign) -> None:
         names = (target,) if isinstance(target, ast.Name) else ast.walk(target)
         for name in names:
             if isinstance(name, ast.Name):
-                cx.assigned.setdefault(name.id, []).append(node.value)
+                cx.assign(name.id, node.value, node)
 
 
 def _assign_one(cx: Context, node: ast.AnnAssign | ast.AugAssign | ast.NamedExpr) -> None:
     if isinstance(node.target, ast.Name) and node.value is not None:
-        cx.assigned.setdefault(node.target.id, []).append(node.value)
+        cx.assign(node.target.id, node.value, node)

@@ -18,6 +18,8 @@ class Context:
     owner: dict[int, str] = field(default_factory=dict)  # id of a node -> its function
     aliases: dict[str, str] = field(default_factory=dict)
     assigned: dict[str, list[ast.AST]] = field(default_factory=dict)
+    scope_of: dict[int, str] = field(default_factory=dict)  # id of an assigned value -> function
+    params: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> parameters
     hits: list[Hit] = field(default_factory=list)
     local_imports: list[str] = field(default_factory=list)
 
@@ -42,8 +44,28 @@ class Context:
         """The dotted name ``node`` resolves to (see ``names.qualname``)."""
         return qualname(node, self.aliases)
 
-    def expand(self, node: ast.AST, depth: int = 0, seen: set[str] | None = None) -> list[ast.AST]:
-        """The expression and what the names in it were assigned (a few levels)."""
+    def assign(self, name: str, value: ast.AST, statement: ast.AST) -> None:
+        """Record that ``statement`` assigns ``value`` to ``name``, in its function."""
+        self.assigned.setdefault(name, []).append(value)
+        self.scope_of[id(value)] = self.owner.get(id(statement), "")
+
+    def scope(self, node: ast.AST) -> str:
+        """The function a (checked) node is in; "" at module level."""
+        return self.owner.get(id(node), "")
+
+    def expand(
+        self,
+        node: ast.AST,
+        depth: int = 0,
+        seen: set[str] | None = None,
+        scope: str | None = None,
+    ) -> list[ast.AST]:
+        """The expression and what the names in it were assigned (a few levels).
+        With a ``scope`` (the function the expression is in, "" for module level),
+        a name follows what that function assigns it (a parameter: only that),
+        else what module-level code does, else any assignment (a ``global`` set
+        elsewhere): Python's own lookup, so a ``line`` of one function is not
+        another function's ``line``."""
         seen = set() if seen is None else seen
         out = [node]
         if depth >= 4:
@@ -51,9 +73,19 @@ class Context:
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and sub.id not in seen and sub.id in self.assigned:
                 seen.add(sub.id)
-                for value in self.assigned[sub.id][:8]:
-                    out.extend(self.expand(value, depth + 1, seen))
+                for value in self._visible(sub.id, scope)[:8]:
+                    inner = None if scope is None else self.scope_of.get(id(value), "")
+                    out.extend(self.expand(value, depth + 1, seen, inner))
         return out
+
+    def _visible(self, name: str, scope: str | None) -> list[ast.AST]:
+        values = self.assigned[name]
+        if scope is None:
+            return values
+        local = [v for v in values if self.scope_of.get(id(v), "") == scope]
+        if local or name in self.params.get(scope, ()):
+            return local  # a parameter holds what the caller passed, not a namesake
+        return [v for v in values if self.scope_of.get(id(v), "") == ""] or values
 
     def long_literal(self, node: ast.AST, size: int) -> bool:
         """The expression (or what its names hold) has a literal of ``size`` or more."""

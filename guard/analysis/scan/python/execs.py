@@ -37,7 +37,7 @@ def exec_call(cx: Context, node: ast.Call, name: str) -> None:
 
 
 def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
-    found = feeds(cx, arg)
+    found = feeds(cx, arg, cx.scope(node))
     if found & _HIDDEN:
         how = "decoded data" if "decode" in found else "an obfuscated string"
         cx.hit(OBFUSCATED_CODE, "decode-exec", 6.0, node, f"{name}() of {how}")
@@ -51,7 +51,9 @@ def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
 
 def unpickle(cx: Context, node: ast.Call, name: str) -> None:
     """Unpickling decoded or downloaded data runs what it names (6)."""
-    if node.args and not feeds(cx, node.args[0]).isdisjoint({"decode", "network", "chr"}):
+    if node.args and not feeds(cx, node.args[0], cx.scope(node)).isdisjoint(
+        {"decode", "network", "chr"}
+    ):
         cx.hit(OBFUSCATED_CODE, "unpickle", 6.0, node, f"{name}() of decoded data")
 
 
@@ -62,12 +64,14 @@ def _plain_exec(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
         cx.hit(INSTALL_TIME_CODE, "exec", 1.5, node, f"{name}() of a literal")
 
 
-def feeds(cx: Context, node: ast.AST) -> set[str]:
-    """What kinds of source an expression draws on: decode, chr, network, file."""
+def feeds(cx: Context, node: ast.AST, scope: str | None = None) -> set[str]:
+    """What kinds of source an expression draws on: decode, chr, network, file
+    (names followed in ``scope``, the function the expression is in: see
+    ``Context.expand``)."""
     found: set[str] = {"reverse"} if _reverses(node) else set()
     if _split_literal(node):
         found.add("chr")
-    for expr in cx.expand(node):
+    for expr in cx.expand(node, scope=scope):
         for sub in ast.walk(expr):
             if isinstance(sub, ast.Call):
                 found.update(_call_feeds(cx, sub))

@@ -47,6 +47,7 @@ class Nodes:
     thread_classes: set[str] = field(default_factory=set)  # classes with a Thread base
     decorators: list[tuple[str | None, ast.expr]] = field(default_factory=list)
     method_class: dict[int, str] = field(default_factory=dict)  # id of a method -> class
+    params: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> its parameters
 
     @property
     def deferred(self) -> set[int]:
@@ -72,7 +73,7 @@ def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes
         kept = keep.get(cls)
         if kept is not None:
             kept.append(node)
-            if owner is not None and kept is nodes.checked:
+            if owner is not None and (kept is nodes.checked or kept is nodes.collected):
                 nodes.owner[id(node)] = owner
         if cls in _FUNCTIONS:
             if functions:
@@ -102,6 +103,9 @@ def _push_function(
     cls = nodes.method_class.get(id(node))
     key = f"{cls}.{node.name}" if cls else node.name
     nodes.functions.add(key)
+    args = node.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    nodes.params[key] = frozenset(a.arg for a in every if a is not None)
     nodes.decorators.extend((owner, d) for d in node.decorator_list)
     for name in _CHILD_FIELDS[type(node)]:
         _push_value(stack, getattr(node, name, None), key if name == "body" else owner, leaves)
