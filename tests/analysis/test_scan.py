@@ -860,3 +860,14 @@ def test_downloaded_code_still_found_across_functions_and_module_level() -> None
         "    exec(body)\n"
     )
     assert "download-exec" in _kinds(same_function)
+
+
+def test_a_name_written_backwards_weighs_what_it_hides() -> None:
+    def hidden(source: str) -> list[float]:
+        return [h.weight for h in analyse(source).hits if h.kind == "hidden-name"]
+
+    # sys._getframe read backwards: hidden, but nothing the scan watches
+    assert hidden("import sys\nf = getattr(sys, 'emarfteg_'[::-1])(1)\n") == [1.0]
+    # os.system and exec read backwards: what droppers hide
+    assert hidden("import os\ngetattr(os, 'metsys'[::-1])('id')\n") == [5.0]
+    assert hidden("import builtins\ngetattr(builtins, 'cexe'[::-1])('x = 1')\n") == [5.0]

@@ -115,8 +115,40 @@ def _hidden_name(cx: Context, node: ast.Call, name: str) -> None:
         hidden = node.args[0]
     else:
         return
-    if not execs.feeds(cx, hidden).isdisjoint({"decode", "chr", "reverse"}):
-        cx.hit(OBFUSCATED_CODE, "hidden-name", 5.0, node, f"{name}() of an obfuscated name")
+    if execs.feeds(cx, hidden).isdisjoint({"decode", "chr", "reverse"}):
+        return
+    shown = _reversed_literal(hidden) if name == "getattr" else None
+    if shown is not None and not _watched(f"{cx.qual(node.args[0])}.{shown}", shown):
+        # the name, read backwards, is nothing the scan watches (sys._getframe)
+        text = f"{name}() of a name written backwards ({shown})"
+        cx.hit(OBFUSCATED_CODE, "hidden-name", 1.0, node, text)
+        return
+    cx.hit(OBFUSCATED_CODE, "hidden-name", 5.0, node, f"{name}() of an obfuscated name")
+
+
+def _reversed_literal(node: ast.expr) -> str | None:
+    """The text of ``"...."[::-1]``, a string literal read backwards; else None."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)):
+        return None
+    bounds, step = (node.slice.lower, node.slice.upper), node.slice.step
+    literal = node.value.value if isinstance(node.value, ast.Constant) else None
+    backwards = (
+        isinstance(step, ast.UnaryOp)
+        and isinstance(step.op, ast.USub)
+        and isinstance(step.operand, ast.Constant)
+        and step.operand.value == 1
+    )
+    if isinstance(literal, str) and backwards and bounds == (None, None):
+        return literal[::-1]
+    return None
+
+
+def _watched(qualified: str, attribute: str) -> bool:
+    """A call some detector watches, or a builtin that runs or loads code."""
+    return qualified in _BY_NAME or attribute in _RUNS_CODE
+
+
+_RUNS_CODE = frozenset({"exec", "eval", "compile", "__import__", "open", "getattr", "setattr"})
 
 
 # A call's detector by its full name; where a name is in two tables, the earlier
