@@ -871,3 +871,14 @@ def test_a_name_written_backwards_weighs_what_it_hides() -> None:
     # os.system and exec read backwards: what droppers hide
     assert hidden("import os\ngetattr(os, 'metsys'[::-1])('id')\n") == [5.0]
     assert hidden("import builtins\ngetattr(builtins, 'cexe'[::-1])('x = 1')\n") == [5.0]
+
+
+def test_mixed_scripts_count_only_with_a_letter_that_passes_for_latin() -> None:
+    def tricks(source: str) -> list[str]:
+        return [h.text for h in analyse(source).hits if h.kind == "homoglyph"]
+
+    # Greek letters read as Greek: notation (microseconds, sigma), not disguise
+    assert tricks("\u03bcs = 1\n\u03c3_x = 2\n") == []
+    # a Cyrillic "a" in "path", a Cyrillic "c" in "chord": disguise
+    assert tricks("p\u0430th = 1\n")
+    assert tricks("\u0441hord = 1\n")

@@ -14,6 +14,21 @@ NON_ASCII_LETTERS = re.compile(r"[^\W\x00-\x7f]+")
 NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 MAX_WORDS = 200
 _LOOK_ALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"})
+# The letters of those scripts that pass for Latin ones (after Unicode's
+# confusables: Cyrillic U+0430 for "a", Greek U+03BF for "o"); Cherokee letters
+# all count. A Greek letter a reader sees as Greek (mu in a unit, sigma, lambda)
+# is notation, not disguise. Written as escapes: the letters themselves would
+# be the very trick this detects.
+_PASSES_FOR_LATIN = frozenset(  # Cyrillic lower, upper; Greek lower, upper; Armenian
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0455\u0456\u0458\u0501\u04bb"
+    "\u051b\u051d\u04cf\u0475\u04af\u0432\u043a\u043c\u043d\u0442"
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0405"
+    "\u0406\u0408\u0423\u051a\u051c\u04ae"
+    "\u03bf\u03b9\u03bd\u03c1\u03ba\u03c5\u03b1\u03b3"
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4"
+    "\u03a5\u03a7"
+    "\u0585\u057d\u0581\u0570\u0578\u0566"
+)
 
 
 def unicode_hits(source: str, lines: list[str], names: set[str] | None) -> Iterator[Hit]:
@@ -74,9 +89,14 @@ def _trick(word: str, folded: str) -> str:
     if _folds_to_ascii(word, folded):
         return f"identifier {word!r} is read by Python as {folded!r}"
     scripts = _scripts(word)
-    if "LATIN" in scripts and scripts & _LOOK_ALIKE_SCRIPTS:
+    if "LATIN" in scripts and scripts & _LOOK_ALIKE_SCRIPTS and _disguised(word):
         return f"identifier {word!r} mixes scripts ({', '.join(sorted(scripts))})"
     return ""
+
+
+def _disguised(word: str) -> bool:
+    """A letter of the word passes for a Latin one (see ``_PASSES_FOR_LATIN``)."""
+    return any(ch in _PASSES_FOR_LATIN or "\u13a0" <= ch <= "\u13ff" for ch in word)
 
 
 def _folds_to_ascii(word: str, folded: str) -> bool:
