@@ -7,11 +7,12 @@ No I/O here. Names are canonical and versions are parsed before they get here.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from packaging.utils import NormalizedName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 
@@ -64,6 +65,17 @@ class Candidate:
     def needs_build(self) -> bool:
         """True when installing it runs the package's own build code."""
         return not self.is_wheel
+
+    def required(self) -> Iterator[tuple[NormalizedName, bool]]:
+        """Each project its ``requires_dist`` names, with whether an extra's marker
+        gates it; requirements that do not parse are skipped."""
+        for text in self.requires_dist:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            marker = requirement.marker
+            yield canonicalize_name(requirement.name), marker is not None and "extra" in str(marker)
 
 
 @dataclass(frozen=True)

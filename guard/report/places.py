@@ -108,16 +108,8 @@ def _edges(packages: Sequence[PackageVerdict]) -> tuple[dict[str, list[str]], di
     plain: dict[str, list[str]] = {}
     extra: dict[str, list[str]] = {}
     for p in packages:
-        for text in p.candidate.requires_dist:
-            try:
-                requirement = Requirement(text)
-            except InvalidRequirement:
-                continue
-            child = canonicalize_name(requirement.name)
+        for child, through_extra in p.candidate.required():
             if child in present and child != p.candidate.name:
-                through_extra = requirement.marker is not None and "extra" in str(
-                    requirement.marker
-                )
                 (extra if through_extra else plain).setdefault(p.candidate.name, []).append(child)
     return plain, extra
 

@@ -23,8 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 
 from guard.models import Action, Advisories, Candidate, Finding, Project, Provenances
 
@@ -195,11 +194,7 @@ class Requirers:
         present = {c.name for c in candidates}
         parents: dict[NormalizedName, list[NormalizedName]] = {}
         for c in candidates:
-            for text in c.requires_dist:
-                try:
-                    child = canonicalize_name(Requirement(text).name)
-                except InvalidRequirement:
-                    continue
+            for child, _ in c.required():
                 known = parents.setdefault(child, [])
                 if child in present and child != c.name and c.name not in known:
                     known.append(c.name)
