@@ -22,8 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from guard.models import Candidate, Source
@@ -50,18 +49,6 @@ def requirement_lines(pinned: Sequence[Pinned]) -> list[str]:
     return lines
 
 
-def _required_names(candidate: Candidate) -> set[NormalizedName]:
-    """Every name ``candidate`` may require (markers and extras not judged: for
-    ordering, more is safe)."""
-    names: set[NormalizedName] = set()
-    for text in candidate.requires_dist:
-        try:
-            names.add(canonicalize_name(Requirement(text).name))
-        except InvalidRequirement:
-            continue
-    return names
-
-
 def dependencies_first(pinned: Sequence[Pinned]) -> list[Pinned] | None:
     """``pinned`` with what each requires before it; None if the requirements
     form a cycle (or a name comes twice)."""
@@ -69,7 +56,9 @@ def dependencies_first(pinned: Sequence[Pinned]) -> list[Pinned] | None:
     if len(by_name) != len(pinned):
         return None
     graph = {
-        name: {dep for dep in _required_names(p.candidate) if dep in by_name and dep != name}
+        # every name it may require (markers and extras not judged: for ordering,
+        # more is safe)
+        name: {dep for dep, _ in p.candidate.required() if dep in by_name and dep != name}
         for name, p in by_name.items()
     }
     try:

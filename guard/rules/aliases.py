@@ -25,7 +25,6 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from guard.analysis.typosquat import default_detector
@@ -99,13 +98,7 @@ def _sentence(text: str, at: int) -> str:
 
 
 def _pulls_in(candidate: Candidate, target: NormalizedName) -> bool:
-    for text in candidate.requires_dist:
-        try:
-            if canonicalize_name(Requirement(text).name) == target:
-                return True
-        except InvalidRequirement:
-            continue
-    return False
+    return any(name == target for name, _ in candidate.required())
 
 
 class PlaceholderName(RuleBase):
