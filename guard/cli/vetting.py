@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import time
@@ -127,8 +128,9 @@ def vet_command(argv: Sequence[str], do_install: bool, early: PipWorker | None) 
     try:
         return _vet_command(argv, do_install, early, phases)
     finally:
-        phases.mark("done")
-        phases.write()
+        with contextlib.suppress(KeyboardInterrupt):  # the outcome stands as reported
+            phases.mark("done")
+            phases.write()
 
 
 def _vet_command(
@@ -244,6 +246,7 @@ def _vet_and_install(
             progress.phases.around("install", vetter.install)(request, outcome)
         except KeyboardInterrupt:
             raise Interrupted(AROUND_INSTALL) from None
+    code = decision.exit_code or (2 if outcome.failed else 0)
     try:
         _after_install(fmt, rendered, will_install, len(verdict.packages))
     except KeyboardInterrupt:
@@ -252,7 +255,7 @@ def _vet_and_install(
                 "interrupted after the install: every vetted package is installed"
             ) from None
         raise
-    return decision.exit_code or (2 if outcome.failed else 0)
+    return code
 
 
 def _after_install(fmt: str, rendered: str, installed: bool, count: int) -> None:
