@@ -4,7 +4,9 @@
 directory; on a clean exit the data is flushed, fsynced and renamed over
 ``path`` (so readers see the old file or the new one, never half of one), and
 on any error the temporary file is removed. ``atomic_write`` is the one-call
-form. ``read_regular(path, limit)`` reads a regular file of at most ``limit``
+form. A cache, whose every entry is checked when read (a JSON answer parsed,
+an artifact hashed), passes ``durable=False``: no fsync, as a lost entry after
+a crash is only a miss. ``read_regular(path, limit)`` reads a regular file of at most ``limit``
 bytes, refusing devices, FIFOs and directories (which could block or never end).
 """
 
@@ -22,23 +24,25 @@ from guard.errors import GuardError
 
 
 @contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
-    """A handle whose bytes replace ``path`` atomically when the block ends without error."""
+def atomic_writer(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
+    """A handle whose bytes replace ``path`` atomically when the block ends
+    without error; ``durable`` also syncs them to disk first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (see ``atomic_writer``)."""
-    with atomic_writer(path) as handle:
+    with atomic_writer(path, durable) as handle:
         handle.write(data)
 
 

@@ -228,7 +228,7 @@ class AnalysisCache:
             if result_from_json(json.loads(json.dumps(data))) != result:
                 return
             entry = {"identity": self._identity(job, settings), "result": data}
-            atomic_write(self.path(job, settings), json.dumps(entry).encode())
+            atomic_write(self.path(job, settings), json.dumps(entry).encode(), durable=False)
         except (OSError, ValueError, KeyError, TypeError):
             return  # a cache that cannot be written only costs speed
 

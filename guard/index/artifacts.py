@@ -13,18 +13,19 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlparse
-from urllib.request import url2pathname
-
-import requests
 
 from guard.deadline import Deadline
 from guard.errors import ArtifactError
 from guard.files import atomic_writer
 from guard.index.cache import Cache
 from guard.index.concurrency import map_concurrently
-from guard.index.http import limited
+from guard.index.http import request_error
+from guard.index.watch import limited
+
+if TYPE_CHECKING:
+    from guard.index.http import Session
 
 MAX_ARTIFACT_BYTES = 2 * 1024**3  # 2 GiB: larger than any sane wheel
 CHUNK = 1024 * 1024
@@ -41,13 +42,13 @@ class Wanted:
 
 
 def _download(
-    want: Wanted, cache: Cache, session: requests.Session, timeout: float, deadline: Deadline | None
+    want: Wanted, cache: Cache, session: Session, timeout: float, deadline: Deadline | None
 ) -> Path:
     final = cache.artifact_path(want.sha256)
     if final.is_file() and _sha256_of(final) == want.sha256:
         return final
     try:
-        with atomic_writer(final) as out:
+        with atomic_writer(final, durable=False) as out:
             _write_verified(want, out, session, timeout, deadline)
     except OSError as exc:  # the fetch's own errors are ArtifactErrors by now
         raise ArtifactError(
@@ -60,7 +61,7 @@ def _download(
 def _write_verified(
     want: Wanted,
     out: BinaryIO,
-    session: requests.Session,
+    session: Session,
     timeout: float,
     deadline: Deadline | None,
 ) -> None:
@@ -83,21 +84,23 @@ def _write_verified(
 
 
 def _fetched(
-    want: Wanted, session: requests.Session, timeout: float, deadline: Deadline | None
+    want: Wanted, session: Session, timeout: float, deadline: Deadline | None
 ) -> Iterator[bytes]:
     """``_chunks``, with a failure to fetch them as an ArtifactError."""
     try:
         yield from _chunks(want, session, timeout, deadline)
-    except (requests.RequestException, OSError) as exc:
+    except (request_error(), OSError) as exc:
         raise ArtifactError(f"{want.filename}: download failed: {exc}") from exc
 
 
 def _chunks(
-    want: Wanted, session: requests.Session, timeout: float, deadline: Deadline | None
+    want: Wanted, session: Session, timeout: float, deadline: Deadline | None
 ) -> Iterator[bytes]:
     """The file's bytes: over HTTP(S), or from disk for a file:// index (pip's find-links)."""
     parsed = urlparse(want.url)
     if parsed.scheme == "file":
+        from urllib.request import url2pathname  # noqa: PLC0415 - slow to import, rarely needed
+
         with Path(url2pathname(unquote(parsed.path))).open("rb") as handle:
             yield from iter(lambda: handle.read(CHUNK), b"")
         return
@@ -123,7 +126,7 @@ def _sha256_of(path: Path) -> str:
 def fetch_all(
     wanted: Sequence[Wanted],
     cache: Cache,
-    session: requests.Session,
+    session: Session,
     timeout: float,
     deadline: Deadline | None = None,
 ) -> dict[str, Path]:

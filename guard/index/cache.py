@@ -79,7 +79,7 @@ class Cache:
             "max_age": entry.max_age,
         }
         try:
-            atomic_write(self._response_path(entry.url), json.dumps(record).encode())
+            atomic_write(self._response_path(entry.url), json.dumps(record).encode(), durable=False)
         except OSError:
             return  # a cache that cannot be written only costs speed
 

@@ -20,16 +20,21 @@ import time
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import requests
 
 from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
 from guard.index.concurrency import MAX_WORKERS, map_concurrently
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
+from guard.index.http import WHOLE_ANSWER_FACTOR, read_capped, request_error
+from guard.index.watch import limited
 from guard.models import Advisories, ReleaseKey, Vulnerability
+
+if TYPE_CHECKING:
+    import requests
+
+    from guard.index.http import Session
 
 DEFAULT_OSV_URL = "https://api.osv.dev"
 ECOSYSTEM = "PyPI"
@@ -161,7 +166,7 @@ class OSVClient:
     def __init__(
         self,
         base_url: str,
-        session: requests.Session,
+        session: Session,
         cache: Cache | None,
         timeout: float,
         deadline: Deadline | None = None,
@@ -239,8 +244,8 @@ class OSVClient:
                     stream=True,
                 )
                 body = _body(response, url) if response.status_code == 200 else b""
-        except requests.RequestException as exc:
-            if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        except request_error() as exc:
+            if _unreachable(exc):
                 self._put(unreachable, b"")
             raise IndexError_(f"{url}: {_short(exc)}") from exc
         if response.status_code != 200:
@@ -269,7 +274,7 @@ class OSVClient:
                     return Vulnerability(vuln_id)
                 body = _body(response, url)
             vuln = parse_vulnerability(body, vuln_id)
-        except (requests.RequestException, IndexError_):
+        except (request_error(), IndexError_):
             return Vulnerability(vuln_id)
         self._put(key, body)
         return vuln
@@ -293,8 +298,17 @@ class OSVClient:
             self.cache.put(CachedResponse(key, body, "", "", time.time(), CACHE_SECONDS))
 
 
+def _unreachable(exc: requests.RequestException) -> bool:
+    """The service could not be reached (no connection, or no answer in time)."""
+    import requests  # noqa: PLC0415 - loaded by now: the request failed
+
+    return isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+
 def _short(exc: requests.RequestException) -> str:
     """Why a request failed, in a few words (the report's note is one line)."""
+    import requests  # noqa: PLC0415 - loaded by now: the request failed
+
     if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
         return "could not connect"
     if isinstance(exc, requests.Timeout):

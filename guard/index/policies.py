@@ -18,20 +18,25 @@ import urllib.parse
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from guard.deadline import Deadline
 from guard.errors import PolicyError
 from guard.files import atomic_write
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
+from guard.index.http import WHOLE_ANSWER_FACTOR, read_capped, request_error
+from guard.index.watch import limited
+
+if TYPE_CHECKING:
+    import requests
+
+    from guard.index.http import Session
 
 MAX_POLICY_BYTES = 1 << 20  # a fetched policy larger than this is refused
 MAX_REDIRECTS = 5
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _ACCEPT = "application/toml, text/plain;q=0.9, */*;q=0.1"
 
-SessionFactory = Callable[[], requests.Session]
+SessionFactory = Callable[[], "Session"]
 
 
 class FetchFailed(Exception):
@@ -80,7 +85,7 @@ def _body(response: requests.Response, url: str) -> bytes:
 
 
 def fetch_policy(
-    session: requests.Session, url: str, timeout: float, deadline: Deadline | None = None
+    session: Session, url: str, timeout: float, deadline: Deadline | None = None
 ) -> bytes:
     """GET a policy file, within ``WHOLE_ANSWER_FACTOR`` timeouts in all and
     the run's ``deadline``.
@@ -94,11 +99,11 @@ def fetch_policy(
     try:
         with limited(deadline, display_url(url), timeout=timeout, cap=whole) as read_timeout:
             return _follow(session, url, read_timeout)
-    except requests.RequestException as exc:
+    except request_error() as exc:
         raise FetchFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _follow(session: requests.Session, url: str, timeout: float) -> bytes:
+def _follow(session: Session, url: str, timeout: float) -> bytes:
     """The body at ``url``, following at most ``MAX_REDIRECTS`` checked redirects."""
     current = url
     for _ in range(MAX_REDIRECTS + 1):
@@ -127,7 +132,7 @@ class PolicyFetcher:
         deadline: Deadline | None = None,
     ) -> None:
         self._factory = session_factory
-        self._session: requests.Session | None = None
+        self._session: Session | None = None
         self._cache_dir = cache_dir
         self._timeout = timeout
         self._deadline = deadline

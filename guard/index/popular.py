@@ -22,18 +22,18 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import platformdirs
 from packaging.utils import NormalizedName, canonicalize_name
 
+from guard import data
 from guard.errors import IndexError_
 from guard.files import atomic_write
 
 if TYPE_CHECKING:  # requests is imported on use: loading the list must stay fast
-    import requests
+    from guard.index.http import Session
 
 DEFAULT_SOURCE = "https://hugovk.github.io/top-pypi-packages/top-pypi-packages.min.json"
 FILENAME = "top-pypi-packages.csv"
@@ -164,7 +164,7 @@ def _validated(names: tuple[NormalizedName, ...]) -> tuple[NormalizedName, ...]:
 
 
 def _shipped() -> PopularList:
-    text = resources.files("guard.data").joinpath(FILENAME).read_text(encoding="utf-8")
+    text = data.read_text(FILENAME)
     return PopularList(parse_csv(text), origin="shipped")
 
 
@@ -195,17 +195,15 @@ def rank(name: str) -> int | None:
     return load().rank(name)
 
 
-def _fetch(url: str, session: requests.Session | None, timeout: float) -> object:
-    import requests  # noqa: PLC0415 - slow to import, needed only here
-
-    from guard.index.http import make_session  # noqa: PLC0415 - it imports requests
+def _fetch(url: str, session: Session | None, timeout: float) -> object:
+    from guard.index.http import make_session, request_error  # noqa: PLC0415 - not needed to load
 
     with contextlib.nullcontext(session) if session is not None else make_session() as http:
         try:
             response = http.get(url, timeout=timeout)
             response.raise_for_status()
             return response.json()
-        except (requests.RequestException, ValueError) as exc:
+        except (request_error(), ValueError) as exc:
             raise IndexError_(f"cannot fetch the popular-projects list from {url}: {exc}") from exc
 
 
@@ -225,7 +223,7 @@ def _read_file(path: Path) -> tuple[NormalizedName, ...]:
 
 def update(
     source: str | None = None,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     *,
     timeout: float = TIMEOUT,
     destination: Path | None = None,

@@ -23,16 +23,22 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urljoin
 
-import requests
 from packaging.utils import canonicalize_name
 
 from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
+from guard.index.http import WHOLE_ANSWER_FACTOR, read_capped, request_error
+from guard.index.watch import limited
 from guard.models import Provenance, Publisher
+
+if TYPE_CHECKING:
+    import requests
+
+    from guard.index.http import Session
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 PROVENANCE_API = (1, 3)  # the simple API version that added the provenance key
@@ -136,7 +142,7 @@ class ProvenanceClient:
     def __init__(
         self,
         base_url: str,
-        session: requests.Session,
+        session: Session,
         cache: Cache | None,
         timeout: float,
         deadline: Deadline | None = None,
@@ -229,7 +235,7 @@ class ProvenanceClient:
                 with response:
                     ok = response.status_code == 200
                     body = _read(response, url) if ok else b""
-        except requests.RequestException as exc:
+        except request_error() as exc:
             raise IndexError_(f"{url}: {type(exc).__name__}: {exc}") from exc
         kind = response.headers.get("Content-Type", "")
         if ok and self.cache:

@@ -19,9 +19,9 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import requests
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -29,9 +29,15 @@ from guard.deadline import Deadline
 from guard.errors import IndexError_
 from guard.index.cache import Cache, CachedResponse
 from guard.index.concurrency import MAX_WORKERS, Progress, map_concurrently
-from guard.index.http import WHOLE_ANSWER_FACTOR, limited, read_capped
+from guard.index.http import WHOLE_ANSWER_FACTOR, read_capped, request_error
 from guard.index.parse import project_from_body, vulnerabilities_from_body
+from guard.index.watch import limited
 from guard.models import Project, Vulnerability
+
+if TYPE_CHECKING:
+    import requests
+
+    from guard.index.http import Session
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 MAX_BODY = 64 * 1024 * 1024  # a project's JSON larger than this is refused
@@ -86,7 +92,7 @@ class PyPIClient:
     def __init__(
         self,
         base_url: str,
-        session: requests.Session,
+        session: Session,
         cache: Cache | None,
         timeout: float,
         deadline: Deadline | None = None,
@@ -112,7 +118,7 @@ class PyPIClient:
                 response = self.session.get(url, headers=headers, timeout=timeout, stream=True)
                 with response:
                     body = _read_body(response, url) if response.status_code == 200 else b""
-        except requests.RequestException as exc:
+        except request_error() as exc:
             raise IndexError_(f"{url}: {type(exc).__name__}: {exc}") from exc
         return response.status_code, response.headers, body
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from importlib import resources
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from guard import data
 from guard.analysis.typosquat import default_detector
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.base import Context, RuleBase
@@ -55,7 +55,7 @@ _POINTER = re.compile(
 @lru_cache(maxsize=1)
 def shipped_aliases() -> Mapping[NormalizedName, tuple[NormalizedName, str]]:
     """name -> (the project meant, why), from ``guard/data/aliases.txt``."""
-    text = resources.files("guard.data").joinpath(ALIASES_FILE).read_text(encoding="utf-8")
+    text = data.read_text(ALIASES_FILE)
     table: dict[NormalizedName, tuple[NormalizedName, str]] = {}
     for line in text.splitlines():
         parts = line.split("#", 1)[0].split(None, 2) if not line.startswith("#") else []

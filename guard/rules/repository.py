@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from urllib.parse import urlsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from guard import data
 from guard.models import Action, Candidate, Finding, Ownership, Project
 from guard.rules.base import Context, RuleBase
+from guard.rules.repo_table import lazy_tables
 
 DATA_FILE = "popular-repos.json"
 
@@ -139,15 +140,16 @@ class RepoMap:
     """Which popular projects claim which repository.
 
     Held as the shipped document's own tables (repository key -> project names,
-    project -> owners, repository core name -> keys), read as they are asked, so
-    loading the map for the 15,000 most popular projects costs one ``json.loads``.
+    project -> owners, repository core name -> keys), read as they are asked
+    (the shipped file through guard.rules.repo_table, which parses only the
+    entries asked for); any entry of an unexpected shape counts as absent.
     """
 
     def __init__(
         self,
-        repos: Mapping[str, Sequence[str]] | None = None,
-        owners: Mapping[str, Sequence[object]] | None = None,
-        cores: Mapping[str, Sequence[str]] | None = None,
+        repos: Mapping[str, object] | None = None,
+        owners: Mapping[str, object] | None = None,
+        cores: Mapping[str, object] | None = None,
         source: str = "",
         generated: str = "",
     ) -> None:
@@ -167,7 +169,7 @@ class RepoMap:
         return Owner(canonicalize_name(name), _ownership({"users": users, "organization": org}))
 
     def claimants(self, key: str) -> tuple[Owner, ...]:
-        names = self._repos.get(key, ())
+        names = _listed(self._repos.get(key))
         return tuple(self._owner(n) for n in names if isinstance(n, str))
 
     def same_path(self, key: str) -> tuple[Owner, ...]:
@@ -184,11 +186,16 @@ class RepoMap:
         core = repo_core(key)
         return tuple(
             (theirs, owner)
-            for theirs in self._cores.get(core, ())
+            for theirs in _listed(self._cores.get(core))
             if isinstance(theirs, str) and repo_path(theirs) != repo_path(key)
             for owner in self.claimants(theirs)
             if owner.name == core
         )
+
+
+def _listed(value: object) -> list[object] | tuple[object, ...]:
+    """A table's entry as a list; anything else (absent, malformed) as nothing."""
+    return value if isinstance(value, list | tuple) else ()
 
 
 def _ownership(entry: Mapping[str, object]) -> Ownership:
@@ -248,10 +255,20 @@ def parse_repo_data(data: object) -> RepoMap:
 def shipped_repos() -> RepoMap:
     """The shipped ``popular-repos.json``; an absent or broken file is an empty map."""
     try:
-        text = resources.files("guard.data").joinpath(DATA_FILE).read_text(encoding="utf-8")
-        return parse_repo_data(json.loads(text))
+        text = data.read_text(DATA_FILE)
+        lazy = lazy_tables(text)
+        if lazy is None:
+            return parse_repo_data(json.loads(text))
     except (OSError, UnicodeDecodeError, ValueError):
         return RepoMap()
+    meta, tables = lazy
+    return RepoMap(
+        tables["repos"],
+        tables["owners"],
+        tables["cores"],
+        source=str(meta.get("source", "")),
+        generated=str(meta.get("generated", "")),
+    )
 
 
 def _shares_owner(project: Project, claimants: tuple[Owner, ...]) -> bool:

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import getaddresses
 from functools import lru_cache
-from importlib import resources
 from urllib.parse import urlsplit
 
+from guard import data
 from guard.models import Action, Candidate, Finding, Project
 from guard.rules.base import MAX_COUNT, MAX_DAYS, MAX_SCORE, Context, Param, RuleBase, days
 from guard.rules.repository import repo_key
@@ -242,7 +242,7 @@ _RESERVED_TLDS = frozenset({"example", "invalid", "localhost", "test", "local"})
 def listed_domains() -> frozenset[str]:
     """The shipped disposable and placeholder domains (see the file's header)."""
     try:
-        text = resources.files("guard.data").joinpath(DOMAINS_FILE).read_text(encoding="utf-8")
+        text = data.read_text(DOMAINS_FILE)
     except (OSError, UnicodeDecodeError):
         return frozenset()
     domains = set()

@@ -12,8 +12,9 @@ It serves, like pypi.org does:
   warehouse, a name other than the project's own spelling redirects (301) to it.
 * Project pages and files carry an ``ETag`` too, and ``If-None-Match`` gets a
   ``304``. With ``cache_headers=True`` they also carry PyPI's ``Cache-Control``
-  (pages: ``max-age=600``; files and ``.metadata``: immutable for a year), so
-  that pip's HTTP cache behaves as it does against pypi.org.
+  (pages: ``max-age=600``; files and ``.metadata``: immutable for a year; the
+  JSON API: ``max-age=900``), so that pip's HTTP cache and safepip's behave as
+  they do against pypi.org.
 
 Release metadata (summary, requires, home page, vulnerabilities...) belongs to
 the release it was given with; the JSON API's ``info`` shows the *latest*
@@ -55,6 +56,7 @@ SIMPLE_HTML = "text/html"
 MAX_DELAY = 30.0  # seconds: delay_json never sleeps longer than this
 PAGE_CACHE_CONTROL = "max-age=600, public"  # pypi.org's simple pages
 FILE_CACHE_CONTROL = "max-age=365000000, immutable, public"  # files.pythonhosted.org
+JSON_CACHE_CONTROL = "max-age=900, public"  # warehouse's JSON API: cache_control(15 * 60)
 
 JSONDict = dict[str, Any]
 
@@ -276,8 +278,9 @@ class FakePyPI:
     ``simple_api_version`` is the PEP 691 api-version served (from "1.3" on,
     each file has the PEP 740 ``provenance`` key, and ``attest`` gives files an
     Integrity API provenance object); ``cache_headers`` adds pypi.org's
-    ``Cache-Control`` to project pages and files (off by default, so that a
-    test's pip never keeps a page or a file from an earlier request). All may
+    ``Cache-Control`` to project pages, files and JSON API answers (off by
+    default, so that a test's pip or safepip never keeps a page, a file or an
+    answer from an earlier request). All may
     also be changed on a running server.
     """
 
@@ -892,14 +895,12 @@ class FakePyPI:
             modified = project.modified
         status, out_headers, body = self._json(HTTPStatus.OK, document)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        out_headers["ETag"] = etag
-        out_headers["Last-Modified"] = formatdate(modified, usegmt=True)
+        validators = {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)}
+        if self.cache_headers:
+            validators["Cache-Control"] = JSON_CACHE_CONTROL
+        out_headers.update(validators)
         if self._not_modified(headers, etag, modified):
-            return (
-                HTTPStatus.NOT_MODIFIED,
-                {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)},
-                b"",
-            )
+            return HTTPStatus.NOT_MODIFIED, validators, b""
         return status, out_headers, body
 
     @staticmethod

@@ -13,7 +13,7 @@ import pytest
 
 from guard.deadline import Deadline
 from guard.errors import ArtifactError, DeadlineError, IndexError_
-from guard.index import artifacts, http
+from guard.index import artifacts, http, transport
 from guard.index.cache import Cache
 from guard.index.policies import FetchFailed, fetch_policy
 from guard.index.pypi import PyPIClient
@@ -92,7 +92,7 @@ def test_retry_after_of_an_hour_is_not_waited_for(proxy: FaultProxy) -> None:
 def test_retry_after_is_capped_and_the_answer_is_an_error(
     proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(http, "RETRY_AFTER_CAP", 0.2)
+    monkeypatch.setattr(transport, "RETRY_AFTER_CAP", 0.2)
     proxy.fault("/pypi/", "status", status=429, retry_after="3600")
     look = client(proxy.url, Deadline.begin(30))
     message, took = timed_error(lambda: look.project("alpha"), IndexError_)

@@ -14,7 +14,7 @@ from packaging.utils import NormalizedName
 
 from guard.index import artifacts, prefetch
 from guard.index.cache import Cache
-from guard.index.http import make_session
+from guard.index.http import LazySession, make_session
 from guard.index.prefetch import Prefetch, dependencies, requested_names
 from guard.index.pypi import PyPIClient
 from guard.models import Project
@@ -31,7 +31,7 @@ OLD = datetime.now(UTC) - timedelta(days=900)
 
 
 @pytest.fixture
-def session() -> Iterator[requests.Session]:
+def session() -> Iterator[LazySession]:
     with make_session(retries=0) as s:
         yield s
 

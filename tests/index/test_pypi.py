@@ -3,6 +3,8 @@ relative URLs, 404s, failures, and fetching artifacts by hash."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,13 +16,13 @@ from packaging.version import Version
 from guard.errors import ArtifactError, IndexError_
 from guard.index import artifacts
 from guard.index.cache import Cache
-from guard.index.http import make_session
+from guard.index.http import LazySession, make_session
 from guard.index.pypi import PyPIClient
 from tests.fakepypi import FakePyPI, wheel_filename
 
 
 @pytest.fixture
-def session() -> Iterator[requests.Session]:
+def session() -> Iterator[LazySession]:
     with make_session(retries=0) as s:
         yield s
 
@@ -49,6 +51,38 @@ def test_project_is_parsed_and_revalidated_from_cache(
     fake_pypi.add_release("Alpha", "2.0", summary="second")
     newer = c.project("alpha")
     assert newer is not None and newer.latest_version == Version("2.0")
+
+
+_FRESH_RUN = """
+import sys
+from pathlib import Path
+from guard.index.cache import Cache
+from guard.index.http import make_session
+from guard.index.pypi import PyPIClient
+
+with make_session() as session:
+    client = PyPIClient(sys.argv[1], session, Cache(Path(sys.argv[2])), timeout=5)
+    project = client.project("alpha")
+print(project.summary if project else None, "requests" in sys.modules, "urllib3" in sys.modules)
+"""
+
+
+def test_fresh_answers_are_used_without_asking_or_loading_requests(
+    fake_pypi: FakePyPI, tmp_path: Path
+) -> None:
+    """With PyPI's Cache-Control (max-age=900), a second look-up within the
+    answer's lifetime asks nothing, and a run that asks nothing never imports
+    requests (a warm run's start-up)."""
+    fake_pypi.cache_headers = True
+    fake_pypi.add_release("Alpha", "1.0", summary="first")
+    cache = tmp_path / "cache"
+    run = [sys.executable, "-c", _FRESH_RUN, fake_pypi.url, str(cache)]
+    first = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["first", "True", "True"]  # asked: requests loaded
+    fake_pypi.clear_log()
+    second = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert second.stdout.split() == ["first", "False", "False"]
+    assert fake_pypi.json_requests() == []
 
 
 def test_relative_file_urls(fake_pypi: FakePyPI, session: requests.Session, tmp_path: Path) -> None:

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import requests
 
 from guard.errors import PolicyError
-from guard.index.http import make_session
+from guard.index.http import LazySession, make_session
 from guard.models import Action, Candidate, Finding, Project
 from guard.policy import layers
 from guard.rules import RULES, Declared
@@ -116,7 +115,7 @@ def server() -> Iterator[PolicyServer]:
         srv.stop()
 
 
-def session() -> requests.Session:
+def session() -> LazySession:
     return make_session(pool_size=2, retries=0)
 
 

@@ -17,9 +17,9 @@ import hashlib
 import marshal
 import zlib
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any, Protocol
 
+from guard import data
 from guard.analysis.typosquat.model import Config
 from guard.analysis.typosquat.names import protected_names
 
@@ -61,7 +61,7 @@ def index_text(detector: Indexed, names: Sequence[str]) -> str:
 def shipped_state(key: str) -> tuple[Any, ...] | None:
     """The shipped indices when their fingerprint is ``key``, else None."""
     try:
-        text = resources.files("guard.data").joinpath(INDEX_FILE).read_text(encoding="ascii")
+        text = data.read_text(INDEX_FILE, encoding="ascii")
     except (OSError, UnicodeDecodeError):
         return None
     header, _, body = text.partition("\n")
