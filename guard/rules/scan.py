@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from guard.analysis.scan import BLOCK_SCORE, BUDGET, SCAN_INCOMPLETE, UNREADABLE_ARCHIVE, WARN_SCORE
 from guard.analysis.scan import scan_archive as _scan_archive
-from guard.analysis.scan.python import (
+from guard.analysis.scan.hits import (
     BUNDLED_BINARY,
     CREDENTIAL_ACCESS,
     DROPPER,

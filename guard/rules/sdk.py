@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from guard.analysis.scan.python import CREDENTIAL_ACCESS
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS
 from guard.analysis.typosquat import default_detector
 from guard.models import Action, Finding, Project
 from guard.rules.base import MAX_COUNT, MAX_DAYS, Context, FindingKind, Param, long_history

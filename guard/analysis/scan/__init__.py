@@ -21,9 +21,13 @@ settings within the process.
 
 Modules: ``scanner`` (one scan, in order), ``layout`` (wheel or sdist, member
 paths), ``roles`` (which file runs when), ``pthfiles`` (start-up lines),
-``python`` (what one source file does), ``score`` (weights and the sum),
-``findings`` (what is reported), ``archive`` (reading safely), ``patterns``
-(what is looked for, as data).
+``python`` (what one source file does), ``hits`` (what a detector reports, and
+the rule ids), ``score`` (weights and the sum), ``findings`` (what is
+reported), ``result`` (one scan's result), ``archive`` (reading safely),
+``patterns`` (what is looked for, as data). Importing this package loads only
+``hits``, ``score``, ``findings`` and ``result``: the scanner and its detectors
+are loaded when a scan runs, so a run whose scans are all remembered never
+loads them.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from guard.analysis.scan.findings import SCAN_INCOMPLETE, UNREADABLE_ARCHIVE
-from guard.analysis.scan.python import (
+from guard.analysis.scan.hits import (
     BUNDLED_BINARY,
     CREDENTIAL_ACCESS,
     DROPPER,
@@ -50,7 +54,7 @@ from guard.analysis.scan.python import (
     OBFUSCATED_CODE,
     PTH_CODE,
 )
-from guard.analysis.scan.scanner import ScanResult, scan
+from guard.analysis.scan.result import ScanResult
 from guard.models import Candidate, Source
 
 RULE_IDS = (
@@ -109,6 +113,8 @@ def scan_archive(
             cached = _CACHE.get(key)
         if cached is not None:
             return cached
+    from guard.analysis.scan.scanner import scan  # noqa: PLC0415 - loaded only to scan
+
     result = scan(path, filename, block_score, warn_score, budget)
     if key:
         with _LOCK:

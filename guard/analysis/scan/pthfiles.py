@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from guard.analysis.pth import is_executed, is_known_hook, is_namespace_shim, is_suspicious
 from guard.analysis.scan import python
-from guard.analysis.scan.python import MAX_SNIPPET, PTH_CODE, Hit
+from guard.analysis.scan.hits import MAX_SNIPPET, PTH_CODE, Hit
 
 
 def pth_hits(text: str, pth_name: str, project: str) -> list[Hit]:

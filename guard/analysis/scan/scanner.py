@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from guard.analysis.scan import archive as archives
 from guard.analysis.scan import python
 from guard.analysis.scan import score as scoring
 from guard.analysis.scan.findings import findings, incomplete, unreadable
+from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
 from guard.analysis.scan.layout import SOURCE_SUFFIXES, Layout, layout_of, relative, wanted
 from guard.analysis.scan.pthfiles import pth_hits
-from guard.analysis.scan.python import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
+from guard.analysis.scan.result import ScanResult
 from guard.analysis.scan.roles import is_other, local_files, packages_of, resolve, roles
 from guard.analysis.scan.roles import role as role_of
-from guard.models import Finding
 
 MAX_PARSE_DEEP = 256 * 1024  # larger deep sources: module-level code only
 _ORDER = {"startup": 0, "import": 1, "module": 2, "other": 3}  # after install time
@@ -32,20 +31,6 @@ _BUDGETED_ROLES = frozenset({"module", "other"})  # analysed while the budget la
 # function bodies included; what cannot be analysed in full blocks (fail closed).
 _RUN_ROLES = frozenset({"install", "helper", "startup", "import"})
 UNANALYSED_WEIGHT = 6.0
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """What the scan of one artifact found, and how much of it it read."""
-
-    filename: str
-    findings: tuple[Finding, ...]
-    files_read: int
-    seconds: float
-    truncated: bool  # the budget ran out before every file was analysed
-    score: float = 0.0
-    level: str = "clean"  # "block", "warn", "clean" or "unreadable"
-    signals: tuple[scoring.Signal, ...] = ()
 
 
 def scan(path: Path, filename: str, block: float, warn: float, budget: float) -> ScanResult:

@@ -55,7 +55,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from guard.analysis.scan.python import Hit
+from guard.analysis.scan.hits import Hit
 
 ROLES = ("install", "helper", "startup", "import", "imported", "module", "other")
 CONTENT_FACTOR = {

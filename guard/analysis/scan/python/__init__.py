@@ -55,12 +55,7 @@ import re
 from collections.abc import Iterator
 
 from guard.analysis.scan import patterns
-from guard.analysis.scan.python import calls
-from guard.analysis.scan.python.collect import alias_assignments, collect
-from guard.analysis.scan.python.combos import combinations
-from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.fallback import fallback
-from guard.analysis.scan.python.hits import (
+from guard.analysis.scan.hits import (
     BUNDLED_BINARY,
     CREDENTIAL_ACCESS,
     DROPPER,
@@ -73,6 +68,11 @@ from guard.analysis.scan.python.hits import (
     Hit,
     snippet,
 )
+from guard.analysis.scan.python import calls
+from guard.analysis.scan.python.collect import alias_assignments, collect
+from guard.analysis.scan.python.combos import combinations
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.fallback import fallback
 from guard.analysis.scan.python.liveness import live_functions
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level

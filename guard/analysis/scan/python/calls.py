@@ -9,15 +9,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from guard.analysis.scan.python import environ, execs, setupcall, spawn, writes
-from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
-from guard.analysis.scan.python.hits import (
+from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
     DROPPER,
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,
 )
+from guard.analysis.scan.python import environ, execs, setupcall, spawn, writes
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
 from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
     DECODERS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from guard.analysis.scan.python.hits import (
+from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
     DROPPER,
     EXFIL_ENDPOINT,

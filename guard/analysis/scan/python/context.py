@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from guard.analysis.scan.python.hits import Hit, snippet
+from guard.analysis.scan.hits import Hit, snippet
 from guard.analysis.scan.python.names import qualname
 
 

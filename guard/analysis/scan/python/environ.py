@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 
 from guard.analysis.scan import patterns
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.hits import CREDENTIAL_ACCESS, INSTALL_TIME_CODE
 from guard.analysis.scan.python.names import str_value
 
 _VIEWS = frozenset({"items", "keys", "values"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE, OBFUSCATED_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import (
     is_chr_join,
@@ -11,7 +12,6 @@ from guard.analysis.scan.python.exprs import (
     stealth_codec_arg,
     strings,
 )
-from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE, OBFUSCATED_CODE
 from guard.analysis.scan.python.names import (
     DECODERS,
     FILE_EXEC,

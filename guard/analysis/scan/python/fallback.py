@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from guard.analysis.scan import patterns
-from guard.analysis.scan.python.hits import (
+from guard.analysis.scan.hits import (
     DROPPER,
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,

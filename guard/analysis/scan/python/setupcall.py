@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from guard.analysis.scan.hits import INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.hits import INSTALL_TIME_CODE
 from guard.analysis.scan.python.names import CMDCLASS_KEYS, str_value
 
 

@@ -6,9 +6,9 @@ import ast
 import re
 
 from guard.analysis.scan import patterns
+from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import strings
-from guard.analysis.scan.python.hits import DROPPER, INSTALL_TIME_CODE
 
 _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
 

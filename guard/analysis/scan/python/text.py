@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from guard.analysis.scan import patterns
-from guard.analysis.scan.python.hits import (
+from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
     DROPPER,
     EXFIL_ENDPOINT,

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from guard.analysis.scan.python.hits import OBFUSCATED_CODE, Hit, snippet
+from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit, snippet
 
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200f\u061c]")
 NON_ASCII_LETTERS = re.compile(r"[^\W\x00-\x7f]+")
