@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from guard.analysis.scan.python.covert import hook_acts, script_drops
 from guard.analysis.scan.python.hits import (
     CREDENTIAL_ACCESS,
     DROPPER,
@@ -31,6 +32,8 @@ def combinations(hits: list[Hit]) -> list[Hit]:
         *_hooked_network(hits),
         *_reverse_shells(hits),
         *_channel_sends(hits),
+        *hook_acts(hits),
+        *script_drops(hits),
     ]
 
 
