@@ -1081,3 +1081,17 @@ def test_a_script_written_in_the_tree_and_run_is_no_drop_run() -> None:
         "subprocess.check_call([sys.executable, 'build/gen_version.py'])\n"
     )
     assert ("dropper", "drop-run") not in _pairs(source)
+
+
+def test_an_imported_module_probing_the_platform_at_import_stays_clean(tmp_path: Path) -> None:
+    # urllib3's shape: a helper called at import opens a local socket to probe IPv6
+    probe = (
+        "import socket\n\ndef _has_ipv6(host):\n"
+        "    sock = socket.socket(socket.AF_INET6)\n    sock.bind((host, 0))\n    return True\n\n"
+        "HAS_IPV6 = _has_ipv6('::1')\n"
+    )
+    files: dict[str, str | bytes] = {
+        "demo/__init__.py": "from .probe import HAS_IPV6\n",
+        "demo/probe.py": probe,
+    }
+    assert scan(wheel(tmp_path, files)).level == "clean"

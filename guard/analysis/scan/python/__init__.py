@@ -129,7 +129,7 @@ def _analyse_tree(
     nested: bool = True,
 ) -> FileReport:
     is_ascii = source.isascii()
-    functions = functions or runs_own_function(tree)
+    functions = functions or runs_own_function(tree, source)
     nodes = walk(tree, functions, names=not is_ascii)
     live = live_functions(nodes, called)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}

@@ -10,12 +10,22 @@ for what runs to count where it is called.
 from __future__ import annotations
 
 import ast
+import re
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SHELLS = re.compile(
+    r"powershell|\bcmd(?:\.exe)?\b|/bin/(?:ba)?sh|\b(?:curl|wget)\b|startfile|Start-Process",
+    re.IGNORECASE,
+)
 
 
-def runs_own_function(tree: ast.Module) -> bool:
-    """Module-level code calls, or hands on, a function defined at the top of the file."""
+def runs_own_function(tree: ast.Module, source: str) -> bool:
+    """Module-level code calls, or hands on, a function defined at the top of the file,
+    in a file that names a shell (what only the function bodies could show: libraries
+    call their own helpers at import all the time, to probe the platform or to build
+    tables, and what those do counts in the capped pool at most)."""
+    if _SHELLS.search(source) is None:
+        return False
     defined = {node.name for node in tree.body if isinstance(node, _DEFS)}
     if not defined:
         return False
