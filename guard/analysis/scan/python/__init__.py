@@ -293,7 +293,7 @@ def _runs_or_sends(source: str) -> bool:
     return (
         any(h in lowered for h in patterns.ENDPOINT_HINTS)
         or any(h in lowered for h in patterns.CREDENTIAL_HINTS)
-        or any(h in lowered for h in WALLET_HINTS)
+        or ("post(" in lowered and any(h in lowered for h in WALLET_HINTS))
         or names_a_host(source)
     )
 

@@ -187,7 +187,8 @@ _WALLET_SECRET = re.compile(
     r"mnemonic|seed_?(?:phrase|words)|(?:recovery|secret)_?phrase|priv(?:ate)?_?key|privkey",
     re.IGNORECASE,
 )
-# (lower case, for the quick look that decides whether a deep file is parsed)
+# (lower case, for the quick look that decides whether a deep file is parsed: with
+# an upload call in the file)
 WALLET_HINTS = ("mnemonic", "seed_phrase", "seedphrase", "private_key", "privatekey", "privkey")
 _PAYLOAD = frozenset({"data", "json", "params", "files", "body", "content"})
 
