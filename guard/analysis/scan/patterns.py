@@ -266,7 +266,7 @@ STRONG_COMMANDS = re.compile(
 # Download cradles: one command that fetches code and runs it, or a reverse shell.
 # No library runs these, wherever the call sits.
 CRADLES = re.compile(
-    r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"
+    r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh|python[0-9.]*|perl|ruby|node)\b"
     r"|\b(?:iex|Invoke-Expression)\b[^;]*(?:DownloadString|Invoke-WebRequest|\biwr\b|\birm\b|"
     r"Net\.WebClient)"
     r"|(?:DownloadString|Invoke-WebRequest|\biwr\b|\birm\b)[^;]*\|\s*(?:iex|Invoke-Expression)\b"

@@ -72,10 +72,12 @@ from guard.analysis.scan.python import calls
 from guard.analysis.scan.python.collect import alias_assignments, collect
 from guard.analysis.scan.python.combos import combinations
 from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.covert import WALLET_HINTS
 from guard.analysis.scan.python.fallback import fallback
 from guard.analysis.scan.python.liveness import live_functions
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
+from guard.analysis.scan.python.selfcall import runs_own_function
 from guard.analysis.scan.python.text import any_of, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import Nodes, walk
@@ -127,6 +129,7 @@ def _analyse_tree(
     nested: bool = True,
 ) -> FileReport:
     is_ascii = source.isascii()
+    functions = functions or runs_own_function(tree, source)
     nodes = walk(tree, functions, names=not is_ascii)
     live = live_functions(nodes, called)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}
@@ -290,6 +293,7 @@ def _runs_or_sends(source: str) -> bool:
     return (
         any(h in lowered for h in patterns.ENDPOINT_HINTS)
         or any(h in lowered for h in patterns.CREDENTIAL_HINTS)
+        or ("post(" in lowered and any(h in lowered for h in WALLET_HINTS))
         or names_a_host(source)
     )
 

@@ -15,7 +15,7 @@ from guard.analysis.scan.hits import (
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,
 )
-from guard.analysis.scan.python import environ, execs, setupcall, spawn, writes
+from guard.analysis.scan.python import covert, environ, execs, setupcall, spawn, writes
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
 from guard.analysis.scan.python.names import (
@@ -82,6 +82,7 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
     cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({name})")
     if last_part(name) in _DOWNLOADS_TO_FILE:
         cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
+    covert.secret_sent(cx, node, name)
 
 
 _DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})
@@ -169,6 +170,7 @@ for _names, _detector in reversed(
         (DUMPERS, environ.dump),
         (frozenset(SECRET_CALLS), _secret_api),
         (frozenset({"os.dup2"}), spawn.dup2),
+        (covert.LOOKUPS, covert.lookup),
     )
 ):
     _BY_NAME.update(dict.fromkeys(_names, _detector))

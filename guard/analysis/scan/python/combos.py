@@ -12,6 +12,7 @@ from guard.analysis.scan.hits import (
     INSTALL_TIME_CODE,
     Hit,
 )
+from guard.analysis.scan.python.covert import hook_acts, script_drops
 
 _NETWORK = frozenset({"network"})
 _RUNS = frozenset({"spawn", "spawn-shell", "exec"})
@@ -31,6 +32,8 @@ def combinations(hits: list[Hit]) -> list[Hit]:
         *_hooked_network(hits),
         *_reverse_shells(hits),
         *_channel_sends(hits),
+        *hook_acts(hits),
+        *script_drops(hits),
     ]
 
 

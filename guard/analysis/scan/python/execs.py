@@ -11,6 +11,7 @@ from guard.analysis.scan.python.exprs import (
     stealth_codec,
     stealth_codec_arg,
     strings,
+    xor_of,
 )
 from guard.analysis.scan.python.names import (
     DECODERS,
@@ -119,8 +120,8 @@ def _call_feeds(cx: Context, call: ast.Call) -> list[str]:
     name = cx.qual(call.func)
     kind = _source_kind(name, last_part(name), call)
     found = [kind] if kind else []
-    if is_chr_join(call, cx.aliases):
-        found.append("chr")
+    if is_chr_join(call, cx.aliases) or (name == "chr" and xor_of(call.args)):
+        found.append("chr")  # (chr(ord(c) ^ k): a toy cipher, one character at a time)
     return found
 
 

@@ -125,6 +125,11 @@ def _small_shift(node: ast.BinOp) -> bool:
     return not big
 
 
+def xor_of(args: list[ast.expr]) -> bool:
+    """An argument XORs (``chr(ord(c) ^ key)``)."""
+    return _has_xor(args)
+
+
 def _has_xor(args: list[ast.expr]) -> bool:
     return any(
         isinstance(b, ast.BinOp) and isinstance(b.op, ast.BitXor) for a in args for b in ast.walk(a)

@@ -8,6 +8,7 @@ import re
 from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.covert import decoded_command
 from guard.analysis.scan.python.exprs import strings
 
 _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
@@ -15,10 +16,10 @@ _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
 
 def spawn(cx: Context, node: ast.Call, name: str) -> None:
     """A process: a shell or inline code (5), a weak command (5), anything else (1)."""
-    cx.hit(INSTALL_TIME_CODE, "process", 0.0, node, "starts a process")
-    if any(k.arg in _STREAMS and fileno_of(k.value) for k in node.keywords):
-        cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
+    _markers(cx, node)
     args = _command(node)
+    if decoded_command(cx, node, name, args):
+        return
     words = [s for arg in args for expr in cx.expand(arg) for s in strings(expr)]
     # a script of the tree the command runs (``python payload.py``): followed
     cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
@@ -36,6 +37,16 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     if not executable and first not in patterns.BUILD_TOOLS:
         kind, weight, what = _other_command(text, name, first)
         cx.hit(INSTALL_TIME_CODE, kind, weight, node, f"{what} ({name})")
+
+
+def _markers(cx: Context, node: ast.Call) -> None:
+    """Zero-weight markers for the combinations: a process, a wired descriptor."""
+    cx.hit(INSTALL_TIME_CODE, "process", 0.0, node, "starts a process")
+    if any(k.arg in _STREAMS and fileno_of(k.value) for k in node.keywords):
+        cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
+    args = _command(node)
+    if _runs_python(cx, args) or (args and program(cx, args[0]).startswith("python")):
+        cx.hit(DROPPER, "runs-python", 0.0, node, "runs the Python interpreter")
 
 
 _STREAMS = frozenset({"stdin", "stdout", "stderr"})

@@ -31,6 +31,8 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
     if patterns.AUTOSTART.search(words):
         cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
     elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
+        if _SCRIPT_FILE.search(words):  # a marker: run by the interpreter, a dropper
+            cx.hit(DROPPER, "write-script", 0.0, node, "writes a Python script outside the tree")
         if _PROGRAM_FILE.search(words):
             what = "writes a program or script outside the build tree"
             cx.hit(INSTALL_TIME_CODE, "write-outside", 5.0, node, what)
@@ -44,6 +46,9 @@ _PROGRAM_FILE = re.compile(
     r"\.(?:exe|dll|scr|bat|cmd|vbs|vbe|js|jse|ps1|hta|jar|pyw|desktop|plist)\b|manifest\.json",
     re.IGNORECASE,
 )
+
+
+_SCRIPT_FILE = re.compile(r"\.py\b", re.IGNORECASE)
 
 
 def _calls_home(cx: Context, exprs: list[ast.AST]) -> bool:

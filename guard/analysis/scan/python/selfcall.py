@@ -1,0 +1,41 @@
+"""Module-level code that calls a function of its own file.
+
+A deep module imported at import time is parsed at module level only unless a
+quick look finds something risky (``guard.analysis.scan.scanner``); but when its
+module-level code calls one of the file's own functions (``_x = run_it()``, a
+thread's target), that function runs on import too, and its body must be read
+for what runs to count where it is called.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SHELLS = re.compile(
+    r"powershell|\bcmd(?:\.exe)?\b|/bin/(?:ba)?sh|\b(?:curl|wget)\b|startfile|Start-Process",
+    re.IGNORECASE,
+)
+
+
+def runs_own_function(tree: ast.Module, source: str) -> bool:
+    """Module-level code calls, or hands on, a function defined at the top of the file,
+    in a file that names a shell (what only the function bodies could show: libraries
+    call their own helpers at import all the time, to probe the platform or to build
+    tables, and what those do counts in the capped pool at most)."""
+    if _SHELLS.search(source) is None:
+        return False
+    defined = {node.name for node in tree.body if isinstance(node, _DEFS)}
+    if not defined:
+        return False
+    for statement in tree.body:
+        if isinstance(statement, (*_DEFS, ast.ClassDef)):
+            continue
+        for sub in ast.walk(statement):
+            if isinstance(sub, ast.Call) and any(
+                isinstance(ref, ast.Name) and ref.id in defined
+                for ref in (sub.func, *sub.args, *(k.value for k in sub.keywords))
+            ):
+                return True
+    return False
