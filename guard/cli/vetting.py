@@ -378,19 +378,23 @@ def _requirement_places(path: Path, declared: dict[str, Place], seen: set[Path])
 
 
 def _project_files(args: PipArgs) -> list[Path]:
-    """The pyproject.toml of each project directory named on the command line (``check .``)."""
+    """The pyproject.toml of each local project on the command line (``check .``,
+    ``check -e DIR``, ``install ./app``), read as pip reads the arguments."""
+    from guard.vet.project_deps import local_project
+
     files = []
     for token in args.tokens:
-        if not token.option and token.value:
-            file = Path(re.sub(r"\[[^\]]*\]$", "", token.value)) / "pyproject.toml"
-            if file.is_file():
-                files.append(file)
+        found = local_project(token)
+        if found is not None and (found[0] / "pyproject.toml").is_file():
+            files.append(found[0] / "pyproject.toml")
     return files
 
 
 def request_places(args: PipArgs) -> Places:
     """Where a check's results point: the line of each requirement in the
-    ``-r`` files, then in the projects' pyproject.toml."""
+    ``-r`` files, then in the local projects' pyproject.toml (their dependencies,
+    and their build requirements, which ``install`` vets and ``check`` vets when
+    only a build could tell the dependencies)."""
     declared: dict[str, Place] = {}
     seen: set[Path] = set()
     for name in args.values("--requirement"):
