@@ -34,7 +34,7 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from guard.errors import BuildFailed, InstallBuildFailed, InstallError
+from guard.errors import BuildFailed, InstallBuildFailed, InstallError, Interrupted
 from guard.models import Candidate, Source
 from guard.pip import diagnose
 from guard.pip.resolve import local_path
@@ -193,7 +193,26 @@ def _failure(
     if built is not None:
         said = str(BuildFailed(built.name, built.step, built.said))
         return InstallBuildFailed(said, state_after_build_failure(built.name, runs, unhashed))
-    return InstallError(f"{exc}; {after}") if after else exc
+    if not after:
+        return exc
+    return InstallError(f"{exc}; {after}; {_listed(unhashed)} not installed")
+
+
+def _install_unhashed(
+    pip: PipWorker, unhashed: Sequence[Candidate], args: Sequence[str], echo: Echo, done: str
+) -> None:
+    """The local and VCS candidates, in a pip process of their own (a Ctrl-C
+    reaches it too, and it stops where it is)."""
+    cmd = pip_command(pip.target_python) + ["install", "--no-deps", *unhashed_args(unhashed)]
+    try:
+        run_pip(cmd + list(args), pip.env, echo)
+    except KeyboardInterrupt:
+        before = f"{done}; " if done else ""
+        raise Interrupted(
+            f"interrupted while pip installed {_listed(unhashed)}: {before}pip was stopped "
+            "where it was, so they may be partly installed; run the same safepip install "
+            "again to complete it"
+        ) from None
 
 
 def install(
@@ -214,12 +233,10 @@ def install(
         if runs:
             pip.install_all(_commands(runs, wheelhouse, user_install_args, offline))
             done = sum(len(run) for run in runs)
-            after = f"the {done} vetted package(s) from the index are installed, the rest not"
+            after = f"the {done} vetted package(s) from the index are installed"
         if unhashed:
             tail.lines.clear()
-            cmd = pip_command(pip.target_python)
-            cmd += ["install", "--no-deps", *unhashed_args(unhashed)]
-            run_pip(cmd + list(user_install_args), pip.env, tail)
+            _install_unhashed(pip, unhashed, user_install_args, tail, after)
     except InstallError as exc:
         failure = _failure(exc, tail.text(), runs, unhashed, after)
         if failure is exc:

@@ -6,10 +6,15 @@ a local project whose builds fail only when pip builds the wheel to install."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.e2e.test_install_e2e import established, safepip
 from tests.fakepypi import FakePyPI, MakeVenv, installed_versions
+from tests.processes import descendants, wait_gone
 
 # Runs in the build backend: metadata is fine, the wheel the install needs is not.
 FAILS_FOR_THE_WHEEL = (
@@ -117,5 +122,49 @@ def test_a_local_project_failing_to_build_after_its_dependencies_says_they_are_i
         "installed before the failure (dependencies first): 1 of the 2 packages of this "
         "install (dep 1.0); the other 1, mine among them, are not installed: once the build "
         "can succeed, run the same safepip install again to complete the environment\n"
+    )
+    assert installed_versions(python) == {"dep": "1.0"}
+
+
+def test_a_ctrl_c_while_a_local_project_builds_says_its_dependencies_are_installed(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    established(fake_pypi, "dep")
+    project = tmp_path / "mine"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+    )
+    slow = BACKEND.replace(
+        'sys.stderr.write("error: mine needs a compiler\\n")',
+        'sys.stderr.write("building mine slowly\\n")\n    import time\n    time.sleep(60)',
+    )
+    (project / "backend.py").write_text(slow)
+    python = make_venv()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guard", "--python", str(python), "install", "./mine"],
+        env=pip_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job is
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # pip's output: the dependencies are in, mine builds
+        seen.append(line)
+        if "Building wheel for mine" in line:
+            break
+    children = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    wait_gone(children, 60)
+
+    assert proc.returncode == 2, "".join(seen) + out + err
+    assert err.endswith(
+        "safepip: error: interrupted while pip installed mine 1.0: the 1 vetted package(s) "
+        "from the index are installed; pip was stopped where it was, so they may be partly "
+        "installed; run the same safepip install again to complete it\n"
     )
     assert installed_versions(python) == {"dep": "1.0"}
