@@ -74,6 +74,17 @@ class InstallError(GuardError):
     """The final, pinned pip install failed."""
 
 
+class InstallBuildFailed(InstallError):
+    """A build pip ran during the final install (after vetting passed) failed.
+    ``build`` is what the build said (``BuildFailed``'s message: the package, the
+    step, the gist of its output) and ``state`` what the environment holds now."""
+
+    def __init__(self, build: str, state: str) -> None:
+        self.build = build
+        self.state = state
+        super().__init__(f"{build}\n{state}")
+
+
 class Interrupted(GuardError):
     """The user interrupted the run; the message says what state it left."""
 

@@ -6,13 +6,16 @@ directory; on a clean exit the data is flushed, fsynced and renamed over
 on any error the temporary file is removed. ``atomic_write`` is the one-call
 form. A cache, whose every entry is checked when read (a JSON answer parsed,
 an artifact hashed), passes ``durable=False``: no fsync, as a lost entry after
-a crash is only a miss. ``read_regular(path, limit)`` reads a regular file of at most ``limit``
-bytes, refusing devices, FIFOs and directories (which could block or never end).
+a crash is only a miss. ``read_regular(path, limit)`` reads a regular file of
+at most ``limit`` bytes, refusing devices, FIFOs and directories (which could block or never end).
+``temporary_directory(prefix)`` is a run's private scratch folder, removed
+however the run ends (only a SIGKILL leaves it).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -38,6 +41,35 @@ def atomic_writer(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+@contextmanager
+def temporary_directory(prefix: str) -> Iterator[Path]:
+    """A private temporary directory (in ``$TMPDIR``), removed when the block ends,
+    however it ends. A Ctrl-C (or a SIGTERM, which safepip takes as one) that lands
+    while it is removed does not stop the removal: after an error it is dropped
+    (the error says what happened), after a clean end it is raised once the folder
+    is gone. (``tempfile.TemporaryDirectory`` gives up its clean-up at exit as
+    soon as the removal starts, so a Ctrl-C then leaves the folder behind.)"""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    except BaseException:
+        _remove_tree(path)
+        raise
+    if _remove_tree(path):
+        raise KeyboardInterrupt
+
+
+def _remove_tree(path: Path) -> bool:
+    """Remove ``path`` and what it holds, through Ctrl-C; whether one came."""
+    interrupted = False
+    while True:
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+            return interrupted
+        except KeyboardInterrupt:
+            interrupted = True
 
 
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:

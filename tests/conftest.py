@@ -78,8 +78,14 @@ def pip_env(fake_pypi: FakePyPI, fake_osv: FakeOSV, tmp_path: Path) -> dict[str,
         if not key.startswith("PIP_") and key not in {"VIRTUAL_ENV", "SAFEPIP_POLICY"}
     }
     home = tmp_path / "home"
+    # Temporary files of the processes a test starts stay in the test's folder,
+    # even those of a process the test kills (the fault tests), which cannot
+    # remove its own.
+    scratch = tmp_path / "tmpdir"
+    scratch.mkdir(exist_ok=True)
     env.update(
         {
+            "TMPDIR": str(scratch),
             "PIP_CONFIG_FILE": os.devnull,
             "PIP_INDEX_URL": fake_pypi.simple_url,
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from guard.errors import GuardError
-from guard.files import atomic_write, atomic_writer, read_regular
+from guard.files import atomic_write, atomic_writer, read_regular, temporary_directory
 
 
 def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -59,3 +61,52 @@ def test_read_regular_refuses_directories_missing_and_oversized_files(tmp_path: 
     big.write_bytes(b"#" * 1001)
     with pytest.raises(GuardError, match="larger than 1000 bytes"):
         read_regular(big, 1000)
+
+
+def test_a_temporary_directory_is_removed_however_the_block_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tempfile.tempdir = None  # read TMPDIR again
+    try:
+        with temporary_directory("safepip-t-") as folder:
+            (folder / "sub").mkdir()
+            (folder / "sub" / "file").write_text("x")
+            assert folder.parent == tmp_path
+        with pytest.raises(GuardError), temporary_directory("safepip-t-") as folder:
+            (folder / "file").write_text("x")
+            raise GuardError("failed")
+        with pytest.raises(KeyboardInterrupt), temporary_directory("safepip-t-"):
+            raise KeyboardInterrupt
+    finally:
+        tempfile.tempdir = None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ctrl_c_while_a_temporary_directory_is_removed_does_not_leave_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    real = shutil.rmtree
+    calls: list[str] = []
+
+    def interrupted_once(path: str, ignore_errors: bool = False) -> None:
+        calls.append(path)
+        if len(calls) == 1:  # the Ctrl-C lands as the removal starts
+            raise KeyboardInterrupt
+        real(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(shutil, "rmtree", interrupted_once)
+    tempfile.tempdir = None
+    try:
+        # after a clean end: removed, then the Ctrl-C is raised
+        with pytest.raises(KeyboardInterrupt), temporary_directory("safepip-t-") as folder:
+            (folder / "file").write_text("x")
+        assert list(tmp_path.iterdir()) == []
+        # after an error: removed, and the error (which says what happened) goes on
+        calls.clear()
+        with pytest.raises(GuardError), temporary_directory("safepip-t-"):
+            raise GuardError("failed")
+    finally:
+        tempfile.tempdir = None
+    assert list(tmp_path.iterdir()) == []

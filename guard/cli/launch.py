@@ -65,12 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli.main(args, pip)
     finally:
         if pip is not None:
-            pip.cancel()
+            with contextlib.suppress(KeyboardInterrupt):  # the outcome stands as reported
+                pip.cancel()
 
 
 def run() -> NoReturn:
     """``safepip`` and ``python -m guard``: run the command and exit with its code."""
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between the CLI's own handler and here
+        from guard.cli import main as cli
+
+        code = cli.interrupted(cli.requested_format(sys.argv[1:]))
     if getattr(threading, "_shutdown", None) is None:  # no way to finish as it would
         sys.exit(code)
     os._exit(finish(code))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from guard import __version__
 from guard.cli.commands import COMMANDS, Invocation, split_command
-from guard.cli.exits import EXIT_ERROR, EXIT_OK
+from guard.cli.exits import EXIT_ERROR, EXIT_OK, RUN
 from guard.cli.helptext import USAGE, wants_help
 from guard.errors import GuardError, UsageError
 from guard.pip.worker import PipWorker
@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
     """Run one safepip command; ``pip`` is a pip process started early for it
     (guard.cli.launch), or None."""
     args = list(sys.argv[1:] if argv is None else argv)
+    RUN.reset()
     fmt = requested_format(args)
     _never_fail_to_encode()
     if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:  # python -m guard: see guard.__main__
@@ -42,11 +43,19 @@ def main(argv: Sequence[str] | None = None, pip: PipWorker | None = None) -> int
     except GuardError as exc:
         return _fail(str(exc), fmt)
     except KeyboardInterrupt:
-        return _fail("interrupted; nothing was installed", fmt)
+        return interrupted(fmt)
     except Exception as exc:  # noqa: BLE001 - a bug must fail closed with exit 2, not a traceback
         if os.environ.get("SAFEPIP_DEBUG"):
             traceback.print_exc()
         return _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was installed", fmt)
+
+
+def interrupted(fmt: str) -> int:
+    """A Ctrl-C that reached the top: the settled outcome if the run had one
+    (its report is out), else exit 2 saying what is known of the environment."""
+    if RUN.settled is not None:
+        return RUN.settled
+    return _fail(RUN.interrupted(), fmt)
 
 
 def _terminated(signum: int, frame: object) -> None:

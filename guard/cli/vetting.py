@@ -18,9 +18,10 @@ from guard import __version__
 from guard.cli.common import file_place as _place
 from guard.cli.common import load_policy, osv_url, pypi_url, report_format, run_deadline
 from guard.cli.echo import echo_pip
+from guard.cli.exits import EXIT_ERROR, RUN
 from guard.cli.phases import Phases
 from guard.deadline import Deadline
-from guard.errors import Interrupted, UsageError
+from guard.errors import InstallBuildFailed, Interrupted, UsageError
 from guard.index import artifacts
 from guard.index.analysis_cache import AnalysisCache, CachedScanner
 from guard.index.cache import Cache
@@ -41,7 +42,7 @@ from guard.rules import RULES
 from guard.state import history
 from guard.state.store import FileHistoryStore
 from guard.vet.install import WorkerPip
-from guard.vet.model import Pip, Request
+from guard.vet.model import Outcome, Pip, Request
 from guard.vet.vetter import Vetter
 
 if TYPE_CHECKING:
@@ -203,6 +204,37 @@ def _footer(decision: Decision, do_install: bool, will_install: bool, packages: 
     return "allowed (nothing installed: check only)" if not do_install else ""
 
 
+def _rendered(
+    fmt: str,
+    request: Request,
+    outcome: Outcome,
+    flags: tuple[bool, bool],
+    where: Places,
+) -> str:
+    """The report (``flags``: install asked for, the set will be installed)."""
+    verdict, (do_install, will_install) = outcome.verdict, flags
+    if fmt != "text":
+        extra: dict[str, object] = {"installed": will_install, "target": request.target_python}
+        if outcome.failed:
+            extra["error"] = outcome.failed
+        return machine_report(fmt, verdict, extra, where)
+    header = (
+        f"safepip: {len(verdict.packages)} package(s) for {request.target_python} "
+        f"(policy: {request.policy.source})"
+    )
+    footer = _footer(verdict.decision, do_install, will_install, len(verdict.packages))
+    # pip's -v/--verbose (passed through to pip) also shows the ignored weak parts
+    verbose = request.pip_args.has("--verbose")
+    rendered = report.render_text(verdict, header, "" if outcome.failed else footer, verbose)
+    if outcome.failed:  # a build vetting allowed failed: pip stopped there
+        rendered += _lines([*outcome.failed.splitlines(), "nothing was installed"])
+    return rendered
+
+
+def _lines(lines: Sequence[str]) -> str:
+    return "".join(clean(line, 2000) + "\n" for line in lines)
+
+
 def _vet_and_install(
     vetter: Vetter,
     request: Request,
@@ -210,52 +242,60 @@ def _vet_and_install(
     output: tuple[str, Places],
     do_install: bool,
 ) -> int:
-    python = request.target_python
     fmt, where = output
     try:
         outcome = vetter.check(request)
     finally:
         progress.clear()
-    verdict = outcome.verdict
-    decision = verdict.decision
+    decision = outcome.verdict.decision
     will_install = do_install and decision.exit_code == 0 and not outcome.partial
     # Every report is rendered before anything is installed: text that cannot
     # be rendered fails here, with nothing installed.
-    if fmt == "text":
-        header = (
-            f"safepip: {len(verdict.packages)} package(s) for {python} "
-            f"(policy: {request.policy.source})"
-        )
-        footer = _footer(decision, do_install, will_install, len(verdict.packages))
-        # pip's -v/--verbose (passed through to pip) also shows the ignored weak parts
-        verbose = request.pip_args.has("--verbose")
-        rendered = report.render_text(verdict, header, "" if outcome.failed else footer, verbose)
-        if outcome.failed:  # a build vetting allowed failed: pip stopped there
-            lines = [*outcome.failed.splitlines(), "nothing was installed"]
-            rendered += "".join(clean(line, 2000) + "\n" for line in lines)
-    else:
-        extra: dict[str, object] = {"installed": will_install, "target": python}
-        if outcome.failed:
-            extra["error"] = outcome.failed
-        rendered = machine_report(fmt, verdict, extra, where)
+    rendered = _rendered(fmt, request, outcome, (do_install, will_install), where)
     if fmt == "text":
         sys.stdout.write(rendered)
         sys.stdout.flush()
     if will_install:
         try:
-            progress.phases.around("install", vetter.install)(request, outcome)
-        except KeyboardInterrupt:
-            raise Interrupted(AROUND_INSTALL) from None
+            _install(vetter, request, outcome, progress.phases)
+        except InstallBuildFailed as failed:
+            return _build_failed_in_install(fmt, failed, outcome, request, where)
     code = decision.exit_code or (2 if outcome.failed else 0)
     try:
-        _after_install(fmt, rendered, will_install, len(verdict.packages))
+        _after_install(fmt, rendered, will_install, len(outcome.verdict.packages))
     except KeyboardInterrupt:
         if will_install:
             raise Interrupted(
                 "interrupted after the install: every vetted package is installed"
             ) from None
         raise
+    RUN.settled = code
     return code
+
+
+def _install(vetter: Vetter, request: Request, outcome: Outcome, phases: Phases) -> None:
+    """pip's install of the vetted set, its phase marked for a late Ctrl-C."""
+    RUN.install_began = True
+    try:
+        phases.around("install", vetter.install)(request, outcome)
+    except KeyboardInterrupt:
+        raise Interrupted(AROUND_INSTALL) from None
+    RUN.install_done = True
+
+
+def _build_failed_in_install(
+    fmt: str, failed: InstallBuildFailed, outcome: Outcome, request: Request, where: Places
+) -> int:
+    """A build pip ran for the install failed: as at vetting time, the report,
+    the build and what it said, then what the environment holds; exit 2."""
+    if fmt == "text":
+        sys.stdout.write(_lines([*failed.build.splitlines(), failed.state]))
+    else:
+        extra = {"installed": False, "target": request.target_python, "error": str(failed)}
+        sys.stdout.write(machine_report(fmt, outcome.verdict, extra, where))
+        sys.stderr.write(f"safepip: error: {_lines(str(failed).splitlines())}")
+    RUN.settled = EXIT_ERROR
+    return EXIT_ERROR
 
 
 def _after_install(fmt: str, rendered: str, installed: bool, count: int) -> None:
@@ -338,19 +378,23 @@ def _requirement_places(path: Path, declared: dict[str, Place], seen: set[Path])
 
 
 def _project_files(args: PipArgs) -> list[Path]:
-    """The pyproject.toml of each project directory named on the command line (``check .``)."""
+    """The pyproject.toml of each local project on the command line (``check .``,
+    ``check -e DIR``, ``install ./app``), read as pip reads the arguments."""
+    from guard.vet.project_deps import local_project
+
     files = []
     for token in args.tokens:
-        if not token.option and token.value:
-            file = Path(re.sub(r"\[[^\]]*\]$", "", token.value)) / "pyproject.toml"
-            if file.is_file():
-                files.append(file)
+        found = local_project(token)
+        if found is not None and (found[0] / "pyproject.toml").is_file():
+            files.append(found[0] / "pyproject.toml")
     return files
 
 
 def request_places(args: PipArgs) -> Places:
     """Where a check's results point: the line of each requirement in the
-    ``-r`` files, then in the projects' pyproject.toml."""
+    ``-r`` files, then in the local projects' pyproject.toml (their dependencies,
+    and their build requirements, which ``install`` vets and ``check`` vets when
+    only a build could tell the dependencies)."""
     declared: dict[str, Place] = {}
     seen: set[Path] = set()
     for name in args.values("--requirement"):

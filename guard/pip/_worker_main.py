@@ -14,7 +14,14 @@ This file runs in the target interpreter and must not import ``guard``.
 
 from __future__ import annotations
 
+import signal
 import sys
+
+# A Ctrl-C while this process still imports ends it quietly, as it ends any
+# program (safepip itself reports the interruption), not with a traceback of
+# the module being imported; Python's own handling is back before ``main``.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+# ruff: noqa: E402 - the imports below come after that, on purpose
 
 # Run as a script, this file's folder (guard/) is sys.path[0]; its modules must
 # not shadow the standard library's in pip's process.
@@ -26,7 +33,6 @@ import importlib
 import io
 import json
 import os
-import signal
 from collections.abc import Callable
 from importlib.machinery import ModuleSpec, PathFinder
 from types import ModuleType
@@ -139,6 +145,7 @@ def _exit(code: int) -> None:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _exit(main())
     except KeyboardInterrupt:  # safepip itself reports the interruption

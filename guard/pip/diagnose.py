@@ -46,6 +46,8 @@ _NOT_RUN = re.compile("\u00d7 (?P<step>.+?) did not run successfully", re.MULTIL
 _OUTPUT = re.compile(r"╰─> \[\d+ lines? of output\]\n(?P<body>.*?)\n\s*\[end of output\]", re.S)
 _LAST_COLLECTED = re.compile(r"^Collecting (?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)", re.MULTILINE)
 _SOURCE_LINE = re.compile(r'^File "[^"]*", line \d+')
+# The final install's wheel build: "Building wheel for NAME (pyproject.toml) did not run ..."
+_WHEEL_STEP = re.compile(r"^building wheel for (?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,16 @@ def _what_it_said(body: str) -> tuple[str, ...]:
 
 
 def build_failure(output: str) -> BuildFailure | None:
-    """The build that failed in a dry run, when pip's output shows one."""
+    """The build that failed in a dry run or an install, when pip's output shows one."""
     failed = list(_BUILD_FAILED.finditer(output))
     not_run = list(_NOT_RUN.finditer(output))
     if not failed and not not_run:
         return None
+    wheel = _WHEEL_STEP.match(not_run[-1].group("step")) if not_run else None
     if failed:
         name, step = failed[-1].group("name"), failed[-1].group("step")
+    elif wheel is not None:  # the install builds the wheel of a package collected earlier
+        name, step = wheel.group("name"), "building its wheel"
     else:
         collected = list(_LAST_COLLECTED.finditer(output[: not_run[-1].start()]))
         name = collected[-1].group("name") if collected else "a package"

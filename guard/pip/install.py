@@ -13,23 +13,36 @@ pinned and ``--no-deps``. A large set is therefore installed in runs of at most
 and options are the same, and each run's check of what it installed sees the
 dependencies already in. A set whose requirements form a cycle is installed in
 one run.
+
+A build pip runs during this install (an sdist vetting allowed, a local
+project) can still fail. pip's output is shown as it comes and its last lines
+kept: a failed build is then told as at vetting time (the package, the step,
+what the build said; ``guard.pip.diagnose.build_failure``), with what the
+environment holds now: the runs before the failing one are installed, the
+failing run installs nothing (pip builds every wheel of a run before it
+installs any).
 """
 
 from __future__ import annotations
 
 import graphlib
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from guard.errors import BuildFailed, InstallBuildFailed, InstallError, Interrupted
 from guard.models import Candidate, Source
+from guard.pip import diagnose
 from guard.pip.resolve import local_path
-from guard.pip.worker import PipWorker, pip_command, run_pip
+from guard.pip.worker import Echo, PipWorker, pip_command, run_pip
 
 BATCH = 100  # pinned files per pip run of the final install
+KEPT_LINES = 500  # lines of the install's output kept to tell a failed build
+NAMED = 10  # installed packages a message names (then "and N more")
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,108 @@ def unhashed_args(candidates: Sequence[Candidate]) -> list[str]:
     return args
 
 
+class _Tail:
+    """pip's output passed on to ``echo`` as it comes, its last lines kept."""
+
+    def __init__(self, echo: Echo) -> None:
+        self.echo = echo
+        self.lines: deque[str] = deque(maxlen=KEPT_LINES)
+
+    def __call__(self, text: str) -> None:
+        self.lines.append(text)
+        self.echo(text)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def _commands(
+    runs: Sequence[Sequence[Pinned]], wheelhouse: Path, args: Sequence[str], offline: bool
+) -> list[list[str]]:
+    commands = []
+    for i, run in enumerate(runs):
+        requirements = wheelhouse.parent / f"pinned-requirements-{i + 1}.txt"
+        requirements.write_text("\n".join(requirement_lines(run)) + "\n", encoding="utf-8")
+        commands.append(
+            [
+                "install",
+                "--no-deps",
+                "--require-hashes",
+                "--find-links",
+                str(wheelhouse),
+                "-r",
+                str(requirements),
+                *(["--no-index"] if offline else []),
+                *args,
+            ]
+        )
+    return commands
+
+
+def _listed(candidates: Sequence[Candidate]) -> str:
+    named = ", ".join(f"{c.name} {c.version}" for c in candidates[:NAMED])
+    more = len(candidates) - NAMED
+    return named + (f" and {more} more" if more > 0 else "")
+
+
+def state_after_build_failure(
+    failed: str, runs: Sequence[Sequence[Pinned]], unhashed: Sequence[Candidate]
+) -> str:
+    """What the environment holds after the build of ``failed`` stopped the
+    install: every run before the one that holds it (the local and VCS
+    candidates come last, in one run of their own)."""
+    name = canonicalize_name(failed)
+    at = next(
+        (i for i, run in enumerate(runs) if any(p.candidate.name == name for p in run)),
+        len(runs),
+    )
+    done = [p.candidate for run in runs[:at] for p in run]
+    total = sum(len(run) for run in runs) + len(unhashed)
+    if not done:
+        return "nothing was installed"
+    return (
+        f"installed before the failure (dependencies first): {len(done)} of the {total} "
+        f"packages of this install ({_listed(done)}); the other {total - len(done)}, "
+        f"{failed} among them, are not installed: once the build can succeed, run the same "
+        "safepip install again to complete the environment"
+    )
+
+
+def _failure(
+    exc: InstallError,
+    output: str,
+    runs: Sequence[Sequence[Pinned]],
+    unhashed: Sequence[Candidate],
+    after: str = "",
+) -> InstallError:
+    """What to raise for ``exc``: the build failure pip's ``output`` shows, with
+    what the environment holds; else ``exc``, with ``after`` said."""
+    built = diagnose.build_failure(output)
+    if built is not None:
+        said = str(BuildFailed(built.name, built.step, built.said))
+        return InstallBuildFailed(said, state_after_build_failure(built.name, runs, unhashed))
+    if not after:
+        return exc
+    return InstallError(f"{exc}; {after}; {_listed(unhashed)} not installed")
+
+
+def _install_unhashed(
+    pip: PipWorker, unhashed: Sequence[Candidate], args: Sequence[str], echo: Echo, done: str
+) -> None:
+    """The local and VCS candidates, in a pip process of their own (a Ctrl-C
+    reaches it too, and it stops where it is)."""
+    cmd = pip_command(pip.target_python) + ["install", "--no-deps", *unhashed_args(unhashed)]
+    try:
+        run_pip(cmd + list(args), pip.env, echo)
+    except KeyboardInterrupt:
+        before = f"{done}; " if done else ""
+        raise Interrupted(
+            f"interrupted while pip installed {_listed(unhashed)}: {before}pip was stopped "
+            "where it was, so they may be partly installed; run the same safepip install "
+            "again to complete it"
+        ) from None
+
+
 def install(
     pip: PipWorker,
     pinned: Sequence[Pinned],
@@ -109,26 +224,23 @@ def install(
     offline: bool,
 ) -> None:
     """Install the pinned files (the last command of ``pip``), then the local /
-    VCS candidates."""
-    if pinned:
-        commands = []
-        for i, run in enumerate(batches(pinned, BATCH)):
-            requirements = wheelhouse.parent / f"pinned-requirements-{i + 1}.txt"
-            requirements.write_text("\n".join(requirement_lines(run)) + "\n", encoding="utf-8")
-            commands.append(
-                [
-                    "install",
-                    "--no-deps",
-                    "--require-hashes",
-                    "--find-links",
-                    str(wheelhouse),
-                    "-r",
-                    str(requirements),
-                    *(["--no-index"] if offline else []),
-                    *user_install_args,
-                ]
-            )
-        pip.install_all(commands)
-    if unhashed:
-        cmd = pip_command(pip.target_python) + ["install", "--no-deps", *unhashed_args(unhashed)]
-        run_pip(cmd + list(user_install_args), pip.env, pip.echo)
+    VCS candidates. A build that fails raises ``InstallBuildFailed``."""
+    runs = batches(pinned, BATCH) if pinned else []
+    tail = _Tail(pip.echo)
+    pip.echo = tail
+    after = ""
+    try:
+        if runs:
+            pip.install_all(_commands(runs, wheelhouse, user_install_args, offline))
+            done = sum(len(run) for run in runs)
+            after = f"the {done} vetted package(s) from the index are installed"
+        if unhashed:
+            tail.lines.clear()
+            _install_unhashed(pip, unhashed, user_install_args, tail, after)
+    except InstallError as exc:
+        failure = _failure(exc, tail.text(), runs, unhashed, after)
+        if failure is exc:
+            raise
+        raise failure from exc
+    finally:
+        pip.echo = tail.echo

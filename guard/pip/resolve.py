@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from guard.errors import BuildFailed, ResolveError, UsageError
-from guard.files import read_regular
+from guard.files import read_regular, temporary_directory
 from guard.models import Candidate, Source
 from guard.pip import diagnose
 from guard.pip.args import PipArgs, parse_pip_args, requirement_file_lines
@@ -109,8 +108,8 @@ def run_dry_run(
 ) -> DryRun:
     """One dry run: by ``pip`` (a running PipWorker's ``capture``) if given, else
     in a process of its own."""
-    with tempfile.TemporaryDirectory(prefix="safepip-report-") as folder:
-        report = Path(folder) / REPORT_NAME
+    with temporary_directory("safepip-report-") as folder:
+        report = folder / REPORT_NAME
         args = dry_run_args(
             user_args, source_ok, cutoff, build_constraint, ignore_installed, report
         )

@@ -46,6 +46,7 @@ _TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_.\"'-]+)\s*=")
 _STRING = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'([^']*)'")
 _LISTS = ("project.optional-dependencies", "dependency-groups")
+_KEYS = (("project", "dependencies"), ("build-system", "requires"))
 
 
 def _name(text: str) -> str | None:
@@ -79,14 +80,14 @@ class _Scanner:
         bare = _STRING.sub('""', line).split("#", 1)[0]
         inside = self.depth > 0 or "[" in bare
         self.depth = max(0, self.depth + bare.count("[") - bare.count("]"))
-        wanted = (self.table == "project" and self.key == "dependencies") or self.table in _LISTS
+        wanted = (self.table, self.key) in _KEYS or self.table in _LISTS
         return strings if wanted and inside else []
 
 
 def pyproject_lines(text: str) -> dict[str, int]:
     """Canonical project name -> first line (1-based) of its requirement in a
-    pyproject.toml: ``[project].dependencies``, then optional dependencies and
-    dependency groups, in file order."""
+    pyproject.toml: ``[project].dependencies``, optional dependencies, dependency
+    groups and ``[build-system].requires``, in file order."""
     lines: dict[str, int] = {}
     scanner = _Scanner()
     for number, line in enumerate(text.splitlines(), 1):

@@ -6,12 +6,12 @@ runs the dry runs and then, if vetting allows, this install.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from guard.errors import GuardError
+from guard.files import temporary_directory
 from guard.index import artifacts
 from guard.models import Candidate, Source
 from guard.pip import install
@@ -65,15 +65,15 @@ def install_vetted(pip: Pip, pip_args: PipArgs, outcome: Outcome) -> None:
         raise GuardError("refusing to install a set that was not allowed")
     pinned, unhashed = split(outcome)
     any_build = any(p.candidate.needs_build for p in pinned)
-    with tempfile.TemporaryDirectory(prefix="safepip-") as tmp:
-        house = Path(tmp) / "vetted"
+    with temporary_directory("safepip-") as tmp:
+        house = tmp / "vetted"
         artifacts.place(
             {p.candidate.filename: outcome.files[p.candidate.filename] for p in pinned}, house
         )
         options = pip_args.install_args(keep_index=any_build or bool(unhashed))
         if outcome.build_pins:
             constraint = install.write_constraints(
-                outcome.build_pins, Path(tmp) / "build-constraints.txt"
+                outcome.build_pins, tmp / "build-constraints.txt"
             )
             options = [*options, "--build-constraint", str(constraint)]
         pip.install(pinned, unhashed, house, options, offline=not any_build)

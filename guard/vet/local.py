@@ -12,6 +12,7 @@ from pathlib import Path
 from guard.analysis import build_requirements as buildreqs
 from guard.pip.args import PipArgs
 from guard.vet.model import Ledger
+from guard.vet.project_deps import looks_like_path
 from guard.vet.sdists import Checked, vet_build_requirements
 from guard.vet.tools import Tools
 
@@ -21,7 +22,8 @@ _EXTRAS = re.compile(r"\[[^\]]*\]$")
 def project_dirs(args: PipArgs) -> list[Path]:
     """The local project directories the user asks pip to install (editable or not)."""
     out = []
-    for text in [*args.positionals, *args.values("--editable")]:
+    positionals = [text for text in args.positionals if looks_like_path(text)]
+    for text in [*positionals, *args.values("--editable")]:
         if "://" in text or "@" in text:
             continue
         path = Path(_EXTRAS.sub("", text.strip()))

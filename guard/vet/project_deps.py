@@ -16,6 +16,7 @@ what is known is vetted: its build requirements.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -226,9 +227,21 @@ class Expanded:
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
-def _local_project(token: Token) -> tuple[Path, list[str]] | None:
-    """The project directory (and extras) a positional or ``-e`` argument names."""
+def looks_like_path(text: str) -> bool:
+    """Whether pip reads a positional argument as a path, not a project name: it
+    holds a path separator or starts with a dot (``app`` is the project ``app``
+    on the index even where a folder ``app`` exists; ``./app`` is the folder).
+    ``-e`` takes any folder."""
+    separators = [os.sep, *([os.altsep] if os.altsep else [])]
+    return text.startswith(".") or any(sep in text for sep in separators)
+
+
+def local_project(token: Token) -> tuple[Path, list[str]] | None:
+    """The project directory (and extras) a positional or ``-e`` argument names,
+    read as pip reads it."""
     if token.option not in {"", "--editable"} or not token.value:
+        return None
+    if not token.option and not looks_like_path(token.value):
         return None
     match = _DIR_WITH_EXTRAS.match(token.value)
     if match is None or "://" in token.value:
@@ -274,7 +287,7 @@ def expand_local_projects(args: PipArgs) -> Expanded:
     projects: list[Path] = []
     notes: list[str] = []
     for token in args.tokens:
-        found = _local_project(token)
+        found = local_project(token)
         if found is None:
             tokens.append(token)
             continue

@@ -20,16 +20,15 @@ run saw is recorded in the history store, also when the run stops with an error.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from packaging.utils import NormalizedName
 
 from guard import rules
 from guard.errors import GuardError
+from guard.files import temporary_directory
 from guard.index.prefetch import requested_names
 from guard.models import Candidate, Decision, Project, Source
 from guard.pip.environment import Environment
@@ -128,14 +127,14 @@ class Vetter:
         pip = self._pip()
         now = self.clock()
         sightings = Sightings()
-        with tempfile.TemporaryDirectory(prefix="safepip-vet-") as workdir:
+        with temporary_directory("safepip-vet-") as workdir:
             tools = Tools(
                 request,
                 self._lookup(request.policy, sightings),
                 Judge(request.policy, now, self.history.load(), self.scan),
                 pip,
                 self.fetch,
-                Path(workdir),
+                workdir,
                 self.progress,
             )
             try:

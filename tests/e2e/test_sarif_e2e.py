@@ -169,3 +169,136 @@ def test_pre_commit_machine_formats_are_one_document_for_all_files(
         ("requirements-bad.txt", 1),
     ]
     assert all(isinstance(f["report"], dict) for f in doc["files"])
+
+
+PROJECT = """\
+[build-system]
+requires = [
+  "builder",
+]
+build-backend = "backend"
+backend-path = ["."]
+
+[project]
+name = "mine"
+version = "1.0"
+dependencies = [
+  "good",
+  "app",
+]
+"""
+
+# An in-tree backend for pip's dry run of ``install -e``: metadata only.
+BACKEND = """\
+import os
+
+
+def _metadata(directory):
+    info = os.path.join(directory, "mine-1.0.dist-info")
+    os.makedirs(info)
+    with open(os.path.join(info, "METADATA"), "w") as handle:
+        handle.write("Metadata-Version: 2.1\\nName: mine\\nVersion: 1.0\\n"
+                     "Requires-Dist: good\\nRequires-Dist: app\\n")
+    return "mine-1.0.dist-info"
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+get_requires_for_build_editable = get_requires_for_build_wheel
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    return _metadata(metadata_directory)
+
+
+prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
+"""
+
+
+def _project(fake: FakePyPI, folder: Path, dynamic: bool = False) -> None:
+    """``folder/proj``: a project whose dependency ``app`` pulls in the denied
+    ``evil``, and whose build requirement ``builder`` pulls in ``evil`` too."""
+    established(fake, "good")
+    established(fake, "app", requires=["evil>=0.5"])
+    established(fake, "builder", requires=["evil"])
+    established(fake, "evil")
+    (folder / "safepip.toml").write_text(DENY)
+    project = folder / "proj"
+    project.mkdir()
+    text = PROJECT.replace('version = "1.0"\n', 'version = "1.0"\ndynamic = ["dependencies"]\n')
+    if dynamic:
+        text = text.split("dependencies = [")[0]
+    (project / "pyproject.toml").write_text(text if dynamic else PROJECT)
+    (project / "backend.py").write_text(BACKEND)
+
+
+def _place(result: dict[str, Any]) -> tuple[str, int]:
+    physical = result["locations"][0]["physicalLocation"]
+    return physical["artifactLocation"]["uri"], physical["region"]["startLine"]
+
+
+def test_sarif_of_check_dash_e_points_at_the_projects_pyproject(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    _project(fake_pypi, tmp_path)
+    python = make_venv()
+
+    for args in (["-e", "proj"], ["./proj"], ["-e", "proj/"]):
+        proc = safepip(
+            ["--python", str(python), "--format", "sarif", "check", *args], pip_env, tmp_path
+        )
+        assert proc.returncode == 1, proc.stderr
+        [result] = errors(proc)
+        assert _place(result) == ("proj/pyproject.toml", 13)  # "app" pulls evil in
+        assert result["properties"]["dependencyChain"] == ["app", "evil"]
+
+
+def test_sarif_of_check_of_a_dynamic_project_points_at_its_build_requirement(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    _project(fake_pypi, tmp_path, dynamic=True)
+    python = make_venv()
+
+    for args in (["-e", "proj"], ["./proj"]):
+        proc = safepip(
+            ["--python", str(python), "--format", "sarif", "check", *args], pip_env, tmp_path
+        )
+        assert proc.returncode == 1, proc.stderr
+        [result] = errors(proc)
+        assert _place(result) == ("proj/pyproject.toml", 3)  # "builder" pulls evil in
+        assert result["properties"]["dependencyChain"] == ["builder", "evil"]
+
+
+def test_sarif_of_install_dash_e_points_at_the_projects_pyproject(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    _project(fake_pypi, tmp_path)
+    python = make_venv()
+
+    proc = safepip(
+        ["--python", str(python), "--format", "sarif", "install", "-e", "proj"], pip_env, tmp_path
+    )
+
+    assert proc.returncode == 1, proc.stderr
+    places = {_place(result) for result in errors(proc)}
+    # evil through the build requirement (vetted before the build), and, once
+    # pip read the project's metadata, through its dependency "app"
+    assert ("proj/pyproject.toml", 3) in places
+    assert places <= {("proj/pyproject.toml", 3), ("proj/pyproject.toml", 13)}
+
+
+def test_check_of_a_bare_folder_name_checks_the_project_of_that_name_as_pip_would(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    _project(fake_pypi, tmp_path)
+    established(fake_pypi, "proj")  # pip installs this for `install proj`, not the folder
+    python = make_venv()
+
+    proc = safepip(
+        ["--python", str(python), "--format", "json", "check", "proj"], pip_env, tmp_path
+    )
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [p["name"] for p in json.loads(proc.stdout)["packages"]] == ["proj"]

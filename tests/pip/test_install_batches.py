@@ -3,17 +3,26 @@ files, dependencies first, in one pip process, with exactly the vetted files."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from guard.errors import InstallError
+from guard.errors import InstallBuildFailed, InstallError
 from guard.models import Candidate, Source
 from guard.pip import install
 from guard.pip.worker import PipWorker
-from tests.fakepypi import MakeVenv, build_wheel, installed_versions, sha256_hex, wheel_filename
+from tests.fakepypi import (
+    MakeVenv,
+    build_sdist,
+    build_wheel,
+    installed_versions,
+    sdist_filename,
+    sha256_hex,
+    wheel_filename,
+)
 
 
 def pin(name: str, requires: tuple[str, ...] = (), sha: str = "0" * 64) -> install.Pinned:
@@ -103,3 +112,71 @@ def test_a_failed_later_run_says_what_the_earlier_runs_installed(
     finally:
         worker.cancel()
     assert installed_versions(python) == {"one": "1.0", "two": "1.0"}
+
+
+# A build that succeeds for pip's metadata and fails for the wheel the install needs.
+FAILS_FOR_THE_WHEEL = (
+    "import sys\n"
+    "if 'build_wheel' in sys.argv:\n"
+    "    sys.stderr.write('error: no compiler for the extension here\\n')\n"
+    "    raise SystemExit(1)\n"
+)
+
+
+def test_a_build_that_fails_in_a_later_run_names_it_and_what_the_earlier_runs_installed(
+    make_venv: MakeVenv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(install, "BATCH", 2)
+    pinned = wheelhouse(tmp_path, {"one": (), "two": ("one",)})
+    data = build_sdist("brittle", "1.0", requires=["two"], build_code=FAILS_FOR_THE_WHEEL)
+    (tmp_path / "work" / "vetted" / sdist_filename("brittle", "1.0")).write_bytes(data)
+    sdist = pin("brittle", ("two",), sha256_hex(data))
+    filename = sdist_filename("brittle", "1.0")
+    pinned.append(install.Pinned(replace(sdist.candidate, filename=filename), sdist.sha256))
+    python = make_venv()
+    shown: list[str] = []
+    worker = PipWorker(str(python), shown.append)
+    try:
+        with pytest.raises(InstallBuildFailed) as failed:
+            install.install(worker, pinned, [], tmp_path / "work" / "vetted", [], offline=True)
+    finally:
+        worker.cancel()
+    assert installed_versions(python) == {"one": "1.0", "two": "1.0"}
+    assert failed.value.build == (
+        "the build of brittle failed (building its wheel):\n"
+        "  error: no compiler for the extension here"
+    )
+    assert failed.value.state.startswith(
+        "installed before the failure (dependencies first): 2 of the 3 packages of this "
+        "install (one 1.0, two 1.0); the other 1, brittle among them, are not installed"
+    )
+    assert "Building wheel for brittle" in "".join(shown)  # pip's output was still shown
+
+
+def test_a_build_that_fails_in_the_first_run_installed_nothing(
+    make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    pinned = wheelhouse(tmp_path, {"one": ()})
+    data = build_sdist("brittle", "1.0", build_code=FAILS_FOR_THE_WHEEL)
+    filename = sdist_filename("brittle", "1.0")
+    (tmp_path / "work" / "vetted" / filename).write_bytes(data)
+    sdist = pin("brittle", (), sha256_hex(data))
+    pinned.append(install.Pinned(replace(sdist.candidate, filename=filename), sdist.sha256))
+    python = make_venv()
+    worker = PipWorker(str(python), lambda _text: None)
+    try:
+        with pytest.raises(InstallBuildFailed) as failed:
+            install.install(worker, pinned, [], tmp_path / "work" / "vetted", [], offline=True)
+    finally:
+        worker.cancel()
+    assert installed_versions(python) == {}
+    assert failed.value.state == "nothing was installed"
+    assert "the build of brittle failed (building its wheel)" in str(failed.value)
+
+
+def test_many_installed_packages_are_counted_not_all_named() -> None:
+    runs = [[pin(f"p{i:02}") for i in range(12)], [pin("last")]]
+    state = install.state_after_build_failure("last", runs, [])
+    assert "12 of the 13 packages" in state
+    assert "p00 1.0, p01 1.0" in state and "p09 1.0 and 2 more)" in state
+    assert "p10" not in state

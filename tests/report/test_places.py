@@ -38,7 +38,21 @@ dependencies = ["not-a-dependency"]
 
 def test_pyproject_lines_are_the_lines_of_the_dependencies() -> None:
     lines = pyproject_lines(PYPROJECT)
-    assert lines == {"requests": 9, "flask": 10, "pytest": 14, "requests-mock": 14}
+    assert lines == {
+        "setuptools": 2,  # a build requirement: install vets it, as check does a dynamic one
+        "requests": 9,
+        "flask": 10,
+        "pytest": 14,
+        "requests-mock": 14,
+    }
+
+
+def test_pyproject_lines_of_a_multi_line_build_system() -> None:
+    text = (
+        '[build-system]\nrequires = [\n  "hatchling",\n  "hatch-vcs>=0.3",\n]\n'
+        'build-backend = "hatchling.build"\n[tool.hatch]\nrequires = ["not-this"]\n'
+    )
+    assert pyproject_lines(text) == {"hatchling": 3, "hatch-vcs": 4}
 
 
 def test_pyproject_lines_of_a_one_line_list() -> None:
