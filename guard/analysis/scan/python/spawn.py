@@ -19,7 +19,7 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     if any(k.arg in _STREAMS and fileno_of(k.value) for k in node.keywords):
         cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
     args = _command(node)
-    words = [s for arg in args for expr in cx.expand(arg) for s in strings(expr)]
+    words = _words(cx, node, args)
     # a script of the tree the command runs (``python payload.py``): followed
     cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
     text = " ".join(words)
@@ -36,6 +36,14 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     if not executable and first not in patterns.BUILD_TOOLS:
         kind, weight, what = _other_command(text, name, first)
         cx.hit(INSTALL_TIME_CODE, kind, weight, node, f"{what} ({name})")
+
+
+def _words(cx: Context, node: ast.Call, args: list[ast.expr]) -> list[str]:
+    """The strings a command is made of. Names follow Python's scopes: what the
+    calling function assigns them, a parameter what module-level code passes."""
+    scope = cx.scope(node)
+    exprs = [e for arg in args for e in cx.expand(arg, scope=scope, callers=True)]
+    return [s for expr in exprs for s in strings(expr)]
 
 
 _STREAMS = frozenset({"stdin", "stdout", "stderr"})
