@@ -194,3 +194,12 @@ def test_right_to_left_marks_are_text_and_overrides_are_tricks() -> None:
     override = 'access = "user\u202e \u2066# admin\u2069 \u2066"\n'
     assert not [h for h in analyse(marks).hits if h.kind == "bidi"]
     assert [h.kind for h in analyse(override).hits if h.kind == "bidi"] == ["bidi"]
+
+
+def test_the_crontab_command_is_persistence_and_a_schedule_named_crontab_is_not() -> None:
+    def autostart(source: str) -> list[int]:
+        return [h.line for h in analyse(source, parse=False).hits if h.kind == "autostart-path"]
+
+    assert autostart("from .schedules import crontab, maybe_schedule\n") == []
+    assert autostart("os.system(\"(crontab -l; echo '@reboot x') | crontab -\")\n") == [1]
+    assert autostart("open('/var/spool/cron/crontabs/root', 'a')\n") == [1]

@@ -237,7 +237,8 @@ SECRET_ENV = re.compile(
 AUTOSTART = re.compile(
     r"Start Menu[/\\]+Programs[/\\]+Startup|CurrentVersion[/\\]+Run(?:Once)?\b|"
     r"LaunchAgents|LaunchDaemons|\.config[/\\]+autostart|systemd[/\\]+user|"
-    r"/etc/(?:cron|rc\.local|init\.d|profile\.d)|\bcrontab\b|"
+    # (``crontab -l``, ``| crontab -``: the command; celery's ``crontab`` schedule is none)
+    r"/etc/(?:cron|rc\.local|init\.d|profile\.d)|\bcrontab\s+-|/crontabs?\b|"
     r"[~/\\]\.(?:bashrc|bash_profile|zshrc|profile)\b|schtasks",
     re.IGNORECASE,
 )
