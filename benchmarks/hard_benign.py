@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", default=list(HARD_BENIGN))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "scan-quality")
-    parser.add_argument("--budget", type=float, help="scan time budget in seconds")
+    parser.add_argument("--budget", type=float, help="scan budget in seconds of analysis work")
     args = parser.parse_args(argv)
     if args.budget is not None:
         set_budget(args.budget)

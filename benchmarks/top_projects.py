@@ -81,6 +81,16 @@ def _progress(result: tuple[str, int, Any, str], done: int, total: int) -> str:
     return f"[{done}/{total}] {name}: {decision} {', '.join(rules) or err}".rstrip()
 
 
+def _reasons(doc: Any, action: str) -> list[str]:
+    """Each finding of a set's report with this action, named by package."""
+    return [
+        f"{package['name']} {package['version']}: [{f['rule']}] {f['message']}"
+        for package in doc["packages"]
+        for f in package["findings"]
+        if f["action"] == action
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=1000)
@@ -88,8 +98,13 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "safepip-top-cache"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated project names to check instead of the top N (a recheck)",
+    )
     args = parser.parse_args()
-    names = top_names(args.top)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or top_names(args.top)
     with tempfile.TemporaryDirectory(prefix="safepip-top-") as tmp:
         work = Path(tmp)
         target = work / "target"
@@ -108,7 +123,7 @@ def main() -> None:
         elapsed = time.perf_counter() - start
 
     blocked: list[tuple[str, list[str]]] = []
-    warned = 0
+    warned_sets: list[tuple[str, list[str]]] = []
     errors: list[tuple[str, str]] = []
     warn_rules: Counter[str] = Counter()
     block_rules: Counter[str] = Counter()
@@ -117,22 +132,21 @@ def main() -> None:
             errors.append((name, err))
             continue
         if doc["decision"] == "block":
-            reasons = []
-            for package in doc["packages"]:
-                for f in package["findings"]:
-                    if f["action"] == "block":
-                        block_rules[f["rule"]] += 1
-                        reasons.append(
-                            f"{package['name']} {package['version']}: [{f['rule']}] {f['message']}"
-                        )
-            blocked.append((name, reasons))
+            block_rules.update(
+                f["rule"]
+                for package in doc["packages"]
+                for f in package["findings"]
+                if f["action"] == "block"
+            )
+            blocked.append((name, _reasons(doc, "block")))
         elif doc["decision"] == "warn":
-            warned += 1
+            warned_sets.append((name, _reasons(doc, "warn")))
         for package in doc["packages"]:
             for f in package["findings"]:
                 if f["action"] == "warn":
                     warn_rules[f["rule"]] += 1
 
+    warned = len(warned_sets)
     checked = len(results) - len(errors)
     print(f"safepip check on the top {len(names)} PyPI projects, {date.today().isoformat()}")
     print(f"  checked: {checked}, errors (could not resolve here): {len(errors)}")
@@ -158,6 +172,10 @@ def main() -> None:
             print(f"    {reason}")
     for name, err in errors:
         print(f"  error {name}: {err}")
+    for name, reasons in sorted(warned_sets):
+        print(f"  WARNED {name}:")
+        for reason in reasons:
+            print(f"    {reason}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ would not come back from JSON exactly as it is is not stored.
 ``CachedScanner.scan`` scans the files the cache does not know, in worker
 processes when there is enough to scan to pay for starting them and cores idle
 to run them (``guard.pip.pool``), else in this process; results are the same
-either way (as far as the scan's time budget allows: a scan that runs out of
-it reads less on a busier machine, in any process). A
+either way (the scan's budget is counted in work, not measured in time). A
 scan that raised, or whose worker died, gives a ``Scanned`` with the error and
 no result, and is not stored.
 """

@@ -66,7 +66,9 @@ Runs the static scan of the exact file pip will install (the verified copy in
 ctx.artifacts): the archive is read in memory, nothing is extracted, imported,
 built or run. setup.py, an in-tree PEP 517 backend and what setup.py pulls in
 from the tree are read first and in full; then .pth files, top-level modules,
-and the rest of the package within time-budget seconds.
+and the rest of the package within time-budget seconds of analysis (counted as
+work at a fixed rate of bytes per second, so that what is read does not depend
+on the machine's speed or load).
 
 Every detector gives a weighted signal; where the code sits sets how much it
 counts (install time in full, import time most, deep modules little, tests and
@@ -210,7 +212,7 @@ UnreadableArchive = FindingKind(
 
 ScanIncomplete = FindingKind(
     id=SCAN_INCOMPLETE,
-    summary="The scan's time budget ran out before every file was analysed.",
+    summary="The scan's budget ran out before every file was analysed.",
     rationale=(
         "Install-time files are always read in full; the rest of a large package is read "
         "within the budget, and what was left is recorded (in the JSON report). It is "

@@ -12,7 +12,12 @@ where it sits in an artifact and what the scan must find:
 - ``# ruleid: RULE/KIND`` on the line before the code the finding is about (as
   in GuardDog's samples): the scan must place a signal of that rule and
   detector kind at that line of that file;
-- ``# scan-level: block`` (the default) or ``warn``: the artifact's level;
+- ``# ruleok: RULE/KIND`` on the line before benign code that looks like a
+  technique (a calibration's quiet side): the scan must place no signal of
+  that rule and detector kind at that line;
+- ``# scan-level: block`` (the default), ``warn`` or ``clean``: the artifact's
+  level. A calibration has a quiet sample (``clean``, with ``ruleok`` markers)
+  and a malicious-shaped twin that still fires;
 - ``#PAD:N`` at the end of a line: replaced by a comment of N characters (to
   test that size does not hide code).
 """
@@ -35,6 +40,7 @@ _SAMPLE = re.compile(r"^# scan-sample: (sdist|wheel) (\S+)$", re.M)
 _LEVEL = re.compile(r"^# scan-level: (\w+)$", re.M)
 _FILE = re.compile(r"^# --- file: (\S+)$")
 _RULEID = re.compile(r"^\s*# ruleid: ([\w-]+)/([\w-]+)\s*$")
+_RULEOK = re.compile(r"^\s*# ruleok: ([\w-]+)/([\w-]+)\s*$")
 _PAD = re.compile(r"#PAD:(\d+)$")
 
 
@@ -44,6 +50,7 @@ class Sample:
     files: dict[str, str]
     expected: set[tuple[str, str, str, int]]  # (rule, kind, file, line)
     level: str
+    quiet: frozenset[tuple[str, str, str, int]] = frozenset()  # what must not be found
 
 
 def load(path: Path) -> Sample:
@@ -54,7 +61,9 @@ def load(path: Path) -> Sample:
     current = header.group(2)
     files: dict[str, list[str]] = {current: []}
     expected: set[tuple[str, str, str, int]] = set()
+    quiet: set[tuple[str, str, str, int]] = set()
     pending: list[tuple[str, str]] = []
+    pending_ok: list[tuple[str, str]] = []
     for line in text.splitlines():
         new_file = _FILE.match(line)
         if new_file:
@@ -64,17 +73,22 @@ def load(path: Path) -> Sample:
         body = files[current]
         body.append(_PAD.sub(lambda m: "#" + "x" * int(m.group(1)), line))
         marker = _RULEID.match(line)
+        ok = _RULEOK.match(line)
         if marker:
             pending.append((marker.group(1), marker.group(2)))
-        elif pending and line.strip():
+        elif ok:
+            pending_ok.append((ok.group(1), ok.group(2)))
+        elif line.strip():
             expected.update((r, k, current, len(body)) for r, k in pending)
-            pending = []
-    assert expected, f"{path.name}: no '# ruleid:' marker"
+            quiet.update((r, k, current, len(body)) for r, k in pending_ok)
+            pending, pending_ok = [], []
+    assert expected or quiet, f"{path.name}: no '# ruleid:' or '# ruleok:' marker"
     return Sample(
         header.group(1),
         {name: "\n".join(lines) + "\n" for name, lines in files.items()},
         expected,
         level.group(1) if level else "block",
+        frozenset(quiet),
     )
 
 
@@ -106,6 +120,7 @@ def test_sample_is_caught(tmp_path: Path, path: Path) -> None:
     missing = sample.expected - found
     shown = sorted((s.rule, s.kind, s.file, s.line, s.weight) for s in result.signals)
     assert not missing, f"missing {sorted(missing)}; found {shown}"
+    assert not sample.quiet & found, f"found {sorted(sample.quiet & found)}; found {shown}"
     assert result.level == sample.level, f"{result.level} ({result.score}); found {shown}"
 
 

@@ -51,7 +51,7 @@ def _channel_hits(source: str) -> list[str]:
 
 
 def test_channel_found_in_ascii_text() -> None:
-    token = "A" * 24
+    token = "q8VdK2xLm4NpR7sT1wYb3ZcE"  # noqa: S105 - a made-up token ("A" * 24 is filler)
     source = f'URL = "https://hooks.slack.com/services/T0123456/B0123456/{token}"\n'
     assert _channel_hits(source)
     assert not _channel_hits(source.replace("services", "servicez"))
@@ -59,7 +59,7 @@ def test_channel_found_in_ascii_text() -> None:
 
 def test_channel_found_when_a_non_ascii_letter_stands_for_an_ascii_one() -> None:
     """Case-insensitive matching takes the long s for an s: the words cannot rule it out."""
-    token = "A" * 24
+    token = "q8VdK2xLm4NpR7sT1wYb3ZcE"  # noqa: S105 - a made-up token ("A" * 24 is filler)
     source = (
         "DOCS = 'https://pastebin.invalid/'\n"  # (the channel is looked for under a hint)
         f'URL = "https://hooks.\u017flack.com/services/T0123456/B0123456/{token}"\n'

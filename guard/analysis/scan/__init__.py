@@ -8,8 +8,10 @@ their code would run, and analyses them in that order:
    and the tree's modules and files that ``setup.py`` imports or executes;
 2. start-up: ``.pth`` files;
 3. import time: top-level modules and top-level packages' ``__init__.py``;
-4. the rest of the package, then tests, docs and examples, within a time budget
-   (``budget`` seconds, install-time files are always read in full). Files that
+4. the rest of the package, then tests, docs and examples, within a budget
+   (``budget`` seconds of analysis, counted as work at a fixed rate, so the
+   result does not depend on the machine's load; install-time files are always
+   read in full). Files that
    show nothing risky in a quick look are not parsed.
 
 What the detectors found (``guard.analysis.scan.python``) is weighed by where it is and

@@ -45,9 +45,7 @@ def findings(
 def _headline(combined: scoring.Combined, block: float, warn: float) -> str:
     limit = block if combined.level == "block" else warn
     capped = (
-        f"; library-wide signals capped at {scoring.fmt(scoring.SPREAD_CAP)}"
-        if combined.capped
-        else ""
+        f"; library-wide signals capped at {scoring.fmt(combined.cap)}" if combined.capped else ""
     )
     return (
         f"scan score {scoring.fmt(combined.total)} >= {scoring.fmt(limit)}"
@@ -81,10 +79,10 @@ def unreadable(filename: str, exc: Exception, unsafe: bool) -> Finding:
 
 
 def incomplete(filename: str, budget: float, left: int, total: int) -> Finding:
-    """The time budget ran out with ``left`` of ``total`` source files not analysed."""
+    """The budget ran out with ``left`` of ``total`` source files not analysed."""
     return Finding(
         SCAN_INCOMPLETE,
-        f"{filename}: the scan's time budget ({budget:.1f} s) ran out; {left} of "
+        f"{filename}: the scan's budget ({budget:.1f} s of analysis work) ran out; {left} of "
         f"{total} source files were not analysed (install-time files were)",
         remedy="scan it without a budget (safepip scan) or read the rest yourself",
         weak=True,

@@ -133,9 +133,17 @@ URL_SCHEMES = ("http", "https", "ftp", "ws", "wss", "tcp")
 # files that honest HTTP, cloud and packaging clients read on the user's behalf
 # (.netrc, .pypirc, cloud configs) 2.5.
 CREDENTIALS: tuple[tuple[str, str, float], ...] = (
-    (r"\.ssh[/\\]+(?:id_\w+|authorized_keys|known_hosts|config)\b|[~/\\]\.ssh\b", "SSH keys", 3.0),
+    (r"\.ssh[/\\]+(?:id_\w+|authorized_keys)\b", "SSH keys", 3.0),
+    # an SSH client's own files: its configuration, the hosts it trusts, the folder
+    # it looks for keys in (SSH tunnels, SFTP stores, docker's SSH transport)
     (
-        r"\.aws[/\\]+credentials|\.azure[/\\]+|gcloud[/\\]+(?:credentials|legacy_credentials|"
+        r"\.ssh[/\\]+(?:known_hosts|config)\b|[~/\\]\.ssh\b(?![/\\]+(?:id_\w|authorized_keys))",
+        "SSH client files",
+        1.5,
+    ),
+    (
+        # (``\.azure\.net`` in a regular expression is a domain, not the folder)
+        r"\.aws[/\\]+credentials|\.azure[/\\]+(?![.\\])|gcloud[/\\]+(?:credentials|legacy_credentials|"
         r"application_default_credentials)|\.kube[/\\]+config|\.docker[/\\]+config\.json",
         "cloud credentials",
         2.5,
@@ -229,7 +237,8 @@ SECRET_ENV = re.compile(
 AUTOSTART = re.compile(
     r"Start Menu[/\\]+Programs[/\\]+Startup|CurrentVersion[/\\]+Run(?:Once)?\b|"
     r"LaunchAgents|LaunchDaemons|\.config[/\\]+autostart|systemd[/\\]+user|"
-    r"/etc/(?:cron|rc\.local|init\.d|profile\.d)|\bcrontab\b|"
+    # (``crontab -l``, ``| crontab -``: the command; celery's ``crontab`` schedule is none)
+    r"/etc/(?:cron|rc\.local|init\.d|profile\.d)|\bcrontab\s+-|/crontabs?\b|"
     r"[~/\\]\.(?:bashrc|bash_profile|zshrc|profile)\b|schtasks",
     re.IGNORECASE,
 )

@@ -38,6 +38,14 @@ mentions ``.netrc``, a packaging tool ships Windows launchers, a CLI calls
 PowerShell. It blocks only together with install- or import-time evidence, or
 with a technique, which is never capped.
 
+When none of the pool's parts is strong (each under ``SPREAD_LEAD``), the pool
+adds up to at most ``WEAK_SPREAD_CAP`` (2.0, under the warning line): a big
+library collects many small signals (a ``.netrc``, a loopback URL, a base64
+decode, an ``exec`` in a plugin loader), and their number says how big the
+library is, not what it does. One strong part (a keychain decryption, a hidden
+import, a network call as a module is imported) still warns alone, and weak
+ones still add to code that runs at install or import time.
+
 A bundled binary (``EVIDENCE_KINDS``) is evidence, not a finding: alone it warns
 of nothing (packaging tools ship Windows launchers, wrappers ship the DLL they
 wrap); it counts only when the rest of the artifact reaches the warning line on
@@ -130,11 +138,13 @@ SPREAD_ROLES = frozenset({"module", "other"})
 SPREAD_KINDS = frozenset({"native"})  # bundled binaries: content, not behaviour
 DECISIVE_KINDS = TECHNIQUE_KINDS
 SPREAD_CAP = 4.0
+SPREAD_LEAD = 2.0
+WEAK_SPREAD_CAP = 2.0
 EVIDENCE_KINDS = frozenset({"native"})
 # Where user secrets are kept, named in importable code: cookie readers, SSH and
 # cloud clients name them on purpose. Without a channel to send them (the
 # ``steal-send`` technique) they add up to a warning at most.
-LIBRARY_CONTENT = frozenset({"credential"})
+LIBRARY_CONTENT = frozenset({"credential", "documented"})
 BEHAVIOUR_KINDS = frozenset(
     {
         "spawn",
@@ -232,6 +242,7 @@ class Combined:
     level: str  # "block", "warn" or "clean"
     parts: tuple[Part, ...]  # strongest first
     capped: float = 0.0  # how much of the spread pool the cap cut off
+    cap: float = SPREAD_CAP  # the cap that applied (``WEAK_SPREAD_CAP``: weak signals only)
 
     def by_rule(self) -> list[tuple[str, float, list[Part]]]:
         """(rule, score, parts) for each rule that contributed, strongest first."""
@@ -251,14 +262,16 @@ def combine(
     parts = [_part(rule, kind, spread, members) for (rule, kind, spread), members in groups.items()]
     parts.sort(key=lambda p: (-p.score, p.rule, p.kind))
     focused = sum(p.score for p in parts if not p.spread)
-    spread = sum(p.score for p in parts if p.spread and p.kind not in EVIDENCE_KINDS)
+    pool = [p.score for p in parts if p.spread and p.kind not in EVIDENCE_KINDS]
+    spread = sum(pool)
     evidence = sum(p.score for p in parts if p.kind in EVIDENCE_KINDS)
+    if max(pool, default=0.0) < SPREAD_LEAD:
+        cap = min(cap, WEAK_SPREAD_CAP)  # only weak library-wide signals
     if focused + min(spread, cap) >= warn:
         spread += evidence
     total = round(focused + min(spread, cap), 2)
-    return Combined(
-        total, _level(total, block, warn), tuple(parts), round(max(spread - cap, 0.0), 2)
-    )
+    capped = round(max(spread - cap, 0.0), 2)
+    return Combined(total, _level(total, block, warn), tuple(parts), capped, cap)
 
 
 def _part(rule: str, kind: str, spread: bool, members: list[Signal]) -> Part:

@@ -78,6 +78,8 @@ def call(cx: Context, node: ast.Call) -> None:
 def _network(cx: Context, node: ast.Call, name: str) -> None:
     """A network call: 3 in a function, 5 in code that runs (installing or importing
     a package has no reason to talk to the network)."""
+    if name == "socket.socket" and not cx.uses_sockets():
+        return  # a socket object nothing connects, binds or sends on (a catalogue of types)
     weight = 3.0 if id(node) in cx.deferred else 5.0
     cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({name})")
     if last_part(name) in _DOWNLOADS_TO_FILE:

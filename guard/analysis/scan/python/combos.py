@@ -53,7 +53,14 @@ def _channel_sends(hits: list[Hit]) -> list[Hit]:
         return []
     at, how = found
     text = f"{how}, in a file that names {channels[0].text}"
+    if at.deferred and all(c.text.startswith(_FILE_DROPS) for c in channels):
+        # a function that shares a file through a file-sharing service when it is
+        # called (airflow's ``info --file-io``): a feature, content at most
+        return [Hit(EXFIL_ENDPOINT, "drop-upload", 3.0, at.line, at.snippet, text, True, at.scope)]
     return [Hit(EXFIL_ENDPOINT, "channel-send", 6.0, at.line, at.snippet, text, False, at.scope)]
+
+
+_FILE_DROPS = ("anonymous file drop",)
 
 
 def _is_channel(hit: Hit) -> bool:

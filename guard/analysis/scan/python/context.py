@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from guard.analysis.scan.hits import Hit, snippet
 from guard.analysis.scan.python.names import qualname
+
+# (a database's ``sqlite3.connect`` is no socket's)
+_SOCKET_USES = re.compile(
+    r"(?<!sqlite3)\.connect(?:_ex)?\(|\.bind\(|\.send(?:all|to)?\(|\.recv\w*\(|dup2\(|fileno\("
+)
 
 
 @dataclass
@@ -22,6 +28,13 @@ class Context:
     params: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> parameters
     hits: list[Hit] = field(default_factory=list)
     local_imports: list[str] = field(default_factory=list)
+    sockets_used: bool | None = None  # (see ``uses_sockets``)
+
+    def uses_sockets(self) -> bool:
+        """The file connects, binds or sends on a socket somewhere (once per file)."""
+        if self.sockets_used is None:
+            self.sockets_used = any(_SOCKET_USES.search(line) for line in self.lines)
+        return self.sockets_used
 
     def hit(
         self,
@@ -59,13 +72,16 @@ class Context:
         depth: int = 0,
         seen: set[str] | None = None,
         scope: str | None = None,
+        callers: bool = False,
     ) -> list[ast.AST]:
         """The expression and what the names in it were assigned (a few levels).
         With a ``scope`` (the function the expression is in, "" for module level),
         a name follows what that function assigns it (a parameter: only that),
         else what module-level code does, else any assignment (a ``global`` set
         elsewhere): Python's own lookup, so a ``line`` of one function is not
-        another function's ``line``."""
+        another function's ``line``. With ``callers``, a parameter that the
+        function does not assign also follows a module-level namesake (what
+        module-level code most often passes: ``run(exe_path)``)."""
         seen = set() if seen is None else seen
         out = [node]
         if depth >= 4:
@@ -73,19 +89,23 @@ class Context:
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and sub.id not in seen and sub.id in self.assigned:
                 seen.add(sub.id)
-                for value in self._visible(sub.id, scope)[:8]:
+                for value in self._visible(sub.id, scope, callers)[:8]:
                     inner = None if scope is None else self.scope_of.get(id(value), "")
-                    out.extend(self.expand(value, depth + 1, seen, inner))
+                    out.extend(self.expand(value, depth + 1, seen, inner, callers))
         return out
 
-    def _visible(self, name: str, scope: str | None) -> list[ast.AST]:
+    def _visible(self, name: str, scope: str | None, callers: bool = False) -> list[ast.AST]:
         values = self.assigned[name]
         if scope is None:
             return values
         local = [v for v in values if self.scope_of.get(id(v), "") == scope]
-        if local or name in self.params.get(scope, ()):
-            return local  # a parameter holds what the caller passed, not a namesake
-        return [v for v in values if self.scope_of.get(id(v), "") == ""] or values
+        module = [v for v in values if self.scope_of.get(id(v), "") == ""]
+        if local:
+            return local
+        if name in self.params.get(scope, ()):
+            # a parameter holds what the caller passed, not a namesake
+            return module if callers else []
+        return module or values
 
     def long_literal(self, node: ast.AST, size: int) -> bool:
         """The expression (or what its names hold) has a literal of ``size`` or more."""

@@ -15,7 +15,7 @@ _VIEWS = frozenset({"items", "keys", "values"})
 def env_name(cx: Context, arg: ast.AST, node: ast.AST) -> None:
     """A read of a variable whose name says it holds a secret (2.5)."""
     name = str_value(arg)
-    if name is not None and patterns.SECRET_ENV.search(name):
+    if name is not None and patterns.SECRET_ENV.search(name) and not _location(name):
         cx.hit(
             CREDENTIAL_ACCESS,
             "env-secret",
@@ -23,6 +23,16 @@ def env_name(cx: Context, arg: ast.AST, node: ast.AST) -> None:
             node,
             f"reads the secret environment variable {name}",
         )
+
+
+# A name that ends in one of these holds where a secret is, or how it is used, not
+# the secret: HF_TOKEN_PATH, AWS_SHARED_CREDENTIALS_FILE, VAULT_AUTH_URL.
+_LOCATIONS = ("_PATH", "_FILE", "_DIR", "_URL", "_URI", "_HOST", "_PORT", "_ENDPOINT")
+
+
+def _location(name: str) -> bool:
+    """The variable names a place or an address, not a secret (see ``_LOCATIONS``)."""
+    return name.upper().endswith(_LOCATIONS)
 
 
 def getter(cx: Context, node: ast.Call, name: str) -> None:

@@ -4,7 +4,10 @@ A function runs at import (or install) time when module-level code calls it,
 passes it on (``threading.Thread(target=f)``, ``atexit.register(f)``,
 ``setup(cmdclass={"install": C})``), decorates with it, or when a function that
 runs calls it. Instantiating a class runs its constructor (and a thread's
-``run``); passing a class on counts all its methods. A dangerous act inside
+``run``); passing a class on counts all its methods, except to an ABC's
+``register`` (a virtual subclass runs nothing). A decorator's inner function
+that it registers in its ``return`` (``return app.tool()(wrapper)``) runs when
+the decorated function is called, not at import. A dangerous act inside
 such a function counts where the function is called, not as deferred.
 
 Names are matched within the file: ``f()`` is the function ``f`` defined in it,
@@ -54,13 +57,31 @@ def _edges(nodes: Nodes) -> dict[str | None, set[str]]:
 
 
 def _callees(call: ast.Call, owner: str | None, nodes: Nodes) -> Iterator[str]:
-    """The functions a call runs: its target, and the functions and classes it is given."""
+    """The functions a call runs: its target, and the functions and classes it is given
+    (not a function's own inner function in the call it returns: a decorator's
+    wrapper, registered and handed back to run later, ``return app.tool()(wrapper)``)."""
     name = _name(call.func)
     if name:
         yield from _called(name, owner, nodes)
+    handed_back = owner is not None and id(call) in nodes.returned
+    registers = _registers(call)
     for arg in [*call.args, *(k.value for k in call.keywords)]:
         for ref in _references(arg):
-            yield from _passed(ref, nodes)
+            if handed_back and nodes.enclosing.get(ref) == owner:
+                continue
+            if not (registers and ref in nodes.classes):
+                yield from _passed(ref, nodes)
+
+
+def _registers(call: ast.Call) -> bool:
+    """``Base.register(Class)``: an ABC's virtual subclass, or a ``singledispatch``
+    type; nothing of the class runs (``atexit.register`` runs what it is given)."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "register"
+        and not (isinstance(func.value, ast.Name) and func.value.id == "atexit")
+    )
 
 
 def _name(node: ast.expr) -> str:

@@ -20,7 +20,7 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     args = _command(node)
     if decoded_command(cx, node, name, args):
         return
-    words = [s for arg in args for expr in cx.expand(arg) for s in strings(expr)]
+    words = _words(cx, node, args)
     # a script of the tree the command runs (``python payload.py``): followed
     cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
     text = " ".join(words)
@@ -47,6 +47,14 @@ def _markers(cx: Context, node: ast.Call) -> None:
     args = _command(node)
     if _runs_python(cx, args) or (args and program(cx, args[0]).startswith("python")):
         cx.hit(DROPPER, "runs-python", 0.0, node, "runs the Python interpreter")
+
+
+def _words(cx: Context, node: ast.Call, args: list[ast.expr]) -> list[str]:
+    """The strings a command is made of. Names follow Python's scopes: what the
+    calling function assigns them, a parameter what module-level code passes."""
+    scope = cx.scope(node)
+    exprs = [e for arg in args for e in cx.expand(arg, scope=scope, callers=True)]
+    return [s for expr in exprs for s in strings(expr)]
 
 
 _STREAMS = frozenset({"stdin", "stdout", "stderr"})

@@ -177,6 +177,11 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
 
     def at(offset: int, rule: str, kind: str, weight: float, text: str) -> Hit:
         line = _line_of(source, offset, newlines)
+        comments = kind not in _CHANNEL_KINDS
+        if kind in DOCUMENTABLE and (
+            mentioned(source, offset, comments) or _filler_url(source, offset)
+        ):
+            kind, weight, text = DOCUMENTED, weight * DOC_SHARE, f"{text} {_IN_DOCS}"
         return Hit(rule, kind, weight, line, snippet(lines, line), text)
 
     lowered = source.lower()
@@ -228,13 +233,72 @@ def _may_hold_channel(source: str, lowered: str) -> bool:
 def _concrete_channel(source: str, at: _At) -> Iterator[Hit]:
     """A channel with its token or generated host name in the code (6, a technique)."""
     for found in patterns.CONCRETE_CHANNELS.finditer(source):
-        if not _documentation(source, found.start()):
+        if not _documentation(source, found.start()) and not _placeholder_token(found.group(0)):
             what = f"hard-coded exfiltration channel: {found.group(0)[:80]}"
             yield at(found.start(), EXFIL_ENDPOINT, "channel", 6.0, what)
             return
 
 
+_TOKEN_PART = re.compile(r"[A-Za-z0-9]{6,}")
+
+
+def _placeholder_token(channel: str) -> bool:
+    """A channel whose token or generated name is filler (``T00000000``,
+    ``XXXXXXXX``: one character repeated after a type letter) names no receiver:
+    documentation shows the shape of an address its user fills in."""
+    return any(len(set(part[1:].lower())) == 1 for part in _TOKEN_PART.findall(channel))
+
+
 _DOC_LINE = (">>>", "...", "#", "*", "-", ":")
+_URL_END = re.compile(r"[\s'\"`<>)]")
+
+
+def _filler_url(source: str, offset: int) -> bool:
+    """The URL at ``offset`` carries a filler token (see ``_placeholder_token``)."""
+    end = _URL_END.search(source, offset, offset + 300)
+    return _placeholder_token(source[offset : end.start() if end else offset + 300])
+
+
+# Places and addresses named in a comment or a docstring are documentation, not
+# code: a reader is told where a file is or what a URL looks like (appdirs's
+# docstrings name Firefox's profile folder, huggingface_hub's webhook examples
+# name webhook.site). They count at a share, as their own kind: no channel or
+# secret for the combinations (steal-send, channel-send, send-host-data). An
+# exfiltration service or a public IP address in a ``#`` comment still counts:
+# commented-out calls to a request bin are what malicious uploads leave behind.
+DOCUMENTABLE = frozenset({"endpoint", "raw-ip", "raw-ip-local", "credential", "autostart-path"})
+DOCUMENTED = "documented"
+DOC_SHARE = 0.25
+_IN_DOCS = "(in a comment or docstring)"
+
+
+_CHANNEL_KINDS = frozenset({"endpoint", "raw-ip"})
+
+
+def mentioned(source: str, offset: int, comments: bool = True) -> bool:
+    """The text at ``offset`` is in a docstring or a doctest, or (``comments``) a comment."""
+    if comments:
+        return _documentation(source, offset) or _in_comment(source, offset)
+    start = source.rfind("\n", 0, offset) + 1
+    return source[start:offset].lstrip().startswith(_DOCTEST) or any(
+        _in_docstring(source, offset, quote) for quote in ('"""', "'''")
+    )
+
+
+_DOCTEST = (">>>", "...")
+
+
+def _in_comment(source: str, offset: int) -> bool:
+    """After a ``#`` that no open quote on the line holds (a trailing comment)."""
+    start = source.rfind("\n", 0, offset) + 1
+    before = source[start:offset]
+    at = before.find("#")
+    while at != -1:
+        head = before[:at]
+        if head.count('"') % 2 == 0 and head.count("'") % 2 == 0:
+            return True
+        at = before.find("#", at + 1)
+    return False
 
 
 def _documentation(source: str, offset: int) -> bool:
@@ -252,7 +316,10 @@ def _in_docstring(source: str, offset: int, quote: str) -> bool:
         return False
     opening = source.rfind(quote, 0, offset)
     line_start = source.rfind("\n", 0, opening) + 1
-    return not source[line_start:opening].strip()
+    return source[line_start:opening].strip().lower() in _STRING_PREFIXES
+
+
+_STRING_PREFIXES = frozenset({"", "r", "u"})  # (a docstring is no bytes or f-string)
 
 
 _PACKERS = re.compile(r"\b__pyarmor__\s*\(|\bpyarmor_runtime\b|\bfrom\s+pytransform\s+import\b")
@@ -340,11 +407,34 @@ def _raw_ip_hit(ip: re.Match[str], scheme: str, at: _At) -> Hit:
 
 def _credential_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     creds = _hinted_matches(patterns.CREDENTIAL_RE, source, starts)
-    for offset, found in itertools.islice(creds, MAX_PER_KIND):
+    places = ((o, f) for o, f in creds if not _own_tree(source, o))
+    for offset, found in itertools.islice(places, MAX_PER_KIND):
         what, weight = next(
             ((w, x) for r, w, x in patterns.CREDENTIAL_PARTS if r.search(found)), ("", 4.0)
         )
         yield at(offset, CREDENTIAL_ACCESS, "credential", weight, f"{what}: {found}")
+
+
+# ``$NODE_VIRTUAL_ENV/``, ``${PREFIX}/``, ``%VENV%\``, a template's ``__ENV_DIR__/``
+# or ``{env_dir}/``: a folder a variable names
+_VARIABLE_ROOT = re.compile(
+    r"(?:\$\{?([A-Za-z_]\w*)\}?|%([A-Za-z_]\w*)%|__([A-Za-z]\w*?)__|\{([A-Za-z_][\w.]*)\})[/\\]+$"
+)
+_USER_ROOTS = ("HOME", "USER", "APPDATA", "PROFILE")
+# words of the names of a program's own trees: a virtual environment, a prefix, a build
+_OWN_ROOTS = ("ENV", "PREFIX", "PROJECT", "BUILD", "WORKSPACE", "REPO")
+
+
+def _own_tree(source: str, offset: int) -> bool:
+    """The place sits right under a variable that names a tree of the program's own
+    (``$NODE_VIRTUAL_ENV/.npmrc``: a virtual environment's configuration, written
+    by the tool that makes it; see ``_OWN_ROOTS``), not the user's home."""
+    root = _VARIABLE_ROOT.search(source, max(offset - 80, 0), offset)
+    if root is None:
+        return False
+    name = next(group for group in root.groups() if group).upper()
+    own = any(word in name for word in _OWN_ROOTS)
+    return own and not any(user in name for user in _USER_ROOTS)
 
 
 def _autostart_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:

@@ -9,7 +9,11 @@ from collections.abc import Iterator
 
 from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit, snippet
 
-BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200f\u061c]")
+# Embeddings, overrides and isolates: what reorders code on screen (Trojan Source),
+# and the Arabic letter mark. (Not the right-to-left mark U+200F: right-to-left
+# text needs it, Arabic, Persian and Kurdish date formats in a locale file, and it
+# reorders no code.)
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u061c]")
 NON_ASCII_LETTERS = re.compile(r"[^\W\x00-\x7f]+")
 NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 MAX_WORDS = 200

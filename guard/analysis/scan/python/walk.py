@@ -48,6 +48,8 @@ class Nodes:
     decorators: list[tuple[str | None, ast.expr]] = field(default_factory=list)
     method_class: dict[int, str] = field(default_factory=dict)  # id of a method -> class
     params: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> its parameters
+    enclosing: dict[str, str | None] = field(default_factory=dict)  # function -> its definer
+    returned: set[int] = field(default_factory=set)  # ids of calls a ``return`` hands back
 
     @property
     def deferred(self) -> set[int]:
@@ -84,6 +86,8 @@ def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes
         elif isinstance(node, ast.If) and is_main_guard(node.test):
             _push_main_guard(stack, node, owner)
             continue
+        elif cls is ast.Return and isinstance(node.value, ast.Call):  # type: ignore[attr-defined]
+            nodes.returned.add(id(node.value))  # type: ignore[attr-defined]
         _push_children(stack, node, owner, leaves)
     # The passes read the nodes in the reverse of the order the stack visits them
     # (which decides the order of the hits).
@@ -103,6 +107,7 @@ def _push_function(
     cls = nodes.method_class.get(id(node))
     key = f"{cls}.{node.name}" if cls else node.name
     nodes.functions.add(key)
+    nodes.enclosing[key] = owner
     args = node.args
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     nodes.params[key] = frozenset(a.arg for a in every if a is not None)
