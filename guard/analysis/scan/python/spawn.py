@@ -18,7 +18,7 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     """A process: a shell or inline code (5), a weak command (5), anything else (1)."""
     _markers(cx, node)
     args = _command(node)
-    if decoded_command(cx, node, name, args):
+    if not _data_arguments(cx, node, args) and decoded_command(cx, node, name, args):
         return
     words = _words(cx, node, args)
     # a script of the tree the command runs (``python payload.py``): followed
@@ -87,6 +87,41 @@ def dup2(cx: Context, node: ast.Call, name: str) -> None:
 def _command(node: ast.Call) -> list[ast.expr]:
     """The arguments that make up the command: positional, ``args=``, ``cmd=``..."""
     return list(node.args) + [k.value for k in node.keywords if k.arg in _COMMAND_KEYWORDS]
+
+
+# Programs that run what their arguments say: decoded arguments to them are code.
+_RUNS_ARGUMENTS = re.compile(
+    r"(?:(?:ba|z|da|k|c)?sh|cmd|powershell|pwsh|python[0-9.]*|py|perl|ruby|node|osascript|"
+    r"mshta|wscript|cscript|rundll32|regsvr32|env|sudo|nohup|start|xargs)",
+    re.IGNORECASE,
+)
+
+
+def _data_arguments(cx: Context, node: ast.Call, args: list[ast.expr]) -> bool:
+    """The command is a list, run through no shell, whose program is named and
+    does not run its arguments (``["docker", "login", "-p", password]``): decoded
+    words in it are data handed to that program, not a command."""
+    if not args or _sequence(cx, args[0]) is None or _through_shell(node):
+        return False
+    first = program(cx, args[0])
+    return bool(first) and not _RUNS_ARGUMENTS.fullmatch(first) and not _runs_python(cx, args)
+
+
+def _sequence(cx: Context, node: ast.expr) -> ast.List | ast.Tuple | None:
+    """A list or tuple literal, directly or as a name's one assigned value."""
+    value: ast.AST = node
+    if isinstance(node, ast.Name):
+        values = cx.assigned.get(node.id, [])
+        value = values[0] if len(values) == 1 else node
+    return value if isinstance(value, ast.List | ast.Tuple) else None
+
+
+def _through_shell(node: ast.Call) -> bool:
+    """``shell=`` anything but a literal false."""
+    return any(
+        k.arg == "shell" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+        for k in node.keywords
+    )
 
 
 def _runs_python(cx: Context, args: list[ast.expr]) -> bool:

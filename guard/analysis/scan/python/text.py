@@ -322,7 +322,12 @@ def _in_docstring(source: str, offset: int, quote: str) -> bool:
 _STRING_PREFIXES = frozenset({"", "r", "u"})  # (a docstring is no bytes or f-string)
 
 
-_PACKERS = re.compile(r"\b__pyarmor__\s*\(|\bpyarmor_runtime\b|\bfrom\s+pytransform\s+import\b")
+# What packed code does to run: call the runtime, import it (a name in a list of
+# obfuscators to look for, as a tracer keeps, packs nothing).
+_PACKERS = re.compile(
+    r"\b__pyarmor__\s*\(|\b(?:from|import)\s+pyarmor_runtime\w*|\bpyarmor_runtime\s*\(|"
+    r"\bfrom\s+pytransform\s+import\b"
+)
 
 
 def _packed(source: str, at: _At) -> Iterator[Hit]:
