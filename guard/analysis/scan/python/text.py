@@ -322,11 +322,13 @@ def _in_docstring(source: str, offset: int, quote: str) -> bool:
 _STRING_PREFIXES = frozenset({"", "r", "u"})  # (a docstring is no bytes or f-string)
 
 
-# What packed code does to run: call the runtime, import it (a name in a list of
-# obfuscators to look for, as a tracer keeps, packs nothing).
+# What packed code does to run, as a statement (at a line's start or after a
+# ``;``): call the runtime, import it. A name in a list of obfuscators to look
+# for, as a tracer keeps, or in a comment packs nothing.
 _PACKERS = re.compile(
-    r"\b__pyarmor__\s*\(|\b(?:from|import)\s+pyarmor_runtime\w*|\bpyarmor_runtime\s*\(|"
-    r"\bfrom\s+pytransform\s+import\b"
+    r"(?:^|;)[ \t]*(?:__pyarmor__\s*\(|pyarmor_runtime\s*\(|(?:from|import)\s+pyarmor_runtime\w*|"
+    r"from\s+pytransform\s+import\b)",
+    re.MULTILINE,
 )
 
 
