@@ -89,10 +89,12 @@ def _command(node: ast.Call) -> list[ast.expr]:
     return list(node.args) + [k.value for k in node.keywords if k.arg in _COMMAND_KEYWORDS]
 
 
-# Programs that run what their arguments say: decoded arguments to them are code.
+# Programs that run what their arguments say (decoded arguments to them are
+# code), or fetch or connect where they say (a decoded address hides where).
 _RUNS_ARGUMENTS = re.compile(
     r"(?:(?:ba|z|da|k|c)?sh|cmd|powershell|pwsh|python[0-9.]*|py|perl|ruby|node|osascript|"
-    r"mshta|wscript|cscript|rundll32|regsvr32|env|sudo|nohup|start|xargs)",
+    r"mshta|wscript|cscript|rundll32|regsvr32|env|sudo|nohup|start|xargs|"
+    r"curl|wget|certutil|bitsadmin|nc|ncat|netcat|socat|ssh|scp)",
     re.IGNORECASE,
 )
 
