@@ -1,8 +1,8 @@
 """The wall-clock limit of one request (``limited``): a watchdog per request
 that shuts the request's connections down when its time is up, so a server
-that sends a byte a second cannot hold a run. guard.index.transport enrols the
-connections and asks what is left for its retries; guard.index.http re-exports
-``limited`` for the clients.
+that sends a byte a second cannot hold a run. The clients run each request in
+``limited``; guard.index.transport enrols the connections and asks what is
+left for its retries.
 """
 
 from __future__ import annotations
