@@ -7,9 +7,9 @@ on any error the temporary file is removed. ``atomic_write`` is the one-call
 form. A cache, whose every entry is checked when read (a JSON answer parsed,
 an artifact hashed), passes ``durable=False``: no fsync, as a lost entry after
 a crash is only a miss. ``read_regular(path, limit)`` reads a regular file of
-at most ``limit`` bytes, refusing devices, FIFOs and directories (which could block or never end).
-``temporary_directory(prefix)`` is a run's private scratch folder, removed
-however the run ends (only a SIGKILL leaves it).
+at most ``limit`` bytes, refusing devices, FIFOs and directories (which could
+block or never end). ``temporary_directory(prefix)`` is a run's private scratch
+folder, removed however the run ends (only a SIGKILL leaves it).
 """
 
 from __future__ import annotations

@@ -111,11 +111,18 @@ def _data_arguments(cx: Context, node: ast.Call, args: list[ast.expr]) -> bool:
 
 def _sequence(cx: Context, node: ast.expr) -> ast.List | ast.Tuple | None:
     """A list or tuple literal, directly or as a name's one assigned value."""
-    value: ast.AST = node
+    held = _one_value(cx, node)
+    value = node if held is None else held
+    return value if isinstance(value, ast.List | ast.Tuple) else None
+
+
+def _one_value(cx: Context, node: ast.AST) -> ast.AST | None:
+    """What a name holds when one statement assigns it; None for anything else."""
     if isinstance(node, ast.Name):
         values = cx.assigned.get(node.id, [])
-        value = values[0] if len(values) == 1 else node
-    return value if isinstance(value, ast.List | ast.Tuple) else None
+        if len(values) == 1:
+            return values[0]
+    return None
 
 
 def _through_shell(node: ast.Call) -> bool:
@@ -167,10 +174,9 @@ def program(cx: Context, node: ast.AST, depth: int = 0) -> str:
     inner = _first_part(node)
     if inner is not None:
         return program(cx, inner, depth + 1)
-    if isinstance(node, ast.Name) and depth < 3:
-        values = cx.assigned.get(node.id, [])
-        if len(values) == 1:
-            return program(cx, values[0], depth + 1)
+    held = _one_value(cx, node) if depth < 3 else None
+    if held is not None:
+        return program(cx, held, depth + 1)
     return ""
 
 
