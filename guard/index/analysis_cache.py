@@ -12,8 +12,8 @@ be read, does not parse, or names other bytes, settings or analyser is a miss
 would not come back from JSON exactly as it is is not stored.
 
 ``CachedScanner.scan`` scans the files the cache does not know, in worker
-processes when there is enough to scan to pay for starting them and cores idle
-to run them (``guard.pip.pool``), else in this process; results are the same
+processes when there is enough to scan to pay for starting them and more than
+one core to run them (``guard.pip.pool``), else in this process; results are the same
 either way (the scan's budget is counted in work, not measured in time). A
 scan that raised, or whose worker died, gives a ``Scanned`` with the error and
 no result, and is not stored.
@@ -252,7 +252,7 @@ class CachedScanner:
     ) -> None:
         self.cache = cache
         self.scanner = scanner
-        self.processes = processes  # None: the cores idle when the scan starts
+        self.processes = processes  # None: every core this process may use
         self.parallel_bytes = parallel_bytes
 
     def scan(self, jobs: Sequence[ScanJob], settings: ScanSettings) -> dict[str, Scanned]:
@@ -288,18 +288,17 @@ class CachedScanner:
         return [_caught(one, job) for job in jobs]
 
     def _processes(self) -> int:
-        return self.processes if self.processes is not None else idle_cores()
+        return self.processes if self.processes is not None else usable_cores()
 
 
-def idle_cores() -> int:
-    """The cores the last minute's load left idle (at least one): on a busy machine
-    more processes only add their start-up time."""
-    cores = os.cpu_count() or 1
+def usable_cores() -> int:
+    """The cores this process may run on (at least one). Not the load average:
+    that counts this run's own pip a moment ago, and on a busy machine each
+    process still gets its share of the cores, so more processes end sooner."""
     try:
-        load = os.getloadavg()[0]
-    except (OSError, AttributeError):  # no load average on this system
-        return cores
-    return max(1, cores - round(load))
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this system
+        return max(1, os.cpu_count() or 1)
 
 
 def _scan_job(scanner: Scanner, settings: ScanSettings, job: ScanJob) -> ScanResult:

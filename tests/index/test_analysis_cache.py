@@ -391,26 +391,24 @@ def test_a_worker_that_dies_gives_an_error_not_a_result(tmp_path: Path) -> None:
     assert len(_entries(tmp_path / "cache")) == len(finished)
 
 
-def test_processes_follow_the_idle_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.0, 0.0))
-    assert analysis_cache.idle_cores() == 4
-    monkeypatch.setattr(os, "getloadavg", lambda: (2.7, 0.0, 0.0))
-    assert analysis_cache.idle_cores() == 1
+def test_processes_follow_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (12.0, 0.0, 0.0))
-    assert analysis_cache.idle_cores() == 1  # a saturated machine: scans stay here
+    assert analysis_cache.usable_cores() == 3  # a busy machine still shares its cores out
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(), raising=False)
+    assert analysis_cache.usable_cores() == 1
 
 
-def test_a_busy_machine_scans_in_this_process(
+def test_one_core_scans_in_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spy = Spy()
     monkeypatch.setattr(analysis_cache, "map_in_processes", spy)
-    monkeypatch.setattr(analysis_cache, "idle_cores", lambda: 1)
+    monkeypatch.setattr(analysis_cache, "usable_cores", lambda: 1)
     scanner = CachedScanner(AnalysisCache(tmp_path / "cache"), parallel_bytes=0)
     scanned = scanner.scan(archives(tmp_path), SETTINGS)
     assert spy.runs == 0 and all(s.result is not None for s in scanned.values())
-    monkeypatch.setattr(analysis_cache, "idle_cores", lambda: 2)
+    monkeypatch.setattr(analysis_cache, "usable_cores", lambda: 2)
     CachedScanner(AnalysisCache(tmp_path / "other"), parallel_bytes=0).scan(
         archives(tmp_path), SETTINGS
     )
