@@ -399,9 +399,7 @@ def test_processes_follow_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> N
     assert analysis_cache.usable_cores() == 1
 
 
-def test_one_core_scans_in_this_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_one_core_scans_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy()
     monkeypatch.setattr(analysis_cache, "map_in_processes", spy)
     monkeypatch.setattr(analysis_cache, "usable_cores", lambda: 1)
