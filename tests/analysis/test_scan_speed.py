@@ -18,7 +18,7 @@ import pytest
 
 from guard.analysis.scan import patterns
 from guard.analysis.scan.python import RISKY_WORDS, quick_risky, text
-from guard.analysis.scan.python.text import CHANNEL_WORDS, HINT_LINES, text_hits
+from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
 
 
 def _expansions(items: list[tuple[object, object]]) -> list[str]:
@@ -81,7 +81,7 @@ def test_identifier_soup_found_behind_padding_and_non_ascii_text() -> None:
     assert not _soup(padding)
 
 
-def _reference_lines(source: str) -> dict[str, set[int] | str]:
+def _reference_lines(source: str) -> dict[str, set[int]]:
     """Per group: the start offset of every line holding one of its hints."""
     found: dict[str, set[int]] = {group: set() for group, _ in text._HINTS}
     start = 0
@@ -91,12 +91,11 @@ def _reference_lines(source: str) -> dict[str, set[int] | str]:
             if any(hint in lowered for hint in hints):
                 found[group].add(start)
         start += len(line) + 1
-    return {g: ("many" if len(v) > HINT_LINES else v) for g, v in found.items()}
+    return found
 
 
-def _hint_lines(source: str) -> dict[str, set[int] | str]:
-    found = text._hint_lines(source, source.lower())
-    return {g: ("many" if len(v) > HINT_LINES else v) for g, v in found.items()}
+def _hint_lines(source: str) -> dict[str, set[int]]:
+    return text._hint_lines(source, source.lower())
 
 
 @pytest.mark.parametrize(
@@ -106,8 +105,8 @@ def _hint_lines(source: str) -> dict[str, set[int] | str]:
         "x = 1\nhook = 'https://pastebin.invalid/raw'\n",
         "a = '.ssh/id_rsa' + '.aws/credentials' + 'pastebin' + 'systemd'\n" * 3,
         "'pastebin' " * 20_000,  # one line, many hints
-        "x\n" * 10 + "'.npmrc'\n" * (HINT_LINES + 5),  # more lines than kept
-        "'.npmrc'\n" * HINT_LINES + "'telegram'\n",
+        "x\n" * 10 + "'.npmrc'\n" * 500,  # many lines
+        "'.npmrc'\n" * 64 + "'telegram'\n",
         ".kube",
         "\n\n.KUBE\n\nWebHook",
         "\u0130\u0130 = '.ssh/id_rsa'\nx = 'pastebin'\n",  # lower-casing makes İ longer

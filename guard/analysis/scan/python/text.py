@@ -71,7 +71,6 @@ def _line_of(source: str, offset: int, cache: list[int]) -> int:
     return low
 
 
-HINT_LINES = 64  # lines per group searched one by one; beyond that, the whole text
 _HINTS = (
     ("endpoint", patterns.ENDPOINT_HINTS),
     ("credential", patterns.CREDENTIAL_HINTS),
@@ -104,8 +103,9 @@ _ANY_HINT = any_of(hint for _, hints in _HINTS for hint in hints)
 
 
 def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
-    """Start offsets of the lines that hold a hint, per group (more than
-    ``HINT_LINES`` of a group: not all of them, and the whole text is searched).
+    """Start offsets of the lines that hold a hint, per group: the patterns are
+    searched on those lines only (the whole text of a large generated module
+    costs seconds with them; its hinted lines a fraction of that).
 
     Most files hold none: one quick search says so. Otherwise the lines are found
     with that search, line after line, and each line's groups with str.find.
@@ -125,7 +125,7 @@ def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
         line = lowered[start : len(lowered) if end == -1 else end]
         for group, hints in _HINTS:
             starts = found[group]
-            if len(starts) <= HINT_LINES and any(hint in line for hint in hints):
+            if any(hint in line for hint in hints):
                 starts.add(start)
         # (hints hold no line break: the next line that holds one)
         match = None if end == -1 else _ANY_HINT.search(lowered, end + 1)
@@ -139,9 +139,10 @@ def _hint_lines_by_find(
         starts = found[group]
         for hint in hints:
             at = lowered.find(hint)
-            while at != -1 and len(starts) <= HINT_LINES:
+            while at != -1:
                 starts.add(source.rfind("\n", 0, at) + 1)
-                at = lowered.find(hint, at + len(hint))
+                end = lowered.find("\n", at)  # (one start per line: the next line)
+                at = -1 if end == -1 else lowered.find(hint, end + 1)
     return found
 
 
@@ -149,10 +150,6 @@ def _hinted_matches(
     regex: re.Pattern[str], source: str, starts: set[int]
 ) -> Iterator[tuple[int, str]]:
     """(offset, matched text) of ``regex``, searched only on lines that hold a hint."""
-    if len(starts) > HINT_LINES:
-        for match in regex.finditer(source):
-            yield match.start(), match.group(0)
-        return
     for start in sorted(starts):
         end = source.find("\n", start)
         line = source[start : len(source) if end == -1 else end]
