@@ -68,6 +68,22 @@ def test_channel_found_when_a_non_ascii_letter_stands_for_an_ascii_one() -> None
     assert _channel_hits(source)
 
 
+def test_every_character_that_ignoring_case_makes_an_ascii_letter_is_folded() -> None:
+    """The quick look at the lowered text folds each non-ASCII character that the
+    case-insensitive channel pattern takes for an ASCII letter into that letter, so
+    a channel written with one is still found."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    stand_ins = [chr(c) for c in range(128, 0x110000) if letter.fullmatch(chr(c))]
+    assert len(stand_ins) == 4  # the long s, the dotless and dotted I, the Kelvin sign
+    host = "hooks.slack.com/services/"
+    for char in stand_ins:
+        folded = char.lower().translate(text._ASCII_FOLD)
+        assert len(folded) == 1 and folded in host, repr(char)
+        written = host.replace(folded, char, 1)
+        url = f"https://{written}T0123456/B0123456/q8VdK2xLm4NpR7sT1wYb3ZcE"
+        assert _channel_hits(f"DOCS = 'https://pastebin.invalid/'\nURL = '{url}'\n"), url
+
+
 def _soup(source: str) -> list[str]:
     return [h.text for h in text_hits(source, source.splitlines()) if h.kind == "identifier-soup"]
 

@@ -115,9 +115,11 @@ def scan_archive(
             cached = _CACHE.get(key)
         if cached is not None:
             return cached
-    from guard.analysis.scan.scanner import scan  # noqa: PLC0415 - loaded only to scan
+    from guard.analysis.scan.collector import paused  # noqa: PLC0415 - loaded only to scan
+    from guard.analysis.scan.scanner import scan  # noqa: PLC0415
 
-    result = scan(path, filename, block_score, warn_score, budget)
+    with paused():
+        result = scan(path, filename, block_score, warn_score, budget)
     if key:
         with _LOCK:
             if len(_CACHE) >= _CACHE_SIZE:

@@ -220,11 +220,19 @@ CHANNEL_WORDS = (
 )
 
 
+# The only characters that ignoring case matches to ASCII letters, as lower() leaves
+# them: the long s, the dotless i, and the dot that lower() adds to a dotted capital I
+# (the Kelvin sign lowers to k itself).
+_ASCII_FOLD = {ord("\u017f"): "s", ord("\u0131"): "i", ord("\u0307"): None}
+
+
 def _may_hold_channel(source: str, lowered: str) -> bool:
     """False when no ``patterns.CONCRETE_CHANNELS`` match can be in ``source``: each
-    of its alternatives holds one of ``CHANNEL_WORDS``. (It ignores case; a
-    few non-ASCII letters match ASCII ones then, so non-ASCII text is searched.)"""
-    return not source.isascii() or any(w in lowered for w in CHANNEL_WORDS)
+    of its alternatives holds one of ``CHANNEL_WORDS``, and ignoring case matches
+    only a few non-ASCII characters to ASCII letters (folded here before looking)."""
+    if not source.isascii():
+        lowered = lowered.translate(_ASCII_FOLD)
+    return any(w in lowered for w in CHANNEL_WORDS)
 
 
 def _concrete_channel(source: str, at: _At) -> Iterator[Hit]:
