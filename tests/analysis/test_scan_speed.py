@@ -176,7 +176,7 @@ def test_code_in_a_literal_is_found_on_its_line_whatever_ends_the_lines(newline:
 def test_literals_on_code_word_lines_are_every_code_literal(source: str) -> None:
     """The pruned walk finds every literal the whole tree holds that looks like code."""
     tree = ast.parse(source)
-    every = {(n.lineno, repr(n)) for n in ast.walk(tree) if python._code_literal(n)}
+    every = {(getattr(n, "lineno", 0), repr(n)) for n in ast.walk(tree) if python._code_literal(n)}
     pruned = spanning(tree, python._word_lines(source))
-    assert {(n.lineno, repr(n)) for n in pruned if python._code_literal(n)} == every
+    assert {(getattr(n, "lineno", 0), repr(n)) for n in pruned if python._code_literal(n)} == every
     assert every or "not code" in source
