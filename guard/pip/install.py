@@ -232,11 +232,18 @@ def install(
     try:
         if runs:
             pip.install_all(_commands(runs, wheelhouse, user_install_args, offline))
-            done = sum(len(run) for run in runs)
-            after = f"the {done} vetted package(s) from the index are installed"
+            after = f"the {sum(map(len, runs))} vetted package(s) from the index are installed"
         if unhashed:
             tail.lines.clear()
             _install_unhashed(pip, unhashed, user_install_args, tail, after)
+    except KeyboardInterrupt:
+        if not (after and unhashed):
+            raise  # (before or after the one step: none or every one is installed)
+        # between pip's install of the index files and that of the local ones
+        raise Interrupted(
+            f"interrupted between two pip installs: {after}, {_listed(unhashed)} may not be; "
+            "run the same safepip install again to complete it"
+        ) from None
     except InstallError as exc:
         failure = _failure(exc, tail.text(), runs, unhashed, after)
         if failure is exc:

@@ -30,7 +30,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import IO
@@ -296,12 +296,12 @@ class PipWorker:
                 self._install_alone(*self._bounded(args, _earlier(i)))
             return
         code, interrupted, failed = 0, False, 0
+
+        def run(i: int) -> tuple[int, bool]:
+            return self._send_to_the_end(*self._bounded(commands[i], _earlier(i)))
+
         try:
-            for failed, args in enumerate(commands):
-                code, stopped = self._send_to_the_end(*self._bounded(args, _earlier(failed)))
-                interrupted = interrupted or stopped
-                if code != 0:
-                    break
+            code, interrupted, failed = run_to_the_end(run, len(commands))
         finally:
             try:
                 self.cancel()
@@ -354,6 +354,27 @@ class PipWorker:
         proc, self._proc = self._proc, None
         if proc is not None:
             proc.close(grace=CANCEL_GRACE)
+
+
+def run_to_the_end(run: Callable[[int], tuple[int, bool]], count: int) -> tuple[int, bool, int]:
+    """``run(i)`` for each of ``count`` install runs in turn, up to the first that
+    fails: (its exit code, whether a Ctrl-C came, the index of the last run).
+
+    ``run`` lets a run that a Ctrl-C meets finish; a Ctrl-C between two runs
+    (none is half-way then) is noted in the same way and the runs go on, so
+    that what is said afterwards holds: every run was let finish."""
+    code, interrupted, done = 0, False, 0
+    while done < count:
+        try:
+            while done < count:
+                code, stopped = run(done)
+                interrupted = interrupted or stopped
+                if code != 0:
+                    return code, interrupted, done
+                done += 1
+        except KeyboardInterrupt:
+            interrupted = True  # (a run it met before its start is started now)
+    return code, interrupted, max(done - 1, 0)
 
 
 def _earlier(step: int) -> str:

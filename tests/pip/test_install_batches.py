@@ -10,10 +10,10 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from guard.errors import InstallBuildFailed, InstallError
+from guard.errors import InstallBuildFailed, InstallError, Interrupted
 from guard.models import Candidate, Source
 from guard.pip import install
-from guard.pip.worker import PipWorker
+from guard.pip.worker import PipWorker, run_to_the_end
 from tests.fakepypi import (
     MakeVenv,
     build_sdist,
@@ -180,3 +180,61 @@ def test_many_installed_packages_are_counted_not_all_named() -> None:
     assert "12 of the 13 packages" in state
     assert "p00 1.0, p01 1.0" in state and "p09 1.0 and 2 more)" in state
     assert "p10" not in state
+
+
+class _Runs:
+    """Install runs that record what was started; a Ctrl-C is raised where asked."""
+
+    def __init__(self, codes: list[int], interrupt_before: frozenset[int] = frozenset()) -> None:
+        self.codes = codes
+        self.interrupt_before = set(interrupt_before)
+        self.started: list[int] = []
+
+    def __call__(self, i: int) -> tuple[int, bool]:
+        if i in self.interrupt_before:
+            self.interrupt_before.discard(i)
+            raise KeyboardInterrupt  # between two runs: this one never started
+        self.started.append(i)
+        return self.codes[i], False
+
+
+def test_a_ctrl_c_between_two_runs_lets_every_run_finish_and_is_reported() -> None:
+    runs = _Runs([0, 0, 0], interrupt_before=frozenset({1}))
+    assert run_to_the_end(runs, 3) == (0, True, 2)
+    assert runs.started == [0, 1, 2]  # each run once, none skipped
+
+
+def test_runs_stop_at_the_first_that_fails() -> None:
+    runs = _Runs([0, 1, 0])
+    assert run_to_the_end(runs, 3) == (1, False, 1)
+    assert runs.started == [0, 1]
+
+
+def test_no_ctrl_c_no_failure() -> None:
+    runs = _Runs([0, 0])
+    assert run_to_the_end(runs, 2) == (0, False, 1)
+    assert run_to_the_end(_Runs([]), 0) == (0, False, 0)
+
+
+class _InstallsAll:
+    """A pip worker whose install of the index files succeeds at once."""
+
+    echo = staticmethod(lambda text: None)
+
+    def install_all(self, commands: object) -> None:
+        self.ran = commands
+
+
+def test_a_ctrl_c_between_the_index_install_and_the_local_one_says_which_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt  # before pip was started for the local project
+
+    monkeypatch.setattr(install, "_install_unhashed", interrupted)
+    local = replace(pin("mine").candidate, source=Source.LOCAL, url="file:///src/mine")
+    with pytest.raises(Interrupted) as caught:
+        install.install(_InstallsAll(), [pin("a")], [local], tmp_path, [], False)  # type: ignore[arg-type]
+    said = str(caught.value)
+    assert "the 1 vetted package(s) from the index are installed" in said
+    assert "mine" in said and "may not be" in said
