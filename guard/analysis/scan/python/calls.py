@@ -85,6 +85,7 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
     if last_part(name) in _DOWNLOADS_TO_FILE:
         cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
     covert.secret_sent(cx, node, name)
+    covert.environment_sent(cx, node, name)
 
 
 _DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})

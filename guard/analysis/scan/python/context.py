@@ -29,6 +29,8 @@ class Context:
     hits: list[Hit] = field(default_factory=list)
     local_imports: list[str] = field(default_factory=list)
     sockets_used: bool | None = None  # (see ``uses_sockets``)
+    # function -> the names a loop over the whole environment binds (``for k, v in ...``)
+    environment_names: dict[str, set[str]] = field(default_factory=dict)
 
     def uses_sockets(self) -> bool:
         """The file connects, binds or sends on a socket somewhere (once per file)."""

@@ -211,6 +211,43 @@ def secret_sent(cx: Context, node: ast.Call, name: str) -> None:
         cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
 
 
+# What reads the whole environment at once (guard.analysis.scan.python.environ).
+_WHOLE_ENVIRONMENT = frozenset({"environ-dump", "environ-copy"})
+
+
+def environment_sent(cx: Context, node: ast.Call, name: str) -> None:
+    """A network call to an address fixed in the code, in a function (or module-
+    level code) that has just read the whole environment: its variables (tokens,
+    keys, passwords) go out with it, the shape of the hijacked ``ctx`` releases.
+    Like any technique it counts where the function sits, since the user's own
+    call runs it (6)."""
+    scope = cx.scope(node)
+    if not any(h.kind in _WHOLE_ENVIRONMENT and h.scope == scope for h in cx.hits):
+        return
+    url = (
+        node.args[0]
+        if node.args
+        else next((k.value for k in node.keywords if k.arg == "url"), None)
+    )
+    sent = [*node.args, *(k.value for k in node.keywords)]
+    if url is not None and _fixed_address(cx, url, scope) and _carries_environment(cx, sent, scope):
+        text = f"sends the whole environment to an address fixed in the code ({name})"
+        cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
+
+
+def _carries_environment(cx: Context, sent: list[ast.expr], scope: str) -> bool:
+    """What the call sends (its address included) holds ``os.environ``, or a name
+    a loop over the whole environment bound: the copy made for a subprocess
+    (``env=dict(os.environ)``) beside a download does not."""
+    bound = cx.environment_names.get(scope, set())
+    return any(
+        (isinstance(sub, ast.Name) and sub.id in bound) or cx.qual(sub) == "os.environ"
+        for arg in sent
+        for expr in cx.expand(arg, scope=scope)
+        for sub in ast.walk(expr)
+    )
+
+
 def _names_secret(cx: Context, node: ast.AST, scope: str) -> str:
     """The wallet secret a payload names (a variable, an attribute, a key), or ''."""
     for expr in cx.expand(node, scope=scope):

@@ -68,3 +68,5 @@ def loop(cx: Context, node: ast.For) -> None:
         and cx.qual(it.func.value) == "os.environ"
     ):
         cx.hit(INSTALL_TIME_CODE, "environ-dump", 1.0, node, "reads the whole environment")
+        bound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        cx.environment_names.setdefault(cx.scope(node), set()).update(bound)
