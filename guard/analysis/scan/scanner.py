@@ -239,8 +239,8 @@ def _depth(text: str, size: int, role: str, full: bool) -> tuple[bool, bool]:
     if role in _RUN_ROLES:
         return True, True
     risky = python.quick_risky(text)
-    if role == "imported":
-        return python.could_act(text), risky
+    if role == "imported":  # (risky function bodies are read as in other modules)
+        return risky or python.could_act(text), risky
     # installed code that looks risky is parsed whatever its size (padding hides
     # nothing); tests and docs, and the function bodies of very large files, only
     # under the cap

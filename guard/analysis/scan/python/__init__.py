@@ -269,6 +269,9 @@ RISKY_WORDS = (
     # a standard stream handed to another descriptor (reverse shells)
     "dup2(",
     "pty.spawn",
+    # decrypting the browser's or the system's protected secrets (what is sent next)
+    "CryptUnprotectData",
+    "win32crypt",
 )
 RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
 # A download and a process in one file: the dropper shape needs the functions read.

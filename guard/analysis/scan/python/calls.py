@@ -68,6 +68,8 @@ def call(cx: Context, node: ast.Call) -> None:
     act = _detector_of(name, last)
     if act is not None:
         act(cx, node, name)
+    elif last in covert.CHAT_SENDS:
+        covert.chat_send(cx, node, name)
     if is_chr_join(node, cx.aliases):
         cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
     codec = stealth_codec(node) if last == "decode" else ""

@@ -242,6 +242,9 @@ def _steal_send(hits: list[Hit]) -> list[Hit]:
     secrets = [h for h in hits if _is_user_secret(h)]
     channels = [h for h in hits if h.kind in _CHANNELS]
     if not channels and any(_is_stolen_store(h) for h in secrets):
+        # a chat bot that sends, next to what only stealers read
+        channels = [h for h in hits if h.kind == "chat-send"]
+    if not channels and any(_is_stolen_store(h) for h in secrets):
         # no named channel: an upload call next to what only stealers read (cloud
         # SDKs read secrets from the environment and post to their services)
         channels = [h for h in hits if _uploads(h)]
@@ -249,9 +252,14 @@ def _steal_send(hits: list[Hit]) -> list[Hit]:
         return []
     at = min(channels, key=lambda h: h.line)
     text = f"reads user secrets ({secrets[0].text}) and names an exfiltration channel"
-    if at.kind == "network":
-        text = f"reads user secrets ({secrets[0].text}) and uploads data ({at.text})"
+    if at.kind in ("network", "chat-send"):
+        text = f"reads user secrets ({secrets[0].text}) and {_sends(at)}"
     return [Hit(CREDENTIAL_ACCESS, "steal-send", 6.0, at.line, at.snippet, text, False)]
+
+
+def _sends(at: Hit) -> str:
+    """'uploads data (requests.post)', 'sends through a chat bot (ctx.send)'."""
+    return at.text if at.kind == "chat-send" else f"uploads data ({at.text})"
 
 
 # Calls that send data out: an upload, a mail, a file transfer.

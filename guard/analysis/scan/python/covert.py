@@ -21,6 +21,7 @@ import re
 from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
     DROPPER,
+    EXFIL_ENDPOINT,
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,
     Hit,
@@ -246,6 +247,23 @@ def _carries_environment(cx: Context, sent: list[ast.expr], scope: str) -> bool:
         for expr in cx.expand(arg, scope=scope)
         for sub in ast.walk(expr)
     )
+
+
+# Chat platforms whose bot libraries send messages and files: remote-access tools
+# and stealers report through them (a bot's chat is their exfiltration channel).
+_CHAT_LIBRARIES = frozenset(
+    {"discord", "telegram", "telebot", "aiogram", "pyrogram", "telethon", "dhooks"}
+)
+CHAT_SENDS = frozenset(
+    {"send", "send_message", "send_document", "send_photo", "send_file", "send_video"}
+)
+
+
+def chat_send(cx: Context, node: ast.Call, name: str) -> None:
+    """A message or file sent by a chat bot library the file imports: a channel out,
+    weighed only beside user secrets (``combos``: steal-send). A bot alone is not."""
+    if any(module.split(".")[0] in _CHAT_LIBRARIES for module in cx.local_imports):
+        cx.hit(EXFIL_ENDPOINT, "chat-send", 0.0, node, f"sends through a chat bot ({name})")
 
 
 def _names_secret(cx: Context, node: ast.AST, scope: str) -> str:
