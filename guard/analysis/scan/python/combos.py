@@ -240,14 +240,7 @@ def _steal_send(hits: list[Hit]) -> list[Hit]:
     """User secrets (browser, wallet, keychain, cloud credentials) and an exfiltration
     channel in one file: the stealer shape (6)."""
     secrets = [h for h in hits if _is_user_secret(h)]
-    channels = [h for h in hits if h.kind in _CHANNELS]
-    if not channels and any(_is_stolen_store(h) for h in secrets):
-        # a chat bot that sends, next to what only stealers read
-        channels = [h for h in hits if h.kind == "chat-send"]
-    if not channels and any(_is_stolen_store(h) for h in secrets):
-        # no named channel: an upload call next to what only stealers read (cloud
-        # SDKs read secrets from the environment and post to their services)
-        channels = [h for h in hits if _uploads(h)]
+    channels = _channels_out(hits, any(_is_stolen_store(h) for h in secrets))
     if not secrets or not channels:
         return []
     at = min(channels, key=lambda h: h.line)
@@ -255,6 +248,16 @@ def _steal_send(hits: list[Hit]) -> list[Hit]:
     if at.kind in ("network", "chat-send"):
         text = f"reads user secrets ({secrets[0].text}) and {_sends(at)}"
     return [Hit(CREDENTIAL_ACCESS, "steal-send", 6.0, at.line, at.snippet, text, False)]
+
+
+def _channels_out(hits: list[Hit], stolen_store: bool) -> list[Hit]:
+    """A named channel; next to what only stealers read (``stolen_store``), also a
+    chat bot that sends, else an upload call (cloud SDKs read secrets from the
+    environment and post to their services: not without a stolen store)."""
+    channels = [h for h in hits if h.kind in _CHANNELS]
+    if channels or not stolen_store:
+        return channels
+    return [h for h in hits if h.kind == "chat-send"] or [h for h in hits if _uploads(h)]
 
 
 def _sends(at: Hit) -> str:
