@@ -20,7 +20,11 @@ import sys
 # A Ctrl-C while this process still imports ends it quietly, as it ends any
 # program (safepip itself reports the interruption), not with a traceback of
 # the module being imported; Python's own handling is back before ``main``.
+# safepip starts it with SIGINT blocked (a Ctrl-C while the interpreter starts
+# would end it with Python's message): one that came meanwhile ends it now.
 signal.signal(signal.SIGINT, signal.SIG_DFL)
+if hasattr(signal, "pthread_sigmask"):
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 # ruff: noqa: E402 - the imports below come after that, on purpose
 
 # Run as a script, this file's folder (guard/) is sys.path[0]; its modules must

@@ -12,10 +12,11 @@ Errors are ``ProcessError``; callers that promise another ``GuardError`` wrap it
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO
 
@@ -83,11 +84,44 @@ def _pump(stream: IO[str], echo: Echo) -> None:
             echo(clean(line.rstrip("\n"), OUTPUT_LINE_LIMIT) + "\n")
 
 
+def _popen(
+    cmd: Sequence[str], env: Mapping[str, str] | None, stdin: bool, pass_fds: Sequence[int]
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        list(cmd),
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=None if env is None else dict(env),
+        text=True,
+        errors="replace",
+        pass_fds=tuple(pass_fds),
+    )
+
+
+@contextmanager
+def _ctrl_c_held(hold: bool) -> Iterator[None]:
+    """SIGINT blocked in this thread while the block runs (a child started then
+    inherits the block; a Ctrl-C meanwhile waits, it is not lost)."""
+    if not hold or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 class Streaming:
     """A running process whose output is shown, cleaned, as it comes.
 
     With ``stdin=True`` it reads lines that ``send`` writes; otherwise it gets
-    no input. ``pass_fds`` are inherited by it (POSIX only).
+    no input. ``pass_fds`` are inherited by it (POSIX only). With
+    ``hold_ctrl_c`` it starts with SIGINT blocked, so that a Ctrl-C that comes
+    while its interpreter starts waits for the program to say what it does
+    with one (the pip worker ends quietly) instead of ending it with Python's
+    message.
     """
 
     def __init__(
@@ -99,19 +133,12 @@ class Streaming:
         what: str,
         stdin: bool = False,
         pass_fds: Sequence[int] = (),
+        hold_ctrl_c: bool = False,
     ) -> None:
         self.what = what
         try:
-            self._proc = subprocess.Popen(
-                list(cmd),
-                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=None if env is None else dict(env),
-                text=True,
-                errors="replace",
-                pass_fds=tuple(pass_fds),
-            )
+            with _ctrl_c_held(hold_ctrl_c):
+                self._proc = _popen(cmd, env, stdin, pass_fds)
         except OSError as exc:
             raise ProcessError(f"could not run {what}: {exc}") from exc
         if self._proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one

@@ -194,7 +194,13 @@ class PipWorker:
         try:
             cmd = [target_python, str(WORKER), root, str(write_fd)]
             self._proc = process.Streaming(
-                cmd, pip_env(env), self._show, what="pip", stdin=True, pass_fds=(write_fd,)
+                cmd,
+                pip_env(env),
+                self._show,
+                what="pip",
+                stdin=True,
+                pass_fds=(write_fd,),
+                hold_ctrl_c=True,
             )
         except ProcessError:
             os.close(read_fd)

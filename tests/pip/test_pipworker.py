@@ -4,6 +4,8 @@ ones (dry runs) and then the install, whose output is shown."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -109,3 +111,19 @@ def test_the_worker_ends_cleanly_once_cancelled(make_venv: MakeVenv) -> None:
     worker.install(["--version"])  # shown, and then the worker is told to end
     assert any(line.startswith("pip ") for line in shown)
     assert proc.wait(60) == 0
+
+
+def test_a_ctrl_c_as_the_worker_starts_ends_it_quietly(make_venv: MakeVenv) -> None:
+    """A Ctrl-C that reaches the worker while its interpreter still starts (before
+    its first line says what to do with one) ends it without Python's message,
+    which safepip would otherwise show."""
+    shown: list[str] = []
+    python = make_venv()
+    for _ in range(5):
+        worker = PipWorker(str(python), shown.append)
+        proc = worker._proc
+        assert proc is not None
+        os.kill(proc._proc.pid, signal.SIGINT)  # at once: the interpreter is starting
+        assert proc.wait(60) == -signal.SIGINT
+        worker.cancel()  # (its pipes closed)
+    assert not [line for line in shown if "KeyboardInterrupt" in line or "Traceback" in line]
