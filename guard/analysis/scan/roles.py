@@ -47,6 +47,9 @@ def roles(
     """The role of each member read (``by_rel``: member by project path)."""
     packages = packages_of(by_rel)
     out = {name: role(name, layout, packages) for name in contents}
+    for rel, name in by_rel.items():
+        if out.get(name) == "module" and _namespace_top(rel, packages):
+            out[name] = "import"
     if not layout.wheel:
         pyproject = contents.get(by_rel.get("pyproject.toml", ""))
         for rel in backend_files(pyproject, set(by_rel)):
@@ -57,6 +60,16 @@ def roles(
 def packages_of(rels: Iterable[str]) -> set[str]:
     """The directories (project paths) that hold an ``__init__.py``."""
     return {rel.rsplit("/", 1)[0] for rel in rels if rel.endswith("/__init__.py")}
+
+
+def _namespace_top(rel: str, packages: set[str]) -> bool:
+    """The ``__init__.py`` of the first package under namespace directories
+    (``google/cloud/storage/__init__.py`` with no ``google/__init__.py``): what
+    ``import google.cloud.storage`` runs, a top-level package's as much as any."""
+    if not rel.endswith("/__init__.py"):
+        return False
+    parts = rel.split("/")[:-1]
+    return not any("/".join(parts[:cut]) in packages for cut in range(1, len(parts)))
 
 
 def is_other(rel: str) -> bool:
