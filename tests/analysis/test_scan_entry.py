@@ -38,7 +38,9 @@ def test_an_sdists_entry_points_in_setup_py_cfg_and_pyproject() -> None:
             "[metadata]\nversion = attr: sample.version:VERSION\n"
             "[options.entry_points]\nconsole_scripts =\n    other = sample.other:main\n"
         ),
-        "pyproject.toml": '[project]\nname = "sample"\n[project.scripts]\nthird = "sample.third:main"\n',
+        "pyproject.toml": (
+            '[project]\nname = "sample"\n[project.scripts]\nthird = "sample.third:main"\n'
+        ),
         "sample/__init__.py": "",
         "sample/cli.py": "",
         "sample/other.py": "",
