@@ -111,3 +111,39 @@ def _py_modules(data: bytes | None) -> Iterator[str]:
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
+
+
+MAX_DIRECT = 3  # modules of a small package the user imports by name
+
+
+def used_directly(
+    contents: Mapping[str, bytes], by_rel: Mapping[str, str], roles: Mapping[str, str]
+) -> set[str]:
+    """The modules of small top-level packages whose ``__init__.py`` imports none of
+    them: the package gives its user nothing but those modules, so he imports them
+    by name (``from tool import tool``), and their module-level code runs then."""
+    found: set[str] = set()
+    children: dict[str, list[str]] = {}
+    for rel, name in by_rel.items():
+        folder, _, base = rel.rpartition("/")
+        is_module = base.endswith(".py") and base != "__init__.py"
+        if folder and is_module and roles.get(name) == "module":
+            children.setdefault(folder, []).append(name)
+    for rel, name in by_rel.items():
+        if roles.get(name) != "import" or not rel.endswith("/__init__.py"):
+            continue
+        folder = rel.removesuffix("/__init__.py")
+        modules = children.get(folder, [])
+        init = _text(contents.get(name, b""))
+        if 0 < len(modules) <= MAX_DIRECT and not _imports_own(init, folder):
+            found.update(modules)
+    return found
+
+
+def _imports_own(init: str, folder: str) -> bool:
+    """The ``__init__.py`` imports from its own package (relatively or by name)."""
+    package = folder.rsplit("/", 1)[-1]
+    own = re.compile(
+        rf"^\s*(?:from\s+(?:\.|{re.escape(package)}\b)|import\s+{re.escape(package)}\.)", re.M
+    )
+    return own.search(init) is not None

@@ -23,7 +23,7 @@ from pathlib import Path
 from guard.analysis.scan import archive as archives
 from guard.analysis.scan import python
 from guard.analysis.scan import score as scoring
-from guard.analysis.scan.entry import user_run
+from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
 from guard.analysis.scan.layout import SOURCE_SUFFIXES, Layout, layout_of, relative, wanted
@@ -110,6 +110,8 @@ class _Run:
             if self.roles.get(name) in _DEEP_ROLES:
                 self.roles[name] = "import"
                 self.entries.add(name)
+        for name in used_directly(self.arc.contents, self.by_rel, self.roles):
+            self.roles[name] = "imported"
         for name in self.arc.contents:
             if self.roles.get(name) != "skip" and self.rel_of[name] in _METADATA:
                 self.roles[name] = "skip"
@@ -136,7 +138,8 @@ class _Run:
         """Top-level modules and packages, then the package modules they import
         (``imported``: their module-level code runs at import too), nearest first,
         while the budget lasts; the modules it leaves count as deeper ones."""
-        queue = sorted(n for n, r in self.roles.items() if r == "import" and n not in self.done)
+        first = ("import", "imported")  # (imported: see ``used_directly``)
+        queue = sorted(n for n, r in self.roles.items() if r in first and n not in self.done)
         while queue:
             name = queue.pop(0)
             if name in self.done:
