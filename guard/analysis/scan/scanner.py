@@ -259,7 +259,7 @@ def _depth(text: str, size: int, role: str, full: bool) -> tuple[bool, bool]:
         return True, True
     risky = python.quick_risky(text)
     if role == "imported":
-        return python.could_act(text), risky
+        return risky or python.could_act(text), risky  # (risky: as a deeper module)
     # installed code that looks risky is parsed whatever its size (padding hides
     # nothing); tests and docs, and the function bodies of very large files, only
     # under the cap
