@@ -17,6 +17,7 @@ from guard.analysis.scan import archive as archives
 
 SOURCE_SUFFIXES = (".py", ".pyw", ".pth")
 NATIVE_SUFFIXES = re.compile(r"\.(?:so(?:\.\d+)*|dll|dylib|pyd|exe|scr|bin|elf|o|a)$", re.I)
+_SDIST_METADATA = frozenset({"pyproject.toml", "setup.cfg"})  # (entry points, backend)
 _WHEEL_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.*)$")
 
 
@@ -61,7 +62,9 @@ def wanted(layout: Layout) -> archives.Want:
         lower = name.lower()
         if lower.endswith(SOURCE_SUFFIXES):
             return "read"
-        if not layout.wheel and relative(name, layout) == "pyproject.toml":
+        if not layout.wheel and relative(name, layout) in _SDIST_METADATA:
+            return "read"
+        if layout.wheel and lower.endswith(".dist-info/entry_points.txt"):
             return "read"
         if not layout.pure or ".dist-info/" in name:
             return ""

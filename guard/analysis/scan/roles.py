@@ -47,6 +47,10 @@ def roles(
     """The role of each member read (``by_rel``: member by project path)."""
     packages = packages_of(by_rel)
     out = {name: role(name, layout, packages) for name in contents}
+    named = None if layout.wheel else _build_text(contents, by_rel)
+    for rel, name in by_rel.items():
+        if out.get(name) == "module" and _namespace_top(rel, packages, named):
+            out[name] = "import"
     if not layout.wheel:
         pyproject = contents.get(by_rel.get("pyproject.toml", ""))
         for rel in backend_files(pyproject, set(by_rel)):
@@ -57,6 +61,30 @@ def roles(
 def packages_of(rels: Iterable[str]) -> set[str]:
     """The directories (project paths) that hold an ``__init__.py``."""
     return {rel.rsplit("/", 1)[0] for rel in rels if rel.endswith("/__init__.py")}
+
+
+def _namespace_top(rel: str, packages: set[str], named: str | None = None) -> bool:
+    """The ``__init__.py`` of the first package under namespace directories
+    (``google/cloud/storage/__init__.py`` with no ``google/__init__.py``): what
+    ``import google.cloud.storage`` runs, a top-level package's as much as any.
+    In an sdist (``named``: its build files' text), only if the build files name
+    the namespace: other directories of an sdist (tests, tools) are not installed."""
+    if not rel.endswith("/__init__.py"):
+        return False
+    top = _package_parts(rel)[0]
+    if named is not None and not re.search(rf"""["']{re.escape(top)}[."'*/]""", named):
+        return False
+    parts = rel.split("/")[:-1]
+    return not any("/".join(parts[:cut]) in packages for cut in range(1, len(parts)))
+
+
+_BUILD_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
+
+
+def _build_text(contents: Mapping[str, bytes], by_rel: Mapping[str, str]) -> str:
+    """The text of an sdist's build files (where its packages are named)."""
+    found = (contents.get(by_rel.get(rel, ""), b"") for rel in _BUILD_FILES)
+    return "\n".join(data[:MAX_PYPROJECT].decode("utf-8", "replace") for data in found)
 
 
 def is_other(rel: str) -> bool:

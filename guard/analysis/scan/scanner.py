@@ -23,6 +23,7 @@ from pathlib import Path
 from guard.analysis.scan import archive as archives
 from guard.analysis.scan import python
 from guard.analysis.scan import score as scoring
+from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
 from guard.analysis.scan.layout import SOURCE_SUFFIXES, Layout, layout_of, relative, wanted
@@ -38,6 +39,8 @@ _BUDGETED_ROLES = frozenset({"module", "other"})  # analysed while the budget la
 # Code that runs when the package is installed or imported: always parsed in full,
 # function bodies included; what cannot be analysed in full blocks (fail closed).
 _RUN_ROLES = frozenset({"install", "helper", "startup", "import"})
+_DEEP_ROLES = frozenset({"module", "other"})
+_METADATA = frozenset({"setup.cfg"})  # read for its entry points only
 UNANALYSED_WEIGHT = 6.0
 # The budget's work, per byte of a file (see the module docstring): the text
 # checks read about 30 MB per CPU second, a parse of module-level code 3.5 MB,
@@ -97,6 +100,21 @@ class _Run:
         self.work = 0.0  # the budget's work done so far (see ``cost``)
         self.limit = float("inf")  # the work the budget allows, set after install time
         self.called: dict[str, set[str]] = {}  # member -> its functions other code calls
+        self.entries: set[str] = set()  # files the user runs (what they use not followed)
+        self._user_run()
+
+    def _user_run(self) -> None:
+        """Files the user runs (entry points, ``__main__.py``...): their own
+        module-level code runs at import time (see ``guard.analysis.scan.entry``)."""
+        for name in user_run(self.arc.contents, self.layout, self.by_rel):
+            if self.roles.get(name) in _DEEP_ROLES:
+                self.roles[name] = "import"
+                self.entries.add(name)
+        for name in used_directly(self.arc.contents, self.by_rel, self.roles):
+            self.roles[name] = "imported"
+        for name in self.arc.contents:
+            if self.roles.get(name) != "skip" and self.rel_of[name] in _METADATA:
+                self.roles[name] = "skip"
 
     def install_time(self) -> None:
         """setup.py and an in-tree backend, then the tree files they pull in (helpers)."""
@@ -120,7 +138,8 @@ class _Run:
         """Top-level modules and packages, then the package modules they import
         (``imported``: their module-level code runs at import too), nearest first,
         while the budget lasts; the modules it leaves count as deeper ones."""
-        queue = sorted(n for n, r in self.roles.items() if r == "import" and n not in self.done)
+        first = ("import", "imported")  # (imported: see ``used_directly``)
+        queue = sorted(n for n, r in self.roles.items() if r in first and n not in self.done)
         while queue:
             name = queue.pop(0)
             if name in self.done:
@@ -129,7 +148,7 @@ class _Run:
                 self._unfollow(queue)
                 return
             report = self.analyse(name, self.roles[name], True)
-            if report is not None:
+            if report is not None and name not in self.entries:
                 self._note_calls(name, report.calls_out)
                 queue.extend(self._imported(name, report.local_imports))
 

@@ -83,7 +83,8 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
     if name == "socket.socket" and not cx.uses_sockets():
         return  # a socket object nothing connects, binds or sends on (a catalogue of types)
     weight = 3.0 if id(node) in cx.deferred else 5.0
-    cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({name})")
+    what = f"{name} with data, a post" if _urlopen_sends(node, name) else name
+    cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({what})")
     if last_part(name) in _DOWNLOADS_TO_FILE:
         cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
     covert.secret_sent(cx, node, name)
@@ -91,6 +92,19 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
 
 
 _DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})
+
+
+def _urlopen_sends(node: ast.Call, name: str) -> bool:
+    """``urlopen(url, data)`` (or of a ``Request`` made with data): urllib's POST,
+    an upload as ``requests.post`` is (see ``guard.analysis.scan.score``)."""
+    if last_part(name) != "urlopen":
+        return False
+    request = node.args[0] if node.args else None
+    made = request.keywords if isinstance(request, ast.Call) else []
+    given = [*node.args[1:2], *(k.value for k in (*node.keywords, *made) if k.arg == "data")]
+    if isinstance(request, ast.Call) and len(request.args) > 1:
+        given.append(request.args[1])
+    return any(not (isinstance(g, ast.Constant) and g.value is None) for g in given)
 
 
 def _secret_api(cx: Context, node: ast.Call, name: str) -> None:

@@ -45,6 +45,8 @@ def _import_from(cx: Context, node: ast.ImportFrom) -> None:
     module = node.module or ""
     if node.level == 0 and module:
         cx.local_imports.append(module)
+        # ``from pkg import mod`` pulls in pkg/mod.py, as ``from . import mod`` does
+        cx.local_imports.extend(f"{module}.{alias.name}" for alias in node.names)
     elif node.level > 0:
         cx.local_imports.extend(_relative_imports(module, node.names))
     for alias in node.names:

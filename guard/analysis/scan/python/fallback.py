@@ -65,16 +65,24 @@ def fallback(source: str, lines: list[str]) -> Iterator[Hit]:
         for regex, rule, kind, weight, text in _FALLBACK:
             if regex.search(line):
                 yield Hit(rule, kind, weight, number, snippet(lines, number), text)
-        if _FALLBACK_SPAWN.search(line):
-            spawned = _spawn(line, lines, number)
+        call = _FALLBACK_SPAWN.search(line)
+        if call:
+            spawned = _spawn(line, lines, number, line[call.end() :])
             if spawned is not None:
                 yield spawned
 
 
-def _spawn(line: str, lines: list[str], number: int) -> Hit | None:
+def _spawn(line: str, lines: list[str], number: int, command: str) -> Hit | None:
+    """What a process started on this line runs (``command``: the text after the
+    call's parenthesis): as for code that parses, a shell, PowerShell or inline
+    code, and a downloader, a script or an executable, count in full."""
     inline = patterns.INLINE_CODE.search(line) and patterns.INLINE_PAYLOAD.search(line)
     if patterns.STRONG_COMMANDS.search(line) or inline:
         what = "runs a shell, PowerShell, a downloader or inline code"
+        return Hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, number, snippet(lines, number), what)
+    weak = patterns.WEAK_COMMANDS.search(command)
+    if weak and not _BUILD_WORDS.search(command):
+        what = f"runs {weak.group(0).strip()!r}"
         return Hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, number, snippet(lines, number), what)
     if not _BUILD_WORDS.search(line):
         what = "spawns a process"
