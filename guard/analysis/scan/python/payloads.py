@@ -29,25 +29,38 @@ from collections.abc import Iterator
 
 from guard.analysis.scan.hits import DROPPER, OBFUSCATED_CODE, Hit, snippet
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.names import BARE_SPAWNS, EXECS, NETWORK, SPAWN, last_part
+from guard.analysis.scan.python.names import (
+    BARE_SPAWNS,
+    DECODERS,
+    EXECS,
+    NETWORK,
+    SPAWN,
+    last_part,
+)
 
 # The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
 # chat handler, a process or ``exec``, a decoder.
 _NET = re.compile(
     r"\b(?:requests|httpx|urllib3|aiohttp)\s*(?:\.\s*\w+\s*\(|\bimport\b)"
     r"|\bimport\s+(?:requests|httpx)\b|\burl(?:open|retrieve)\s*\(|\.recv(?:from)?\s*\("
+    r"|[\"'](?:curl|wget)\s"
 )
-_HANDLER = re.compile(r"@[\w.]+\.(?:message_handler|on_message|message|command|event|on)\b")
+_HANDLER = re.compile(
+    r"@[\w.]+\.(?:message_handler|on_message|message|command|event|on)\b"
+    r"|:\s*(?:Update|CallbackContext|(?:types\.)?Message)\b"
+)
 _RUN = re.compile(r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval)\s*\(")
 _DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decodebytes)\s*\(")
 
 
 def worth_reading(source: str) -> bool:
     """The cheap look: a fetch or a receive (or a chat handler) and a process or
-    ``exec``; or a decoder and a fetch (a hidden address)."""
+    ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
+    and a process."""
     net = _NET.search(source) is not None
-    if net and _DECODE.search(source):
-        return True
+    decodes = _DECODE.search(source) is not None
+    if decodes and (net or ("open(" in source and _RUN.search(source))):
+        return True  # (a hidden address; decoded bytes written and run)
     return (net or _HANDLER.search(source) is not None) and _RUN.search(source) is not None
 
 
@@ -83,23 +96,19 @@ def _bodies(node: ast.stmt) -> list[ast.stmt]:
 # Methods of a fetched or received value that keep it whole (``r.text.strip()``).
 _KEEPS = frozenset(
     {"decode", "strip", "rstrip", "lstrip", "split", "read", "json", "get", "text", "content"}
-)
+)  # (and ``" ".join(words)``)
 _RECEIVES = frozenset({"recv", "recvfrom"})
-# Decorators that register a function to be called with a chat message or command.
+# Decorators that register a function to be called with a chat message: always
+# (``@bot.message_handler``), or on a coroutine (``@bot.command()`` of discord.py;
+# a sync ``@cli.command()`` is a command-line interface).
 _HANDLERS = frozenset(
-    {
-        "message_handler",
-        "channel_post_handler",
-        "edited_message_handler",
-        "on_message",
-        "message",
-        "command",
-        "event",
-        "hybrid_command",
-        "slash_command",
-        "on",
-    }
+    {"message_handler", "channel_post_handler", "edited_message_handler", "on_message"}
 )
+_ASYNC_HANDLERS = frozenset(
+    {"message", "command", "event", "hybrid_command", "slash_command", "on"}
+)
+# A handler's parameters by their types (python-telegram-bot, aiogram, discord.py).
+_MESSAGE_TYPES = frozenset({"Update", "CallbackContext", "Message"})
 _SHELL_PROGRAMS = re.compile(
     r"^(?:cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh|start|sh|bash|wscript|cscript|mshta)$",
     re.IGNORECASE,
@@ -203,6 +212,17 @@ class _Flow:
                     return True
         return False
 
+    def decoded(self, node: ast.AST, depth: int = 0) -> bool:
+        """``node`` carries data decoded from base64, hex or a compressed blob."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and self.cx.qual(sub.func) in DECODERS:
+                return True
+            if isinstance(sub, ast.Name) and depth < 4:
+                values = self.values.get(sub.id, ())[:6]
+                if any(self.decoded(v, depth + 1) for v in values):
+                    return True
+        return False
+
     def _source_call(self, call: ast.Call) -> bool:
         name = self.cx.qual(call.func)
         if name in NETWORK:
@@ -228,7 +248,7 @@ class _Flow:
                 return [Hit(rule, kind, 6.0, line, shown, text, True, self.function.name)]
         return []
 
-    def _sink(self, node: ast.Call, dropped: set[str]) -> tuple[str, str, str] | None:
+    def _sink(self, node: ast.Call, dropped: dict[str, str]) -> tuple[str, str, str] | None:
         name = self.cx.qual(node.func)
         if self._is_process(node):
             return self._process_sink(node, name, dropped)
@@ -239,13 +259,16 @@ class _Flow:
         return None
 
     def _process_sink(
-        self, node: ast.Call, name: str, dropped: set[str]
+        self, node: ast.Call, name: str, dropped: dict[str, str]
     ) -> tuple[str, str, str] | None:
         command = node.args[0] if node.args else _keyword(node, "args")
         if command is None:
             return None
-        if self._runs_dropped(command, dropped):
-            return "drop-run", DROPPER, f"starts the file it downloaded ({name})"
+        how = self._runs_dropped(command, dropped)
+        if how:
+            return "drop-run", DROPPER, f"writes {how} data to a file and starts it ({name})"
+        if name == "os.startfile" and any(h == "downloaded" for h in dropped.values()):
+            return "drop-run", DROPPER, f"downloads a file and starts a file ({name})"
         if self.fetched(command, whole=True):
             source = "a chat message" if self.message else "the network"
             text = f"runs a command that arrives from {source} ({name})"
@@ -266,51 +289,79 @@ class _Flow:
         data = node.args[0] if node.args else _keyword(node, "input")
         return data is not None and self.fetched(data)
 
-    def _runs_dropped(self, command: ast.expr, dropped: set[str]) -> bool:
-        """The program started is a path written with fetched bytes (or a shell
-        handed that path)."""
-        if not dropped:
-            return False
+    def _runs_dropped(self, command: ast.expr, dropped: dict[str, str]) -> str:
+        """How the bytes of the program started came (``downloaded``, ``decoded``),
+        when it is a path written with them (or a shell handed that path); else ''."""
+        held = self.values.get(command.id, []) if isinstance(command, ast.Name) else []
+        if len(held) == 1 and isinstance(held[0], ast.List | ast.Tuple):
+            command = held[0]  # cmd = ["bash", "-c", ...]; Popen(cmd)
         words = _command_words(command)
-        if not words:
-            return False
-        if _mentions(words[0], dropped, self.values):
-            return True
-        return _SHELL_PROGRAMS.match(_text(words[0])) is not None and any(
-            _mentions(w, dropped, self.values) for w in words[1:]
-        )
+        if not dropped or not words:
+            return ""
+        named = set(dropped)
+        shell = _SHELL_PROGRAMS.match(_text(words[0])) is not None
+        for word in words if shell else words[:1]:
+            for name in _mentions(word, named, self.values):
+                return dropped[name]
+        return ""
 
-    def _dropped_paths(self) -> set[str]:
-        """Names of paths written with fetched bytes in this function."""
-        out: set[str] = set()
+    def _dropped_paths(self) -> dict[str, str]:
+        """Names of paths written with fetched or decoded bytes in this function,
+        and how the bytes came (``downloaded``, ``decoded``)."""
+        out: dict[str, str] = {}
         for node in self.nodes:
             if not isinstance(node, ast.Call):
                 continue
-            path = self._written_path(node)
-            if path is not None:
-                out.update(_names_in(path))
+            found = self._written_path(node)
+            if found is not None:
+                path, how = found
+                out.update(dict.fromkeys(_names_in(path) - set(out), how))
         # a path handed on as it is (``file_path`` bound to ``exe_path``)
         for name, values in self.values.items():
             for value in values:
                 if isinstance(value, ast.Name) and (name in out or value.id in out):
-                    out.update((name, value.id))
+                    how = out.get(name) or out[value.id]
+                    out.setdefault(name, how)
+                    out.setdefault(value.id, how)
         return out
 
-    def _written_path(self, node: ast.Call) -> ast.expr | None:
+    def _written_path(self, node: ast.Call) -> tuple[ast.AST, str] | None:
+        """The path a call writes fetched or decoded bytes to, and how they came."""
         if _call_name(node) == "urlretrieve" and len(node.args) > 1:
-            return node.args[1]
-        if not isinstance(node.func, ast.Attribute):
+            return node.args[1], "downloaded"
+        if self._is_process(node) and self._downloader(node):
+            command = node.args[0] if node.args else _keyword(node, "args")
+            return (command or node), "downloaded"  # curl -o PATH, wget -O PATH
+        if not isinstance(node.func, ast.Attribute) or not node.args:
             return None
-        attr, owner = node.func.attr, node.func.value
-        if not node.args or not self.fetched(node.args[0]):
+        path = self._target(node.func)
+        if path is None:
             return None
-        if attr == "write" and isinstance(owner, ast.Name) and owner.id in self.handles:
-            return self.handles[owner.id]
-        if attr == "write" and isinstance(owner, ast.Call):
-            return self._opened_for_writing(owner)
-        if attr == "write_bytes":
+        if self.fetched(node.args[0]):
+            return path, "downloaded"
+        return (path, "decoded") if self.decoded(node.args[0]) else None
+
+    def _target(self, func: ast.Attribute) -> ast.AST | None:
+        """The path ``f.write``, ``open(p, "wb").write`` or ``Path(p).write_bytes`` writes."""
+        owner = func.value
+        if func.attr == "write_bytes":
             return owner
-        return None
+        if func.attr != "write":
+            return None
+        if isinstance(owner, ast.Name):
+            return self.handles.get(owner.id)
+        return self._opened_for_writing(owner) if isinstance(owner, ast.Call) else None
+
+    def _downloader(self, node: ast.Call) -> bool:
+        """A process that runs a downloader (``curl``, ``wget``...)."""
+        command = node.args[0] if node.args else _keyword(node, "args")
+        first = _first_word(command) if command is not None else None
+        return first is not None and _DOWNLOADERS.match(_text(first)) is not None
+
+
+_DOWNLOADERS = re.compile(
+    r"^(?:curl|wget|certutil|bitsadmin|iwr|invoke-webrequest)(?:\.exe)?$", re.I
+)
 
 
 def _hidden_addresses(tree: ast.Module, cx: Context) -> Iterator[Hit]:
@@ -389,12 +440,21 @@ def _call_name(node: ast.Call) -> str:
 
 
 def _is_handler(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Registered to be called with a chat message or command."""
+    """Registered to be called with a chat message or command, or typed so."""
+    coroutine = isinstance(function, ast.AsyncFunctionDef)
     for decorator in function.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if isinstance(target, ast.Attribute) and target.attr in _HANDLERS:
+        if isinstance(target, ast.Attribute) and (
+            target.attr in _HANDLERS or (coroutine and target.attr in _ASYNC_HANDLERS)
+        ):
             return True
-    return False
+    return any(_type_name(a.annotation) in _MESSAGE_TYPES for a in _params(function))
+
+
+def _type_name(node: ast.expr | None) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
@@ -425,10 +485,12 @@ def _chain(node: ast.AST) -> Iterator[ast.AST]:
     what it is made of, down to the name or call underneath."""
     while True:
         yield node
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr not in _KEEPS:
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(node, ast.Call) and isinstance(func, ast.Attribute):
+            if func.attr not in _KEEPS and not (func.attr == "join" and node.args):
                 return
-            node = node.func.value
+            # (" ".join(words): the words)
+            node = node.args[0] if func.attr == "join" else func.value
         elif isinstance(node, ast.Attribute | ast.Subscript | ast.Await):
             node = node.value
         else:
@@ -464,14 +526,16 @@ def _names_in(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _mentions(word: ast.AST, names: set[str], values: dict[str, list[ast.expr]]) -> bool:
-    """The word is one of ``names``, or a name assigned from one of them."""
+def _mentions(word: ast.AST, names: set[str], values: dict[str, list[ast.expr]]) -> list[str]:
+    """Which of ``names`` the word is, or a name assigned from."""
     for sub in ast.walk(word):
         if not isinstance(sub, ast.Name):
             continue
         if sub.id in names:
-            return True
+            return [sub.id]
         for value in values.get(sub.id, ())[:4]:
-            if isinstance(value, ast.Name | ast.Call | ast.JoinedStr) and names & _names_in(value):
-                return True
-    return False
+            if isinstance(value, ast.Name | ast.Call | ast.JoinedStr):
+                found = names & _names_in(value)
+                if found:
+                    return sorted(found)
+    return []
