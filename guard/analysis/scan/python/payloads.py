@@ -27,7 +27,7 @@ import binascii
 import re
 from collections.abc import Iterator
 
-from guard.analysis.scan.hits import DROPPER, OBFUSCATED_CODE, Hit, snippet
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, OBFUSCATED_CODE, Hit, snippet
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
@@ -56,8 +56,10 @@ _DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decode
 def worth_reading(source: str) -> bool:
     """The cheap look: a fetch or a receive (or a chat handler) and a process or
     ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
-    and a process."""
+    and a process; a home path and an upload."""
     net = _NET.search(source) is not None
+    if net and "expanduser(" in source and ("files=" in source or "data=" in source):
+        return True  # (a file of the user's home uploaded)
     decodes = _DECODE.search(source) is not None
     if decodes and (net or ("open(" in source and _RUN.search(source))):
         return True  # (a hidden address; decoded bytes written and run)
@@ -256,7 +258,52 @@ class _Flow:
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
         if _feeds_stdin(node) and self._fed(node):
             return "drop-run", DROPPER, "feeds downloaded data to an interpreter it started"
+        if name in _UPLOADS and self._uploads_found_file(node):
+            text = f"uploads a file it searched the user's folders for to a fixed address ({name})"
+            return "steal-send", CREDENTIAL_ACCESS, text
         return None
+
+    def _uploads_found_file(self, node: ast.Call) -> bool:
+        """An upload to an address written in the code whose payload is a file
+        opened at a path found by listing the user's folders (``~/x``)."""
+        url = node.args[0] if node.args else _keyword(node, "url")
+        if not (url is not None and _literal_url(url, self.values)):
+            return False
+        payload = [k.value for k in node.keywords if k.arg in {"files", "data"}]
+        handles = {n for p in payload for n in _names_in(p) if self._found_handle(n)}
+        return bool(handles)
+
+    def _found_handle(self, name: str, depth: int = 0) -> bool:
+        """``name`` is a file opened (or a name assigned one) at a searched home path."""
+        for value in self.values.get(name, ())[:4]:
+            if isinstance(value, ast.Call) and self.cx.qual(value.func) in {"open", "io.open"}:
+                if value.args and self._searched_home(value.args[0]):
+                    return True
+            elif depth < 3 and any(self._found_handle(n, depth + 1) for n in _names_in(value)):
+                return True
+        return False
+
+    def _searched_home(self, node: ast.AST) -> bool:
+        """The path comes from listing folders (``os.listdir``, ``os.walk``, ``glob``)
+        of the user's home written in the code (``expanduser("~/...")``)."""
+        return {"listing", "home"} <= self._path_sources(node)
+
+    def _path_sources(self, node: ast.AST, seen: set[str] | None = None) -> set[str]:
+        """What a path is made of: a folder listing, the user's home written in the code."""
+        seen = set() if seen is None else seen
+        out: set[str] = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                name = self.cx.qual(sub.func)
+                if name in _LISTINGS or last_part(name) in {"glob", "rglob", "iterdir"}:
+                    out.add("listing")
+                if name == "os.path.expanduser" and sub.args and _home_literal(sub.args[0]):
+                    out.add("home")
+            elif isinstance(sub, ast.Name) and sub.id not in seen and len(seen) < 24:
+                seen.add(sub.id)
+                for value in self.values.get(sub.id, ())[:6]:
+                    out |= self._path_sources(value, seen)
+        return out
 
     def _process_sink(
         self, node: ast.Call, name: str, dropped: dict[str, str]
@@ -357,6 +404,24 @@ class _Flow:
         command = node.args[0] if node.args else _keyword(node, "args")
         first = _first_word(command) if command is not None else None
         return first is not None and _DOWNLOADERS.match(_text(first)) is not None
+
+
+_UPLOADS = frozenset(
+    {"requests.post", "requests.put", "httpx.post", "httpx.put", "requests.api.post"}
+)
+_LISTINGS = frozenset({"os.listdir", "os.walk", "os.scandir", "glob.glob", "glob.iglob"})
+
+
+def _home_literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and str(node.value).startswith("~")
+
+
+def _literal_url(node: ast.AST, values: dict[str, list[ast.expr]]) -> bool:
+    """A URL written in the code: a literal, or a name assigned only literals."""
+    if isinstance(node, ast.Name):
+        held = values.get(node.id, [])
+        return bool(held) and all(_literal_url(v, {}) for v in held)
+    return isinstance(node, ast.Constant) and str(node.value).startswith(("http://", "https://"))
 
 
 _DOWNLOADERS = re.compile(
