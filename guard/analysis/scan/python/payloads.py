@@ -40,11 +40,10 @@ from guard.analysis.scan.python.names import (
 
 # The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
 # chat handler, a process or ``exec``, a decoder.
-_NET = re.compile(
-    r"\b(?:requests|httpx|urllib3|aiohttp)\s*(?:\.\s*\w+\s*\(|\bimport\b)"
-    r"|\bimport\s+(?:requests|httpx)\b|\burl(?:open|retrieve)\s*\(|\.recv(?:from)?\s*\("
-    r"|[\"'](?:curl|wget)\s"
+_CLIENT = re.compile(
+    r"\b(?:requests|httpx|urllib3|aiohttp)\s*(?:\.\s*\w+\s*\(|\bimport\b)|\bimport\s+(?:requests|httpx)\b"
 )
+_FETCH_COMMAND = re.compile(r"[\"'](?:curl|wget)\s")
 _HANDLER = re.compile(
     r"@[\w.]+\.(?:message_handler|on_message|message|command|event|on)\b"
     r"|:\s*(?:Update|CallbackContext|(?:types\.)?Message)\b"
@@ -53,17 +52,57 @@ _RUN = re.compile(r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval)\
 _DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decodebytes)\s*\(")
 
 
+# (plain words first: a search for a word is much cheaper than a pattern)
+_RUN_WORDS = ("subprocess", "system(", "startfile", "Popen", "popen(", "exec(", "eval(")
+_HANDLER_WORDS = (
+    "handler",
+    "on_message",
+    ".command",
+    ".event",
+    ".message",
+    ".on(",
+    "Update",
+    "Message",
+)
+_DECODE_WORDS = ("b64decode", "fromhex", "unhexlify", "decodebytes")
+
+
 def worth_reading(source: str) -> bool:
     """The cheap look: a fetch or a receive (or a chat handler) and a process or
     ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
     and a process; a home path and an upload."""
-    net = _NET.search(source) is not None
-    if net and "expanduser(" in source and ("files=" in source or "data=" in source):
-        return True  # (a file of the user's home uploaded)
-    decodes = _DECODE.search(source) is not None
-    if decodes and (net or ("open(" in source and _RUN.search(source))):
-        return True  # (a hidden address; decoded bytes written and run)
-    return (net or _HANDLER.search(source) is not None) and _RUN.search(source) is not None
+    run = _any(source, _RUN_WORDS)
+    decodes = _any(source, _DECODE_WORDS)
+    uploads = "expanduser(" in source and ("files=" in source or "data=" in source)
+    if not (run or decodes or uploads):
+        return False
+    net = _fetches(source)
+    if net and (uploads or decodes):
+        return True  # (a file of the user's home uploaded; a hidden address)
+    if decodes and run and "open(" in source and _DECODE.search(source):
+        return True  # (decoded bytes written and run)
+    if not (net or _found(source, _HANDLER_WORDS, _HANDLER)):
+        return False
+    return _RUN.search(source) is not None
+
+
+def _found(source: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    """One of the words is in the text, and then the pattern."""
+    return _any(source, words) and pattern.search(source) is not None
+
+
+def _fetches(source: str) -> bool:
+    """A fetch or a receive: an HTTP client used or imported, ``urlopen``, ``recv``,
+    a ``curl`` or ``wget`` command."""
+    if _any(source, ("urlopen", "urlretrieve", ".recv")):
+        return True
+    if _found(source, ("requests", "httpx", "urllib3", "aiohttp"), _CLIENT):
+        return True
+    return _found(source, ("curl", "wget"), _FETCH_COMMAND)
+
+
+def _any(source: str, words: tuple[str, ...]) -> bool:
+    return any(w in source for w in words)
 
 
 def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
@@ -72,8 +111,13 @@ def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
         return []
     out: list[Hit] = []
     for function in _outer_functions(tree.body):
-        out.extend(_Flow(cx, function).hits())
-    out.extend(_hidden_addresses(tree, cx))
+        # (the same cheap look at the function's own lines, decorators included)
+        first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+        text = "\n".join(cx.lines[first - 1 : function.end_lineno])
+        if worth_reading(text):
+            out.extend(_Flow(cx, function).hits())
+    if _any(source, _DECODE_WORDS):
+        out.extend(_hidden_addresses(tree, cx))
     return out
 
 
