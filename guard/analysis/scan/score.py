@@ -132,6 +132,8 @@ TECHNIQUE_KINDS = frozenset(
         "cradle",
         "reverse-shell",
         "channel-send",
+        "remote-shell",
+        "hidden-address",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

@@ -77,6 +77,7 @@ from guard.analysis.scan.python.fallback import fallback
 from guard.analysis.scan.python.liveness import live_functions
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
+from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
 from guard.analysis.scan.python.text import any_of, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
@@ -103,10 +104,25 @@ def analyse(
         return _analyse_tree(tree, source, lines, hits, functions, called)
     hits.extend(unicode_hits(source, lines, None))
     if not parse:
+        hits.extend(_payloads_only(source, lines))
         return FileReport(tuple(hits), "text")
     hits.extend(fallback(source, lines))
     hits.extend(combinations(hits))
     return FileReport(tuple(hits), "tokens", incomplete=why)
+
+
+def _payloads_only(source: str, lines: list[str]) -> list[Hit]:
+    """In a file not parsed otherwise: a library function that runs what it
+    fetches or receives (``payloads``), behind its cheap look at the text."""
+    if not worth_reading(source):
+        return []
+    tree, _ = _parse(source)
+    if tree is None:
+        return []
+    nodes = walk(tree, functions=False)
+    cx = Context(lines, set(), nodes.owner)
+    collect(cx, nodes.collected)
+    return payload_hits(tree, source, cx)
 
 
 def _parse(source: str) -> tuple[ast.Module | None, str]:
@@ -145,6 +161,7 @@ def _analyse_tree(
     names = identifiers(nodes) if not is_ascii else set()
     hits.extend(unicode_hits(source, lines, names))
     hits.extend(cx.hits)
+    hits.extend(payload_hits(tree, source, cx))
     if nested:
         hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits))

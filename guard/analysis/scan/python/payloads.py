@@ -1,0 +1,650 @@
+"""Payloads in library functions: what one function does with what it fetches or receives.
+
+A library's functions run when its user calls them, so what matters there is a
+data flow no honest helper has, read inside one function body (nested
+functions included), by names:
+
+- *drop-run*: bytes fetched from the network are written to a path, and that
+  path is then started as a program (``subprocess.run([path])``,
+  ``os.startfile(path)``, ``cmd /c path``); or fetched text is fed to an
+  interpreter's standard input. Running a tool on a downloaded file
+  (``tar xf path``) is not this.
+- *remote-shell*: a shell command, or ``exec``, whose whole text arrives from
+  the network: what a socket receives, a page fetched, or the message a chat
+  bot's handler is given (``@bot.message_handler`` and the like).
+- *hidden-address*: a URL or an IP address hidden in base64 or hex in a file
+  that talks to the network: no honest client hides where it connects.
+
+The pass runs only when a cheap look at the text finds the words of both ends
+(a fetch or a receive, and a process or ``exec``), so most files cost nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, OBFUSCATED_CODE, Hit, snippet
+from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.names import (
+    BARE_SPAWNS,
+    DECODERS,
+    EXECS,
+    NETWORK,
+    SPAWN,
+    last_part,
+)
+
+# The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
+# chat handler, a process or ``exec``, a decoder.
+_CLIENT = re.compile(
+    r"\b(?:requests|httpx|urllib3|aiohttp)\s*(?:\.\s*\w+\s*\(|\bimport\b)|\bimport\s+(?:requests|httpx)\b"
+)
+_FETCH_COMMAND = re.compile(r"[\"'](?:curl|wget)\s")
+_HANDLER = re.compile(
+    r"@[\w.]+\.(?:message_handler|on_message|message|command|event|on)\b"
+    r"|:\s*(?:Update|CallbackContext|(?:types\.)?Message)\b"
+)
+_RUN = re.compile(r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval)\s*\(")
+_DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decodebytes)\s*\(")
+
+
+# (plain words first: a search for a word is much cheaper than a pattern)
+_RUN_WORDS = ("subprocess", "system(", "startfile", "Popen", "popen(", "exec(", "eval(")
+_HANDLER_WORDS = (
+    "handler",
+    "on_message",
+    ".command",
+    ".event",
+    ".message",
+    ".on(",
+    "Update",
+    "Message",
+)
+_DECODE_WORDS = ("b64decode", "fromhex", "unhexlify", "decodebytes")
+
+
+def worth_reading(source: str) -> bool:
+    """The cheap look: a fetch or a receive (or a chat handler) and a process or
+    ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
+    and a process; a home path and an upload."""
+    run = _any(source, _RUN_WORDS)
+    decodes = _any(source, _DECODE_WORDS)
+    uploads = "expanduser(" in source and ("files=" in source or "data=" in source)
+    if not (run or decodes or uploads):
+        return False
+    net = _fetches(source)
+    if net and (uploads or decodes):
+        return True  # (a file of the user's home uploaded; a hidden address)
+    if decodes and run and "open(" in source and _DECODE.search(source):
+        return True  # (decoded bytes written and run)
+    if not (net or _found(source, _HANDLER_WORDS, _HANDLER)):
+        return False
+    return _RUN.search(source) is not None
+
+
+def _found(source: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    """One of the words is in the text, and then the pattern."""
+    return _any(source, words) and pattern.search(source) is not None
+
+
+def _fetches(source: str) -> bool:
+    """A fetch or a receive: an HTTP client used or imported, ``urlopen``, ``recv``,
+    a ``curl`` or ``wget`` command."""
+    if _any(source, ("urlopen", "urlretrieve", ".recv")):
+        return True
+    if _found(source, ("requests", "httpx", "urllib3", "aiohttp"), _CLIENT):
+        return True
+    return _found(source, ("curl", "wget"), _FETCH_COMMAND)
+
+
+def _any(source: str, words: tuple[str, ...]) -> bool:
+    return any(w in source for w in words)
+
+
+def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
+    """The drop-run, remote-shell and hidden-address shapes of a file (see above)."""
+    if not worth_reading(source):
+        return []
+    out: list[Hit] = []
+    for function in _outer_functions(tree.body):
+        # (the same cheap look at the function's own lines, decorators included)
+        first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+        text = "\n".join(cx.lines[first - 1 : function.end_lineno])
+        if worth_reading(text):
+            out.extend(_Flow(cx, function).hits())
+    if _any(source, _DECODE_WORDS):
+        out.extend(_hidden_addresses(tree, cx))
+    return out
+
+
+def _outer_functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Functions and methods not nested in another function (those are read with it)."""
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+        elif isinstance(node, ast.ClassDef | ast.If | ast.Try | ast.With):
+            yield from _outer_functions(_bodies(node))
+
+
+def _bodies(node: ast.stmt) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    for name in ("body", "orelse", "finalbody"):
+        out.extend(getattr(node, name, []))
+    for handler in getattr(node, "handlers", []):
+        out.extend(handler.body)
+    return out
+
+
+# Methods of a fetched or received value that keep it whole (``r.text.strip()``).
+_KEEPS = frozenset(
+    {"decode", "strip", "rstrip", "lstrip", "split", "read", "json", "get", "text", "content"}
+)  # (and ``" ".join(words)``)
+_RECEIVES = frozenset({"recv", "recvfrom"})
+# Decorators that register a function to be called with a chat message: always
+# (``@bot.message_handler``), or on a coroutine (``@bot.command()`` of discord.py;
+# a sync ``@cli.command()`` is a command-line interface).
+_HANDLERS = frozenset(
+    {"message_handler", "channel_post_handler", "edited_message_handler", "on_message"}
+)
+_ASYNC_HANDLERS = frozenset(
+    {"message", "command", "event", "hybrid_command", "slash_command", "on"}
+)
+# A handler's parameters by their types (python-telegram-bot, aiogram, discord.py).
+_MESSAGE_TYPES = frozenset({"Update", "CallbackContext", "Message"})
+_SHELL_PROGRAMS = re.compile(
+    r"^(?:cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh|start|sh|bash|wscript|cscript|mshta)$",
+    re.IGNORECASE,
+)
+_WRITE_MODES = re.compile(r"[wax]")
+_INTERPRETERS = re.compile(r"python|powershell|pwsh|bash|^sh$|node|perl", re.IGNORECASE)
+
+
+class _Flow:
+    """What flows where inside one function: fetched data, received commands,
+    files written with fetched bytes."""
+
+    def __init__(self, cx: Context, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.cx = cx
+        self.function = function
+        self.nodes = list(ast.walk(function))
+        self.values: dict[str, list[ast.expr]] = {}
+        self.handles: dict[str, ast.expr] = {}  # file object -> the path it was opened at
+        self.procs: set[str] = set()  # names of processes started on an interpreter
+        self._read_assignments()
+        # the parameters of the chat handlers defined here: what a message brings
+        self.message = {
+            a.arg
+            for n in self.nodes
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and _is_handler(n)
+            for a in _params(n)
+        } - {"self", "cls"}
+
+    def _read_assignments(self) -> None:
+        for node in self.nodes:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    self._bind(target, node.value)
+            elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+                if node.value is not None:
+                    self._bind(node.target, node.value)
+            elif isinstance(node, ast.For | ast.AsyncFor):
+                self._bind(node.target, node.iter)
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self._bind(item.optional_vars, item.context_expr)
+        self._bind_nested_calls()
+
+    def _bind_nested_calls(self) -> None:
+        """A call to a function defined in this one binds its parameters to the
+        arguments (``download(url, path)`` then ``run(path)``)."""
+        nested = {
+            n.name: [a.arg for a in _params(n)]
+            for n in self.nodes
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n is not self.function
+        }
+        if not nested:
+            return
+        for node in self.nodes:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                for param, arg in zip(nested.get(node.func.id, ()), node.args, strict=False):
+                    self._bind(ast.Name(id=param), arg)
+
+    def _bind(self, target: ast.AST, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self.values.setdefault(target.id, []).append(value)
+            path = self._opened_for_writing(value)
+            if path is not None:
+                self.handles[target.id] = path
+            if self._starts_interpreter(value):
+                self.procs.add(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._bind(element, value)
+
+    def _opened_for_writing(self, value: ast.expr) -> ast.expr | None:
+        if not (isinstance(value, ast.Call) and self.cx.qual(value.func) in {"open", "io.open"}):
+            return None
+        mode = value.args[1] if len(value.args) > 1 else _keyword(value, "mode")
+        written = isinstance(mode, ast.Constant) and _WRITE_MODES.search(str(mode.value))
+        return value.args[0] if written and value.args else None
+
+    def _starts_interpreter(self, value: ast.expr) -> bool:
+        if not (isinstance(value, ast.Call) and self._is_process(value) and value.args):
+            return False
+        first = _first_word(value.args[0])
+        return first is not None and (
+            self.cx.qual(first) == "sys.executable"
+            or _INTERPRETERS.search(_text(first)) is not None
+        )
+
+    # -- sources ------------------------------------------------------------------
+
+    def fetched(self, node: ast.AST, depth: int = 0, whole: bool = False) -> bool:
+        """``node`` carries data from the network (``whole``: nothing but it)."""
+        subs = _chain(node) if whole else ast.walk(node)
+        for sub in subs:
+            if isinstance(sub, ast.Call) and self._source_call(sub):
+                return True
+            if isinstance(sub, ast.Name) and depth < 4:
+                if sub.id in self.message:
+                    return True
+                values = self.values.get(sub.id, ())[:6]
+                if any(self.fetched(v, depth + 1, whole) for v in values):
+                    return True
+        return False
+
+    def decoded(self, node: ast.AST, depth: int = 0) -> bool:
+        """``node`` carries data decoded from base64, hex or a compressed blob."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and self.cx.qual(sub.func) in DECODERS:
+                return True
+            if isinstance(sub, ast.Name) and depth < 4:
+                values = self.values.get(sub.id, ())[:6]
+                if any(self.decoded(v, depth + 1) for v in values):
+                    return True
+        return False
+
+    def _source_call(self, call: ast.Call) -> bool:
+        name = self.cx.qual(call.func)
+        if name in NETWORK:
+            return True
+        return isinstance(call.func, ast.Attribute) and call.func.attr in _RECEIVES
+
+    def _is_process(self, call: ast.Call) -> bool:
+        name = self.cx.qual(call.func)
+        return name in SPAWN or ("." not in name and name in BARE_SPAWNS)
+
+    # -- sinks ----------------------------------------------------------------------
+
+    def hits(self) -> list[Hit]:
+        dropped = self._dropped_paths()
+        for node in self.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            found = self._sink(node, dropped)
+            if found:
+                kind, rule, text = found
+                line = node.lineno
+                shown = snippet(self.cx.lines, line)
+                return [Hit(rule, kind, 6.0, line, shown, text, True, self.function.name)]
+        return []
+
+    def _sink(self, node: ast.Call, dropped: dict[str, str]) -> tuple[str, str, str] | None:
+        name = self.cx.qual(node.func)
+        if self._is_process(node):
+            return self._process_sink(node, name, dropped)
+        if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
+            return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
+        if _feeds_stdin(node) and self._fed(node):
+            return "drop-run", DROPPER, "feeds downloaded data to an interpreter it started"
+        if name in _UPLOADS and self._uploads_found_file(node):
+            text = f"uploads a file it searched the user's folders for to a fixed address ({name})"
+            return "steal-send", CREDENTIAL_ACCESS, text
+        return None
+
+    def _uploads_found_file(self, node: ast.Call) -> bool:
+        """An upload to an address written in the code whose payload is a file
+        opened at a path found by listing the user's folders (``~/x``)."""
+        url = node.args[0] if node.args else _keyword(node, "url")
+        if not (url is not None and _literal_url(url, self.values)):
+            return False
+        payload = [k.value for k in node.keywords if k.arg in {"files", "data"}]
+        handles = {n for p in payload for n in _names_in(p) if self._found_handle(n)}
+        return bool(handles)
+
+    def _found_handle(self, name: str, depth: int = 0) -> bool:
+        """``name`` is a file opened (or a name assigned one) at a searched home path."""
+        for value in self.values.get(name, ())[:4]:
+            if isinstance(value, ast.Call) and self.cx.qual(value.func) in {"open", "io.open"}:
+                if value.args and self._searched_home(value.args[0]):
+                    return True
+            elif depth < 3 and any(self._found_handle(n, depth + 1) for n in _names_in(value)):
+                return True
+        return False
+
+    def _searched_home(self, node: ast.AST) -> bool:
+        """The path comes from listing folders (``os.listdir``, ``os.walk``, ``glob``)
+        of the user's home written in the code (``expanduser("~/...")``)."""
+        return {"listing", "home"} <= self._path_sources(node)
+
+    def _path_sources(self, node: ast.AST, seen: set[str] | None = None) -> set[str]:
+        """What a path is made of: a folder listing, the user's home written in the code."""
+        seen = set() if seen is None else seen
+        out: set[str] = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                name = self.cx.qual(sub.func)
+                if name in _LISTINGS or last_part(name) in {"glob", "rglob", "iterdir"}:
+                    out.add("listing")
+                if name == "os.path.expanduser" and sub.args and _home_literal(sub.args[0]):
+                    out.add("home")
+            elif isinstance(sub, ast.Name) and sub.id not in seen and len(seen) < 24:
+                seen.add(sub.id)
+                for value in self.values.get(sub.id, ())[:6]:
+                    out |= self._path_sources(value, seen)
+        return out
+
+    def _process_sink(
+        self, node: ast.Call, name: str, dropped: dict[str, str]
+    ) -> tuple[str, str, str] | None:
+        command = node.args[0] if node.args else _keyword(node, "args")
+        if command is None:
+            return None
+        how = self._runs_dropped(command, dropped)
+        if how:
+            return "drop-run", DROPPER, f"writes {how} data to a file and starts it ({name})"
+        if name == "os.startfile" and any(h == "downloaded" for h in dropped.values()):
+            return "drop-run", DROPPER, f"downloads a file and starts a file ({name})"
+        if self.fetched(command, whole=True):
+            source = "a chat message" if self.message else "the network"
+            text = f"runs a command that arrives from {source} ({name})"
+            return "remote-shell", DROPPER, text
+        inputs = _keyword(node, "input")
+        if inputs is not None and self._starts_interpreter(node) and self.fetched(inputs):
+            return "drop-run", DROPPER, "feeds downloaded data to an interpreter it started"
+        return None
+
+    def _fed(self, node: ast.Call) -> bool:
+        """``p.stdin.write(data)`` / ``p.communicate(data)`` with fetched data, ``p``
+        a process started on an interpreter."""
+        owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        while isinstance(owner, ast.Attribute):
+            owner = owner.value
+        if not (isinstance(owner, ast.Name) and owner.id in self.procs):
+            return False
+        data = node.args[0] if node.args else _keyword(node, "input")
+        return data is not None and self.fetched(data)
+
+    def _runs_dropped(self, command: ast.expr, dropped: dict[str, str]) -> str:
+        """How the bytes of the program started came (``downloaded``, ``decoded``),
+        when it is a path written with them (or a shell handed that path); else ''."""
+        held = self.values.get(command.id, []) if isinstance(command, ast.Name) else []
+        if len(held) == 1 and isinstance(held[0], ast.List | ast.Tuple):
+            command = held[0]  # cmd = ["bash", "-c", ...]; Popen(cmd)
+        words = _command_words(command)
+        if not dropped or not words:
+            return ""
+        named = set(dropped)
+        shell = _SHELL_PROGRAMS.match(_text(words[0])) is not None
+        for word in words if shell else words[:1]:
+            for name in _mentions(word, named, self.values):
+                return dropped[name]
+        return ""
+
+    def _dropped_paths(self) -> dict[str, str]:
+        """Names of paths written with fetched or decoded bytes in this function,
+        and how the bytes came (``downloaded``, ``decoded``)."""
+        out: dict[str, str] = {}
+        for node in self.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            found = self._written_path(node)
+            if found is not None:
+                path, how = found
+                out.update(dict.fromkeys(_names_in(path) - set(out), how))
+        # a path handed on as it is (``file_path`` bound to ``exe_path``)
+        for name, values in self.values.items():
+            for value in values:
+                if isinstance(value, ast.Name) and (name in out or value.id in out):
+                    how = out.get(name) or out[value.id]
+                    out.setdefault(name, how)
+                    out.setdefault(value.id, how)
+        return out
+
+    def _written_path(self, node: ast.Call) -> tuple[ast.AST, str] | None:
+        """The path a call writes fetched or decoded bytes to, and how they came."""
+        if _call_name(node) == "urlretrieve" and len(node.args) > 1:
+            return node.args[1], "downloaded"
+        if self._is_process(node) and self._downloader(node):
+            command = node.args[0] if node.args else _keyword(node, "args")
+            return (command or node), "downloaded"  # curl -o PATH, wget -O PATH
+        if not isinstance(node.func, ast.Attribute) or not node.args:
+            return None
+        path = self._target(node.func)
+        if path is None:
+            return None
+        if self.fetched(node.args[0]):
+            return path, "downloaded"
+        return (path, "decoded") if self.decoded(node.args[0]) else None
+
+    def _target(self, func: ast.Attribute) -> ast.AST | None:
+        """The path ``f.write``, ``open(p, "wb").write`` or ``Path(p).write_bytes`` writes."""
+        owner = func.value
+        if func.attr == "write_bytes":
+            return owner
+        if func.attr != "write":
+            return None
+        if isinstance(owner, ast.Name):
+            return self.handles.get(owner.id)
+        return self._opened_for_writing(owner) if isinstance(owner, ast.Call) else None
+
+    def _downloader(self, node: ast.Call) -> bool:
+        """A process that runs a downloader (``curl``, ``wget``...)."""
+        command = node.args[0] if node.args else _keyword(node, "args")
+        first = _first_word(command) if command is not None else None
+        return first is not None and _DOWNLOADERS.match(_text(first)) is not None
+
+
+_UPLOADS = frozenset(
+    {"requests.post", "requests.put", "httpx.post", "httpx.put", "requests.api.post"}
+)
+_LISTINGS = frozenset({"os.listdir", "os.walk", "os.scandir", "glob.glob", "glob.iglob"})
+
+
+def _home_literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and str(node.value).startswith("~")
+
+
+def _literal_url(node: ast.AST, values: dict[str, list[ast.expr]]) -> bool:
+    """A URL written in the code: a literal, or a name assigned only literals."""
+    if isinstance(node, ast.Name):
+        held = values.get(node.id, [])
+        return bool(held) and all(_literal_url(v, {}) for v in held)
+    return isinstance(node, ast.Constant) and str(node.value).startswith(("http://", "https://"))
+
+
+_DOWNLOADERS = re.compile(
+    r"^(?:curl|wget|certutil|bitsadmin|iwr|invoke-webrequest)(?:\.exe)?$", re.I
+)
+
+
+def _hidden_addresses(tree: ast.Module, cx: Context) -> Iterator[Hit]:
+    """A URL or IP address hidden in base64 or hex, in a file with a network call."""
+    if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in ast.walk(tree)):
+        return
+    assigned = {
+        t.id: n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and last_part(cx.qual(node.func)) in _DECODERS:
+            address = _decoded_address(node, assigned)
+            if address:
+                text = f"hides a network address in encoded text ({address[:60]})"
+                shown = snippet(cx.lines, node.lineno)
+                yield Hit(OBFUSCATED_CODE, "hidden-address", 6.0, node.lineno, shown, text, True)
+                return
+
+
+_DECODERS = frozenset(
+    {"b64decode", "urlsafe_b64decode", "standard_b64decode", "decodebytes", "fromhex", "unhexlify"}
+)
+_ADDRESS = re.compile(r"^(?:https?|ftp|wss?)://\S+|^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
+
+
+def _decoded_address(node: ast.Call, assigned: dict[str, ast.expr]) -> str:
+    """The address an encoded literal argument decodes to, or ''."""
+    value = _literal(node.args[0], assigned) if node.args else None
+    if not isinstance(value, str | bytes) or not 8 <= len(value) <= 4096:
+        return ""
+    text = _decode(value, last_part(_call_name(node)))
+    return text if _ADDRESS.match(text) else ""
+
+
+def _literal(node: ast.AST, assigned: dict[str, ast.expr], depth: int = 0) -> object:
+    """The literal an expression holds: ``"..."``, ``x`` assigned one,
+    ``"...".encode()``; else None."""
+    if depth > 3:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in assigned:
+        return _literal(assigned[node.id], assigned, depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return (
+            _literal(node.func.value, assigned, depth + 1) if node.func.attr == "encode" else None
+        )
+    return None
+
+
+def _decode(value: str | bytes, how: str) -> str:
+    raw = value.encode("ascii", "ignore") if isinstance(value, str) else value
+    try:
+        data = (
+            binascii.unhexlify(raw)
+            if how in {"fromhex", "unhexlify"}
+            else base64.b64decode(
+                raw, altchars=b"-_" if how == "urlsafe_b64decode" else None, validate=False
+            )
+        )
+    except (ValueError, binascii.Error):
+        return ""
+    return data.decode("utf-8", "replace").strip()
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+# -- small helpers ---------------------------------------------------------------------
+
+
+def _is_handler(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Registered to be called with a chat message or command, or typed so."""
+    coroutine = isinstance(function, ast.AsyncFunctionDef)
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and (
+            target.attr in _HANDLERS or (coroutine and target.attr in _ASYNC_HANDLERS)
+        ):
+            return True
+    return any(_type_name(a.annotation) in _MESSAGE_TYPES for a in _params(function))
+
+
+def _type_name(node: ast.expr | None) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
+    args = function.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return [a for a in every if a is not None]
+
+
+def _keyword(node: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in node.keywords if k.arg == name), None)
+
+
+def _feeds_stdin(node: ast.Call) -> bool:
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "communicate":
+        return True
+    return (
+        func.attr == "write"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "stdin"
+    )
+
+
+def _chain(node: ast.AST) -> Iterator[ast.AST]:
+    """``data.decode().strip()``, ``m.text``, ``data[0]``, ``await x``: the value and
+    what it is made of, down to the name or call underneath."""
+    while True:
+        yield node
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(node, ast.Call) and isinstance(func, ast.Attribute):
+            if func.attr not in _KEEPS and not (func.attr == "join" and node.args):
+                return
+            # (" ".join(words): the words)
+            node = node.args[0] if func.attr == "join" else func.value
+        elif isinstance(node, ast.Attribute | ast.Subscript | ast.Await):
+            node = node.value
+        else:
+            return
+
+
+def _command_words(command: ast.expr) -> list[ast.expr]:
+    """The words of a command: a list's elements, or the pieces of a string built
+    from a path (``f"{path}"``, ``"cmd /c " + path``)."""
+    if isinstance(command, ast.List | ast.Tuple):
+        return list(command.elts)
+    if isinstance(command, ast.JoinedStr):
+        return [v.value if isinstance(v, ast.FormattedValue) else v for v in command.values]
+    if isinstance(command, ast.BinOp) and isinstance(command.op, ast.Add):
+        return [*_command_words(command.left), *_command_words(command.right)]
+    return [command]
+
+
+def _first_word(command: ast.expr) -> ast.expr | None:
+    words = _command_words(command)
+    return words[0] if words else None
+
+
+def _text(node: ast.AST) -> str:
+    """A literal word's program name (``"cmd /c "`` -> ``cmd``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        parts = node.value.strip().split()
+        return parts[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1] if parts else ""
+    return ""
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _mentions(word: ast.AST, names: set[str], values: dict[str, list[ast.expr]]) -> list[str]:
+    """Which of ``names`` the word is, or a name assigned from."""
+    for sub in ast.walk(word):
+        if not isinstance(sub, ast.Name):
+            continue
+        if sub.id in names:
+            return [sub.id]
+        for value in values.get(sub.id, ())[:4]:
+            if isinstance(value, ast.Name | ast.Call | ast.JoinedStr):
+                found = names & _names_in(value)
+                if found:
+                    return sorted(found)
+    return []
