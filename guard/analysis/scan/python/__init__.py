@@ -327,11 +327,14 @@ def _runs_or_sends(source: str) -> bool:
         return True
     lowered = source.lower()
     return (
-        any(h in lowered for h in patterns.ENDPOINT_HINTS)
-        or any(h in lowered for h in patterns.CREDENTIAL_HINTS)
+        _SENT_HINT.search(lowered) is not None
         or ("post(" in lowered and any(h in lowered for h in WALLET_HINTS))
         or names_a_host(source)
     )
+
+
+# (one search for the places of channels and secrets, not one per word)
+_SENT_HINT = any_of((*patterns.ENDPOINT_HINTS, *patterns.CREDENTIAL_HINTS))
 
 
 # (one search for any of the words, instead of one per word)

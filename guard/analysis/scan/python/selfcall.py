@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
+from guard.analysis.scan.python.text import ascii_fold
+
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SHELLS = re.compile(
     r"powershell|\bcmd(?:\.exe)?\b|/bin/(?:ba)?sh|\b(?:curl|wget)\b|startfile|Start-Process",
@@ -19,12 +21,27 @@ _SHELLS = re.compile(
 )
 
 
+# A word of each alternative of ``_SHELLS``, lower case: a quick look that rules
+# most files out before the case-insensitive search, which is slow on large ones.
+_SHELL_WORDS = ("powershell", "cmd", "/bin/", "curl", "wget", "startfile", "start-process")
+
+
+def _names_a_shell(source: str) -> bool:
+    lowered = source.lower()
+    if not source.isascii():  # (the characters ignoring case takes for ASCII letters)
+        lowered = ascii_fold(lowered)
+    for word in _SHELL_WORDS:
+        if word in lowered:
+            return _SHELLS.search(source) is not None
+    return False
+
+
 def runs_own_function(tree: ast.Module, source: str) -> bool:
     """Module-level code calls, or hands on, a function defined at the top of the file,
     in a file that names a shell (what only the function bodies could show: libraries
     call their own helpers at import all the time, to probe the platform or to build
     tables, and what those do counts in the capped pool at most)."""
-    if _SHELLS.search(source) is None:
+    if not _names_a_shell(source):
         return False
     defined = {node.name for node in tree.body if isinstance(node, _DEFS)}
     if not defined:

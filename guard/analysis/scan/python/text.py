@@ -223,7 +223,16 @@ CHANNEL_WORDS = (
 # The only characters that ignoring case matches to ASCII letters, as lower() leaves
 # them: the long s, the dotless i, and the dot that lower() adds to a dotted capital I
 # (the Kelvin sign lowers to k itself).
-_ASCII_FOLD = {ord("\u017f"): "s", ord("\u0131"): "i", ord("\u0307"): None}
+_ASCII_FOLDS = (("\u017f", "s"), ("\u0131", "i"), ("\u0307", ""))
+
+
+def ascii_fold(lowered: str) -> str:
+    """Lower-cased text with those characters folded into their ASCII letters (a few
+    ``replace`` calls: ``str.translate`` with a table is slow on large texts)."""
+    for char, letter in _ASCII_FOLDS:
+        if char in lowered:
+            lowered = lowered.replace(char, letter)
+    return lowered
 
 
 def _may_hold_channel(source: str, lowered: str) -> bool:
@@ -231,7 +240,7 @@ def _may_hold_channel(source: str, lowered: str) -> bool:
     of its alternatives holds one of ``CHANNEL_WORDS``, and ignoring case matches
     only a few non-ASCII characters to ASCII letters (folded here before looking)."""
     if not source.isascii():
-        lowered = lowered.translate(_ASCII_FOLD)
+        lowered = ascii_fold(lowered)
     return any(w in lowered for w in CHANNEL_WORDS)
 
 
