@@ -93,7 +93,8 @@ def analyse(
 ) -> FileReport:
     """What one file would do.
 
-    ``parse=False`` runs the text checks only; ``functions=False`` parses but
+    ``parse=False`` runs the text checks, and the payload pass of ``payloads``
+    only where its quick look finds both ends of one; ``functions=False`` parses but
     analyses module-level code only (what runs at import), which is much faster.
     ``called``: functions of the file that other code which runs calls.
     """
