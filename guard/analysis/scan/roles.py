@@ -51,6 +51,8 @@ def roles(
     for rel, name in by_rel.items():
         if out.get(name) == "module" and _namespace_top(rel, packages, named):
             out[name] = "import"
+        elif out.get(name) == "other" and named and _named_package_dir(rel, named):
+            out[name] = "module"
     if not layout.wheel:
         pyproject = contents.get(by_rel.get("pyproject.toml", ""))
         for rel in backend_files(pyproject, set(by_rel)):
@@ -76,6 +78,17 @@ def _namespace_top(rel: str, packages: set[str], named: str | None = None) -> bo
         return False
     parts = rel.split("/")[:-1]
     return not any("/".join(parts[:cut]) in packages for cut in range(1, len(parts)))
+
+
+def _named_package_dir(rel: str, named: str) -> bool:
+    """An sdist's file in a directory without ``__init__.py`` that the build files
+    name as a package (``packages=["tool"]``, quoted, dotted): setuptools installs
+    it all the same, so it is package code, not a folder of scripts or tests."""
+    parts = _package_parts(rel)
+    if len(parts) < 2 or is_other(rel):
+        return False
+    dotted = ".".join(parts[:-1])
+    return re.search(rf"""["']{re.escape(dotted)}["']""", named) is not None
 
 
 _BUILD_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
