@@ -74,7 +74,7 @@ from guard.analysis.scan.python.combos import combinations
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import WALLET_HINTS
 from guard.analysis.scan.python.fallback import fallback
-from guard.analysis.scan.python.liveness import live_functions
+from guard.analysis.scan.python.liveness import live_functions, reached_from_classes
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
@@ -165,7 +165,7 @@ def _analyse_tree(
     hits.extend(payload_hits(tree, source, cx))
     if nested:
         hits.extend(_literal_code(tree, source, lines))
-    hits.extend(combinations(hits))
+    hits.extend(combinations(hits, reached_from_classes(nodes) if "cmdclass" in source else None))
     outgoing = tuple(_calls_out(cx, nodes, deferred))
     return FileReport(tuple(hits), "ast", tuple(cx.local_imports), why, outgoing)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 
 from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
@@ -20,9 +21,10 @@ _SURE_RUNS = frozenset({"spawn-shell", "exec"})
 _HOST_DATA = frozenset({"identity", "env-secret", "environ-dump", "credential"})
 
 
-def combinations(hits: list[Hit]) -> list[Hit]:
+def combinations(hits: list[Hit], reached: Mapping[str, str] | None = None) -> list[Hit]:
     """A download with a process or exec (dropper); host data with a network call;
-    in one function, a download that is written and run; secrets and a channel."""
+    in one function, a download that is written and run; secrets and a channel.
+    ``reached``: function -> the class whose methods call or register it."""
     return [
         *_file_pairs(hits),
         *_drop_runs(hits),
@@ -32,7 +34,7 @@ def combinations(hits: list[Hit]) -> list[Hit]:
         *_hooked_network(hits),
         *_reverse_shells(hits),
         *_channel_sends(hits),
-        *hook_acts(hits),
+        *hook_acts(hits, reached),
         *script_drops(hits),
     ]
 

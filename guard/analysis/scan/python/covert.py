@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 
 from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
@@ -145,18 +146,19 @@ _HOOK_ACTS = frozenset({"spawn", "identity", "write-outside"})
 _OVERRIDES = re.compile(r"""['"](?:install|develop|egg_info|install_\w+)['"]\s*:\s*([\w.]+)""")
 
 
-def hook_acts(hits: list[Hit]) -> list[Hit]:
+def hook_acts(hits: list[Hit], reached: Mapping[str, str] | None = None) -> list[Hit]:
     """An overridden install, develop or egg_info command whose own code (its
-    class's methods) runs a named program that is no build tool, reads who the
-    user is, or writes outside the build tree: an install hook that acts on the
-    machine (4, beside the act itself). A computed command (a compiler a build
-    step found) does not count."""
+    class's methods, and the functions they call or register: ``reached``, function
+    -> the class whose methods reach it) runs a named program that is no build
+    tool, reads who the user is, or writes outside the build tree: an install hook
+    that acts on the machine (4, beside the act itself). A computed command (a
+    compiler a build step found) does not count."""
     hooks = [h for h in hits if h.kind == "cmdclass" and not h.deferred]
     if not hooks:
         return []
     classes = {m.group(1).rsplit(".", 1)[-1] for h in hooks for m in _OVERRIDES.finditer(h.snippet)}
     for hit in hits:
-        owner = hit.scope.split(".", 1)[0] if "." in hit.scope else ""
+        owner = _hook_owner(hit.scope, reached or {})
         if hit.kind in _HOOK_ACTS and owner and (owner in classes or not classes):
             if hit.kind == "spawn" and "computed command" in hit.text:
                 continue
@@ -174,6 +176,12 @@ def hook_acts(hits: list[Hit]) -> list[Hit]:
                 )
             ]
     return []
+
+
+def _hook_owner(scope: str, reached: Mapping[str, str]) -> str:
+    """The class a hit's code belongs to: its method's, or the class whose methods
+    reach its function ('' at module level)."""
+    return scope.split(".", 1)[0] if "." in scope else reached.get(scope, "")
 
 
 def _act(text: str) -> str:

@@ -41,6 +41,24 @@ def live_functions(nodes: Nodes, called: frozenset[str] = frozenset()) -> set[st
     return live
 
 
+def reached_from_classes(nodes: Nodes) -> dict[str, str]:
+    """Function key -> the first class whose methods call, pass on or register it
+    (transitively): what an overridden command runs besides its own methods."""
+    if not nodes.classes:
+        return {}
+    edges = _edges(nodes)
+    out: dict[str, str] = {}
+    for cls, methods in nodes.classes.items():
+        todo = [k for m in methods for k in edges.get(m, ())]
+        while todo:
+            key = todo.pop()
+            if key in out or key in methods or key not in nodes.functions:
+                continue
+            out[key] = cls
+            todo.extend(edges.get(key, ()))
+    return out
+
+
 def _edges(nodes: Nodes) -> dict[str | None, set[str]]:
     """owner (None: module level) -> the function keys its code calls or passes on."""
     edges: dict[str | None, set[str]] = {}
