@@ -324,7 +324,12 @@ def _runs_or_sends(source: str) -> bool:
     """Besides a download: a process (the dropper shape), a named exfiltration
     channel, a raw IP address or the place of user secrets (the sending and
     stealing shapes)."""
-    if any(w in source for w in _RUN_WORDS):
+    if (
+        any(w in source for w in _RUN_WORDS)
+        or "os.environ)" in source
+        or "environ.items()" in source
+        or "environ.copy()" in source
+    ):
         return True
     lowered = source.lower()
     return (

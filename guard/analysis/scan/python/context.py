@@ -29,6 +29,7 @@ class Context:
     hits: list[Hit] = field(default_factory=list)
     local_imports: list[str] = field(default_factory=list)
     sockets_used: bool | None = None  # (see ``uses_sockets``)
+    environ_named: bool | None = None  # (see ``names_environ``)
     # function -> the names a loop over the whole environment binds (``for k, v in ...``)
     environment_names: dict[str, set[str]] = field(default_factory=dict)
 
@@ -37,6 +38,12 @@ class Context:
         if self.sockets_used is None:
             self.sockets_used = any(_SOCKET_USES.search(line) for line in self.lines)
         return self.sockets_used
+
+    def names_environ(self) -> bool:
+        """The file names ``environ`` somewhere (once per file)."""
+        if self.environ_named is None:
+            self.environ_named = any("environ" in line for line in self.lines)
+        return self.environ_named
 
     def hit(
         self,

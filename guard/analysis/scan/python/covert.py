@@ -220,19 +220,15 @@ def secret_sent(cx: Context, node: ast.Call, name: str) -> None:
         cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
 
 
-# What reads the whole environment at once (guard.analysis.scan.python.environ).
-_WHOLE_ENVIRONMENT = frozenset({"environ-dump", "environ-copy"})
-
-
 def environment_sent(cx: Context, node: ast.Call, name: str) -> None:
     """A network call to an address fixed in the code, in a function (or module-
     level code) that has just read the whole environment: its variables (tokens,
     keys, passwords) go out with it, the shape of the hijacked ``ctx`` releases.
     Like any technique it counts where the function sits, since the user's own
     call runs it (6)."""
-    scope = cx.scope(node)
-    if not any(h.kind in _WHOLE_ENVIRONMENT and h.scope == scope for h in cx.hits):
+    if not cx.names_environ():
         return
+    scope = cx.scope(node)
     url = (
         node.args[0]
         if node.args
@@ -245,16 +241,33 @@ def environment_sent(cx: Context, node: ast.Call, name: str) -> None:
 
 
 def _carries_environment(cx: Context, sent: list[ast.expr], scope: str) -> bool:
-    """What the call sends (its address included) holds ``os.environ``, or a name
+    """What the call sends (its address included) holds the whole environment
+    (``os.environ`` itself, a copy, its items; not one variable of it), or a name
     a loop over the whole environment bound: the copy made for a subprocess
-    (``env=dict(os.environ)``) beside a download does not."""
+    (``env=dict(os.environ)``) beside a download does not reach the request."""
     bound = cx.environment_names.get(scope, set())
     return any(
-        (isinstance(sub, ast.Name) and sub.id in bound) or cx.qual(sub) == "os.environ"
-        for arg in sent
-        for expr in cx.expand(arg, scope=scope)
-        for sub in ast.walk(expr)
+        _whole_environment(cx, expr, bound) for arg in sent for expr in cx.expand(arg, scope=scope)
     )
+
+
+# Reads of one variable: ``os.environ.get("X")``, ``os.environ["X"]``...
+_ONE_VARIABLE = frozenset({"get", "pop", "setdefault"})
+
+
+def _whole_environment(cx: Context, expr: ast.AST, bound: set[str]) -> bool:
+    partial: set[int] = set()
+    found: list[ast.AST] = []
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Name) and sub.id in bound:
+            return True
+        if isinstance(sub, ast.Subscript) or (
+            isinstance(sub, ast.Attribute) and sub.attr in _ONE_VARIABLE
+        ):
+            partial.add(id(sub.value))
+        elif cx.qual(sub) == "os.environ":
+            found.append(sub)
+    return any(id(node) not in partial for node in found)
 
 
 # Chat platforms whose bot libraries send messages and files: remote-access tools
