@@ -321,9 +321,9 @@ def quick_risky(source: str) -> bool:
 
 
 def _runs_or_sends(source: str) -> bool:
-    """Besides a download: a process (the dropper shape), a named exfiltration
-    channel, a raw IP address or the place of user secrets (the sending and
-    stealing shapes)."""
+    """Besides a download: a process (the dropper shape), the whole environment
+    copied or dumped, a named exfiltration channel, a raw IP address or the place
+    of user secrets (the sending and stealing shapes)."""
     if (
         any(w in source for w in _RUN_WORDS)
         or "os.environ)" in source
