@@ -33,10 +33,21 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
         r"\b(?:transfer\.sh|file\.io|anonfiles\.com|gofile\.io|0x0\.st|temp\.sh)\b",
         "anonymous file drop",
     ),
+    # A chat service's attachment store used as a free file host: payloads are
+    # uploaded to a chat and fetched from its CDN (an expiring, signed link).
+    (
+        r"\b(?:cdn\.discordapp\.com|media\.discordapp\.net)/attachments/",
+        "anonymous file drop (chat attachment)",
+    ),
+    # IP loggers: a link that records who opened it (counts infections).
+    (
+        r"\b(?:iplogger\.(?:org|com|ru|co|info)|grabify\.link|2no\.co|yip\.su|blasze\.com)\b",
+        "IP logger",
+    ),
     # Tunnels: a public name for a machine the attacker runs.
     (
         r"\b[\w-]+\.(?:ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|loca\.lt|serveo\.net|"
-        r"localhost\.run|pinggy\.(?:io|link)|bore\.pub)\b",
+        r"localhost\.run|lhr\.life|pinggy\.(?:io|link)|bore\.pub|loclx\.io|localxpose\.io)\b",
         "tunnel",
     ),
     # Request bins and out-of-band interaction services (used to prove a hit, or to
@@ -50,8 +61,8 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ),
     # "What is my IP" services: fingerprinting the victim before exfiltration.
     (
-        r"\b(?:api\.ipify\.org|ipinfo\.io/json|ifconfig\.me|icanhazip\.com|ip-api\.com/json|"
-        r"checkip\.amazonaws\.com)\b",
+        r"\b(?:api\d*\.ipify\.org|ipinfo\.io/json|ifconfig\.me|icanhazip\.com|ip-api\.com/json|"
+        r"checkip\.amazonaws\.com|ipwho\.is|ipapi\.co/json)\b",
         "public-IP lookup",
     ),
 )
@@ -73,6 +84,12 @@ ENDPOINT_HINTS = (
     "gofile",
     "0x0.st",
     "temp.sh",
+    "discordapp",
+    "iplogger",
+    "grabify",
+    "2no.co",
+    "yip.su",
+    "blasze",
     "ngrok",
     "trycloudflare",
     "loca.lt",
@@ -80,6 +97,9 @@ ENDPOINT_HINTS = (
     "localhost.run",
     "pinggy",
     "bore.pub",
+    "lhr.life",
+    "loclx",
+    "localxpose",
     "requestbin",
     "pipedream",
     "requestcatcher",
@@ -99,7 +119,13 @@ ENDPOINT_HINTS = (
     "icanhazip",
     "ip-api.com",
     "checkip.",
+    "ipwho.is",
+    "ipapi.co",
 )
+# What naming an endpoint weighs where it is not 4: a chat attachment link is a
+# file host, which bots and archivers name too; fetching from it as the code runs
+# (channel-send) is what counts.
+ENDPOINT_WEIGHTS = {"anonymous file drop (chat attachment)": 2.0}
 ENDPOINT_RE = re.compile("|".join(f"(?:{p})" for p, _ in ENDPOINTS), re.IGNORECASE)
 ENDPOINT_PARTS = tuple((re.compile(p, re.IGNORECASE), what) for p, what in ENDPOINTS)
 

@@ -129,6 +129,7 @@ TECHNIQUE_KINDS = frozenset(
         "download-exec",
         "packed",
         "identifier-soup",
+        "built-name",
         "cradle",
         "reverse-shell",
         "channel-send",

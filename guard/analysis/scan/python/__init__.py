@@ -329,6 +329,7 @@ def _runs_or_sends(source: str) -> bool:
         or "os.environ)" in source
         or "environ.items()" in source
         or "environ.copy()" in source
+        or "in os.environ:" in source
     ):
         return True
     lowered = source.lower()

@@ -15,7 +15,7 @@ from guard.analysis.scan.hits import (
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,
 )
-from guard.analysis.scan.python import covert, environ, execs, setupcall, spawn, writes
+from guard.analysis.scan.python import covert, environ, execs, fold, setupcall, spawn, writes
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
 from guard.analysis.scan.python.names import (
@@ -49,6 +49,7 @@ def run(cx: Context, checked: Iterable[ast.AST]) -> None:
             _sum(cx, node, chained)
         elif isinstance(node, ast.Subscript):
             environ.subscript(cx, node)
+            fold.built_name(cx, node)
         elif isinstance(node, ast.For):
             environ.loop(cx, node)
 
@@ -72,6 +73,8 @@ def call(cx: Context, node: ast.Call) -> None:
         covert.chat_send(cx, node, name)
     if is_chr_join(node, cx.aliases):
         cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
+    if node.args:
+        fold.built_name(cx, node)
     codec = stealth_codec(node) if last == "decode" else ""
     if codec:
         cx.hit(OBFUSCATED_CODE, "decode-blob", 1.5, node, f"decodes with {codec}")

@@ -61,11 +61,30 @@ def _relative_imports(module: str, names: list[ast.alias]) -> list[str]:
 
 def _assign(cx: Context, node: ast.Assign) -> None:
     for target in node.targets:
+        if _unpacked(cx, target, node.value, node):
+            continue
         # (most targets are one name: no walk for them)
         names = (target,) if isinstance(target, ast.Name) else ast.walk(target)
         for name in names:
             if isinstance(name, ast.Name):
                 cx.assign(name.id, node.value, node)
+
+
+def _unpacked(cx: Context, target: ast.expr, value: ast.expr, node: ast.Assign) -> bool:
+    """``a, b = exec, str``: each name holds its own element (when both sides are
+    flat sequences of one length)."""
+    pairs = (ast.Tuple, ast.List)
+    if not (isinstance(target, pairs) and isinstance(value, pairs)):
+        return False
+    if len(target.elts) != len(value.elts) or not all(
+        isinstance(t, ast.Name) and not isinstance(v, ast.Starred)
+        for t, v in zip(target.elts, value.elts, strict=True)
+    ):
+        return False
+    for name, element in zip(target.elts, value.elts, strict=True):
+        if isinstance(name, ast.Name):
+            cx.assign(name.id, element, node)
+    return True
 
 
 def _assign_one(cx: Context, node: ast.AnnAssign | ast.AugAssign | ast.NamedExpr) -> None:

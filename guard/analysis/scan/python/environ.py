@@ -9,7 +9,7 @@ from guard.analysis.scan.hits import CREDENTIAL_ACCESS, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.names import str_value
 
-_VIEWS = frozenset({"items", "keys", "values"})
+_VIEWS = frozenset({"items", "keys", "values", "copy"})
 
 
 def env_name(cx: Context, arg: ast.AST, node: ast.AST) -> None:
@@ -59,14 +59,16 @@ def subscript(cx: Context, node: ast.Subscript) -> None:
 
 
 def loop(cx: Context, node: ast.For) -> None:
-    """``for k, v in os.environ.items()``: the whole environment (1)."""
-    it = node.iter
-    if (
-        isinstance(it, ast.Call)
-        and isinstance(it.func, ast.Attribute)
-        and it.func.attr in _VIEWS
-        and cx.qual(it.func.value) == "os.environ"
-    ):
+    """``for k, v in os.environ.items()``, ``for k in os.environ``: the whole
+    environment (1)."""
+    if _whole_view(cx, node.iter):
         cx.hit(INSTALL_TIME_CODE, "environ-dump", 1.0, node, "reads the whole environment")
         bound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
         cx.environment_names.setdefault(cx.scope(node), set()).update(bound)
+
+
+def _whole_view(cx: Context, it: ast.AST) -> bool:
+    """``os.environ`` itself, or its items, keys, values or a copy of it."""
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in _VIEWS:
+        it = it.func.value
+    return isinstance(it, ast.Name | ast.Attribute) and cx.qual(it) == "os.environ"

@@ -198,7 +198,8 @@ def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     endpoints = _hinted_matches(patterns.ENDPOINT_RE, source, starts)
     for offset, found in itertools.islice(endpoints, MAX_PER_KIND):
         what = next((w for r, w in patterns.ENDPOINT_PARTS if r.search(found)), "")
-        yield at(offset, EXFIL_ENDPOINT, "endpoint", 4.0, f"{what}: {found}")
+        weight = patterns.ENDPOINT_WEIGHTS.get(what, 4.0)
+        yield at(offset, EXFIL_ENDPOINT, "endpoint", weight, f"{what}: {found}")
 
 
 # A word (lower case) of each alternative of patterns.CONCRETE_CHANNELS: a text without

@@ -1,0 +1,286 @@
+"""Names built at run time: the text an expression of literals computes, read statically.
+
+Obfuscators hide the names of the builtins and modules they use by building them
+from pieces no reader sees as a name: ``chr()`` codes (joined, summed, mapped,
+through an alias of ``"".join``), byte lists (``bytes([101, 120]).decode()``),
+hex (``bytes.fromhex("6578").decode()``), reversed literals (``"cexe"[::-1]``).
+``fold`` computes such a text without running anything; ``built_name`` reports
+a built text that names a builtin or module that runs code, where the code looks
+it up (``globals()[...]``, ``__builtins__.get(...)``, ``getattr(x, ...)``,
+``__import__(...)``): no honest code spells ``exec`` in character codes (6).
+"""
+
+from __future__ import annotations
+
+import ast
+import binascii
+
+from guard.analysis.scan.hits import OBFUSCATED_CODE
+from guard.analysis.scan.python.context import Context
+
+# What a hidden name must be to count: builtins and modules that run, load or
+# fetch code, and the lookups that reach them.
+CODE_NAMES = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "__import__",
+        "__builtins__",
+        "builtins",
+        "getattr",
+        "globals",
+        "system",
+        "popen",
+        "Popen",
+        "subprocess",
+        "os",
+        "marshal",
+        "b64decode",
+        "base64",
+        "zlib",
+        "decompress",
+        "urlopen",
+        "urllib.request",
+        "requests",
+        "socket",
+        "ctypes",
+        "startfile",
+    }
+)
+MAX_TEXT = 4096
+_DEPTH = 8
+# Calls that look a name up: the argument that names it.
+_LOOKUPS = frozenset({"getattr", "__import__", "importlib.import_module", "hasattr"})
+_DICT_LOOKUPS = frozenset({"get", "pop", "__getitem__", "__getattribute__"})
+
+
+def built_name(cx: Context, node: ast.AST) -> None:
+    """A lookup (subscript, ``get``, ``getattr``, ``__import__``) of a name of
+    ``CODE_NAMES`` that the code builds instead of writing."""
+    for key in _looked_up(cx, node):
+        if _written(cx, key):
+            continue
+        text = fold(cx, key)
+        if text in CODE_NAMES:
+            what = f"builds the name {text!r} from codes at run time and looks it up"
+            cx.hit(OBFUSCATED_CODE, "built-name", 6.0, node, what)
+            return
+
+
+def _written(cx: Context, node: ast.AST) -> bool:
+    """The key is a literal, or a name that holds one: written, not built."""
+    for _ in range(_DEPTH):
+        if not isinstance(node, ast.Name):
+            break
+        held = _one_value(cx, node.id)
+        if held is None:
+            return True  # (not one value: nothing to fold)
+        node = held
+    return not isinstance(node, ast.Call | ast.BinOp | ast.Subscript)
+
+
+def _looked_up(cx: Context, node: ast.AST) -> list[ast.expr]:
+    """The expressions ``node`` looks a name up by."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        return [node.slice]
+    if not isinstance(node, ast.Call) or not node.args:
+        return []
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _DICT_LOOKUPS:
+        return [node.args[0]]
+    name = cx.qual(func)
+    if name == "getattr" and len(node.args) >= 2:
+        return [node.args[1]]
+    return [node.args[0]] if name in _LOOKUPS else []
+
+
+def fold(cx: Context, node: ast.AST, depth: int = 0) -> str | None:
+    """The text ``node`` computes from literals alone, or None."""
+    if depth > _DEPTH:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.Name):
+        held = _one_value(cx, node.id)
+        return None if held is None else fold(cx, held, depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = fold(cx, node.left, depth + 1), fold(cx, node.right, depth + 1)
+        joined = None if left is None or right is None else left + right
+        return joined if joined is not None and len(joined) <= MAX_TEXT else None
+    if isinstance(node, ast.Subscript):
+        return _reversed(cx, node, depth)
+    if isinstance(node, ast.Call):
+        return _call_text(cx, node, depth)
+    return None
+
+
+def _one_value(cx: Context, name: str) -> ast.AST | None:
+    values = cx.assigned.get(name, [])
+    return values[0] if len(values) == 1 else None
+
+
+def _reversed(cx: Context, node: ast.Subscript, depth: int) -> str | None:
+    step = node.slice.step if isinstance(node.slice, ast.Slice) else None
+    if (
+        isinstance(node.slice, ast.Slice)
+        and node.slice.lower is None
+        and node.slice.upper is None
+        and _integer(cx, step, depth + 1) == -1
+    ):
+        text = fold(cx, node.value, depth + 1)
+        return None if text is None else text[::-1]
+    return None
+
+
+def _call_text(cx: Context, node: ast.Call, depth: int) -> str | None:
+    func = node.func
+    if cx.qual(func) == "chr" and len(node.args) == 1:
+        code = _integer(cx, node.args[0], depth + 1)
+        return chr(code) if code is not None and 0 <= code < 0x110000 else None
+    if _is_join(cx, func, depth) and len(node.args) == 1:
+        return _joined(cx, func, node.args[0], depth)
+    if isinstance(func, ast.Attribute) and func.attr == "decode":
+        return _decoded_bytes(cx, func.value, depth + 1)
+    return None
+
+
+def _joined(cx: Context, func: ast.AST, arg: ast.AST, depth: int) -> str | None:
+    parts = _sequence(cx, arg, depth + 1)
+    separator = _separator(cx, func, depth)
+    if parts is None or separator is None:
+        return None
+    texts = [fold(cx, part, depth + 1) for part in parts]
+    if any(t is None for t in texts):
+        return None
+    return separator.join(t for t in texts if t is not None)[:MAX_TEXT]
+
+
+def _is_join(cx: Context, func: ast.AST, depth: int) -> bool:
+    """``"".join``, or a name that holds it (``_ = "".join``)."""
+    if isinstance(func, ast.Name):
+        held = _one_value(cx, func.id)
+        return held is not None and depth < _DEPTH and _is_join(cx, held, depth + 1)
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "join"
+        and isinstance(func.value, ast.Constant)
+        and isinstance(func.value.value, str)
+    )
+
+
+def _separator(cx: Context, func: ast.AST, depth: int) -> str | None:
+    while isinstance(func, ast.Name) and depth < _DEPTH:
+        held = _one_value(cx, func.id)
+        if held is None:
+            return None
+        func, depth = held, depth + 1
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant):
+        value = func.value.value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _sequence(cx: Context, node: ast.AST, depth: int) -> list[ast.expr] | None:
+    """The parts a join is given: a list or tuple, ``map(chr, codes)``, or a
+    comprehension ``[chr(c) for c in codes]`` (as ``chr(code)`` nodes)."""
+    if isinstance(node, ast.Name):
+        held = _one_value(cx, node.id)
+        return None if held is None or depth > _DEPTH else _sequence(cx, held, depth + 1)
+    if isinstance(node, ast.List | ast.Tuple):
+        return list(node.elts)
+    if isinstance(node, ast.Call) and cx.qual(node.func) == "map" and len(node.args) == 2:
+        return _mapped(cx, node.args[0], node.args[1], None, depth)
+    if isinstance(node, ast.ListComp | ast.GeneratorExp) and len(node.generators) == 1:
+        loop = node.generators[0]
+        if loop.ifs or not isinstance(loop.target, ast.Name):
+            return None
+        element = node.elt
+        if isinstance(element, ast.Call) and len(element.args) == 1:
+            return _mapped(cx, element.func, loop.iter, (loop.target.id, element.args[0]), depth)
+    return None
+
+
+def _mapped(
+    cx: Context,
+    func: ast.AST,
+    codes: ast.AST,
+    bound: tuple[str, ast.AST] | None,
+    depth: int,
+) -> list[ast.expr] | None:
+    """``chr`` (or a name of it) over literal codes, as a list of ``chr(code)``."""
+    if _holds(cx, func, depth) != "chr":
+        return None
+    if bound is not None and not (isinstance(bound[1], ast.Name) and bound[1].id == bound[0]):
+        return None  # (chr of something computed from the code: not followed)
+    values = _sequence(cx, codes, depth + 1) if not isinstance(codes, ast.Constant) else None
+    if values is None or len(values) > MAX_TEXT:
+        return None
+    chr_name = ast.Name(id="chr", ctx=ast.Load())
+    return [ast.Call(func=chr_name, args=[value], keywords=[]) for value in values]
+
+
+def _holds(cx: Context, node: ast.AST, depth: int) -> str:
+    """The name ``node`` stands for, through single assignments (``c = chr``)."""
+    while isinstance(node, ast.Name) and node.id not in ("chr",) and depth < _DEPTH:
+        held = _one_value(cx, node.id)
+        if held is None:
+            break
+        node, depth = held, depth + 1
+    return cx.qual(node)
+
+
+def _decoded_bytes(cx: Context, node: ast.AST, depth: int) -> str | None:
+    """``bytes([..]).decode()``, ``bytearray([..])``, ``bytes.fromhex("..")``."""
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or depth > _DEPTH:
+        return None
+    name = cx.qual(node.func)
+    if name in {"bytes", "bytearray"}:
+        return _byte_list(cx, node.args[0], depth)
+    if name in {"bytes.fromhex", "bytearray.fromhex"}:
+        text = fold(cx, node.args[0], depth + 1)
+        try:
+            return None if text is None else bytes.fromhex(text).decode("latin-1")[:MAX_TEXT]
+        except (ValueError, binascii.Error):
+            return None
+    return None
+
+
+def _byte_list(cx: Context, node: ast.AST, depth: int) -> str | None:
+    parts = _sequence(cx, node, depth + 1)
+    codes = [_integer(cx, p, depth + 1) for p in parts] if parts is not None else None
+    if codes is None or any(c is None or not 0 <= c < 256 for c in codes):
+        return None
+    return bytes(c for c in codes if c is not None).decode("latin-1")[:MAX_TEXT]
+
+
+def _integer(cx: Context, node: ast.AST | None, depth: int) -> int | None:
+    """An integer computed from integer literals (+, -, ^, *, <<, unary minus)."""
+    if node is None or depth > _DEPTH:
+        return None
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _integer(cx, node.operand, depth + 1)
+        return None if inner is None else -inner
+    if isinstance(node, ast.BinOp):
+        left, right = _integer(cx, node.left, depth + 1), _integer(cx, node.right, depth + 1)
+        if left is None or right is None:
+            return None
+        return _arithmetic(node.op, left, right)
+    return None
+
+
+def _arithmetic(op: ast.operator, left: int, right: int) -> int | None:
+    if isinstance(op, ast.Add):
+        return left + right
+    if isinstance(op, ast.Sub):
+        return left - right
+    if isinstance(op, ast.BitXor):
+        return left ^ right
+    if isinstance(op, ast.Mult) and abs(left) < 1 << 20 and abs(right) < 1 << 20:
+        return left * right
+    if isinstance(op, ast.LShift) and 0 <= right < 32 and abs(left) < 1 << 20:
+        return left << right
+    return None
