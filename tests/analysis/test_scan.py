@@ -1095,3 +1095,22 @@ def test_an_imported_module_probing_the_platform_at_import_stays_clean(tmp_path:
         "demo/probe.py": probe,
     }
     assert scan(wheel(tmp_path, files)).level == "clean"
+
+
+_MAIN_GUARDED = """
+import urllib.request
+
+def fetch():
+    urllib.request.urlopen("https://example.invalid/x")
+
+if __name__ == "__main__":
+    fetch()
+"""
+
+
+def test_main_guard_runs_only_when_the_file_runs_as_main() -> None:
+    # a build runs setup.py as __main__; an imported module's main guard never runs
+    imported = [h for h in analyse(_MAIN_GUARDED).hits if h.kind == "network"]
+    as_main = [h for h in analyse(_MAIN_GUARDED, as_main=True).hits if h.kind == "network"]
+    assert [h.deferred for h in imported] == [True]
+    assert [h.deferred for h in as_main] == [False]

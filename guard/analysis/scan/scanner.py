@@ -217,7 +217,11 @@ class _Run:
         parse, functions = _depth(text, len(data), role, full)
         parse, functions = parse or bool(called), functions or bool(called)
         self.work += cost(len(data), parse, functions)
-        report = python.analyse(text, parse=parse, functions=functions, called=called)
+        # (a build runs setup.py as ``__main__``: its main guard runs at install)
+        as_main = role == "install" and rel.rsplit("/", 1)[-1] == "setup.py"
+        report = python.analyse(
+            text, parse=parse, functions=functions, called=called, as_main=as_main
+        )
         self._place(report.hits, rel, role)
         if report.incomplete and role in _RUN_ROLES:
             self._place((_unanalysed(report.incomplete),), rel, role)

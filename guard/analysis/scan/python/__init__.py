@@ -81,7 +81,7 @@ from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
 from guard.analysis.scan.python.text import any_of, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
-from guard.analysis.scan.python.walk import Nodes, spanning, walk
+from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
 
 
 def analyse(
@@ -90,6 +90,7 @@ def analyse(
     parse: bool = True,
     functions: bool = True,
     called: frozenset[str] = frozenset(),
+    as_main: bool = False,
 ) -> FileReport:
     """What one file would do.
 
@@ -97,12 +98,14 @@ def analyse(
     only where its quick look finds both ends of one; ``functions=False`` parses but
     analyses module-level code only (what runs at import), which is much faster.
     ``called``: functions of the file that other code which runs calls.
+    ``as_main``: the file runs as ``__main__`` (a build runs ``setup.py`` so), and
+    its ``if __name__ == "__main__"`` block runs with it.
     """
     lines = source.splitlines()
     hits: list[Hit] = list(text_hits(source, lines))
     tree, why = _parse(source) if parse else (None, "")
     if tree is not None:
-        return _analyse_tree(tree, source, lines, hits, functions, called)
+        return _analyse_tree(tree, source, lines, hits, functions, called, as_main=as_main)
     hits.extend(unicode_hits(source, lines, None))
     if not parse:
         hits.extend(_payloads_only(source, lines))
@@ -144,11 +147,14 @@ def _analyse_tree(
     functions: bool,
     called: frozenset[str] = frozenset(),
     nested: bool = True,
+    as_main: bool = False,
 ) -> FileReport:
     is_ascii = source.isascii()
     functions = functions or runs_own_function(tree, source)
     nodes = walk(tree, functions, names=not is_ascii)
-    live = live_functions(nodes, called)
+    live = live_functions(nodes, called, as_main)
+    if as_main:
+        live.add(MAIN)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}
     cx = Context(lines, deferred, nodes.owner, params=nodes.params)
     why = ""

@@ -29,6 +29,7 @@ def combinations(hits: list[Hit], reached: Mapping[str, str] | None = None) -> l
         *_file_pairs(hits),
         *_drop_runs(hits),
         *_split_drop_runs(hits),
+        *_fetch_then_script(hits),
         *_send_env(hits),
         *_steal_send(hits),
         *_hooked_network(hits),
@@ -204,6 +205,19 @@ def _written_then_started(hits: list[Hit]) -> list[Hit]:
         return []
     text = "downloads a file and starts an executable file"
     return [_at(written[0], DROPPER, "drop-run", 6.0, text)]
+
+
+def _fetch_then_script(hits: list[Hit]) -> list[Hit]:
+    """In one function (or at module level) that runs: code fetched (a download,
+    a repository cloned) and then the interpreter started on a script: what was
+    fetched is run (6). A library function that does it counts where it is called."""
+    scopes = _kinds_by_scope(hits)
+    text = "fetches code and runs a Python script"
+    return [
+        _at(at, DROPPER, "drop-run", 6.0, text)
+        for at in _first_per_scope(hits, "network")
+        if not at.deferred and "runs-script" in scopes[at.scope] and "socket" not in at.text
+    ][:1]
 
 
 def _send_env(hits: list[Hit]) -> list[Hit]:

@@ -25,14 +25,19 @@ _CONSTRUCTORS = ("__init__", "__new__", "__post_init__", "__call__")
 _SELF = frozenset({"self", "cls"})
 
 
-def live_functions(nodes: Nodes, called: frozenset[str] = frozenset()) -> set[str]:
+def live_functions(
+    nodes: Nodes, called: frozenset[str] = frozenset(), as_main: bool = False
+) -> set[str]:
     """The keys (``f``, ``Class.m``) of the functions that run with the module
-    (``called``: those that other files call)."""
+    (``called``: those that other files call; ``as_main``: the file runs as
+    ``__main__``, as a build runs ``setup.py``, so its main guard runs too)."""
     if not nodes.functions:
         return set()
-    edges = _edges(nodes)
+    edges = _edges(nodes, as_main)
     live: set[str] = set()
     todo = [*edges.get(None, ()), *(k for name in called for k in _called(name, None, nodes))]
+    if as_main:
+        todo.extend(edges.get(MAIN, ()))
     while todo:
         key = todo.pop()
         if key not in live and key in nodes.functions:
@@ -59,17 +64,18 @@ def reached_from_classes(nodes: Nodes) -> dict[str, str]:
     return out
 
 
-def _edges(nodes: Nodes) -> dict[str | None, set[str]]:
-    """owner (None: module level) -> the function keys its code calls or passes on."""
+def _edges(nodes: Nodes, as_main: bool = False) -> dict[str | None, set[str]]:
+    """owner (None: module level; ``MAIN``: the main guard, with ``as_main``) ->
+    the function keys its code calls or passes on."""
     edges: dict[str | None, set[str]] = {}
     for node in nodes.checked:
         if isinstance(node, ast.Call):
             owner = nodes.owner.get(id(node))
-            if owner != MAIN:
+            if owner != MAIN or as_main:
                 edges.setdefault(owner, set()).update(_callees(node, owner, nodes))
     for owner, decorator in nodes.decorators:
         name = _name(decorator)
-        if name and owner != MAIN:
+        if name and (owner != MAIN or as_main):
             edges.setdefault(owner, set()).update(_called(name, owner, nodes))
     return edges
 

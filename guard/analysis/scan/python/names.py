@@ -84,6 +84,10 @@ NETWORK = frozenset(
         "websocket.create_connection",
         "paramiko.SSHClient",
         "webbrowser.open",
+        # a repository cloned: code fetched from wherever the URL says
+        "git.Repo.clone_from",
+        "dulwich.porcelain.clone",
+        "pygit2.clone_repository",
     ]
 )
 DECODERS = frozenset(

@@ -47,6 +47,14 @@ def _markers(cx: Context, node: ast.Call) -> None:
     args = _command(node)
     if _runs_python(cx, args) or (args and program(cx, args[0]).startswith("python")):
         cx.hit(DROPPER, "runs-python", 0.0, node, "runs the Python interpreter")
+        if any(_script_word(w) for w in _words(cx, node, args)[1:]):
+            cx.hit(DROPPER, "runs-script", 0.0, node, "runs a Python script")
+
+
+def _script_word(word: str) -> bool:
+    """A command word that names a Python script (``payload.py``), not an option."""
+    stripped = word.strip().strip("\"'")
+    return stripped.endswith((".py", ".pyw")) and not stripped.startswith("-")
 
 
 def _words(cx: Context, node: ast.Call, args: list[ast.expr]) -> list[str]:
