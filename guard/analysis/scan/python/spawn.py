@@ -29,7 +29,12 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     if cradle:
         what = f"runs a download cradle or reverse shell: {cradle.group(0).strip()[:60]!r}"
         cx.hit(DROPPER, "cradle", 6.0, node, what)
-    shell = _strong(text) or _inline(text, words, executable)
+    shell = (
+        _strong(text)
+        or _inline(text, words, executable)
+        or _installs_from_address(words)
+        or _detached_interpreter(cx, node, name, words, executable)
+    )
     if shell:
         cx.hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, node, f"{shell} ({name})")
         return
@@ -166,6 +171,40 @@ def _inline(text: str, words: list[str], executable: bool) -> str:
     inline = (executable and "-c" in words) or patterns.INLINE_CODE.search(text)
     payload = patterns.INLINE_PAYLOAD.search(text) if inline else None
     return f"runs inline code using {payload.group(0).strip()!r}" if payload else ""
+
+
+# ``pip install`` words that name where to fetch from rather than a project: a
+# URL, a VCS address (``git+https://...``): code from outside any index.
+_ADDRESS_WORD = re.compile(r"^(?:git|hg|svn|bzr)\+|^(?:https?|ftp)://", re.IGNORECASE)
+
+
+def _installs_from_address(words: list[str]) -> str:
+    """``pip install https://host/x.tar.gz`` or ``pip install git+...``: a package
+    installed from an address the code names, past any index and any review."""
+    tokens = [t for w in words for t in w.split()]
+    if "install" not in tokens or not any(t.rsplit("/", 1)[-1].startswith("pip") for t in tokens):
+        return ""
+    if any(_ADDRESS_WORD.search(t) for t in tokens[tokens.index("install") + 1 :]):
+        return "installs a package from an address in the code (pip install URL)"
+    return ""
+
+
+# Calls that start a process and do not wait for it.
+_DETACHED = frozenset({"subprocess.Popen", "Popen", "os.spawnl", "os.spawnv", "os.posix_spawn"})
+
+
+def _detached_interpreter(
+    cx: Context, node: ast.Call, name: str, words: list[str], executable: bool
+) -> str:
+    """A new interpreter started in the background (``Popen``, not waited for) on
+    inline code that imports: code that goes on running, unseen, after the import
+    or the build that started it returns. A query (``check_output``) is not this."""
+    interpreter = executable or (bool(words) and program(cx, _command(node)[0]).startswith("py"))
+    inline = "-c" in (t for w in words for t in w.split())
+    code = " ".join(words)
+    if name in _DETACHED and interpreter and inline and "import" in code:
+        return "starts a background interpreter on inline code"
+    return ""
 
 
 def _weak(text: str, name: str) -> str:
