@@ -15,7 +15,16 @@ from guard.analysis.scan.hits import (
     INSTALL_TIME_CODE,
     OBFUSCATED_CODE,
 )
-from guard.analysis.scan.python import covert, environ, execs, fold, setupcall, spawn, writes
+from guard.analysis.scan.python import (
+    covert,
+    environ,
+    execs,
+    fold,
+    setupcall,
+    signing,
+    spawn,
+    writes,
+)
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
 from guard.analysis.scan.python.names import (
@@ -92,6 +101,7 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
         cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
     covert.secret_sent(cx, node, name)
     covert.environment_sent(cx, node, name)
+    signing.signing_key_sent(cx, node, name)
 
 
 _DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})

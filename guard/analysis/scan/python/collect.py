@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from typing import TypeGuard
 
 from guard.analysis.scan.python.context import Context
 
@@ -63,11 +64,22 @@ def _assign(cx: Context, node: ast.Assign) -> None:
     for target in node.targets:
         if _unpacked(cx, target, node.value, node):
             continue
+        if _own_attribute(target):
+            cx.attributes.setdefault(target.attr, []).append(node.value)
         # (most targets are one name: no walk for them)
         names = (target,) if isinstance(target, ast.Name) else ast.walk(target)
         for name in names:
             if isinstance(name, ast.Name):
                 cx.assign(name.id, node.value, node)
+
+
+def _own_attribute(target: ast.expr) -> TypeGuard[ast.Attribute]:
+    """``self.x`` or ``cls.x``."""
+    return (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id in ("self", "cls")
+    )
 
 
 def _unpacked(cx: Context, target: ast.expr, value: ast.expr, node: ast.Assign) -> bool:

@@ -32,6 +32,8 @@ class Context:
     environ_named: bool | None = None  # (see ``names_environ``)
     # function -> the names a loop over the whole environment binds (``for k, v in ...``)
     environment_names: dict[str, set[str]] = field(default_factory=dict)
+    # attribute -> what ``self.attribute = ...`` (or ``cls.``) assigns, in any method
+    attributes: dict[str, list[ast.AST]] = field(default_factory=dict)
 
     def uses_sockets(self) -> bool:
         """The file connects, binds or sends on a socket somewhere (once per file)."""

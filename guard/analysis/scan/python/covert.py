@@ -215,7 +215,7 @@ def secret_sent(cx: Context, node: ast.Call, name: str) -> None:
         return
     scope = cx.scope(node)
     secret = next((s for arg in payload if (s := _names_secret(cx, arg, scope))), "")
-    if secret and _fixed_address(cx, url, scope):
+    if secret and fixed_address(cx, url, scope):
         text = f"sends a wallet secret ({secret}) to an address fixed in the code ({name})"
         cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
 
@@ -235,7 +235,7 @@ def environment_sent(cx: Context, node: ast.Call, name: str) -> None:
         else next((k.value for k in node.keywords if k.arg == "url"), None)
     )
     sent = [*node.args, *(k.value for k in node.keywords)]
-    if url is not None and _fixed_address(cx, url, scope) and _carries_environment(cx, sent, scope):
+    if url is not None and fixed_address(cx, url, scope) and _carries_environment(cx, sent, scope):
         text = f"sends the whole environment to an address fixed in the code ({name})"
         cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
 
@@ -313,7 +313,7 @@ def _is_url(node: ast.AST) -> bool:
     )
 
 
-def _fixed_address(cx: Context, node: ast.expr, scope: str) -> bool:
+def fixed_address(cx: Context, node: ast.expr, scope: str) -> bool:
     """The URL is written in the code (a literal, decoded or not), not handed in."""
     if not _sources(cx, [node], scope).isdisjoint(_HIDDEN):
         return True
