@@ -170,7 +170,9 @@ CREDENTIALS: tuple[tuple[str, str, float], ...] = (
     (
         # (``\.azure\.net`` in a regular expression is a domain, not the folder)
         r"\.aws[/\\]+credentials|\.azure[/\\]+(?![.\\])|gcloud[/\\]+(?:credentials|legacy_credentials|"
-        r"application_default_credentials)|\.kube[/\\]+config|\.docker[/\\]+config\.json",
+        r"application_default_credentials)|\.kube[/\\]+config|\.docker[/\\]+config\.json|"
+        # a pod's service-account token (in-cluster clients read it on purpose)
+        r"/var/run/secrets/[\w.-]+/serviceaccount\b",
         "cloud credentials",
         2.5,
     ),
@@ -210,6 +212,7 @@ CREDENTIAL_HINTS = (
     "gcloud",
     ".kube",
     ".docker",
+    "/serviceaccount",
     ".git-credentials",
     ".netrc",
     ".pypirc",

@@ -84,6 +84,7 @@ def call(cx: Context, node: ast.Call) -> None:
         cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
     if node.args:
         fold.built_name(cx, node)
+        _identity_passed(cx, node)
     codec = stealth_codec(node) if last == "decode" else ""
     if codec:
         cx.hit(OBFUSCATED_CODE, "decode-blob", 1.5, node, f"decodes with {codec}")
@@ -127,6 +128,17 @@ def _secret_api(cx: Context, node: ast.Call, name: str) -> None:
 
 def _identity(cx: Context, node: ast.Call, name: str) -> None:
     cx.hit(INSTALL_TIME_CODE, "identity", 1.0, node, f"reads host or user identity ({name})")
+
+
+def _identity_passed(cx: Context, node: ast.Call) -> None:
+    """``try_call(socket.getfqdn)``: an identity function handed to a helper that
+    calls it reads the identity as surely as a call does."""
+    for arg in node.args:
+        if isinstance(arg, ast.Attribute | ast.Name):
+            name = cx.qual(arg)
+            if name in IDENTITY:
+                _identity(cx, node, name)
+                return
 
 
 def _marshal(cx: Context, node: ast.Call, name: str) -> None:
