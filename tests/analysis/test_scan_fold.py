@@ -8,7 +8,7 @@ import pytest
 
 from guard.analysis.scan.python.collect import collect
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.fold import fold
+from guard.analysis.scan.python.fold import fold, template
 
 
 def _fold(source: str) -> str | None:
@@ -58,3 +58,13 @@ def test_folds_text_built_from_literals(source: str, text: str) -> None:
 )
 def test_does_not_fold_what_depends_on_run_time(source: str) -> None:
     assert _fold(source) is None
+
+
+def test_template_keeps_what_only_run_time_knows_as_a_star() -> None:
+    source = 'home = "".join(map(chr, [104, 111, 109, 101]))\nf"/{home}/{user}/.bashrc"'
+    tree = ast.parse(source)
+    cx = Context(source.splitlines())
+    collect(cx, ast.walk(tree))
+    last = tree.body[-1]
+    assert isinstance(last, ast.Expr)
+    assert template(cx, last.value) == "/home/*/.bashrc"

@@ -115,6 +115,24 @@ def fold(cx: Context, node: ast.AST, depth: int = 0) -> str | None:
     return None
 
 
+def template(cx: Context, node: ast.AST) -> str:
+    """The text an expression builds, with ``*`` for what only run time knows
+    (``f"/{root}/{user}/{name}"`` with ``root`` and ``name`` built from codes:
+    ``/home/*/.profile``)."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_template_part(cx, part) for part in node.values)[:MAX_TEXT]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return (template(cx, node.left) + template(cx, node.right))[:MAX_TEXT]
+    text = fold(cx, node)
+    return "*" if text is None else text
+
+
+def _template_part(cx: Context, part: ast.AST) -> str:
+    if isinstance(part, ast.FormattedValue):
+        return template(cx, part.value)
+    return part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "*"
+
+
 def _one_value(cx: Context, name: str) -> ast.AST | None:
     values = cx.assigned.get(name, [])
     return values[0] if len(values) == 1 else None

@@ -9,6 +9,7 @@ from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import strings
+from guard.analysis.scan.python.fold import template
 from guard.analysis.scan.python.names import HOME_CALLS, OUTSIDE_TREE, WRITE_MODES
 
 
@@ -28,6 +29,9 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
     anything else outside the tree (2)."""
     exprs = cx.expand(target)
     words = " ".join(s for expr in exprs for s in strings(expr))
+    if not isinstance(target, ast.Constant):
+        # (the path as built: names folded, ``f"/{home}/{user}/{rc}"`` -> "/home/*/.bashrc")
+        words += " " + template(cx, target)
     if patterns.AUTOSTART.search(words):
         cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
     elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
