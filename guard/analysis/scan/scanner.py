@@ -128,7 +128,7 @@ class _Run:
             report = self.analyse(name, self.roles[name], True)
             if report is not None:
                 self._note_calls(name, report.calls_out)
-                queue.extend(self._pulled_in(report.local_imports))
+                queue.extend(self._pulled_in(name, report.local_imports))
 
     def spent(self) -> bool:
         """The budget's work is used up."""
@@ -176,8 +176,19 @@ class _Run:
             if found and found[1]:
                 self.called.setdefault(self.by_rel[found[0]], set()).add(found[1])
 
-    def _pulled_in(self, imports: tuple[str, ...]) -> Iterator[str]:
-        for rel in local_files(imports, self.members):
+    def _pulled_in(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
+        """The tree files an install-time file pulls in: by path or module name, and
+        (from a helper whose functions setup.py calls) its own modules, ``from .main
+        import run``."""
+        importer = self.rel_of.get(name, name)
+        found = set(local_files(imports, self.members))
+        # (only from a helper whose functions setup.py calls: what they import runs
+        # then; a package's whole import graph is not install-time code)
+        for module in imports if name in self.called else ():
+            near = resolve(module, importer, self.members)
+            if near:
+                found.add(near[0])
+        for rel in sorted(found):
             member = self.by_rel[rel]
             if member not in self.done and member in self.arc.contents:
                 yield member
