@@ -22,7 +22,8 @@ from guard.analysis.scan.python.names import (
     last_part,
 )
 
-_DECODE_WORDS = frozenset({"b64decode", "decompress", "unhexlify"})
+# (``decrypt``: Fernet's, AES's... code kept encrypted in the file is hidden code)
+_DECODE_WORDS = frozenset({"b64decode", "decompress", "unhexlify", "decrypt"})
 _HIDDEN = frozenset({"decode", "chr", "reverse"})
 
 
