@@ -39,6 +39,14 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
         r"\b(?:cdn\.discordapp\.com|media\.discordapp\.net)/attachments/",
         "anonymous file drop (chat attachment)",
     ),
+    # Free dynamic DNS names: a home machine's changing address under a fixed
+    # name, what remote-access tools call home to.
+    (
+        r"\b(?!www\.)[\w-]+\.(?:zapto\.org|ddns\.net|hopto\.org|sytes\.net|"
+        r"no-ip\.(?:org|biz|info)|serveftp\.com|servehttp\.com|myftp\.(?:org|biz)|"
+        r"redirectme\.net|duckdns\.org|dynu\.net)\b",
+        "dynamic DNS host",
+    ),
     # IP loggers: a link that records who opened it (counts infections).
     (
         r"\b(?:iplogger\.(?:org|com|ru|co|info)|grabify\.link|2no\.co|yip\.su|blasze\.com)\b",
@@ -85,6 +93,17 @@ ENDPOINT_HINTS = (
     "0x0.st",
     "temp.sh",
     "discordapp",
+    "zapto",
+    "ddns.net",
+    "hopto",
+    "sytes",
+    "no-ip",
+    "serveftp",
+    "servehttp",
+    "myftp",
+    "redirectme",
+    "duckdns",
+    "dynu.net",
     "iplogger",
     "grabify",
     "2no.co",
