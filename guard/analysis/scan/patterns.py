@@ -44,7 +44,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     (
         r"\b(?!www\.)[\w-]+\.(?:zapto\.org|ddns\.net|hopto\.org|sytes\.net|"
         r"no-ip\.(?:org|biz|info)|serveftp\.com|servehttp\.com|myftp\.(?:org|biz)|"
-        r"redirectme\.net|duckdns\.org|dynu\.net)\b",
+        r"duckdns\.org|dynu\.net)\b",
         "dynamic DNS host",
     ),
     # IP loggers: a link that records who opened it (counts infections).
@@ -55,7 +55,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     # Tunnels: a public name for a machine the attacker runs.
     (
         r"\b[\w-]+\.(?:ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|loca\.lt|serveo\.net|"
-        r"localhost\.run|lhr\.life|pinggy\.(?:io|link)|bore\.pub|loclx\.io|localxpose\.io)\b",
+        r"localhost\.run|pinggy\.(?:io|link)|bore\.pub|loclx\.io|localxpose\.io)\b",
         "tunnel",
     ),
     # Request bins and out-of-band interaction services (used to prove a hit, or to
@@ -70,7 +70,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     # "What is my IP" services: fingerprinting the victim before exfiltration.
     (
         r"\b(?:api\d*\.ipify\.org|ipinfo\.io/json|ifconfig\.me|icanhazip\.com|ip-api\.com/json|"
-        r"checkip\.amazonaws\.com|ipwho\.is|ipapi\.co/json)\b",
+        r"checkip\.amazonaws\.com|ipwho\.is)\b",
         "public-IP lookup",
     ),
 )
@@ -92,7 +92,8 @@ ENDPOINT_HINTS = (
     "gofile",
     "0x0.st",
     "temp.sh",
-    "discordapp",
+    "discordapp.com/",
+    "discordapp.net/",
     "zapto",
     "ddns.net",
     "hopto",
@@ -101,7 +102,6 @@ ENDPOINT_HINTS = (
     "serveftp",
     "servehttp",
     "myftp",
-    "redirectme",
     "duckdns",
     "dynu.net",
     "iplogger",
@@ -116,7 +116,6 @@ ENDPOINT_HINTS = (
     "localhost.run",
     "pinggy",
     "bore.pub",
-    "lhr.life",
     "loclx",
     "localxpose",
     "requestbin",
@@ -139,7 +138,6 @@ ENDPOINT_HINTS = (
     "ip-api.com",
     "checkip.",
     "ipwho.is",
-    "ipapi.co",
 )
 # What naming an endpoint weighs where it is not 4: a chat attachment link is a
 # file host, which bots and archivers name too; fetching from it as the code runs

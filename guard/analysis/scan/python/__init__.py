@@ -156,7 +156,7 @@ def _analyse_tree(
     if as_main:
         live.add(MAIN)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}
-    cx = Context(lines, deferred, nodes.owner, params=nodes.params)
+    cx = Context(lines, deferred, nodes.owner, params=nodes.params, source=source)
     why = ""
     try:
         collect(cx, nodes.collected)

@@ -83,7 +83,7 @@ def call(cx: Context, node: ast.Call) -> None:
     if is_chr_join(node, cx.aliases):
         cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
     if node.args:
-        fold.built_name(cx, node)
+        fold.built_name(cx, node, name)
         _identity_passed(cx, node)
     codec = stealth_codec(node) if last == "decode" else ""
     if codec:
@@ -133,12 +133,27 @@ def _identity(cx: Context, node: ast.Call, name: str) -> None:
 def _identity_passed(cx: Context, node: ast.Call) -> None:
     """``try_call(socket.getfqdn)``: an identity function handed to a helper that
     calls it reads the identity as surely as a call does."""
+    if not cx.mentions("identity", _IDENTITY_WORDS):
+        return
     for arg in node.args:
-        if isinstance(arg, ast.Attribute | ast.Name):
+        if isinstance(arg, ast.Attribute | ast.Name) and _last_name(cx, arg) in _IDENTITY_LAST:
             name = cx.qual(arg)
             if name in IDENTITY:
                 _identity(cx, node, name)
                 return
+
+
+_IDENTITY_LAST = frozenset(last_part(n) for n in IDENTITY)
+_IDENTITY_WORDS = tuple(sorted(_IDENTITY_LAST))
+
+
+def _last_name(cx: Context, node: ast.Attribute | ast.Name) -> str:
+    """The last part of the name (through an import alias: ``gh`` of ``gethostname``)."""
+    return (
+        node.attr
+        if isinstance(node, ast.Attribute)
+        else last_part(cx.aliases.get(node.id, node.id))
+    )
 
 
 def _marshal(cx: Context, node: ast.Call, name: str) -> None:

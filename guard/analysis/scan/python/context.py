@@ -34,6 +34,17 @@ class Context:
     environment_names: dict[str, set[str]] = field(default_factory=dict)
     # attribute -> what ``self.attribute = ...`` (or ``cls.``) assigns, in any method
     attributes: dict[str, list[ast.AST]] = field(default_factory=dict)
+    # what a detector found true or false of the whole file, once (by the detector's key)
+    facts: dict[str, bool] = field(default_factory=dict)
+    source: str = ""  # the file's text (when the analysis has it)
+
+    def mentions(self, key: str, words: tuple[str, ...]) -> bool:
+        """The file's text holds one of ``words`` (looked at once per ``key``)."""
+        known = self.facts.get(key)
+        if known is None:
+            text = self.source or "\n".join(self.lines)
+            known = self.facts[key] = any(word in text for word in words)
+        return known
 
     def uses_sockets(self) -> bool:
         """The file connects, binds or sends on a socket somewhere (once per file)."""

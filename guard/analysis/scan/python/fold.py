@@ -50,15 +50,20 @@ CODE_NAMES = frozenset(
 )
 MAX_TEXT = 4096
 _DEPTH = 8
+# (the cheap look: a file that builds names from codes holds one of these)
+_BUILDERS = ("chr", "bytes(", "bytearray(", "fromhex", "::-1")
 # Calls that look a name up: the argument that names it.
 _LOOKUPS = frozenset({"getattr", "__import__", "importlib.import_module", "hasattr"})
 _DICT_LOOKUPS = frozenset({"get", "pop", "__getitem__", "__getattribute__"})
 
 
-def built_name(cx: Context, node: ast.AST) -> None:
+def built_name(cx: Context, node: ast.AST, name: str = "") -> None:
     """A lookup (subscript, ``get``, ``getattr``, ``__import__``) of a name of
-    ``CODE_NAMES`` that the code builds instead of writing."""
-    for key in _looked_up(cx, node):
+    ``CODE_NAMES`` that the code builds instead of writing (``name``: a call's
+    qualified name, when the caller has it)."""
+    if not cx.mentions("built", _BUILDERS):
+        return
+    for key in _looked_up(cx, node, name):
         if _written(cx, key):
             continue
         text = fold(cx, key)
@@ -80,7 +85,7 @@ def _written(cx: Context, node: ast.AST) -> bool:
     return not isinstance(node, ast.Call | ast.BinOp | ast.Subscript)
 
 
-def _looked_up(cx: Context, node: ast.AST) -> list[ast.expr]:
+def _looked_up(cx: Context, node: ast.AST, name: str) -> list[ast.expr]:
     """The expressions ``node`` looks a name up by."""
     if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
         return [node.slice]
@@ -89,7 +94,7 @@ def _looked_up(cx: Context, node: ast.AST) -> list[ast.expr]:
     func = node.func
     if isinstance(func, ast.Attribute) and func.attr in _DICT_LOOKUPS:
         return [node.args[0]]
-    name = cx.qual(func)
+    name = name or cx.qual(func)
     if name == "getattr" and len(node.args) >= 2:
         return [node.args[1]]
     return [node.args[0]] if name in _LOOKUPS else []

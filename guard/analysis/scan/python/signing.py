@@ -25,7 +25,7 @@ SIGNING_ENV = re.compile(
     r"SECRET_ACCESS_KEY|(?:^|_)SECRET_KEY$|PRIVATE_?KEY|MNEMONIC|SEED_?PHRASE", re.IGNORECASE
 )
 # (the cheap look: one of these words somewhere in the file)
-_WORDS = ("SECRET_ACCESS_KEY", "SECRET_KEY", "PRIVATE_KEY", "PRIVATEKEY", "MNEMONIC", "SEED")
+_WORDS = ("SECRET", "secret", "PRIVATE", "private", "MNEMONIC", "mnemonic", "SEED", "seed")
 _SENT = frozenset({"data", "json", "params", "files", "body", "content", "url"})
 _OWNERS = frozenset({"self", "cls"})
 
@@ -34,7 +34,7 @@ def signing_key_sent(cx: Context, node: ast.Call, name: str) -> None:
     """A network call to an address fixed in the code whose address or payload
     carries a signing key read from the environment (directly, through a name, or
     through an attribute of ``self`` another method set)."""
-    if not any(word in line.upper() for line in cx.lines for word in _WORDS):
+    if not cx.mentions("signing", _WORDS):
         return
     scope = cx.scope(node)
     url = (
