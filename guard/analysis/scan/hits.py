@@ -38,6 +38,7 @@ class FileReport:
     local_imports: tuple[str, ...] = ()  # modules and files the code pulls in (setup.py)
     incomplete: str = ""  # why the code could not be analysed in full (too deep, say)
     calls_out: tuple[str, ...] = ()  # dotted names that code which runs calls (``util.f``)
+    mains: tuple[str, ...] = ()  # modules the code runs as ``__main__`` (``python -m x``)
 
 
 def snippet(lines: list[str], lineno: int) -> str:

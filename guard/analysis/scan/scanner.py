@@ -101,6 +101,7 @@ class _Run:
         self.limit = float("inf")  # the work the budget allows, set after install time
         self.called: dict[str, set[str]] = {}  # member -> its functions other code calls
         self.entries: set[str] = set()  # files the user runs (what they use not followed)
+        self.mains: set[str] = set()  # files install-time code runs as __main__ (-m)
         self._user_run()
 
     def _user_run(self) -> None:
@@ -128,6 +129,7 @@ class _Run:
             report = self.analyse(name, self.roles[name], True)
             if report is not None:
                 self._note_calls(name, report.calls_out)
+                self._note_mains(name, report.mains)
                 queue.extend(self._pulled_in(name, report.local_imports))
 
     def spent(self) -> bool:
@@ -167,6 +169,14 @@ class _Run:
             if self.roles.get(member) == "module" and member not in self.done:
                 self.roles[member] = "imported"
                 yield member
+
+    def _note_mains(self, name: str, modules: tuple[str, ...]) -> None:
+        """Remember the tree modules install-time code runs as ``__main__``."""
+        importer = self.rel_of.get(name, name)
+        for module in modules:
+            found = resolve(module, importer, self.members)
+            if found and not found[1]:
+                self.mains.add(self.by_rel[found[0]])
 
     def _note_calls(self, name: str, calls: tuple[str, ...]) -> None:
         """Remember which functions of other tree files this file's running code calls."""
@@ -229,7 +239,7 @@ class _Run:
         parse, functions = parse or bool(called), functions or bool(called)
         self.work += cost(len(data), parse, functions)
         # (a build runs setup.py as ``__main__``: its main guard runs at install)
-        as_main = role == "install" and rel.rsplit("/", 1)[-1] == "setup.py"
+        as_main = name in self.mains or (role == "install" and rel.rsplit("/", 1)[-1] == "setup.py")
         report = python.analyse(
             text, parse=parse, functions=functions, called=called, as_main=as_main
         )

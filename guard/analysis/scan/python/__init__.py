@@ -173,7 +173,7 @@ def _analyse_tree(
         hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits, reached_from_classes(nodes) if "cmdclass" in source else None))
     outgoing = tuple(_calls_out(cx, nodes, deferred))
-    return FileReport(tuple(hits), "ast", tuple(cx.local_imports), why, outgoing)
+    return FileReport(tuple(hits), "ast", tuple(cx.local_imports), why, outgoing, tuple(cx.mains))
 
 
 def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:

@@ -28,6 +28,7 @@ class Context:
     params: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> parameters
     hits: list[Hit] = field(default_factory=list)
     local_imports: list[str] = field(default_factory=list)
+    mains: list[str] = field(default_factory=list)  # modules run as ``__main__`` (``-m``)
     sockets_used: bool | None = None  # (see ``uses_sockets``)
     environ_named: bool | None = None  # (see ``names_environ``)
     # function -> the names a loop over the whole environment binds (``for k, v in ...``)

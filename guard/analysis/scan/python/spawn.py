@@ -25,6 +25,8 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
     text = " ".join(words)
     executable = _runs_python(cx, args)
+    if executable or first_word(words).startswith("py"):
+        _follow_interpreter(cx, words)
     cradle = patterns.CRADLES.search(text)
     if cradle:
         what = f"runs a download cradle or reverse shell: {cradle.group(0).strip()[:60]!r}"
@@ -54,6 +56,34 @@ def _markers(cx: Context, node: ast.Call) -> None:
         cx.hit(DROPPER, "runs-python", 0.0, node, "runs the Python interpreter")
         if any(_script_word(w) for w in _words(cx, node, args)[1:]):
             cx.hit(DROPPER, "runs-script", 0.0, node, "runs a Python script")
+
+
+def _follow_interpreter(cx: Context, words: list[str]) -> None:
+    """What an interpreter the command starts runs from the tree: ``-m pkg.mod``
+    (run as ``__main__``: its main guard runs too), the modules ``-c`` code imports."""
+    tokens = [t for w in words for t in w.split()]
+    if "-m" in tokens[:-1]:
+        module = tokens[tokens.index("-m") + 1]
+        cx.local_imports.append(module)
+        cx.mains.append(module)
+    stripped = [w.strip() for w in words]
+    if "-c" in stripped[:-1]:
+        cx.local_imports.extend(_imported_by(stripped[stripped.index("-c") + 1]))
+
+
+def _imported_by(code: str) -> list[str]:
+    """The modules a short piece of code imports (``from a.b import f``: ``a.b``)."""
+    try:
+        tree = ast.parse(code[:4096])
+    except (SyntaxError, ValueError):
+        return []
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.append(node.module)
+        elif isinstance(node, ast.Import):
+            out.extend(alias.name for alias in node.names)
+    return out
 
 
 def _script_word(word: str) -> bool:
