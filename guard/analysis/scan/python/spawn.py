@@ -214,9 +214,37 @@ def _installs_from_address(words: list[str]) -> str:
     tokens = [t for w in words for t in w.split()]
     if "install" not in tokens or not any(t.rsplit("/", 1)[-1].startswith("pip") for t in tokens):
         return ""
-    if any(_ADDRESS_WORD.search(t) for t in tokens[tokens.index("install") + 1 :]):
+    after = tokens[tokens.index("install") + 1 :]
+    # (an option's value names an index or a file, not a package: --index-url URL)
+    named = [t for i, t in enumerate(after) if not (t.startswith("-") or _takes_value(after, i))]
+    if any(_ADDRESS_WORD.search(t) for t in named):
         return "installs a package from an address in the code (pip install URL)"
     return ""
+
+
+_VALUE_OPTIONS = frozenset(
+    {
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "--trusted-host",
+        "-c",
+        "--constraint",
+        "-r",
+        "--requirement",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+    }
+)
+
+
+def _takes_value(tokens: list[str], at: int) -> bool:
+    """The token is the value of the option before it."""
+    return at > 0 and tokens[at - 1] in _VALUE_OPTIONS
 
 
 # Calls that start a process and do not wait for it.
