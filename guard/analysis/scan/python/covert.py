@@ -202,15 +202,18 @@ WALLET_HINTS = ("mnemonic", "seed_phrase", "seedphrase", "private_key", "private
 _PAYLOAD = frozenset({"data", "json", "params", "files", "body", "content"})
 
 
+def request_url(node: ast.Call) -> ast.expr | None:
+    """The address a network call is given: its first argument or ``url=``."""
+    if node.args:
+        return node.args[0]
+    return next((k.value for k in node.keywords if k.arg == "url"), None)
+
+
 def secret_sent(cx: Context, node: ast.Call, name: str) -> None:
     """A network call whose payload carries a wallet secret (a recovery phrase, a
     private key) to an address fixed in the code: the wallet stealer (6)."""
     payload = [*node.args[1:], *(k.value for k in node.keywords if k.arg in _PAYLOAD)]
-    url = (
-        node.args[0]
-        if node.args
-        else next((k.value for k in node.keywords if k.arg == "url"), None)
-    )
+    url = request_url(node)
     if url is None or not payload:
         return
     scope = cx.scope(node)
@@ -229,11 +232,7 @@ def environment_sent(cx: Context, node: ast.Call, name: str) -> None:
     if not cx.names_environ():
         return
     scope = cx.scope(node)
-    url = (
-        node.args[0]
-        if node.args
-        else next((k.value for k in node.keywords if k.arg == "url"), None)
-    )
+    url = request_url(node)
     sent = [*node.args, *(k.value for k in node.keywords)]
     if url is not None and fixed_address(cx, url, scope) and _carries_environment(cx, sent, scope):
         text = f"sends the whole environment to an address fixed in the code ({name})"

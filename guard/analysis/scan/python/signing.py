@@ -17,7 +17,7 @@ import re
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.covert import fixed_address
+from guard.analysis.scan.python.covert import fixed_address, request_url
 from guard.analysis.scan.python.names import SECRET_GETTERS, str_value
 
 # Environment variables that hold a key that signs, not a token a service is sent.
@@ -37,11 +37,7 @@ def signing_key_sent(cx: Context, node: ast.Call, name: str) -> None:
     if not cx.mentions("signing", _WORDS):
         return
     scope = cx.scope(node)
-    url = (
-        node.args[0]
-        if node.args
-        else next((k.value for k in node.keywords if k.arg == "url"), None)
-    )
+    url = request_url(node)
     if url is None or not fixed_address(cx, url, scope):
         return
     sent = [*node.args, *(k.value for k in node.keywords if k.arg in _SENT)]
