@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, OBFUSCATED_CODE, Hit, snippet
+from guard.analysis.scan.python import dropflow
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
@@ -70,7 +71,12 @@ _DECODE_WORDS = ("b64decode", "fromhex", "unhexlify", "decodebytes")
 def worth_reading(source: str) -> bool:
     """The cheap look: a fetch or a receive (or a chat handler) and a process or
     ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
-    and a process; a home path and an upload."""
+    and a process; a home path and an upload; a file written and a process that
+    may start it (``dropflow``)."""
+    return dropflow.worth_reading(source) or _ends_named(source)
+
+
+def _ends_named(source: str) -> bool:
     run = _any(source, _RUN_WORDS)
     decodes = _any(source, _DECODE_WORDS)
     uploads = "expanduser(" in source and ("files=" in source or "data=" in source)
@@ -109,16 +115,18 @@ def _any(source: str, words: tuple[str, ...]) -> bool:
 
 
 def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
-    """The drop-run, remote-shell and hidden-address shapes of a file (see above)."""
+    """The drop-run, remote-shell and hidden-address shapes of a file (see above):
+    in each function, and in module-level code (read as one more function, whose
+    hits are not deferred: it runs when the file runs)."""
     if not worth_reading(source):
         return []
-    out: list[Hit] = []
+    out = _Flow(cx, dropflow.module_nodes(tree)).hits()
     for function in _outer_functions(tree.body):
         # (the same cheap look at the function's own lines, decorators included)
         first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
         text = "\n".join(cx.lines[first - 1 : function.end_lineno])
         if worth_reading(text):
-            out.extend(_Flow(cx, function).hits())
+            out.extend(_Flow(cx, list(ast.walk(function)), function).hits())
     if _any(source, _DECODE_WORDS):
         out.extend(_hidden_addresses(tree, cx))
     return out
@@ -158,10 +166,6 @@ _ASYNC_HANDLERS = frozenset(
 )
 # A handler's parameters by their types (python-telegram-bot, aiogram, discord.py).
 _MESSAGE_TYPES = frozenset({"Update", "CallbackContext", "Message"})
-_SHELL_PROGRAMS = re.compile(
-    r"^(?:cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh|start|sh|bash|wscript|cscript|mshta)$",
-    re.IGNORECASE,
-)
 _WRITE_MODES = re.compile(r"[wax]")
 _INTERPRETERS = re.compile(r"python|powershell|pwsh|bash|^sh$|node|perl", re.IGNORECASE)
 
@@ -170,10 +174,16 @@ class _Flow:
     """What flows where inside one function: fetched data, received commands,
     files written with fetched bytes."""
 
-    def __init__(self, cx: Context, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def __init__(
+        self,
+        cx: Context,
+        nodes: list[ast.AST],
+        function: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+    ) -> None:
+        """The flow of one function's nodes, or of module-level code (no ``function``)."""
         self.cx = cx
         self.function = function
-        self.nodes = list(ast.walk(function))
+        self.nodes = nodes
         self.values: dict[str, list[ast.expr]] = {}
         self.handles: dict[str, ast.expr] = {}  # file object -> the path it was opened at
         self.procs: set[str] = set()  # names of processes started on an interpreter
@@ -221,6 +231,8 @@ class _Flow:
         if isinstance(target, ast.Name):
             self.values.setdefault(target.id, []).append(value)
             path = self._opened_for_writing(value)
+            if path is None and self._temp_file(value):
+                path = ast.Name(id=target.id)  # (a temporary file: ``f.name`` is its path)
             if path is not None:
                 self.handles[target.id] = path
             if self._starts_interpreter(value):
@@ -235,6 +247,9 @@ class _Flow:
         mode = value.args[1] if len(value.args) > 1 else _keyword(value, "mode")
         written = isinstance(mode, ast.Constant) and _WRITE_MODES.search(str(mode.value))
         return value.args[0] if written and value.args else None
+
+    def _temp_file(self, value: ast.expr) -> bool:
+        return isinstance(value, ast.Call) and self.cx.qual(value.func) in dropflow.TEMP_FILES
 
     def _starts_interpreter(self, value: ast.expr) -> bool:
         if not (isinstance(value, ast.Call) and self._is_process(value) and value.args):
@@ -294,7 +309,8 @@ class _Flow:
                 kind, rule, text = found
                 line = node.lineno
                 shown = snippet(self.cx.lines, line)
-                return [Hit(rule, kind, 6.0, line, shown, text, True, self.function.name)]
+                scope = self.function.name if self.function else ""
+                return [Hit(rule, kind, 6.0, line, shown, text, bool(scope), scope)]
         return []
 
     def _sink(self, node: ast.Call, dropped: dict[str, str]) -> tuple[str, str, str] | None:
@@ -360,7 +376,8 @@ class _Flow:
             return None
         how = self._runs_dropped(command, dropped)
         if how:
-            return "drop-run", DROPPER, f"writes {how} data to a file and starts it ({name})"
+            what = _HOW.get(how, f"{how} data")
+            return "drop-run", DROPPER, f"writes {what} to a file and starts it ({name})"
         if name == "os.startfile" and any(h == "downloaded" for h in dropped.values()):
             return "drop-run", DROPPER, f"downloads a file and starts a file ({name})"
         if self.fetched(command, whole=True):
@@ -384,24 +401,37 @@ class _Flow:
         return data is not None and self.fetched(data)
 
     def _runs_dropped(self, command: ast.expr, dropped: dict[str, str]) -> str:
-        """How the bytes of the program started came (``downloaded``, ``decoded``),
-        when it is a path written with them (or a shell handed that path); else ''."""
+        """How the bytes of the program started came (``downloaded``, ``decoded``,
+        ``code``), when it is a path written with them (or an interpreter or a shell
+        handed that path, by name or as a literal file name); else ''."""
         held = self.values.get(command.id, []) if isinstance(command, ast.Name) else []
-        if len(held) == 1 and isinstance(held[0], ast.List | ast.Tuple):
+        if len(held) == 1 and isinstance(held[0], _COMMANDS):
             command = held[0]  # cmd = ["bash", "-c", ...]; Popen(cmd)
-        words = _command_words(command)
-        if not dropped or not words:
+        if not dropped:
             return ""
         named = set(dropped)
-        shell = _SHELL_PROGRAMS.match(_text(words[0])) is not None
-        for word in words if shell else words[:1]:
+        for word in dropflow.started(dropflow.tokens(_command_words(command)), self._executable):
+            if isinstance(word, str):
+                how = dropped.get(_FILE_KEY + dropflow.file_name(word))
+                if how:
+                    return how
+                continue
             for name in _mentions(word, named, self.values):
                 return dropped[name]
         return ""
 
+    def _executable(self, word: ast.AST) -> bool:
+        """The word is the running interpreter, or a name assigned it."""
+        if dropflow.names_executable(word, self.cx.qual):
+            return True
+        held = self.values.get(word.id, []) if isinstance(word, ast.Name) else []
+        return any(dropflow.names_executable(v, self.cx.qual) for v in held[:4])
+
     def _dropped_paths(self) -> dict[str, str]:
-        """Names of paths written with fetched or decoded bytes in this function,
-        and how the bytes came (``downloaded``, ``decoded``)."""
+        """Names of paths written with fetched or decoded bytes (or code kept in a
+        literal) in this function, and the file names written as literals in them
+        (keyed ``/name``), and how the bytes came (``downloaded``, ``decoded``,
+        ``code``). Imported names (``os`` of ``os.path.join``) are no paths."""
         out: dict[str, str] = {}
         for node in self.nodes:
             if not isinstance(node, ast.Call):
@@ -409,7 +439,9 @@ class _Flow:
             found = self._written_path(node)
             if found is not None:
                 path, how = found
-                out.update(dict.fromkeys(_names_in(path) - set(out), how))
+                names = _names_in(path) - set(out) - self.cx.aliases.keys()
+                files = {_FILE_KEY + f for f in dropflow.literal_files(path, self.values)}
+                out.update(dict.fromkeys(names | (files - set(out)), how))
         # a path handed on as it is (``file_path`` bound to ``exe_path``)
         for name, values in self.values.items():
             for value in values:
@@ -428,23 +460,44 @@ class _Flow:
             return (command or node), "downloaded"  # curl -o PATH, wget -O PATH
         if not isinstance(node.func, ast.Attribute) or not node.args:
             return None
-        path = self._target(node.func)
+        path = self._target(node)
         if path is None:
             return None
-        if self.fetched(node.args[0]):
+        data = node.args[-1]
+        if self.fetched(data):
             return path, "downloaded"
-        return (path, "decoded") if self.decoded(node.args[0]) else None
+        if self.decoded(data):
+            return path, "decoded"
+        return (path, "code") if dropflow.code_literal(data, self.values) else None
 
-    def _target(self, func: ast.Attribute) -> ast.AST | None:
-        """The path ``f.write``, ``open(p, "wb").write`` or ``Path(p).write_bytes`` writes."""
+    def _target(self, node: ast.Call) -> ast.AST | None:
+        """The path ``f.write``, ``open(p, "wb").write``, ``Path(p).write_bytes`` or
+        ``os.write(fd, ...)`` (``fd`` of ``fd, path = mkstemp()``) writes."""
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return None
         owner = func.value
-        if func.attr == "write_bytes":
+        if func.attr in {"write_bytes", "write_text"}:
             return owner
+        if self.cx.qual(func) == "os.write" and len(node.args) == 2:
+            return self._descriptor_path(node.args[0])
         if func.attr != "write":
             return None
         if isinstance(owner, ast.Name):
             return self.handles.get(owner.id)
         return self._opened_for_writing(owner) if isinstance(owner, ast.Call) else None
+
+    def _descriptor_path(self, fd: ast.expr) -> ast.AST | None:
+        """The names ``fd, path = tempfile.mkstemp()`` binds, for ``fd``."""
+        if not isinstance(fd, ast.Name):
+            return None
+        made = [
+            v
+            for v in self.values.get(fd.id, [])
+            if isinstance(v, ast.Call) and self.cx.qual(v.func) in dropflow.TEMP_DESCRIPTORS
+        ]
+        names = [n for n, vs in self.values.items() if any(v is m for v in vs for m in made)]
+        return ast.Tuple(elts=[ast.Name(id=n) for n in names]) if names else None
 
     def _downloader(self, node: ast.Call) -> bool:
         """A process that runs a downloader (``curl``, ``wget``...)."""
@@ -453,6 +506,9 @@ class _Flow:
         return first is not None and _DOWNLOADERS.match(_text(first)) is not None
 
 
+_COMMANDS = (ast.List, ast.Tuple, ast.JoinedStr, ast.BinOp, ast.Constant)
+_FILE_KEY = "/"  # (a literal file name among the dropped names: no identifier has a /)
+_HOW = {"code": "code kept in a literal"}
 _UPLOADS = frozenset(
     {"requests.post", "requests.put", "httpx.post", "httpx.put", "requests.api.post"}
 )
@@ -646,7 +702,7 @@ def _mentions(word: ast.AST, names: set[str], values: dict[str, list[ast.expr]])
         if sub.id in names:
             return [sub.id]
         for value in values.get(sub.id, ())[:4]:
-            if isinstance(value, ast.Name | ast.Call | ast.JoinedStr):
+            if isinstance(value, ast.Name | ast.Call | ast.JoinedStr | ast.Attribute):
                 found = names & _names_in(value)
                 if found:
                     return sorted(found)
