@@ -24,6 +24,30 @@ TEMP_FILES = frozenset({"tempfile.NamedTemporaryFile"})
 TEMP_DESCRIPTORS = frozenset({"tempfile.mkstemp"})
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# The nodes the flow reads, and how to walk to them (fields of contexts, operators
+# and names left out; a constant's value, and definitions, not walked).
+_FLOW_NODES = frozenset(
+    {
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.For,
+        ast.AsyncFor,
+        ast.With,
+        ast.AsyncWith,
+        ast.Call,
+    }
+)
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "kind", "type_comment"})
+_CHILD_FIELDS = {
+    cls: tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+    for cls in vars(ast).values()
+    if isinstance(cls, type) and issubclass(cls, ast.AST) and cls not in _DEFS
+}
+_NO_CHILDREN = frozenset(
+    {*(cls for cls, fields in _CHILD_FIELDS.items() if not fields), ast.Constant, *_DEFS}
+)
 
 # Programs that start the file named in their later words: interpreters and shells.
 _LAUNCHERS = re.compile(
@@ -45,35 +69,62 @@ _MIN_CODE = 20
 # The cheap look at a file's text: a process started and a file written (a
 # temporary file; or ``open`` and an interpreter named: ``sys.executable``,
 # ``"python x"``, ``"start x"``).
-_START_WORDS = ("system", "subprocess", "Popen", "startfile", "spawn", "exec")
 _TEMP_WORDS = ("NamedTemporaryFile", "mkstemp", "mktemp", "gettempdir")
 _INTERPRETER_CUE = re.compile(
-    r"\bexecutable\b|[\"'](?:py|pyw|python[\d.]*w?|node|perl|wscript|cscript|powershell|pwsh"
-    r"|start|cmd)(?:\.exe)?\s",
+    r"[\"'](?:py|pyw|python[\d.]*w?|node|perl|wscript|cscript|powershell|pwsh|start|cmd)"
+    r"(?:\.exe)?\s",
     re.IGNORECASE,
 )
 
 
-def worth_reading(source: str) -> bool:
-    """A process started and a file written that it may start: a temporary file,
-    or ``open`` beside an interpreter named in the code."""
-    if not any(word in source for word in _START_WORDS):
+def worth_reading(source: str, run: bool) -> bool:
+    """A process started (``run``: a process call or ``exec`` is named; else
+    ``system`` imported under another name) and a file written that it may
+    start: a temporary file, or ``open`` beside an interpreter named in the code."""
+    if not (run or "system" in source):
         return False
-    if any(word in source for word in _TEMP_WORDS):
-        return True
-    return "open(" in source and _INTERPRETER_CUE.search(source) is not None
+    for word in _TEMP_WORDS:
+        if word in source:
+            return True
+    if "open(" not in source:
+        return False
+    return "executable" in source or _INTERPRETER_CUE.search(source) is not None
+
+
+def module_text(tree: ast.Module, lines: list[str]) -> str:
+    """The lines of module-level code (the statements that are no function or
+    class definitions), for the cheap look; each line once (many statements
+    may share one line)."""
+    out: list[str] = []
+    done = 0  # (the lines taken so far)
+    for node in tree.body:
+        end = node.end_lineno or node.lineno
+        if not isinstance(node, _DEFS) and end > done:
+            out.extend(lines[max(node.lineno - 1, done) : end])
+            done = end
+    return "\n".join(out)
 
 
 def module_nodes(tree: ast.Module) -> list[ast.AST]:
-    """The nodes of module-level code, in source order: what runs when the file
-    runs (function and class bodies left out)."""
+    """The nodes of module-level code the flow reads (assignments, loops, ``with``,
+    calls), roughly in source order: what runs when the file runs (function and
+    class bodies left out)."""
     out: list[ast.AST] = []
-    stack: list[ast.AST] = [n for n in reversed(tree.body) if not isinstance(n, _DEFS)]
+    stack: list[ast.AST] = [n for n in tree.body if not isinstance(n, _DEFS)]
     while stack:
         node = stack.pop()
-        out.append(node)
-        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, _DEFS)]
-        stack.extend(reversed(children))
+        cls = type(node)
+        if cls in _FLOW_NODES:
+            out.append(node)
+        for name in _CHILD_FIELDS.get(cls, ()):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(
+                    v for v in value if isinstance(v, ast.AST) and type(v) not in _NO_CHILDREN
+                )
+            elif isinstance(value, ast.AST) and type(value) not in _NO_CHILDREN:
+                stack.append(value)
+    out.reverse()
     return out
 
 

@@ -73,11 +73,11 @@ def worth_reading(source: str) -> bool:
     ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
     and a process; a home path and an upload; a file written and a process that
     may start it (``dropflow``)."""
-    return dropflow.worth_reading(source) or _ends_named(source)
-
-
-def _ends_named(source: str) -> bool:
     run = _any(source, _RUN_WORDS)
+    return dropflow.worth_reading(source, run) or _ends_named(source, run)
+
+
+def _ends_named(source: str, run: bool) -> bool:
     decodes = _any(source, _DECODE_WORDS)
     uploads = "expanduser(" in source and ("files=" in source or "data=" in source)
     if not (run or decodes or uploads):
@@ -120,7 +120,9 @@ def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
     hits are not deferred: it runs when the file runs)."""
     if not worth_reading(source):
         return []
-    out = _Flow(cx, dropflow.module_nodes(tree)).hits()
+    out: list[Hit] = []
+    if worth_reading(dropflow.module_text(tree, cx.lines)):
+        out.extend(_Flow(cx, dropflow.module_nodes(tree)).hits())
     for function in _outer_functions(tree.body):
         # (the same cheap look at the function's own lines, decorators included)
         first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
