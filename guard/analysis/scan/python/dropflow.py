@@ -201,8 +201,13 @@ def started(
 
 def names_executable(node: ast.AST, qual: Callable[[ast.AST], str]) -> bool:
     """The expression is the running interpreter (``sys.executable``, or made from
-    it: ``sys.executable.replace("python.exe", "pythonw.exe")``)."""
-    return any(
-        isinstance(sub, ast.Attribute | ast.Name) and qual(sub) in _EXECUTABLES
-        for sub in ast.walk(node)
-    )
+    it: ``sys.executable.replace("python.exe", "pythonw.exe")``), or an interpreter
+    or shell looked up on the PATH (``shutil.which("pythonw")``)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute | ast.Name) and qual(sub) in _EXECUTABLES:
+            return True
+        if isinstance(sub, ast.Call) and sub.args and qual(sub.func) == "shutil.which":
+            name = sub.args[0]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                return _LAUNCHERS.match(name.value) is not None
+    return False
