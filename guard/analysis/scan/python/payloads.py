@@ -121,17 +121,57 @@ def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
     if not worth_reading(source):
         return []
     out: list[Hit] = []
-    if worth_reading(dropflow.module_text(tree, cx.lines)):
-        out.extend(_Flow(cx, dropflow.module_nodes(tree)).hits())
-    for function in _outer_functions(tree.body):
-        # (the same cheap look at the function's own lines, decorators included)
-        first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
-        text = "\n".join(cx.lines[first - 1 : function.end_lineno])
-        if worth_reading(text):
-            out.extend(_Flow(cx, list(ast.walk(function)), function).hits())
+    functions = list(_outer_functions(tree.body))
+    helpers = _helpers(cx, functions) if _fetches(source) else _NO_HELPERS
+    calls = tuple(f"{name}(" for name in helpers[1])  # (a call of a helper that starts)
+    if _worth_a_flow(dropflow.module_text(tree, cx.lines), calls):
+        out.extend(_Flow(cx, dropflow.module_nodes(tree), helpers=helpers).hits())
+    for function in functions:
+        if _worth_a_flow(_text_of(function, cx.lines), calls):
+            out.extend(_Flow(cx, list(ast.walk(function)), function, helpers).hits())
     if _any(source, _DECODE_WORDS):
         out.extend(_hidden_addresses(tree, cx))
     return out
+
+
+def _worth_a_flow(text: str, calls: tuple[str, ...]) -> bool:
+    return worth_reading(text) or (bool(calls) and _any(text, calls))
+
+
+def _text_of(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> str:
+    """A function's own lines, decorators included (for the cheap look)."""
+    first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+    return "\n".join(lines[first - 1 : function.end_lineno])
+
+
+# Helpers of a file: functions that return a path they wrote downloaded bytes to,
+# and functions that start (the file named by) one of their parameters, by index.
+_Helpers = tuple[frozenset[str], dict[str, frozenset[int]]]
+_NO_HELPERS: _Helpers = (frozenset(), {})
+_WRITE_WORDS = ("write", "urlretrieve", "copyfileobj")
+
+
+def _helpers(cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> _Helpers:
+    """A download written by one function and started by another: the functions
+    that return the path they wrote fetched bytes to (``download() -> path``) and,
+    when there are any, those that start a parameter (``run(path)``)."""
+    texts = [_text_of(f, cx.lines) for f in functions]
+    droppers = frozenset(
+        f.name
+        for f, text in zip(functions, texts, strict=True)
+        if _any(text, _WRITE_WORDS)
+        and _fetches(text)
+        and _Flow(cx, list(ast.walk(f)), f).returns_download()
+    )
+    if not droppers:
+        return _NO_HELPERS
+    starters: dict[str, frozenset[int]] = {}
+    for function, text in zip(functions, texts, strict=True):
+        if _any(text, _RUN_WORDS):
+            started = _Flow(cx, list(ast.walk(function)), function).started_params()
+            if started:
+                starters[function.name] = started
+    return droppers, starters
 
 
 def _outer_functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -181,11 +221,14 @@ class _Flow:
         cx: Context,
         nodes: list[ast.AST],
         function: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+        helpers: _Helpers = _NO_HELPERS,
     ) -> None:
-        """The flow of one function's nodes, or of module-level code (no ``function``)."""
+        """The flow of one function's nodes, or of module-level code (no ``function``);
+        ``helpers``: the file's functions that return a download, or start a parameter."""
         self.cx = cx
         self.function = function
         self.nodes = nodes
+        self.droppers, self.starters = helpers
         self.values: dict[str, list[ast.expr]] = {}
         self.handles: dict[str, ast.expr] = {}  # file object -> the path it was opened at
         self.procs: set[str] = set()  # names of processes started on an interpreter
@@ -319,6 +362,9 @@ class _Flow:
         name = self.cx.qual(node.func)
         if self._is_process(node):
             return self._process_sink(node, name, dropped)
+        if self._starts_download(node, dropped):
+            helper = _call_name(node)
+            return "drop-run", DROPPER, f"hands a downloaded file to {helper}(), which starts it"
         if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
         if _feeds_stdin(node) and self._fed(node):
@@ -327,6 +373,50 @@ class _Flow:
             text = f"uploads a file it searched the user's folders for to a fixed address ({name})"
             return "steal-send", CREDENTIAL_ACCESS, text
         return None
+
+    def _starts_download(self, node: ast.Call, dropped: dict[str, str]) -> bool:
+        """A call of a function of the file that starts its parameter, given a path
+        a helper wrote a download to (``run(download(url))``, ``p = download(url);
+        run(p)``)."""
+        started = self.starters.get(_call_name(node), frozenset())
+        for index in started:
+            if index < len(node.args):
+                arg = node.args[index]
+                if self._downloaded_by_helper(arg) or any(
+                    dropped.get(n) == "downloaded" for n in _names_in(arg)
+                ):
+                    return True
+        return False
+
+    def _downloaded_by_helper(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Call) and _call_name(node) in self.droppers
+
+    def returns_download(self) -> bool:
+        """The function returns a path it wrote downloaded bytes to."""
+        dropped = {n for n, how in self._dropped_paths().items() if how == "downloaded"}
+        return bool(dropped) and any(
+            isinstance(n, ast.Return)
+            and n.value is not None
+            and _mentions(n.value, dropped, self.values)
+            for n in self.nodes
+        )
+
+    def started_params(self) -> frozenset[int]:
+        """The indices of the parameters (``self`` and ``cls`` left out) whose file
+        the function starts as a program, or hands to an interpreter or a shell."""
+        if self.function is None:
+            return frozenset()
+        names = [a.arg for a in [*self.function.args.posonlyargs, *self.function.args.args]]
+        if names and names[0] in {"self", "cls"}:
+            names = names[1:]
+        out: set[int] = set()
+        for node in self.nodes:
+            if isinstance(node, ast.Call) and self._is_process(node):
+                command = node.args[0] if node.args else _keyword(node, "args")
+                for index, name in enumerate(names):
+                    if command is not None and self._runs_dropped(command, {name: "started"}):
+                        out.add(index)
+        return frozenset(out)
 
     def _uploads_found_file(self, node: ast.Call) -> bool:
         """An upload to an address written in the code whose payload is a file
@@ -444,6 +534,10 @@ class _Flow:
                 names = _names_in(path) - set(out) - self.cx.aliases.keys()
                 files = {_FILE_KEY + f for f in dropflow.literal_files(path, self.values)}
                 out.update(dict.fromkeys(names | (files - set(out)), how))
+        # a path a helper of the file downloaded (``path = download(url)``)
+        for name, values in self.values.items():
+            if any(self._downloaded_by_helper(v) for v in values):
+                out.setdefault(name, "downloaded")
         # a path handed on as it is (``file_path`` bound to ``exe_path``)
         for name, values in self.values.items():
             for value in values:
@@ -455,11 +549,9 @@ class _Flow:
 
     def _written_path(self, node: ast.Call) -> tuple[ast.AST, str] | None:
         """The path a call writes fetched or decoded bytes to, and how they came."""
-        if _call_name(node) == "urlretrieve" and len(node.args) > 1:
-            return node.args[1], "downloaded"
-        if self._is_process(node) and self._downloader(node):
-            command = node.args[0] if node.args else _keyword(node, "args")
-            return (command or node), "downloaded"  # curl -o PATH, wget -O PATH
+        downloaded = self._downloaded_to(node)
+        if downloaded is not None:
+            return downloaded, "downloaded"
         if not isinstance(node.func, ast.Attribute) or not node.args:
             return None
         path = self._target(node)
@@ -471,6 +563,21 @@ class _Flow:
         if self.decoded(data):
             return path, "decoded"
         return (path, "code") if dropflow.code_literal(data, self.values) else None
+
+    def _downloaded_to(self, node: ast.Call) -> ast.AST | None:
+        """The path a download call writes: ``urlretrieve(url, PATH)``, ``curl -o
+        PATH``, ``shutil.copyfileobj(response.raw, f)`` (``f`` opened at PATH)."""
+        name = _call_name(node)
+        if name == "urlretrieve" and len(node.args) > 1:
+            return node.args[1]
+        if self._is_process(node) and self._downloader(node):
+            command = node.args[0] if node.args else _keyword(node, "args")
+            return command or node  # curl -o PATH, wget -O PATH
+        if name == "copyfileobj" and len(node.args) > 1:
+            out = node.args[1]
+            held = self.handles.get(out.id) if isinstance(out, ast.Name) else None
+            return held if held is not None and self.fetched(node.args[0]) else None
+        return None
 
     def _target(self, node: ast.Call) -> ast.AST | None:
         """The path ``f.write``, ``open(p, "wb").write``, ``Path(p).write_bytes`` or
