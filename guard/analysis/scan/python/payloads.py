@@ -144,25 +144,27 @@ def _text_of(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str])
     return "\n".join(lines[first - 1 : function.end_lineno])
 
 
-# Helpers of a file: functions that return a path they wrote downloaded bytes to,
-# and functions that start (the file named by) one of their parameters, by index.
-_Helpers = tuple[frozenset[str], dict[str, frozenset[int]]]
-_NO_HELPERS: _Helpers = (frozenset(), {})
+# Helpers of a file: functions that return a path they wrote downloaded bytes to
+# (index ``RETURNED``) or write them to the path one of their parameters names (its
+# index), and functions that start (the file named by) one of their parameters.
+_Helpers = tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]
+_NO_HELPERS: _Helpers = ({}, {})
+RETURNED = -1
 _WRITE_WORDS = ("write", "urlretrieve", "copyfileobj")
 
 
 def _helpers(cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> _Helpers:
     """A download written by one function and started by another: the functions
-    that return the path they wrote fetched bytes to (``download() -> path``) and,
-    when there are any, those that start a parameter (``run(path)``)."""
+    that return the path they wrote fetched bytes to (``download() -> path``) or
+    write them to a path they are given (``download(url, path)``) and, when there
+    are any, those that start a parameter (``run(path)``)."""
     texts = [_text_of(f, cx.lines) for f in functions]
-    droppers = frozenset(
-        f.name
-        for f, text in zip(functions, texts, strict=True)
-        if _any(text, _WRITE_WORDS)
-        and _fetches(text)
-        and _Flow(cx, list(ast.walk(f)), f).returns_download()
-    )
+    droppers: dict[str, frozenset[int]] = {}
+    for function, text in zip(functions, texts, strict=True):
+        if _any(text, _WRITE_WORDS) and _fetches(text):
+            written = _Flow(cx, list(ast.walk(function)), function).download_params()
+            if written:
+                droppers[function.name] = written
     if not droppers:
         return _NO_HELPERS
     starters: dict[str, frozenset[int]] = {}
@@ -382,33 +384,44 @@ class _Flow:
         for index in started:
             if index < len(node.args):
                 arg = node.args[index]
+                files = {_FILE_KEY + f for f in dropflow.literal_files(arg, self.values)}
                 if self._downloaded_by_helper(arg) or any(
-                    dropped.get(n) == "downloaded" for n in _names_in(arg)
+                    dropped.get(n) == "downloaded" for n in _names_in(arg) | files
                 ):
                     return True
         return False
 
     def _downloaded_by_helper(self, node: ast.AST) -> bool:
-        return isinstance(node, ast.Call) and _call_name(node) in self.droppers
+        return isinstance(node, ast.Call) and RETURNED in self.droppers.get(_call_name(node), ())
 
-    def returns_download(self) -> bool:
-        """The function returns a path it wrote downloaded bytes to."""
+    def download_params(self) -> frozenset[int]:
+        """Whether the function returns a path it wrote downloaded bytes to
+        (``RETURNED``), and the indices of the parameters (``self`` and ``cls`` left
+        out) naming a path it writes them to."""
         dropped = {n for n, how in self._dropped_paths().items() if how == "downloaded"}
-        return bool(dropped) and any(
+        if not dropped:
+            return frozenset()
+        out = {i for i, name in enumerate(self._param_names()) if name in dropped}
+        if any(
             isinstance(n, ast.Return)
             and n.value is not None
             and _mentions(n.value, dropped, self.values)
             for n in self.nodes
-        )
+        ):
+            out.add(RETURNED)
+        return frozenset(out)
+
+    def _param_names(self) -> list[str]:
+        if self.function is None:
+            return []
+        args = self.function.args
+        names = [a.arg for a in [*args.posonlyargs, *args.args]]
+        return names[1:] if names and names[0] in {"self", "cls"} else names
 
     def started_params(self) -> frozenset[int]:
         """The indices of the parameters (``self`` and ``cls`` left out) whose file
         the function starts as a program, or hands to an interpreter or a shell."""
-        if self.function is None:
-            return frozenset()
-        names = [a.arg for a in [*self.function.args.posonlyargs, *self.function.args.args]]
-        if names and names[0] in {"self", "cls"}:
-            names = names[1:]
+        names = self._param_names()
         out: set[int] = set()
         for node in self.nodes:
             if isinstance(node, ast.Call) and self._is_process(node):
@@ -534,10 +547,8 @@ class _Flow:
                 names = _names_in(path) - set(out) - self.cx.aliases.keys()
                 files = {_FILE_KEY + f for f in dropflow.literal_files(path, self.values)}
                 out.update(dict.fromkeys(names | (files - set(out)), how))
-        # a path a helper of the file downloaded (``path = download(url)``)
-        for name, values in self.values.items():
-            if any(self._downloaded_by_helper(v) for v in values):
-                out.setdefault(name, "downloaded")
+        if self.droppers:
+            out.update(dict.fromkeys(self._helper_downloads() - set(out), "downloaded"))
         # a path handed on as it is (``file_path`` bound to ``exe_path``)
         for name, values in self.values.items():
             for value in values:
@@ -578,6 +589,26 @@ class _Flow:
             held = self.handles.get(out.id) if isinstance(out, ast.Name) else None
             return held if held is not None and self.fetched(node.args[0]) else None
         return None
+
+    def _helper_downloads(self) -> set[str]:
+        """The paths a helper of the file downloaded: ``path = download(url)``, or
+        ``download(url, path)`` (names, and literal file names keyed ``/name``)."""
+        out = {n for n, vs in self.values.items() if any(map(self._downloaded_by_helper, vs))}
+        for node in self.nodes:
+            if isinstance(node, ast.Call) and _call_name(node) in self.droppers:
+                out |= self._helper_targets(node)
+        return out
+
+    def _helper_targets(self, node: ast.Call) -> set[str]:
+        """The names, and literal file names (keyed ``/name``), of the paths a call
+        of a helper writes a download to (``download(url, "a.exe")``)."""
+        out: set[str] = set()
+        for index in self.droppers[_call_name(node)] - {RETURNED}:
+            if index < len(node.args):
+                path = node.args[index]
+                out |= _names_in(path) - self.cx.aliases.keys()
+                out |= {_FILE_KEY + f for f in dropflow.literal_files(path, self.values)}
+        return out
 
     def _target(self, node: ast.Call) -> ast.AST | None:
         """The path ``f.write``, ``open(p, "wb").write``, ``Path(p).write_bytes`` or
