@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, OBFUSCATED_CODE, Hit, snippet
+from guard.analysis.scan.python import dropflow
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
@@ -70,8 +71,13 @@ _DECODE_WORDS = ("b64decode", "fromhex", "unhexlify", "decodebytes")
 def worth_reading(source: str) -> bool:
     """The cheap look: a fetch or a receive (or a chat handler) and a process or
     ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
-    and a process; a home path and an upload."""
+    and a process; a home path and an upload; a file written and a process that
+    may start it (``dropflow``)."""
     run = _any(source, _RUN_WORDS)
+    return dropflow.worth_reading(source, run) or _ends_named(source, run)
+
+
+def _ends_named(source: str, run: bool) -> bool:
     decodes = _any(source, _DECODE_WORDS)
     uploads = "expanduser(" in source and ("files=" in source or "data=" in source)
     if not (run or decodes or uploads):
@@ -109,19 +115,65 @@ def _any(source: str, words: tuple[str, ...]) -> bool:
 
 
 def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
-    """The drop-run, remote-shell and hidden-address shapes of a file (see above)."""
+    """The drop-run, remote-shell and hidden-address shapes of a file (see above):
+    in each function, and in module-level code (read as one more function, whose
+    hits are not deferred: it runs when the file runs)."""
     if not worth_reading(source):
         return []
     out: list[Hit] = []
-    for function in _outer_functions(tree.body):
-        # (the same cheap look at the function's own lines, decorators included)
-        first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
-        text = "\n".join(cx.lines[first - 1 : function.end_lineno])
-        if worth_reading(text):
-            out.extend(_Flow(cx, function).hits())
+    functions = list(_outer_functions(tree.body))
+    helpers = _helpers(cx, functions) if _fetches(source) else _NO_HELPERS
+    calls = tuple(f"{name}(" for name in helpers[1])  # (a call of a helper that starts)
+    if _worth_a_flow(dropflow.module_text(tree, cx.lines), calls):
+        out.extend(_Flow(cx, dropflow.module_nodes(tree), helpers=helpers).hits())
+    for function in functions:
+        if _worth_a_flow(_text_of(function, cx.lines), calls):
+            out.extend(_Flow(cx, list(ast.walk(function)), function, helpers).hits())
     if _any(source, _DECODE_WORDS):
         out.extend(_hidden_addresses(tree, cx))
     return out
+
+
+def _worth_a_flow(text: str, calls: tuple[str, ...]) -> bool:
+    return worth_reading(text) or (bool(calls) and _any(text, calls))
+
+
+def _text_of(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> str:
+    """A function's own lines, decorators included (for the cheap look)."""
+    first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+    return "\n".join(lines[first - 1 : function.end_lineno])
+
+
+# Helpers of a file: functions that return a path they wrote downloaded bytes to
+# (index ``RETURNED``) or write them to the path one of their parameters names (its
+# index), and functions that start (the file named by) one of their parameters.
+_Helpers = tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]
+_NO_HELPERS: _Helpers = ({}, {})
+RETURNED = -1
+_WRITE_WORDS = ("write", "urlretrieve", "copyfileobj")
+
+
+def _helpers(cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> _Helpers:
+    """A download written by one function and started by another: the functions
+    that return the path they wrote fetched bytes to (``download() -> path``) or
+    write them to a path they are given (``download(url, path)``) and, when there
+    are any, those that start a parameter (``run(path)``)."""
+    texts = [_text_of(f, cx.lines) for f in functions]
+    droppers: dict[str, frozenset[int]] = {}
+    for function, text in zip(functions, texts, strict=True):
+        if _any(text, _WRITE_WORDS) and _fetches(text):
+            written = _Flow(cx, list(ast.walk(function)), function).download_params()
+            if written:
+                droppers[function.name] = written
+    if not droppers:
+        return _NO_HELPERS
+    starters: dict[str, frozenset[int]] = {}
+    for function, text in zip(functions, texts, strict=True):
+        if _any(text, _RUN_WORDS):
+            started = _Flow(cx, list(ast.walk(function)), function).started_params()
+            if started:
+                starters[function.name] = started
+    return droppers, starters
 
 
 def _outer_functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -158,10 +210,6 @@ _ASYNC_HANDLERS = frozenset(
 )
 # A handler's parameters by their types (python-telegram-bot, aiogram, discord.py).
 _MESSAGE_TYPES = frozenset({"Update", "CallbackContext", "Message"})
-_SHELL_PROGRAMS = re.compile(
-    r"^(?:cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh|start|sh|bash|wscript|cscript|mshta)$",
-    re.IGNORECASE,
-)
 _WRITE_MODES = re.compile(r"[wax]")
 _INTERPRETERS = re.compile(r"python|powershell|pwsh|bash|^sh$|node|perl", re.IGNORECASE)
 
@@ -170,10 +218,19 @@ class _Flow:
     """What flows where inside one function: fetched data, received commands,
     files written with fetched bytes."""
 
-    def __init__(self, cx: Context, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def __init__(
+        self,
+        cx: Context,
+        nodes: list[ast.AST],
+        function: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+        helpers: _Helpers = _NO_HELPERS,
+    ) -> None:
+        """The flow of one function's nodes, or of module-level code (no ``function``);
+        ``helpers``: the file's functions that return a download, or start a parameter."""
         self.cx = cx
         self.function = function
-        self.nodes = list(ast.walk(function))
+        self.nodes = nodes
+        self.droppers, self.starters = helpers
         self.values: dict[str, list[ast.expr]] = {}
         self.handles: dict[str, ast.expr] = {}  # file object -> the path it was opened at
         self.procs: set[str] = set()  # names of processes started on an interpreter
@@ -221,6 +278,8 @@ class _Flow:
         if isinstance(target, ast.Name):
             self.values.setdefault(target.id, []).append(value)
             path = self._opened_for_writing(value)
+            if path is None and self._temp_file(value):
+                path = ast.Name(id=target.id)  # (a temporary file: ``f.name`` is its path)
             if path is not None:
                 self.handles[target.id] = path
             if self._starts_interpreter(value):
@@ -235,6 +294,9 @@ class _Flow:
         mode = value.args[1] if len(value.args) > 1 else _keyword(value, "mode")
         written = isinstance(mode, ast.Constant) and _WRITE_MODES.search(str(mode.value))
         return value.args[0] if written and value.args else None
+
+    def _temp_file(self, value: ast.expr) -> bool:
+        return isinstance(value, ast.Call) and self.cx.qual(value.func) in dropflow.TEMP_FILES
 
     def _starts_interpreter(self, value: ast.expr) -> bool:
         if not (isinstance(value, ast.Call) and self._is_process(value) and value.args):
@@ -294,13 +356,17 @@ class _Flow:
                 kind, rule, text = found
                 line = node.lineno
                 shown = snippet(self.cx.lines, line)
-                return [Hit(rule, kind, 6.0, line, shown, text, True, self.function.name)]
+                scope = self.function.name if self.function else ""
+                return [Hit(rule, kind, 6.0, line, shown, text, bool(scope), scope)]
         return []
 
     def _sink(self, node: ast.Call, dropped: dict[str, str]) -> tuple[str, str, str] | None:
         name = self.cx.qual(node.func)
         if self._is_process(node):
             return self._process_sink(node, name, dropped)
+        if self._starts_download(node, dropped):
+            helper = _call_name(node)
+            return "drop-run", DROPPER, f"hands a downloaded file to {helper}(), which starts it"
         if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
         if _feeds_stdin(node) and self._fed(node):
@@ -309,6 +375,61 @@ class _Flow:
             text = f"uploads a file it searched the user's folders for to a fixed address ({name})"
             return "steal-send", CREDENTIAL_ACCESS, text
         return None
+
+    def _starts_download(self, node: ast.Call, dropped: dict[str, str]) -> bool:
+        """A call of a function of the file that starts its parameter, given a path
+        a helper wrote a download to (``run(download(url))``, ``p = download(url);
+        run(p)``)."""
+        started = self.starters.get(_call_name(node), frozenset())
+        for index in started:
+            if index < len(node.args):
+                arg = node.args[index]
+                files = {_FILE_KEY + f for f in dropflow.literal_files(arg, self.values)}
+                if self._downloaded_by_helper(arg) or any(
+                    dropped.get(n) == "downloaded" for n in _names_in(arg) | files
+                ):
+                    return True
+        return False
+
+    def _downloaded_by_helper(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Call) and RETURNED in self.droppers.get(_call_name(node), ())
+
+    def download_params(self) -> frozenset[int]:
+        """Whether the function returns a path it wrote downloaded bytes to
+        (``RETURNED``), and the indices of the parameters (``self`` and ``cls`` left
+        out) naming a path it writes them to."""
+        dropped = {n for n, how in self._dropped_paths().items() if how == "downloaded"}
+        if not dropped:
+            return frozenset()
+        out = {i for i, name in enumerate(self._param_names()) if name in dropped}
+        if any(
+            isinstance(n, ast.Return)
+            and n.value is not None
+            and _mentions(n.value, dropped, self.values)
+            for n in self.nodes
+        ):
+            out.add(RETURNED)
+        return frozenset(out)
+
+    def _param_names(self) -> list[str]:
+        if self.function is None:
+            return []
+        args = self.function.args
+        names = [a.arg for a in [*args.posonlyargs, *args.args]]
+        return names[1:] if names and names[0] in {"self", "cls"} else names
+
+    def started_params(self) -> frozenset[int]:
+        """The indices of the parameters (``self`` and ``cls`` left out) whose file
+        the function starts as a program, or hands to an interpreter or a shell."""
+        names = self._param_names()
+        out: set[int] = set()
+        for node in self.nodes:
+            if isinstance(node, ast.Call) and self._is_process(node):
+                command = node.args[0] if node.args else _keyword(node, "args")
+                for index, name in enumerate(names):
+                    if command is not None and self._runs_dropped(command, {name: "started"}):
+                        out.add(index)
+        return frozenset(out)
 
     def _uploads_found_file(self, node: ast.Call) -> bool:
         """An upload to an address written in the code whose payload is a file
@@ -360,7 +481,8 @@ class _Flow:
             return None
         how = self._runs_dropped(command, dropped)
         if how:
-            return "drop-run", DROPPER, f"writes {how} data to a file and starts it ({name})"
+            what = _HOW.get(how, f"{how} data")
+            return "drop-run", DROPPER, f"writes {what} to a file and starts it ({name})"
         if name == "os.startfile" and any(h == "downloaded" for h in dropped.values()):
             return "drop-run", DROPPER, f"downloads a file and starts a file ({name})"
         if self.fetched(command, whole=True):
@@ -384,24 +506,37 @@ class _Flow:
         return data is not None and self.fetched(data)
 
     def _runs_dropped(self, command: ast.expr, dropped: dict[str, str]) -> str:
-        """How the bytes of the program started came (``downloaded``, ``decoded``),
-        when it is a path written with them (or a shell handed that path); else ''."""
+        """How the bytes of the program started came (``downloaded``, ``decoded``,
+        ``code``), when it is a path written with them (or an interpreter or a shell
+        handed that path, by name or as a literal file name); else ''."""
         held = self.values.get(command.id, []) if isinstance(command, ast.Name) else []
-        if len(held) == 1 and isinstance(held[0], ast.List | ast.Tuple):
+        if len(held) == 1 and isinstance(held[0], _COMMANDS):
             command = held[0]  # cmd = ["bash", "-c", ...]; Popen(cmd)
-        words = _command_words(command)
-        if not dropped or not words:
+        if not dropped:
             return ""
         named = set(dropped)
-        shell = _SHELL_PROGRAMS.match(_text(words[0])) is not None
-        for word in words if shell else words[:1]:
+        for word in dropflow.started(dropflow.tokens(_command_words(command)), self._executable):
+            if isinstance(word, str):
+                how = dropped.get(_FILE_KEY + dropflow.file_name(word))
+                if how:
+                    return how
+                continue
             for name in _mentions(word, named, self.values):
                 return dropped[name]
         return ""
 
+    def _executable(self, word: ast.AST) -> bool:
+        """The word is the running interpreter, or a name assigned it."""
+        if dropflow.names_executable(word, self.cx.qual):
+            return True
+        held = self.values.get(word.id, []) if isinstance(word, ast.Name) else []
+        return any(dropflow.names_executable(v, self.cx.qual) for v in held[:4])
+
     def _dropped_paths(self) -> dict[str, str]:
-        """Names of paths written with fetched or decoded bytes in this function,
-        and how the bytes came (``downloaded``, ``decoded``)."""
+        """Names of paths written with fetched or decoded bytes (or code kept in a
+        literal) in this function, and the file names written as literals in them
+        (keyed ``/name``), and how the bytes came (``downloaded``, ``decoded``,
+        ``code``). Imported names (``os`` of ``os.path.join``) are no paths."""
         out: dict[str, str] = {}
         for node in self.nodes:
             if not isinstance(node, ast.Call):
@@ -409,7 +544,11 @@ class _Flow:
             found = self._written_path(node)
             if found is not None:
                 path, how = found
-                out.update(dict.fromkeys(_names_in(path) - set(out), how))
+                names = _names_in(path) - set(out) - self.cx.aliases.keys()
+                files = {_FILE_KEY + f for f in dropflow.literal_files(path, self.values)}
+                out.update(dict.fromkeys(names | (files - set(out)), how))
+        if self.droppers:
+            out.update(dict.fromkeys(self._helper_downloads() - set(out), "downloaded"))
         # a path handed on as it is (``file_path`` bound to ``exe_path``)
         for name, values in self.values.items():
             for value in values:
@@ -421,30 +560,84 @@ class _Flow:
 
     def _written_path(self, node: ast.Call) -> tuple[ast.AST, str] | None:
         """The path a call writes fetched or decoded bytes to, and how they came."""
-        if _call_name(node) == "urlretrieve" and len(node.args) > 1:
-            return node.args[1], "downloaded"
-        if self._is_process(node) and self._downloader(node):
-            command = node.args[0] if node.args else _keyword(node, "args")
-            return (command or node), "downloaded"  # curl -o PATH, wget -O PATH
+        downloaded = self._downloaded_to(node)
+        if downloaded is not None:
+            return downloaded, "downloaded"
         if not isinstance(node.func, ast.Attribute) or not node.args:
             return None
-        path = self._target(node.func)
+        path = self._target(node)
         if path is None:
             return None
-        if self.fetched(node.args[0]):
+        data = node.args[-1]
+        if self.fetched(data):
             return path, "downloaded"
-        return (path, "decoded") if self.decoded(node.args[0]) else None
+        if self.decoded(data):
+            return path, "decoded"
+        return (path, "code") if dropflow.code_literal(data, self.values) else None
 
-    def _target(self, func: ast.Attribute) -> ast.AST | None:
-        """The path ``f.write``, ``open(p, "wb").write`` or ``Path(p).write_bytes`` writes."""
+    def _downloaded_to(self, node: ast.Call) -> ast.AST | None:
+        """The path a download call writes: ``urlretrieve(url, PATH)``, ``curl -o
+        PATH``, ``shutil.copyfileobj(response.raw, f)`` (``f`` opened at PATH)."""
+        name = _call_name(node)
+        if name == "urlretrieve" and len(node.args) > 1:
+            return node.args[1]
+        if self._is_process(node) and self._downloader(node):
+            command = node.args[0] if node.args else _keyword(node, "args")
+            return command or node  # curl -o PATH, wget -O PATH
+        if name == "copyfileobj" and len(node.args) > 1:
+            out = node.args[1]
+            held = self.handles.get(out.id) if isinstance(out, ast.Name) else None
+            return held if held is not None and self.fetched(node.args[0]) else None
+        return None
+
+    def _helper_downloads(self) -> set[str]:
+        """The paths a helper of the file downloaded: ``path = download(url)``, or
+        ``download(url, path)`` (names, and literal file names keyed ``/name``)."""
+        out = {n for n, vs in self.values.items() if any(map(self._downloaded_by_helper, vs))}
+        for node in self.nodes:
+            if isinstance(node, ast.Call) and _call_name(node) in self.droppers:
+                out |= self._helper_targets(node)
+        return out
+
+    def _helper_targets(self, node: ast.Call) -> set[str]:
+        """The names, and literal file names (keyed ``/name``), of the paths a call
+        of a helper writes a download to (``download(url, "a.exe")``)."""
+        out: set[str] = set()
+        for index in self.droppers[_call_name(node)] - {RETURNED}:
+            if index < len(node.args):
+                path = node.args[index]
+                out |= _names_in(path) - self.cx.aliases.keys()
+                out |= {_FILE_KEY + f for f in dropflow.literal_files(path, self.values)}
+        return out
+
+    def _target(self, node: ast.Call) -> ast.AST | None:
+        """The path ``f.write``, ``open(p, "wb").write``, ``Path(p).write_bytes`` or
+        ``os.write(fd, ...)`` (``fd`` of ``fd, path = mkstemp()``) writes."""
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return None
         owner = func.value
-        if func.attr == "write_bytes":
+        if func.attr in {"write_bytes", "write_text"}:
             return owner
+        if self.cx.qual(func) == "os.write" and len(node.args) == 2:
+            return self._descriptor_path(node.args[0])
         if func.attr != "write":
             return None
         if isinstance(owner, ast.Name):
             return self.handles.get(owner.id)
         return self._opened_for_writing(owner) if isinstance(owner, ast.Call) else None
+
+    def _descriptor_path(self, fd: ast.expr) -> ast.AST | None:
+        """The names ``fd, path = tempfile.mkstemp()`` binds, for ``fd``."""
+        if not isinstance(fd, ast.Name):
+            return None
+        made = [
+            v
+            for v in self.values.get(fd.id, [])
+            if isinstance(v, ast.Call) and self.cx.qual(v.func) in dropflow.TEMP_DESCRIPTORS
+        ]
+        names = [n for n, vs in self.values.items() if any(v is m for v in vs for m in made)]
+        return ast.Tuple(elts=[ast.Name(id=n) for n in names]) if names else None
 
     def _downloader(self, node: ast.Call) -> bool:
         """A process that runs a downloader (``curl``, ``wget``...)."""
@@ -453,6 +646,9 @@ class _Flow:
         return first is not None and _DOWNLOADERS.match(_text(first)) is not None
 
 
+_COMMANDS = (ast.List, ast.Tuple, ast.JoinedStr, ast.BinOp, ast.Constant)
+_FILE_KEY = "/"  # (a literal file name among the dropped names: no identifier has a /)
+_HOW = {"code": "code kept in a literal"}
 _UPLOADS = frozenset(
     {"requests.post", "requests.put", "httpx.post", "httpx.put", "requests.api.post"}
 )
@@ -646,7 +842,7 @@ def _mentions(word: ast.AST, names: set[str], values: dict[str, list[ast.expr]])
         if sub.id in names:
             return [sub.id]
         for value in values.get(sub.id, ())[:4]:
-            if isinstance(value, ast.Name | ast.Call | ast.JoinedStr):
+            if isinstance(value, ast.Name | ast.Call | ast.JoinedStr | ast.Attribute):
                 found = names & _names_in(value)
                 if found:
                     return sorted(found)
