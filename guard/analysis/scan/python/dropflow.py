@@ -81,14 +81,17 @@ def worth_reading(source: str, run: bool) -> bool:
     """A process started (``run``: a process call or ``exec`` is named; else
     ``system`` imported under another name) and a file written that it may
     start: a temporary file, or ``open`` beside an interpreter named in the code."""
-    if not (run or "system" in source):
+    # (``from os import system as s``: a process call under another name; the
+    # interpreter as ``sys.executable`` or ``from sys import executable as e``)
+    if not (run or "system as" in source):
         return False
     for word in _TEMP_WORDS:
         if word in source:
             return True
     if "open(" not in source:
         return False
-    return "executable" in source or _INTERPRETER_CUE.search(source) is not None
+    executable = "sys.executable" in source or "executable as" in source
+    return executable or _INTERPRETER_CUE.search(source) is not None
 
 
 def module_text(tree: ast.Module, lines: list[str]) -> str:
