@@ -44,6 +44,7 @@ from guard.analysis.scan.python.names import (
     WRITE_CALLS,
     last_part,
 )
+from guard.analysis.scan.python.text import any_of
 
 Act = Callable[[Context, ast.Call, str], None]
 
@@ -83,7 +84,8 @@ def call(cx: Context, node: ast.Call) -> None:
     if is_chr_join(node, cx.aliases):
         cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
     if node.args:
-        fold.built_name(cx, node, name)
+        if fold.is_lookup(node, name):
+            fold.built_name(cx, node, name)
         _identity_passed(cx, node)
     codec = stealth_codec(node) if last == "decode" else ""
     if codec:
@@ -144,7 +146,8 @@ def _identity_passed(cx: Context, node: ast.Call) -> None:
 
 
 _IDENTITY_LAST = frozenset(last_part(n) for n in IDENTITY)
-_IDENTITY_WORDS = tuple(sorted(_IDENTITY_LAST))
+# (the file names one: ``node`` only as ``platform.node``, ``node`` being a common word)
+_IDENTITY_WORDS = any_of(sorted((_IDENTITY_LAST - {"node"}) | {"platform.node"}))
 
 
 def _last_name(cx: Context, node: ast.Attribute | ast.Name) -> str:

@@ -39,12 +39,13 @@ class Context:
     facts: dict[str, bool] = field(default_factory=dict)
     source: str = ""  # the file's text (when the analysis has it)
 
-    def mentions(self, key: str, words: tuple[str, ...]) -> bool:
-        """The file's text holds one of ``words`` (looked at once per ``key``)."""
+    def mentions(self, key: str, words: re.Pattern[str]) -> bool:
+        """The file's text holds one of the words ``words`` finds (``text.any_of``),
+        looked at once per ``key``."""
         known = self.facts.get(key)
         if known is None:
             text = self.source or "\n".join(self.lines)
-            known = self.facts[key] = any(word in text for word in words)
+            known = self.facts[key] = words.search(text) is not None
         return known
 
     def uses_sockets(self) -> bool:

@@ -17,6 +17,7 @@ import binascii
 
 from guard.analysis.scan.hits import OBFUSCATED_CODE
 from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.text import any_of
 
 # What a hidden name must be to count: builtins and modules that run, load or
 # fetch code, and the lookups that reach them.
@@ -51,7 +52,7 @@ CODE_NAMES = frozenset(
 MAX_TEXT = 4096
 _DEPTH = 8
 # (the cheap look: a file that builds names from codes holds one of these)
-_BUILDERS = ("chr", "bytes(", "bytearray(", "fromhex", "::-1")
+_BUILDERS = any_of(("chr", "bytes(", "bytearray(", "fromhex", "::-1"))
 # Calls that look a name up: the argument that names it.
 _LOOKUPS = frozenset({"getattr", "__import__", "importlib.import_module", "hasattr"})
 _DICT_LOOKUPS = frozenset({"get", "pop", "__getitem__", "__getattribute__"})
@@ -61,9 +62,10 @@ def built_name(cx: Context, node: ast.AST, name: str = "") -> None:
     """A lookup (subscript, ``get``, ``getattr``, ``__import__``) of a name of
     ``CODE_NAMES`` that the code builds instead of writing (``name``: a call's
     qualified name, when the caller has it)."""
-    if not cx.mentions("built", _BUILDERS):
+    keys = _looked_up(cx, node, name)
+    if not keys or not cx.mentions("built", _BUILDERS):
         return
-    for key in _looked_up(cx, node, name):
+    for key in keys:
         if _written(cx, key):
             continue
         text = fold(cx, key)
@@ -71,6 +73,13 @@ def built_name(cx: Context, node: ast.AST, name: str = "") -> None:
             what = f"builds the name {text!r} from codes at run time and looks it up"
             cx.hit(OBFUSCATED_CODE, "built-name", 6.0, node, what)
             return
+
+
+def is_lookup(node: ast.Call, name: str) -> bool:
+    """The call looks a name up (``d.get(k)``, ``getattr``, ``__import__``...): a
+    cheap test before ``built_name``."""
+    func = node.func
+    return (isinstance(func, ast.Attribute) and func.attr in _DICT_LOOKUPS) or name in _LOOKUPS
 
 
 def _written(cx: Context, node: ast.AST) -> bool:
@@ -87,8 +96,9 @@ def _written(cx: Context, node: ast.AST) -> bool:
 
 def _looked_up(cx: Context, node: ast.AST, name: str) -> list[ast.expr]:
     """The expressions ``node`` looks a name up by."""
-    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-        return [node.slice]
+    if isinstance(node, ast.Subscript):
+        written = isinstance(node.slice, ast.Constant | ast.Slice)
+        return [] if written or not isinstance(node.ctx, ast.Load) else [node.slice]
     if not isinstance(node, ast.Call) or not node.args:
         return []
     func = node.func

@@ -19,13 +19,14 @@ from guard.analysis.scan.hits import CREDENTIAL_ACCESS
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import fixed_address, request_url
 from guard.analysis.scan.python.names import SECRET_GETTERS, str_value
+from guard.analysis.scan.python.text import any_of
 
 # Environment variables that hold a key that signs, not a token a service is sent.
 SIGNING_ENV = re.compile(
     r"SECRET_ACCESS_KEY|(?:^|_)SECRET_KEY$|PRIVATE_?KEY|MNEMONIC|SEED_?PHRASE", re.IGNORECASE
 )
 # (the cheap look: one of these words somewhere in the file)
-_WORDS = ("SECRET", "secret", "PRIVATE", "private", "MNEMONIC", "mnemonic", "SEED", "seed")
+_WORDS = any_of(("SECRET", "secret", "PRIVATE", "private", "MNEMONIC", "mnemonic", "SEED", "seed"))
 _SENT = frozenset({"data", "json", "params", "files", "body", "content", "url"})
 _OWNERS = frozenset({"self", "cls"})
 
