@@ -40,6 +40,13 @@ The detectors (weights are for install-time code; see score.py for the rest):
   decoded data (6); ``e = exec`` aliases; secret APIs (cloud credentials,
   keyring, browser_cookie3, CryptUnprotectData).
 - code kept in string literals (written to a file and run) is analysed too.
+- names built at run time (``fold``): a lookup of a code-running builtin or
+  module whose name is built from chr codes, byte lists or reversed text (6).
+- signing keys (``signing``): a cloud secret key or private key from the
+  environment in the address or body of a request to a fixed address (6).
+- payloads (``payloads``, ``dropflow``): fetched, decoded or literal code
+  written to a file (a temp file too) and started, in a function, at module
+  level or across two functions of the file; remote shells; hidden addresses.
 
 The syntax tree is walked once (``walk``); which functions run with the module
 is worked out from the calls (``liveness``): what runs counts where it is
