@@ -16,52 +16,68 @@ _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
 
 def spawn(cx: Context, node: ast.Call, name: str) -> None:
     """A process: a shell or inline code (5), a weak command (5), anything else (1)."""
-    _markers(cx, node)
     args = _command(node)
+    # (what the command is made of, read once: the markers and checks below share it)
+    words = _words(cx, node, args)
+    executable = _runs_python(cx, args)
+    first = program(cx, args[0]) if args else ""
+    _markers(cx, node, words, executable or first.startswith("python"))
     if not _data_arguments(cx, node, args) and decoded_command(cx, node, name, args):
         return
-    words = _words(cx, node, args)
+    tokens = [t for w in words for t in w.split()]
     # a script of the tree the command runs (``python payload.py``): followed
     cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
-    text = " ".join(words)
-    executable = _runs_python(cx, args)
     if executable or first_word(words).startswith("py"):
-        _follow_interpreter(cx, words)
+        _follow_interpreter(cx, words, tokens)
+    _judge(cx, node, name, words, tokens, executable, first)
+
+
+def _judge(
+    cx: Context,
+    node: ast.Call,
+    name: str,
+    words: list[str],
+    tokens: list[str],
+    executable: bool,
+    first: str,
+) -> None:
+    """The command's hits: a cradle (6), a shell or its like (5), another program (1)."""
+    text = " ".join(words)
     cradle = patterns.CRADLES.search(text)
     if cradle:
         what = f"runs a download cradle or reverse shell: {cradle.group(0).strip()[:60]!r}"
         cx.hit(DROPPER, "cradle", 6.0, node, what)
+    interpreter = executable or (bool(words) and first.startswith("py"))
     shell = (
         _strong(text)
         or _inline(text, words, executable)
-        or _installs_from_address(words)
-        or _detached_interpreter(cx, node, name, words, executable)
+        or _installs_from_address(tokens)
+        or _detached_interpreter(name, tokens, text, interpreter)
     )
     if shell:
         cx.hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, node, f"{shell} ({name})")
         return
-    first = program(cx, args[0]) if args else ""
     if not executable and first not in patterns.BUILD_TOOLS:
         kind, weight, what = _other_command(text, name, first)
         cx.hit(INSTALL_TIME_CODE, kind, weight, node, f"{what} ({name})")
 
 
-def _markers(cx: Context, node: ast.Call) -> None:
-    """Zero-weight markers for the combinations: a process, a wired descriptor."""
+def _markers(cx: Context, node: ast.Call, words: list[str], runs_python: bool) -> None:
+    """Zero-weight markers for the combinations: a process, a wired descriptor, the
+    interpreter started (on a script)."""
     cx.hit(INSTALL_TIME_CODE, "process", 0.0, node, "starts a process")
     if any(k.arg in _STREAMS and fileno_of(k.value) for k in node.keywords):
         cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
-    args = _command(node)
-    if _runs_python(cx, args) or (args and program(cx, args[0]).startswith("python")):
+    if runs_python:
         cx.hit(DROPPER, "runs-python", 0.0, node, "runs the Python interpreter")
-        if any(_script_word(w) for w in _words(cx, node, args)[1:]):
+        if any(_script_word(w) for w in words[1:]):
             cx.hit(DROPPER, "runs-script", 0.0, node, "runs a Python script")
 
 
-def _follow_interpreter(cx: Context, words: list[str]) -> None:
+def _follow_interpreter(cx: Context, words: list[str], tokens: list[str]) -> None:
     """What an interpreter the command starts runs from the tree: ``-m pkg.mod``
-    (run as ``__main__``: its main guard runs too), the modules ``-c`` code imports."""
-    tokens = [t for w in words for t in w.split()]
+    (run as ``__main__``: its main guard runs too), the modules ``-c`` code imports
+    (``tokens``: the words split at spaces)."""
     if "-m" in tokens[:-1]:
         module = tokens[tokens.index("-m") + 1]
         cx.local_imports.append(module)
@@ -208,10 +224,9 @@ def _inline(text: str, words: list[str], executable: bool) -> str:
 _ADDRESS_WORD = re.compile(r"^(?:git|hg|svn|bzr)\+|^(?:https?|ftp)://", re.IGNORECASE)
 
 
-def _installs_from_address(words: list[str]) -> str:
+def _installs_from_address(tokens: list[str]) -> str:
     """``pip install https://host/x.tar.gz`` or ``pip install git+...``: a package
     installed from an address the code names, past any index and any review."""
-    tokens = [t for w in words for t in w.split()]
     if "install" not in tokens or not any(t.rsplit("/", 1)[-1].startswith("pip") for t in tokens):
         return ""
     after = tokens[tokens.index("install") + 1 :]
@@ -251,16 +266,11 @@ def _takes_value(tokens: list[str], at: int) -> bool:
 _DETACHED = frozenset({"subprocess.Popen", "Popen", "os.spawnl", "os.spawnv", "os.posix_spawn"})
 
 
-def _detached_interpreter(
-    cx: Context, node: ast.Call, name: str, words: list[str], executable: bool
-) -> str:
+def _detached_interpreter(name: str, tokens: list[str], text: str, interpreter: bool) -> str:
     """A new interpreter started in the background (``Popen``, not waited for) on
     inline code that imports: code that goes on running, unseen, after the import
     or the build that started it returns. A query (``check_output``) is not this."""
-    interpreter = executable or (bool(words) and program(cx, _command(node)[0]).startswith("py"))
-    inline = "-c" in (t for w in words for t in w.split())
-    code = " ".join(words)
-    if name in _DETACHED and interpreter and inline and "import" in code:
+    if name in _DETACHED and interpreter and "-c" in tokens and "import" in text:
         return "starts a background interpreter on inline code"
     return ""
 
