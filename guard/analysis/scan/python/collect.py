@@ -64,7 +64,7 @@ def _assign(cx: Context, node: ast.Assign) -> None:
     for target in node.targets:
         if _unpacked(cx, target, node.value, node):
             continue
-        if _own_attribute(target):
+        if own_attribute(target):
             cx.attributes.setdefault(target.attr, []).append(node.value)
         # (most targets are one name: no walk for them)
         names = (target,) if isinstance(target, ast.Name) else ast.walk(target)
@@ -73,7 +73,7 @@ def _assign(cx: Context, node: ast.Assign) -> None:
                 cx.assign(name.id, node.value, node)
 
 
-def _own_attribute(target: ast.expr) -> TypeGuard[ast.Attribute]:
+def own_attribute(target: ast.expr) -> TypeGuard[ast.Attribute]:
     """``self.x`` or ``cls.x``."""
     return (
         isinstance(target, ast.Attribute)

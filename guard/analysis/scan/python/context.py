@@ -10,6 +10,7 @@ from guard.analysis.scan.hits import Hit, snippet
 from guard.analysis.scan.python.names import qualname
 
 # (a database's ``sqlite3.connect`` is no socket's)
+_ENVIRON = re.compile("environ")
 _SOCKET_USES = re.compile(
     r"(?<!sqlite3)\.connect(?:_ex)?\(|\.bind\(|\.send(?:all|to)?\(|\.recv\w*\(|dup2\(|fileno\("
 )
@@ -29,8 +30,6 @@ class Context:
     hits: list[Hit] = field(default_factory=list)
     local_imports: list[str] = field(default_factory=list)
     mains: list[str] = field(default_factory=list)  # modules run as ``__main__`` (``-m``)
-    sockets_used: bool | None = None  # (see ``uses_sockets``)
-    environ_named: bool | None = None  # (see ``names_environ``)
     # function -> the names a loop over the whole environment binds (``for k, v in ...``)
     environment_names: dict[str, set[str]] = field(default_factory=dict)
     # attribute -> what ``self.attribute = ...`` (or ``cls.``) assigns, in any method
@@ -50,15 +49,11 @@ class Context:
 
     def uses_sockets(self) -> bool:
         """The file connects, binds or sends on a socket somewhere (once per file)."""
-        if self.sockets_used is None:
-            self.sockets_used = any(_SOCKET_USES.search(line) for line in self.lines)
-        return self.sockets_used
+        return self.mentions("sockets", _SOCKET_USES)
 
     def names_environ(self) -> bool:
         """The file names ``environ`` somewhere (once per file)."""
-        if self.environ_named is None:
-            self.environ_named = any("environ" in line for line in self.lines)
-        return self.environ_named
+        return self.mentions("environ", _ENVIRON)
 
     def hit(
         self,

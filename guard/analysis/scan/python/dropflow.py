@@ -18,6 +18,8 @@ import ast
 import re
 from collections.abc import Callable
 
+from guard.analysis.scan.python.walk import CHILD_FIELDS, LEAF_TYPES
+
 # A file object whose ``.name`` is its path and whose ``.write`` writes it.
 TEMP_FILES = frozenset({"tempfile.NamedTemporaryFile"})
 # Calls that return ``(fd, path)``: ``os.write(fd, data)`` writes the path.
@@ -39,15 +41,8 @@ _FLOW_NODES = frozenset(
         ast.Call,
     }
 )
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "kind", "type_comment"})
-_CHILD_FIELDS = {
-    cls: tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
-    for cls in vars(ast).values()
-    if isinstance(cls, type) and issubclass(cls, ast.AST) and cls not in _DEFS
-}
-_NO_CHILDREN = frozenset(
-    {*(cls for cls, fields in _CHILD_FIELDS.items() if not fields), ast.Constant, *_DEFS}
-)
+# (the walk's table of child fields; definitions are not entered)
+_NO_CHILDREN = LEAF_TYPES | frozenset(_DEFS)
 
 # Programs that start the file named in their later words: interpreters and shells.
 _LAUNCHERS = re.compile(
@@ -119,7 +114,7 @@ def module_nodes(tree: ast.Module) -> list[ast.AST]:
         cls = type(node)
         if cls in _FLOW_NODES:
             out.append(node)
-        for name in _CHILD_FIELDS.get(cls, ()):
+        for name in CHILD_FIELDS.get(cls, ()):
             value = getattr(node, name, None)
             if type(value) is list:
                 stack.extend(

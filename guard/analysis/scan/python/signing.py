@@ -16,6 +16,7 @@ import ast
 import re
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS
+from guard.analysis.scan.python.collect import own_attribute
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import fixed_address, request_url
 from guard.analysis.scan.python.names import SECRET_GETTERS, str_value
@@ -28,7 +29,6 @@ SIGNING_ENV = re.compile(
 # (the cheap look: one of these words somewhere in the file)
 _WORDS = any_of(("SECRET", "secret", "PRIVATE", "private", "MNEMONIC", "mnemonic", "SEED", "seed"))
 _SENT = frozenset({"data", "json", "params", "files", "body", "content", "url"})
-_OWNERS = frozenset({"self", "cls"})
 
 
 def signing_key_sent(cx: Context, node: ast.Call, name: str) -> None:
@@ -99,11 +99,7 @@ def _carried(cx: Context, node: ast.AST) -> list[ast.AST]:
 
 def _held_by_attribute(cx: Context, node: ast.AST) -> str:
     """``self.x`` where some method set ``self.x`` to a signing read: its variable."""
-    if not (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in _OWNERS
-    ):
+    if not (isinstance(node, ast.expr) and own_attribute(node)):
         return ""
     values = cx.attributes.get(node.attr, [])[:6]
     return next((k for v in values for s in ast.walk(v) if (k := _signing_read(cx, s))), "")

@@ -23,12 +23,12 @@ _FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 # Fields that hold contexts, operators or plain values in every node type (and all
 # of a constant's): not walked. Nodes without children are walked only if kept.
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "kind", "type_comment"})
-_CHILD_FIELDS = {
+CHILD_FIELDS = {
     cls: () if cls is ast.Constant else tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
     for cls in vars(ast).values()
     if isinstance(cls, type) and issubclass(cls, ast.AST)
 }
-_LEAF_TYPES = frozenset(cls for cls, fields in _CHILD_FIELDS.items() if not fields)
+LEAF_TYPES = frozenset(cls for cls, fields in CHILD_FIELDS.items() if not fields)
 
 _Stack = list[tuple[ast.AST, str | None]]
 MAIN = "__main__"  # the owner of the code under ``if __name__ == "__main__"``
@@ -69,7 +69,7 @@ def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes
     """
     nodes = Nodes()
     keep = _keep(nodes, names)
-    leaves = _LEAF_TYPES.difference(keep)
+    leaves = LEAF_TYPES.difference(keep)
     stack: _Stack = [(tree, None)]
     while stack:
         node, owner = stack.pop()
@@ -114,7 +114,7 @@ def _push_function(
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     nodes.params[key] = frozenset(a.arg for a in every if a is not None)
     nodes.decorators.extend((owner, d) for d in node.decorator_list)
-    for name in _CHILD_FIELDS[type(node)]:
+    for name in CHILD_FIELDS[type(node)]:
         _push_value(stack, getattr(node, name, None), key if name == "body" else owner, leaves)
 
 
@@ -169,7 +169,7 @@ def _push_children(
     stack: _Stack, node: ast.AST, owner: str | None, leaves: frozenset[type]
 ) -> None:
     push = stack.append
-    for name in _CHILD_FIELDS.get(type(node), node._fields):
+    for name in CHILD_FIELDS.get(type(node), node._fields):
         value = getattr(node, name, None)
         if type(value) is list:
             for item in value:
@@ -187,7 +187,7 @@ def spanning(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for name in _CHILD_FIELDS.get(type(node), node._fields):
+        for name in CHILD_FIELDS.get(type(node), node._fields):
             value = getattr(node, name, None)
             for item in value if type(value) is list else (value,):
                 if isinstance(item, ast.AST) and _holds_a_line(item, lines):
