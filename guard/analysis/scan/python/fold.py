@@ -101,13 +101,12 @@ def _looked_up(cx: Context, node: ast.AST, name: str) -> list[ast.expr]:
         return [] if written or not isinstance(node.ctx, ast.Load) else [node.slice]
     if not isinstance(node, ast.Call) or not node.args:
         return []
-    func = node.func
-    if isinstance(func, ast.Attribute) and func.attr in _DICT_LOOKUPS:
-        return [node.args[0]]
-    name = name or cx.qual(func)
+    name = name or cx.qual(node.func)
+    if not is_lookup(node, name):
+        return []
     if name == "getattr" and len(node.args) >= 2:
         return [node.args[1]]
-    return [node.args[0]] if name in _LOOKUPS else []
+    return [node.args[0]]
 
 
 def fold(cx: Context, node: ast.AST, depth: int = 0) -> str | None:
