@@ -968,7 +968,7 @@ setup(name="demo", version="1.0", cmdclass={{"install": PostInstall}})
 
 @pytest.mark.parametrize(
     "act",
-    ["subprocess.Popen(['xcalc'])", "os.getlogin()", "open('/etc/demo.conf', 'w').write('x')"],
+    ["subprocess.Popen(['ls', '/'])", "os.getlogin()", "open('/etc/demo.conf', 'w').write('x')"],
 )
 def test_an_install_override_that_acts_on_the_machine_blocks(tmp_path: Path, act: str) -> None:
     result = scan(sdist(tmp_path, {"setup.py": _HOOK.format(act=act)}))

@@ -135,6 +135,7 @@ TECHNIQUE_KINDS = frozenset(
         "channel-send",
         "remote-shell",
         "hidden-address",
+        "persist-fetch",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

@@ -335,8 +335,9 @@ def quick_risky(source: str) -> bool:
 
 def _runs_or_sends(source: str) -> bool:
     """Besides a download: a process (the dropper shape), the whole environment
-    copied or dumped, a named exfiltration channel, a raw IP address or the place
-    of user secrets (the sending and stealing shapes)."""
+    copied or dumped, a named exfiltration channel, a raw IP address, the place
+    of user secrets (the sending and stealing shapes) or a place that runs at
+    log-in (a persistent download)."""
     if (
         any(w in source for w in _RUN_WORDS)
         or "os.environ)" in source
@@ -350,11 +351,18 @@ def _runs_or_sends(source: str) -> bool:
         _SENT_HINT.search(lowered) is not None
         or ("post(" in lowered and any(h in lowered for h in WALLET_HINTS))
         or names_a_host(source)
+        or (_AUTOSTART_HINT.search(lowered) is not None and _autostart(source))
     )
+
+
+def _autostart(source: str) -> bool:
+    """The text names a place that runs at log-in (a download saved there persists)."""
+    return patterns.AUTOSTART.search(source) is not None
 
 
 # (one search for the places of channels and secrets, not one per word)
 _SENT_HINT = any_of((*patterns.ENDPOINT_HINTS, *patterns.CREDENTIAL_HINTS))
+_AUTOSTART_HINT = any_of(patterns.AUTOSTART_HINTS)
 
 
 # (one search for any of the words, instead of one per word)

@@ -240,6 +240,7 @@ for _names, _detector in reversed(
 _BY_LAST: dict[str, Act] = {
     "write_text": writes.write,
     "write_bytes": writes.write,
+    "write": writes.content,
     "setup": setupcall.setup_call,
     **dict.fromkeys(SECRET_APIS, _secret_api),
 }

@@ -30,6 +30,7 @@ def combinations(hits: list[Hit], reached: Mapping[str, str] | None = None) -> l
         *_drop_runs(hits),
         *_split_drop_runs(hits),
         *_fetch_then_script(hits),
+        *_persistent_fetch(hits),
         *_send_env(hits),
         *_steal_send(hits),
         *_hooked_network(hits),
@@ -217,6 +218,22 @@ def _fetch_then_script(hits: list[Hit]) -> list[Hit]:
         _at(at, DROPPER, "drop-run", 6.0, text)
         for at in _first_per_scope(hits, "network")
         if not at.deferred and "runs-script" in scopes[at.scope] and "socket" not in at.text
+    ][:1]
+
+
+_FETCHES = frozenset({"network", "fetch-text"})
+
+
+def _persistent_fetch(hits: list[Hit]) -> list[Hit]:
+    """In one function (or at module level): a write to an autostart location (a
+    shell's rc file, the Startup folder, a run key) and a download, or a command
+    that downloads written there: code fetched and run at every log-in (6)."""
+    scopes = _kinds_by_scope(hits)
+    text = "downloads code into a place that runs at log-in (a persistent downloader)"
+    return [
+        _at(at, DROPPER, "persist-fetch", 6.0, text)
+        for at in _first_per_scope(hits, "autostart")
+        if not scopes[at.scope].isdisjoint(_FETCHES)
     ][:1]
 
 

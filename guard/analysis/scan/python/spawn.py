@@ -202,10 +202,25 @@ def _other_command(text: str, name: str, first: str) -> tuple[str, float, str]:
     weak = _weak(text, name)
     if weak:
         return "spawn-shell", 5.0, weak
+    odd = _NO_BUILD_STEP.get(first)
+    if odd:
+        return "spawn-shell", 5.0, f"runs {first!r}, {odd}"
     if first:
         # A named program that is not a build tool: odd, not damning.
         return "spawn", 1.0, f"runs {first!r}"
     return "spawn", 1.0, "runs a computed command"
+
+
+_PROBE = "a network probe (what it looks up or pings can carry data out)"
+_HALT = "which stops the machine"
+_DESKTOP = "a desktop program (a proof that the code ran)"
+# Programs no build or import runs, by what starting them means.
+_NO_BUILD_STEP = {
+    **dict.fromkeys(("dig", "nslookup", "host", "ping", "ping6", "telnet", "tftp"), _PROBE),
+    **dict.fromkeys(("poweroff", "shutdown", "reboot", "halt"), _HALT),
+    **dict.fromkeys(("calc", "notepad", "mspaint", "xcalc", "gnome-calculator", "kcalc"), _DESKTOP),
+    "pythonw": "the windowless interpreter (what it runs is hidden from the user)",
+}
 
 
 def _strong(text: str) -> str:

@@ -22,6 +22,32 @@ def write(cx: Context, node: ast.Call, name: str) -> None:
     target = _target(node, name)
     if target is not None:
         _where(cx, node, target)
+    if "winreg." in name and node.args:
+        content(cx, node, name, node.args[-1])  # the command a run key starts
+
+
+# A command that fetches from an address: what a persistent downloader writes into
+# a file that runs at log-in (``wget https://... -O f && f`` in ``~/.bashrc``).
+_FETCH_COMMAND = re.compile(
+    r"\b(?:curl|wget)\b[^\n]{0,200}?(?:https?|ftp)://|\b(?:Invoke-WebRequest|"
+    r"Invoke-RestMethod|DownloadString|DownloadFile|Start-BitsTransfer)\b|"
+    r"\b(?:iwr|irm)\s+[\"']?https?://",
+    re.IGNORECASE,
+)
+_FETCH_WORDS = re.compile(
+    r"curl|wget|invoke-|downloadstring|downloadfile|bitstransfer|\biwr\b|\birm\b", re.IGNORECASE
+)
+
+
+def content(cx: Context, node: ast.Call, name: str, text: ast.expr | None = None) -> None:
+    """``f.write(TEXT)``: text that holds a command that fetches from an address (a
+    marker: written to an autostart location, a persistent downloader; ``combos``)."""
+    text = text if text is not None else (node.args[0] if node.args else None)
+    if text is None or not cx.mentions("fetch-words", _FETCH_WORDS):
+        return
+    exprs = cx.expand(text, scope=cx.scope(node))
+    if _FETCH_COMMAND.search(" ".join(s for expr in exprs for s in strings(expr))):
+        cx.hit(DROPPER, "fetch-text", 0.0, node, f"writes a command that downloads ({name})")
 
 
 def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
