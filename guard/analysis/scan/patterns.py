@@ -331,6 +331,19 @@ CRADLES = re.compile(
     r"|\bmshta\s+[\"']?https?:",
     re.IGNORECASE,
 )
+# Commands that turn the machine's defences off: an antivirus exclusion or switch,
+# the firewall, UAC, SELinux, the shadow copies and event logs (what ransomware and
+# droppers do before their payload runs). No library does this, wherever it sits.
+DEFENCE_OFF = re.compile(
+    r"\bAdd-MpPreference\b[^;\n]*-Exclusion(?:Path|Process|Extension)\b"
+    r"|\bSet-MpPreference\b[^;\n]*-Disable\w+"
+    r"|\bnetsh\s+(?:adv)?firewall\s+set\b[^;\n]*\b(?:state|opmode)\s+(?:off|disable)\b"
+    r"|\bEnableLUA\b[^;]{0,200}?(?:-Value|/d)\s+0\b"
+    r"|\bvssadmin(?:\.exe)?\s+delete\s+shadows\b|\bwevtutil(?:\.exe)?\s+cl\b"
+    r"|\bsetenforce\s+0\b|\bufw\s+disable\b"
+    r"|\bsystemctl\s+(?:stop|disable)\s+(?:firewalld|apparmor|auditd)\b",
+    re.IGNORECASE,
+)
 # Code handed inline to an interpreter (``python -c CODE``, ``node -e CODE``)...
 INLINE_CODE = re.compile(
     r"(?:^|[\s/\\\"'])(?:python[0-9.]*|pythonw|py|node|perl|ruby)(?:\.exe)?\s+-[ce]\b",

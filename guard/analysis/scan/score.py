@@ -136,6 +136,7 @@ TECHNIQUE_KINDS = frozenset(
         "remote-shell",
         "hidden-address",
         "persist-fetch",
+        "defence-off",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

@@ -47,6 +47,11 @@ def _judge(
     if cradle:
         what = f"runs a download cradle or reverse shell: {cradle.group(0).strip()[:60]!r}"
         cx.hit(DROPPER, "cradle", 6.0, node, what)
+    defence = patterns.DEFENCE_OFF.search(text)
+    if defence:
+        shown = " ".join(defence.group(0).split())[:60]
+        what = f"turns the machine's defences off: {shown!r} ({name})"
+        cx.hit(DROPPER, "defence-off", 6.0, node, what)
     interpreter = executable or (bool(words) and first.startswith("py"))
     shell = (
         _strong(text)
