@@ -328,12 +328,24 @@ CRADLES = re.compile(
     r"|/dev/tcp/"
     r"|\bcertutil\b[^;]*-urlcache"
     r"|\bbitsadmin\b[^;]*/transfer"
-    r"|\bmshta\s+[\"']?https?:",
+    r"|\bmshta\s+[\"']?https?:"
+    # PowerShell that downloads a file and starts it (or what it unpacks)
+    r"|\b(?:DownloadFile|Invoke-WebRequest|iwr|Start-BitsTransfer)\b[^\n]{0,2000}?"
+    r"\b(?:Start-Process|saps|Invoke-Item)\b"
+    # a program fetched and made executable in one command (what is fetched is run)
+    r"|\b(?:curl|wget)\b[^|;&\n]*(?:https?|ftp)://[^\n]*?(?:&&|;)\s*chmod\s+"
+    r"(?:[ugoa]*\+x|0?[0-7]{2}[1357])\b",
     re.IGNORECASE,
 )
+# The command an auto-elevating Windows program (fodhelper, eventvwr, sdclt) opens
+# for a file type: set by the user, it runs as administrator without a prompt (a
+# UAC bypass).
+_HIJACKED_HANDLER = r"(?:ms-settings|mscfile|exefile|Folder|Launcher\.SystemSettings)[/\\]+shell[/\\]+open[/\\]+command"
+ELEVATION_HIJACK = re.compile(_HIJACKED_HANDLER, re.IGNORECASE)
 # Commands that turn the machine's defences off: an antivirus exclusion or switch,
-# the firewall, UAC, SELinux, the shadow copies and event logs (what ransomware and
-# droppers do before their payload runs). No library does this, wherever it sits.
+# the firewall, UAC (or a UAC bypass), SELinux, the shadow copies and event logs
+# (what ransomware and droppers do before their payload runs). No library does this,
+# wherever it sits.
 DEFENCE_OFF = re.compile(
     r"\bAdd-MpPreference\b[^;\n]*-Exclusion(?:Path|Process|Extension)\b"
     r"|\bSet-MpPreference\b[^;\n]*-Disable\w+"
@@ -341,7 +353,8 @@ DEFENCE_OFF = re.compile(
     r"|\bEnableLUA\b[^;]{0,200}?(?:-Value|/d)\s+0\b"
     r"|\bvssadmin(?:\.exe)?\s+delete\s+shadows\b|\bwevtutil(?:\.exe)?\s+cl\b"
     r"|\bsetenforce\s+0\b|\bufw\s+disable\b"
-    r"|\bsystemctl\s+(?:stop|disable)\s+(?:firewalld|apparmor|auditd)\b",
+    r"|\bsystemctl\s+(?:stop|disable)\s+(?:firewalld|apparmor|auditd)\b"
+    r"|\b(?:reg(?:\.exe)?\s+add|New-Item|Set-ItemProperty)\b[^;\n]*" + _HIJACKED_HANDLER,
     re.IGNORECASE,
 )
 # Code handed inline to an interpreter (``python -c CODE``, ``node -e CODE``)...

@@ -297,6 +297,8 @@ RISKY_WORDS = (
     "certutil",
     "bitsadmin",
     "mshta",
+    "&& chmod",
+    "; chmod",
     # a standard stream handed to another descriptor (reverse shells)
     "dup2(",
     "pty.spawn",

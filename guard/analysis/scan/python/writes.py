@@ -23,7 +23,18 @@ def write(cx: Context, node: ast.Call, name: str) -> None:
     if target is not None:
         _where(cx, node, target)
     if "winreg." in name and node.args:
-        content(cx, node, name, node.args[-1])  # the command a run key starts
+        _registry(cx, node, name, node.args)
+
+
+def _registry(cx: Context, node: ast.Call, name: str, args: list[ast.expr]) -> None:
+    """A registry value set: the command a run key starts (a download command is a
+    marker, see ``content``); the command an auto-elevating program opens (a UAC
+    bypass: 6)."""
+    content(cx, node, name, args[-1])
+    key = " ".join(s for expr in cx.expand(args[0]) for s in strings(expr))
+    if patterns.ELEVATION_HIJACK.search(key):
+        what = f"sets what an auto-elevating Windows program opens, a UAC bypass ({name})"
+        cx.hit(DROPPER, "defence-off", 6.0, node, what)
 
 
 # A command that fetches from an address: what a persistent downloader writes into
