@@ -340,7 +340,10 @@ CRADLES = re.compile(
 # The command an auto-elevating Windows program (fodhelper, eventvwr, sdclt) opens
 # for a file type: set by the user, it runs as administrator without a prompt (a
 # UAC bypass).
-_HIJACKED_HANDLER = r"(?:ms-settings|mscfile|exefile|Folder|Launcher\.SystemSettings)[/\\]+shell[/\\]+open[/\\]+command"
+_HIJACKED_HANDLER = (
+    r"(?:ms-settings|mscfile|exefile|Folder|Launcher\.SystemSettings)"
+    r"[/\\]+shell[/\\]+open[/\\]+command"
+)
 ELEVATION_HIJACK = re.compile(_HIJACKED_HANDLER, re.IGNORECASE)
 # Commands that turn the machine's defences off: an antivirus exclusion or switch,
 # the firewall, UAC (or a UAC bypass), SELinux, the shadow copies and event logs
