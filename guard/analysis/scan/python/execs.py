@@ -79,9 +79,26 @@ def feeds(cx: Context, node: ast.AST, scope: str | None = None) -> set[str]:
                 found.update(_call_feeds(cx, sub))
             elif isinstance(sub, ast.BinOp) and is_chr_join(sub, cx.aliases):
                 found.add("chr")
-            if isinstance(sub, ast.Call) and _passes_chr(sub):
+            if isinstance(sub, ast.Call) and (_passes_chr(sub) or _per_character(cx, sub)):
                 found.add("chr")  # map(chr, codes): code made of computed codes
     return found
+
+
+def _per_character(cx: Context, call: ast.Call) -> bool:
+    """``"".join(table[c] ... for c in "LITERAL")``: text rebuilt one character at a
+    time from a literal through a mapping (a substitution cipher): hidden text."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "join" and len(call.args) == 1):
+        return False
+    comp = call.args[0]
+    if not isinstance(comp, ast.ListComp | ast.GeneratorExp) or len(comp.generators) != 1:
+        return False
+    source: ast.AST = comp.generators[0].iter
+    if isinstance(source, ast.Name) and len(cx.assigned.get(source.id, ())) == 1:
+        source = cx.assigned[source.id][0]
+    text = source.value if isinstance(source, ast.Constant) else None
+    # (the characters themselves joined back are no cipher)
+    return isinstance(text, str) and len(text) >= 16 and not isinstance(comp.elt, ast.Name)
 
 
 def _passes_chr(call: ast.Call) -> bool:
