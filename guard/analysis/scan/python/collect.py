@@ -24,12 +24,23 @@ def collect(cx: Context, nodes: Iterable[ast.AST]) -> None:
 
 def alias_assignments(cx: Context, known: frozenset[str]) -> None:
     """``e = exec``, ``s = os.system``: a name assigned once to a known callable is an
-    alias of it."""
+    alias of it; ``m = importlib.import_module("os")`` (or ``__import__``) of the
+    module it names."""
     for name, values in cx.assigned.items():
         if len(values) == 1 and name not in cx.aliases:
             value = values[0]
-            if isinstance(value, ast.Name | ast.Attribute) and cx.qual(value) in known:
-                cx.aliases[name] = cx.qual(value)
+            if isinstance(value, ast.Name | ast.Attribute | ast.Call):
+                qualified = cx.qual(value)
+                if qualified and (qualified in known or _imports(cx, value)):
+                    cx.aliases[name] = qualified
+
+
+_IMPORTERS = frozenset({"__import__", "importlib.import_module"})
+
+
+def _imports(cx: Context, value: ast.AST) -> bool:
+    """A call that imports a module by its name."""
+    return isinstance(value, ast.Call) and cx.qual(value.func) in _IMPORTERS
 
 
 def _import(cx: Context, node: ast.Import) -> None:
