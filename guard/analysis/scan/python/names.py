@@ -223,12 +223,20 @@ def _call_name(node: ast.Call, aliases: dict[str, str]) -> str:
     if func in {"__import__", "importlib.import_module"} and node.args:
         module = str_value(node.args[0])
         if module is not None:
-            return module
+            # (``__import__("a.b")`` hands back the package ``a``, without a fromlist)
+            top = func == "__import__" and not _fromlist(node)
+            return module.split(".")[0] if top else module
     if func == "getattr" and len(node.args) >= 2:
         attr = str_value(node.args[1])
         if attr is not None:
             return f"{qualname(node.args[0], aliases)}.{attr}"
     return ""
+
+
+def _fromlist(node: ast.Call) -> bool:
+    """``__import__(name, g, l, fromlist)`` given a fromlist (the module itself back)."""
+    given = [*node.args[3:4], *(k.value for k in node.keywords if k.arg == "fromlist")]
+    return any(not (isinstance(g, ast.Constant) and not g.value) for g in given)
 
 
 def str_value(node: ast.AST | None) -> str | None:
