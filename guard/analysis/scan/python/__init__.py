@@ -80,6 +80,7 @@ from guard.analysis.scan.python.collect import alias_assignments, collect
 from guard.analysis.scan.python.combos import combinations
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import WALLET_HINTS
+from guard.analysis.scan.python.execs import decoding_functions
 from guard.analysis.scan.python.fallback import fallback
 from guard.analysis.scan.python.liveness import live_functions, reached_from_classes
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
@@ -168,6 +169,7 @@ def _analyse_tree(
     try:
         collect(cx, nodes.collected)
         alias_assignments(cx, calls.KNOWN)
+        cx.decoders = decoding_functions(cx, nodes)
         calls.run(cx, nodes.checked)
     except RecursionError:
         hits.append(Hit(OBFUSCATED_CODE, "deep-nesting", 1.0, 0, "", "absurdly nested code"))

@@ -37,6 +37,9 @@ class Context:
     # what a detector found true or false of the whole file, once (by the detector's key)
     facts: dict[str, bool] = field(default_factory=dict)
     source: str = ""  # the file's text (when the analysis has it)
+    # the names of the file's functions (a method's own name) whose ``return`` hands
+    # back decoded data (see ``execs.decoding_functions``)
+    decoders: frozenset[str] = frozenset()
 
     def mentions(self, key: str, words: re.Pattern[str]) -> bool:
         """The file's text holds one of the words ``words`` finds (``text.any_of``),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE, OBFUSCATED_CODE
 from guard.analysis.scan.python.context import Context
@@ -21,6 +22,7 @@ from guard.analysis.scan.python.names import (
     PLAIN_EXECS,
     last_part,
 )
+from guard.analysis.scan.python.walk import Nodes
 
 # (``decrypt``: Fernet's, AES's... code kept encrypted in the file is hidden code)
 _DECODE_WORDS = frozenset({"b64decode", "decompress", "unhexlify", "decrypt"})
@@ -134,13 +136,53 @@ def _reverses(node: ast.AST) -> bool:
     )
 
 
+def decoding_functions(cx: Context, nodes: Nodes) -> frozenset[str]:
+    """The names of the file's functions (a method by its own name) whose ``return``
+    hands back decoded data: ``return xor(b64decode(text), key).decode()``. What
+    calling one of them feeds is decoded data too."""
+    if not cx.mentions("decoders", _DECODER_WORDS):
+        return frozenset()
+    out: set[str] = set()
+    for node in nodes.checked:
+        owner = nodes.owner.get(id(node))
+        if owner and id(node) in nodes.returned and _decodes_in(cx, node):
+            out.add(owner.rsplit(".", 1)[-1])
+    return frozenset(out)
+
+
+_DECODER_WORDS = re.compile(r"b64decode|b32decode|b85decode|decompress|unhexlify|fromhex|decrypt")
+
+
+def _decodes_in(cx: Context, node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = cx.qual(sub.func)
+            if _decodes(name, last_part(name), sub):
+                return True
+    return False
+
+
 def _call_feeds(cx: Context, call: ast.Call) -> list[str]:
     name = cx.qual(call.func)
     kind = _source_kind(name, last_part(name), call)
+    if not kind and cx.decoders and _own_function(call.func, cx.decoders):
+        kind = "decode"  # a function of the file that hands back decoded data
     found = [kind] if kind else []
     if is_chr_join(call, cx.aliases) or (name == "chr" and xor_of(call.args)):
         found.append("chr")  # (chr(ord(c) ^ k): a toy cipher, one character at a time)
     return found
+
+
+def _own_function(func: ast.expr, names: frozenset[str]) -> bool:
+    """``f(...)`` or ``self.f(...)`` (``cls.f``) with ``f`` one of ``names``."""
+    if isinstance(func, ast.Name):
+        return func.id in names
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+        and func.attr in names
+    )
 
 
 def _decodes(name: str, last: str, call: ast.Call) -> bool:
