@@ -58,6 +58,7 @@ def _judge(
         or _inline(text, words, executable)
         or _installs_from_address(tokens)
         or _detached_interpreter(name, tokens, text, interpreter)
+        or _detached(cx, node, name)
     )
     if shell:
         cx.hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, node, f"{shell} ({name})")
@@ -293,6 +294,38 @@ def _detached_interpreter(name: str, tokens: list[str], text: str, interpreter: 
     if name in _DETACHED and interpreter and "-c" in tokens and "import" in text:
         return "starts a background interpreter on inline code"
     return ""
+
+
+_DETACH_FLAGS = frozenset({"DETACHED_PROCESS", "CREATE_BREAKAWAY_FROM_JOB"})
+_SESSION_STARTERS = frozenset({"os.setsid", "os.setpgrp"})
+
+
+def _detached(cx: Context, node: ast.Call, name: str) -> str:
+    """A process started in the background and cut loose from the code that started
+    it (``DETACHED_PROCESS``, a new session or process group): it goes on running,
+    unseen, after the import or the build returns."""
+    if name not in _DETACHED:
+        return ""
+    for keyword in node.keywords:
+        value = keyword.value
+        flags = {_word(n) for n in ast.walk(value)}
+        cut = (
+            (keyword.arg == "creationflags" and not _DETACH_FLAGS.isdisjoint(flags))
+            or (keyword.arg == "start_new_session" and _true(value))
+            or (keyword.arg == "preexec_fn" and cx.qual(value) in _SESSION_STARTERS)
+        )
+        if cut:
+            return "starts a detached background process"
+    return ""
+
+
+def _word(node: ast.AST) -> str:
+    """The last word a name or attribute says (``DETACHED_PROCESS``)."""
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+def _true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
 
 
 def _weak(text: str, name: str) -> str:
