@@ -116,8 +116,9 @@ def role(name: str, layout: Layout, packages: set[str]) -> str:
     """install, startup, import, module, other or skip (see guard.analysis.scan.score).
 
     In an sdist, a file counts as package code only in a directory with an
-    ``__init__.py`` (``packages``); other directories (scripts, tools, CI, build
-    helpers) are not installed, and run only if setup.py pulls them in.
+    ``__init__.py`` (``packages``) or under ``src/``; other directories (scripts,
+    tools, CI, build helpers) are not installed, and run only if setup.py pulls
+    them in.
     """
     rel = relative(name, layout)
     if rel.lower().endswith(".pth"):
@@ -156,7 +157,9 @@ def _sdist_role(rel: str, packages: set[str]) -> str:
     parts = _package_parts(rel)
     if len(parts) == 1 and rel.startswith("src/"):
         return "import"
-    if len(parts) > 1 and rel.rsplit("/", 1)[0] not in packages:
+    if len(parts) > 1 and rel.rsplit("/", 1)[0] not in packages and not rel.startswith("src/"):
+        # (under ``src/``, setuptools' discovery installs directories without an
+        # ``__init__.py`` too: namespace packages)
         return "other"
     return _package_role(parts)
 
