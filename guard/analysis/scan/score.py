@@ -137,6 +137,7 @@ TECHNIQUE_KINDS = frozenset(
         "hidden-address",
         "persist-fetch",
         "defence-off",
+        "hidden-name",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})
