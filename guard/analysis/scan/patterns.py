@@ -175,7 +175,7 @@ URL_SCHEMES = ("http", "https", "ftp", "ws", "wss", "tcp")
 # files that honest HTTP, cloud and packaging clients read on the user's behalf
 # (.netrc, .pypirc, cloud configs) 2.5.
 CREDENTIALS: tuple[tuple[str, str, float], ...] = (
-    (r"\.ssh[/\\]+(?:id_\w+|authorized_keys)\b", "SSH keys", 3.0),
+    (r"\.ssh[/\\]+(?:id_\w+\b(?!\.pub)|authorized_keys\b)", "SSH keys", 3.0),
     # an SSH client's own files: its configuration, the hosts it trusts, the folder
     # it looks for keys in (SSH tunnels, SFTP stores, docker's SSH transport)
     (
@@ -267,6 +267,16 @@ CREDENTIAL_HINTS = (
     "telegram desktop",
     "leveldb",
 )
+# Files that hold one user's private secrets (an SSH private key, not the public
+# one; cloud and registry credentials; the shell's history): read and then uploaded
+# in one function, they are stolen (see ``combos``).
+PRIVATE_FILES = re.compile(
+    r"\.ssh[/\\]+id_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|\.aws[/\\]+credentials|"
+    r"\.(?:bash|zsh)_history|\.git-credentials|\.netrc\b|\.pypirc|\.docker[/\\]+config\.json|"
+    r"\.kube[/\\]+config\b",
+    re.IGNORECASE,
+)
+PRIVATE_FILE_WORDS = re.compile(r"\.ssh|\.aws|_history|credentials|netrc|pypirc|\.docker|\.kube")
 CREDENTIAL_PARTS = tuple((re.compile(p, re.IGNORECASE), what, w) for p, what, w in CREDENTIALS)
 CREDENTIAL_RE = re.compile("|".join(f"(?:{p})" for p, _, _ in CREDENTIALS), re.IGNORECASE)
 

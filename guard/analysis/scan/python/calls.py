@@ -98,7 +98,7 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
     if name == "socket.socket" and not cx.uses_sockets():
         return  # a socket object nothing connects, binds or sends on (a catalogue of types)
     weight = 3.0 if id(node) in cx.deferred else 5.0
-    what = f"{name} with data, a post" if _urlopen_sends(node, name) else name
+    what = f"{name} with data, a post" if _urlopen_sends(cx, node, name) else name
     cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({what})")
     if last_part(name) in _DOWNLOADS_TO_FILE:
         cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
@@ -110,12 +110,15 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
 _DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})
 
 
-def _urlopen_sends(node: ast.Call, name: str) -> bool:
-    """``urlopen(url, data)`` (or of a ``Request`` made with data): urllib's POST,
-    an upload as ``requests.post`` is (see ``guard.analysis.scan.score``)."""
+def _urlopen_sends(cx: Context, node: ast.Call, name: str) -> bool:
+    """``urlopen(url, data)`` (or of a ``Request`` made with data, directly or through
+    a name): urllib's POST, an upload as ``requests.post`` is (see
+    ``guard.analysis.scan.score``)."""
     if last_part(name) != "urlopen":
         return False
-    request = node.args[0] if node.args else None
+    request: ast.AST | None = node.args[0] if node.args else None
+    if isinstance(request, ast.Name) and len(cx.assigned.get(request.id, ())) == 1:
+        request = cx.assigned[request.id][0]
     made = request.keywords if isinstance(request, ast.Call) else []
     given = [*node.args[1:2], *(k.value for k in (*node.keywords, *made) if k.arg == "data")]
     if isinstance(request, ast.Call) and len(request.args) > 1:

@@ -31,6 +31,7 @@ def combinations(hits: list[Hit], reached: Mapping[str, str] | None = None) -> l
         *_split_drop_runs(hits),
         *_fetch_then_script(hits),
         *_persistent_fetch(hits),
+        *_read_and_upload(hits),
         *_send_env(hits),
         *_steal_send(hits),
         *_hooked_network(hits),
@@ -237,6 +238,19 @@ def _persistent_fetch(hits: list[Hit]) -> list[Hit]:
     ][:1]
 
 
+def _read_and_upload(hits: list[Hit]) -> list[Hit]:
+    """In one function (or at module level): a file of the user's private secrets
+    read (an SSH private key, cloud credentials, the shell's history) and an upload:
+    the stealer shape (6). An SSH or cloud client reads them to use them, not to
+    post them."""
+    scopes = _kinds_by_scope(hits)
+    return [
+        _at(at, CREDENTIAL_ACCESS, "steal-send", 6.0, f"reads private secrets and {_sends(at)}")
+        for at in hits
+        if _uploads(at) and "secret-read" in scopes[at.scope]
+    ][:1]
+
+
 def _send_env(hits: list[Hit]) -> list[Hit]:
     """In one function: a copy of the environment and a network call (2)."""
     scopes = _kinds_by_scope(hits)
@@ -301,6 +315,7 @@ def _sends(at: Hit) -> str:
 # Calls that send data out: an upload, a mail, a file transfer.
 _UPLOADS = re.compile(
     r"\((?:requests|httpx|aiohttp)(?:\.api)?\.(?:post|put|patch)\)|\((?:smtplib|ftplib)\."
+    r"|with data, a post\)"
 )
 
 

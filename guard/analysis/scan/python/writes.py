@@ -6,7 +6,7 @@ import ast
 import re
 
 from guard.analysis.scan import patterns
-from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import strings
 from guard.analysis.scan.python.fold import template
@@ -16,6 +16,7 @@ from guard.analysis.scan.python.names import HOME_CALLS, OUTSIDE_TREE, WRITE_MOD
 def write(cx: Context, node: ast.Call, name: str) -> None:
     """A write to an autostart location (4) or elsewhere outside the tree (2)."""
     if name in {"open", "io.open"} and not _opens_for_writing(node):
+        _read(cx, node)
         return
     if _binary(node, name):
         cx.hit(DROPPER, "write-file", 0.0, node, "writes a binary file")
@@ -59,6 +60,20 @@ def content(cx: Context, node: ast.Call, name: str, text: ast.expr | None = None
     exprs = cx.expand(text, scope=cx.scope(node))
     if _FETCH_COMMAND.search(" ".join(s for expr in exprs for s in strings(expr))):
         cx.hit(DROPPER, "fetch-text", 0.0, node, f"writes a command that downloads ({name})")
+
+
+def _read(cx: Context, node: ast.Call) -> None:
+    """A file of the user's private secrets opened for reading (a marker: uploaded
+    in the same function, they are stolen; see ``combos``)."""
+    if not node.args or not cx.mentions("private-file-words", patterns.PRIVATE_FILE_WORDS):
+        return
+    exprs = cx.expand(node.args[0], scope=cx.scope(node))
+    words = " ".join(s for expr in exprs for s in strings(expr))
+    # (or a file of the user's home, in a file that names such files: ``for name in
+    # (".ssh/id_rsa", ...): open(join(home, name))``)
+    named = cx.mentions("private-files", patterns.PRIVATE_FILES) and _calls_home(cx, exprs)
+    if named or patterns.PRIVATE_FILES.search(words):
+        cx.hit(CREDENTIAL_ACCESS, "secret-read", 0.0, node, "reads a file of private secrets")
 
 
 def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
