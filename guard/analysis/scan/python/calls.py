@@ -25,6 +25,7 @@ from guard.analysis.scan.python import (
     spawn,
     writes,
 )
+from guard.analysis.scan.python.accounts import CLIENTS, account_client
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import is_chr_join, stealth_codec
 from guard.analysis.scan.python.names import (
@@ -236,6 +237,7 @@ for _names, _detector in reversed(
         (frozenset(SECRET_CALLS), _secret_api),
         (frozenset({"os.dup2"}), spawn.dup2),
         (covert.LOOKUPS, covert.lookup),
+        (frozenset(CLIENTS), account_client),
     )
 ):
     _BY_NAME.update(dict.fromkeys(_names, _detector))
