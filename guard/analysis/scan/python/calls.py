@@ -246,6 +246,9 @@ _BY_LAST: dict[str, Act] = {
     "write_text": writes.write,
     "write_bytes": writes.write,
     "write": writes.content,
+    "read": writes.read,
+    "read_text": writes.read,
+    "read_bytes": writes.read,
     "setup": setupcall.setup_call,
     **dict.fromkeys(SECRET_APIS, _secret_api),
 }

@@ -244,11 +244,14 @@ def _read_and_upload(hits: list[Hit]) -> list[Hit]:
     the stealer shape (6). An SSH or cloud client reads them to use them, not to
     post them."""
     scopes = _kinds_by_scope(hits)
+    first: dict[str, Hit] = {}
+    for hit in hits:
+        if _uploads(hit) and "secret-read" in scopes[hit.scope]:
+            first.setdefault(hit.scope, hit)
     return [
         _at(at, CREDENTIAL_ACCESS, "steal-send", 6.0, f"reads private secrets and {_sends(at)}")
-        for at in hits
-        if _uploads(at) and "secret-read" in scopes[at.scope]
-    ][:1]
+        for at in first.values()
+    ]
 
 
 def _send_env(hits: list[Hit]) -> list[Hit]:

@@ -62,12 +62,23 @@ def content(cx: Context, node: ast.Call, name: str, text: ast.expr | None = None
         cx.hit(DROPPER, "fetch-text", 0.0, node, f"writes a command that downloads ({name})")
 
 
-def _read(cx: Context, node: ast.Call) -> None:
+def read(cx: Context, node: ast.Call, name: str) -> None:
+    """``config.read(path)`` (a parser reading a file it is given), ``Path(p).read_text()``:
+    the file read, as ``open`` reads it (see ``_read``)."""
+    func = node.func
+    if name.endswith(("read_text", "read_bytes")) and isinstance(func, ast.Attribute):
+        _read(cx, node, func.value)
+    elif node.args:
+        _read(cx, node)
+
+
+def _read(cx: Context, node: ast.Call, path: ast.AST | None = None) -> None:
     """A file of the user's private secrets opened for reading (a marker: uploaded
     in the same function, they are stolen; see ``combos``)."""
-    if not node.args or not cx.mentions("private-file-words", patterns.PRIVATE_FILE_WORDS):
+    path = path if path is not None else (node.args[0] if node.args else None)
+    if path is None or not cx.mentions("private-file-words", patterns.PRIVATE_FILE_WORDS):
         return
-    exprs = cx.expand(node.args[0], scope=cx.scope(node))
+    exprs = cx.expand(path, scope=cx.scope(node))
     words = " ".join(s for expr in exprs for s in strings(expr))
     # (or a file of the user's home, in a file that names such files: ``for name in
     # (".ssh/id_rsa", ...): open(join(home, name))``)
