@@ -676,13 +676,12 @@ def _hidden_addresses(tree: ast.Module, cx: Context) -> Iterator[Hit]:
     """A URL or IP address hidden in base64 or hex, in a file with a network call."""
     if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in ast.walk(tree)):
         return
-    assigned = {
-        t.id: n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Assign)
-        for t in n.targets
-        if isinstance(t, ast.Name)
-    }
+    assigned: dict[str, list[ast.expr]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    assigned.setdefault(t.id, []).append(n.value)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and last_part(cx.qual(node.func)) in _DECODERS:
             address = _decoded_address(node, assigned)
@@ -699,7 +698,7 @@ _DECODERS = frozenset(
 _ADDRESS = re.compile(r"^(?:https?|ftp|wss?)://\S+|^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
 
 
-def _decoded_address(node: ast.Call, assigned: dict[str, ast.expr]) -> str:
+def _decoded_address(node: ast.Call, assigned: dict[str, list[ast.expr]]) -> str:
     """The address an encoded literal argument decodes to, or ''."""
     value = _literal(node.args[0], assigned) if node.args else None
     if not isinstance(value, str | bytes) or not 8 <= len(value) <= 4096:
@@ -708,20 +707,27 @@ def _decoded_address(node: ast.Call, assigned: dict[str, ast.expr]) -> str:
     return text if _ADDRESS.match(text) else ""
 
 
-def _literal(node: ast.AST, assigned: dict[str, ast.expr], depth: int = 0) -> object:
-    """The literal an expression holds: ``"..."``, ``x`` assigned one,
-    ``"...".encode()``; else None."""
-    if depth > 3:
+def _literal(node: ast.AST, assigned: dict[str, list[ast.expr]], depth: int = 0) -> object:
+    """The literal an expression holds: ``"..."``, ``x`` assigned one (the first of
+    its values that is one: ``x = "..."; x = b64decode(x)``), ``"...".encode()``,
+    ``bytes(...)`` of one; else None."""
+    if depth > 6:
         return None
     if isinstance(node, ast.Constant):
         return node.value
-    if isinstance(node, ast.Name) and node.id in assigned:
-        return _literal(assigned[node.id], assigned, depth + 1)
+    if isinstance(node, ast.Name):
+        held = (_literal(v, assigned, depth + 1) for v in assigned.get(node.id, ())[:4])
+        return next((v for v in held if v is not None), None)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+        return _literal(node.args[0], assigned, depth + 1) if node.func.id in _WRAPS else None
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return (
             _literal(node.func.value, assigned, depth + 1) if node.func.attr == "encode" else None
         )
     return None
+
+
+_WRAPS = frozenset({"bytes", "bytearray", "str"})  # (what hands its literal on)
 
 
 def _decode(value: str | bytes, how: str) -> str:
