@@ -111,7 +111,7 @@ class Context:
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and sub.id not in seen and sub.id in self.assigned:
                 seen.add(sub.id)
-                for value in self._visible(sub.id, scope, callers)[:8]:
+                for value in _some(self._visible(sub.id, scope, callers)):
                     inner = None if scope is None else self.scope_of.get(id(value), "")
                     out.extend(self.expand(value, depth + 1, seen, inner, callers))
         return out
@@ -138,3 +138,9 @@ class Context:
             for expr in self.expand(node)
             for sub in ast.walk(expr)
         )
+
+
+def _some(values: list[ast.AST]) -> list[ast.AST]:
+    """The first and the last few values of a name (``x = ""; x += ...`` many times,
+    then ``x = decode(x)``: the last ones are what a use sees)."""
+    return values if len(values) <= 12 else values[:8] + values[-4:]
