@@ -25,14 +25,24 @@ def collect(cx: Context, nodes: Iterable[ast.AST]) -> None:
 def alias_assignments(cx: Context, known: frozenset[str]) -> None:
     """``e = exec``, ``s = os.system``: a name assigned once to a known callable is an
     alias of it; ``m = importlib.import_module("os")`` (or ``__import__``) of the
-    module it names."""
+    module it names; ``d = lambda x: b64decode(x)`` of what the lambda calls."""
     for name, values in cx.assigned.items():
         if len(values) == 1 and name not in cx.aliases:
-            value = values[0]
+            value = _wrapped(values[0])
             if isinstance(value, ast.Name | ast.Attribute | ast.Call):
                 qualified = cx.qual(value)
                 if qualified and (qualified in known or _imports(cx, value)):
                     cx.aliases[name] = qualified
+
+
+def _wrapped(value: ast.AST) -> ast.AST:
+    """What a lambda that only hands its parameters on calls (``lambda x:
+    b64decode(x)`` -> ``b64decode``); any other value as it is."""
+    if not isinstance(value, ast.Lambda) or not isinstance(value.body, ast.Call):
+        return value
+    params = [a.arg for a in value.args.args]
+    passed = [a.id for a in value.body.args if isinstance(a, ast.Name)]
+    return value.body.func if params and passed == params else value
 
 
 _IMPORTERS = frozenset({"__import__", "importlib.import_module"})
