@@ -104,8 +104,8 @@ def _looked_up(cx: Context, node: ast.AST, name: str) -> list[ast.expr]:
     name = name or cx.qual(node.func)
     if not is_lookup(node, name):
         return []
-    if name == "getattr" and len(node.args) >= 2:
-        return [node.args[1]]
+    if name in {"getattr", "hasattr"} and len(node.args) >= 2:
+        return [node.args[1]]  # (the name; the first argument is the object)
     return [node.args[0]]
 
 
