@@ -241,7 +241,12 @@ class _Run:
         # (a build runs setup.py as ``__main__``: its main guard runs at install)
         as_main = name in self.mains or (role == "install" and rel.rsplit("/", 1)[-1] == "setup.py")
         report = python.analyse(
-            text, parse=parse, functions=functions, called=called, as_main=as_main
+            text,
+            parse=parse,
+            functions=functions,
+            called=called,
+            as_main=as_main,
+            hooks=role == "helper",
         )
         self._place(report.hits, rel, role)
         if report.incomplete and role in _RUN_ROLES:

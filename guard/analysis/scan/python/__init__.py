@@ -99,6 +99,7 @@ def analyse(
     functions: bool = True,
     called: frozenset[str] = frozenset(),
     as_main: bool = False,
+    hooks: bool = False,
 ) -> FileReport:
     """What one file would do.
 
@@ -108,12 +109,16 @@ def analyse(
     ``called``: functions of the file that other code which runs calls.
     ``as_main``: the file runs as ``__main__`` (a build runs ``setup.py`` so), and
     its ``if __name__ == "__main__"`` block runs with it.
+    ``hooks``: the file is a helper of ``setup.py``, so the methods of its install
+    commands (``class C(install)``) run as the package is installed.
     """
     lines = source.splitlines()
     hits: list[Hit] = list(text_hits(source, lines))
     tree, why = _parse(source) if parse else (None, "")
     if tree is not None:
-        return _analyse_tree(tree, source, lines, hits, functions, called, as_main=as_main)
+        return _analyse_tree(
+            tree, source, lines, hits, functions, called, as_main=as_main, hooks=hooks
+        )
     hits.extend(unicode_hits(source, lines, None))
     if not parse:
         hits.extend(_payloads_only(source, lines))
@@ -156,10 +161,13 @@ def _analyse_tree(
     called: frozenset[str] = frozenset(),
     nested: bool = True,
     as_main: bool = False,
+    hooks: bool = False,
 ) -> FileReport:
     is_ascii = source.isascii()
     functions = functions or runs_own_function(tree, source)
     nodes = walk(tree, functions, names=not is_ascii)
+    if hooks:
+        called = called | {m for c in nodes.hook_classes for m in nodes.classes[c]}
     live = live_functions(nodes, called, as_main)
     if as_main:
         live.add(MAIN)

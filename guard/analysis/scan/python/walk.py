@@ -47,6 +47,8 @@ class Nodes:
     functions: set[str] = field(default_factory=set)  # the keys of the defined functions
     classes: dict[str, list[str]] = field(default_factory=dict)  # class -> method keys
     thread_classes: set[str] = field(default_factory=set)  # classes with a Thread base
+    # classes that override an install command (an ``install`` or ``develop`` base)
+    hook_classes: set[str] = field(default_factory=set)
     decorators: list[tuple[str | None, ast.expr]] = field(default_factory=list)
     method_class: dict[int, str] = field(default_factory=dict)  # id of a method -> class
     params: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> its parameters
@@ -131,16 +133,22 @@ def _push_value(stack: _Stack, value: object, owner: str | None, leaves: frozens
 
 
 def _note_class(node: ast.ClassDef, nodes: Nodes) -> None:
-    """A class's methods (keyed ``Class.method``), and whether it is a thread."""
+    """A class's methods (keyed ``Class.method``), and whether it is a thread or an
+    install command."""
     methods = [b for b in node.body if isinstance(b, ast.FunctionDef | ast.AsyncFunctionDef)]
     for method in methods:
         nodes.method_class[id(method)] = node.name
     nodes.classes[node.name] = [f"{node.name}.{m.name}" for m in methods]
-    if any(_base_name(b) in _THREAD_BASES for b in node.bases):
+    bases = {_base_name(b) for b in node.bases}
+    if not bases.isdisjoint(_THREAD_BASES):
         nodes.thread_classes.add(node.name)
+    if not bases.isdisjoint(_HOOK_BASES):
+        nodes.hook_classes.add(node.name)
 
 
 _THREAD_BASES = frozenset({"Thread", "Process", "Timer"})
+# setuptools' and distutils' commands that run as a package is installed
+_HOOK_BASES = frozenset({"install", "develop", "egg_info", "_install", "_develop", "_egg_info"})
 
 
 def _base_name(node: ast.expr) -> str:
