@@ -64,8 +64,27 @@ def unpickle(cx: Context, node: ast.Call, name: str) -> None:
 def _plain_exec(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
     if not isinstance(arg, ast.Constant):
         cx.hit(INSTALL_TIME_CODE, "exec", 1.5, node, f"{name}() of computed code")
+    elif _escaped(cx, arg):
+        what = f"{name}() of code written in character escapes"
+        cx.hit(OBFUSCATED_CODE, "decode-exec", 6.0, node, what)
     elif isinstance(arg.value, str) and len(arg.value) > 40:
         cx.hit(INSTALL_TIME_CODE, "exec", 1.5, node, f"{name}() of a literal")
+
+
+_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[0-7]{3})")
+
+
+def _escaped(cx: Context, arg: ast.Constant) -> bool:
+    """The literal is written in the source as character escapes (``'\\x6d\\x61...'``):
+    code no reader sees, as chr codes hide it."""
+    line, end = arg.lineno, arg.end_lineno
+    if not isinstance(arg.value, str) or line != end or line > len(cx.lines):
+        return False
+    # (the offsets count the line's UTF-8 bytes)
+    text = cx.lines[line - 1].encode("utf-8", "replace")[arg.col_offset : arg.end_col_offset]
+    written = text.decode("utf-8", "replace")
+    escapes = _ESCAPE.findall(written)
+    return len(escapes) >= 4 and len(escapes) >= 0.8 * len(arg.value)
 
 
 def feeds(cx: Context, node: ast.AST, scope: str | None = None) -> set[str]:
