@@ -106,6 +106,10 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
     covert.secret_sent(cx, node, name)
     covert.environment_sent(cx, node, name)
     signing.signing_key_sent(cx, node, name)
+    address = fold.built_address(cx, node)
+    if address:
+        what = f"builds the address it talks to from codes ({address})"
+        cx.hit(OBFUSCATED_CODE, "hidden-address", 6.0, node, what)
 
 
 _DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import binascii
+import re
 
 from guard.analysis.scan.hits import OBFUSCATED_CODE
 from guard.analysis.scan.python.context import Context
@@ -73,6 +74,29 @@ def built_name(cx: Context, node: ast.AST, name: str = "") -> None:
             what = f"builds the name {text!r} from codes at run time and looks it up"
             cx.hit(OBFUSCATED_CODE, "built-name", 6.0, node, what)
             return
+
+
+def built_address(cx: Context, node: ast.Call) -> str:
+    """The address a network call is given, when the code builds it from codes
+    (chr arithmetic, a shifted or reversed text, byte lists) and the text never
+    shows it: where the call talks to is hidden. Else ''."""
+    if not cx.mentions("built", _BUILDERS):
+        return ""
+    given = [*node.args[:1], *(k.value for k in node.keywords if k.arg in _ADDRESS_ARGS)]
+    for arg in given:
+        for expr in cx.expand(arg, scope=cx.scope(node)):
+            for sub in ast.walk(expr):
+                text = fold(cx, sub) if isinstance(sub, ast.Call | ast.Subscript) else None
+                found = _ADDRESS.match(text) if text else None
+                shown = cx.source or "\n".join(cx.lines)
+                if found and (found.group(1) or found.group(2)) not in shown:
+                    return found.group(0)[:80]
+    return ""
+
+
+_ADDRESS_ARGS = frozenset({"url", "host", "address"})
+# (the host of a URL, or an IP address; shown in the text of the code it is not hidden)
+_ADDRESS = re.compile(r"^(?:https?|ftp|wss?)://([^/\s:?#]+)\S*|^(\d{1,3}(?:\.\d{1,3}){3})")
 
 
 def is_lookup(node: ast.Call, name: str) -> bool:
@@ -229,8 +253,27 @@ def _sequence(cx: Context, node: ast.AST, depth: int) -> list[ast.expr] | None:
             return None
         element = node.elt
         if isinstance(element, ast.Call) and len(element.args) == 1:
+            shifted = _shifted(cx, element, loop.iter, loop.target.id, depth)
+            if shifted is not None:
+                return shifted
             return _mapped(cx, element.func, loop.iter, (loop.target.id, element.args[0]), depth)
     return None
+
+
+def _shifted(
+    cx: Context, element: ast.Call, source: ast.AST, name: str, depth: int
+) -> list[ast.expr] | None:
+    """``chr(ord(c) - 3) for c in TEXT``: each character of a text the code builds
+    shifted by arithmetic on its code (a Caesar cipher), as ``chr(code)`` nodes."""
+    if _holds(cx, element.func, depth) != "chr":
+        return None
+    text = fold(cx, source, depth + 1)
+    if text is None:
+        return None
+    codes = [_integer(cx, element.args[0], depth + 1, (name, ord(c))) for c in text]
+    if any(c is None or not 0 <= c < 0x110000 for c in codes):
+        return None
+    return [ast.Constant(value=chr(c)) for c in codes if c is not None]
 
 
 def _mapped(
@@ -286,22 +329,40 @@ def _byte_list(cx: Context, node: ast.AST, depth: int) -> str | None:
     return bytes(c for c in codes if c is not None).decode("latin-1")[:MAX_TEXT]
 
 
-def _integer(cx: Context, node: ast.AST | None, depth: int) -> int | None:
-    """An integer computed from integer literals (+, -, ^, *, <<, unary minus)."""
+def _integer(
+    cx: Context, node: ast.AST | None, depth: int, code: tuple[str, int] | None = None
+) -> int | None:
+    """An integer computed from integer literals (+, -, ^, *, <<, unary minus);
+    with ``code`` (a loop's name and a character's code), ``ord(name)`` too."""
     if node is None or depth > _DEPTH:
         return None
     if isinstance(node, ast.Constant):
         value = node.value
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if code is not None and _ord_of(node, code[0]):
+        return code[1]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _integer(cx, node.operand, depth + 1)
+        inner = _integer(cx, node.operand, depth + 1, code)
         return None if inner is None else -inner
     if isinstance(node, ast.BinOp):
-        left, right = _integer(cx, node.left, depth + 1), _integer(cx, node.right, depth + 1)
+        left = _integer(cx, node.left, depth + 1, code)
+        right = _integer(cx, node.right, depth + 1, code)
         if left is None or right is None:
             return None
         return _arithmetic(node.op, left, right)
     return None
+
+
+def _ord_of(node: ast.AST, name: str) -> bool:
+    """``ord(name)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "ord"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == name
+    )
 
 
 def _arithmetic(op: ast.operator, left: int, right: int) -> int | None:
