@@ -157,14 +157,16 @@ def _reverses(node: ast.AST) -> bool:
 
 def decoding_functions(cx: Context, nodes: Nodes) -> frozenset[str]:
     """The names of the file's functions (a method by its own name) whose ``return``
-    hands back decoded data: ``return xor(b64decode(text), key).decode()``. What
-    calling one of them feeds is decoded data too."""
+    hands back decoded data: ``return xor(b64decode(text), key).decode()``, or a
+    name, in a function that decodes (``data = b64decode(t); ...; return data``).
+    What calling one of them feeds is decoded data too."""
     if not cx.mentions("decoders", _DECODER_WORDS):
         return frozenset()
     out: set[str] = set()
     for node in nodes.checked:
         owner = nodes.owner.get(id(node))
-        if owner and id(node) in nodes.returned and _decodes_in(cx, node):
+        returns = id(node) in nodes.returned or owner in nodes.name_returns
+        if owner and returns and _decodes_in(cx, node):
             out.add(owner.rsplit(".", 1)[-1])
     return frozenset(out)
 

@@ -54,6 +54,7 @@ class Nodes:
     params: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> its parameters
     enclosing: dict[str, str | None] = field(default_factory=dict)  # function -> its definer
     returned: set[int] = field(default_factory=set)  # ids of calls a ``return`` hands back
+    name_returns: set[str] = field(default_factory=set)  # functions that ``return`` a name
 
     @property
     def deferred(self) -> set[int]:
@@ -92,6 +93,8 @@ def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes
             continue
         elif cls is ast.Return and isinstance(node.value, ast.Call):  # type: ignore[attr-defined]
             nodes.returned.add(id(node.value))  # type: ignore[attr-defined]
+        elif cls is ast.Return and isinstance(node.value, ast.Name) and owner:  # type: ignore[attr-defined]
+            nodes.name_returns.add(owner)
         _push_children(stack, node, owner, leaves)
     # The passes read the nodes in the reverse of the order the stack visits them
     # (which decides the order of the hits).
