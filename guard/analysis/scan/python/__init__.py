@@ -46,7 +46,16 @@ The detectors (weights are for install-time code; see score.py for the rest):
   environment in the address or body of a request to a fixed address (6).
 - payloads (``payloads``, ``dropflow``): fetched, decoded or literal code
   written to a file (a temp file too) and started, in a function, at module
-  level or across two functions of the file; remote shells; hidden addresses.
+  level or across two functions of the file; remote shells; hidden addresses
+  (encoded, or built from codes: ``fold.built_address``).
+- defences (``spawn``, ``writes``): commands that turn the antivirus, the
+  firewall or UAC off, or a UAC bypass through the registry (6, anywhere);
+  programs no build runs (a DNS probe, ``poweroff``, a desktop program,
+  ``pythonw``) and processes cut loose from their starter (5).
+- persistence and theft in one function (``combos``): a download saved to, or a
+  download command written to, a place that runs at log-in (6); a file of
+  private secrets read and uploaded (6); a storage account whose key is written
+  in the code is a channel (``accounts``).
 
 The syntax tree is walked once (``walk``); which functions run with the module
 is worked out from the calls (``liveness``): what runs counts where it is
