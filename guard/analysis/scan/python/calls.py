@@ -115,6 +115,31 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
 _DOWNLOADS_TO_FILE = frozenset({"urlretrieve", "download"})
 
 
+# HTTP clients that keep a session: what their ``post`` sends is an upload too.
+_SESSIONS = frozenset(
+    {
+        "requests.Session",
+        "requests.session",
+        "requests.sessions.Session",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "aiohttp.ClientSession",
+    }
+)
+
+
+def _session_send(cx: Context, node: ast.Call, name: str) -> None:
+    """``client.post(...)`` on a client a session constructor made (assigned, or
+    bound by ``with ... as client``): an upload, as ``requests.post`` is."""
+    func = node.func
+    owner = func.value if isinstance(func, ast.Attribute) else None
+    held = cx.assigned.get(owner.id, ()) if isinstance(owner, ast.Name) else ()
+    made = [cx.qual(v.func) for v in held if isinstance(v, ast.Call)]
+    session = next((m for m in made if m in _SESSIONS), None)
+    if session is not None and isinstance(func, ast.Attribute):
+        _network(cx, node, f"{session}.{func.attr}")
+
+
 def _urlopen_sends(cx: Context, node: ast.Call, name: str) -> bool:
     """``urlopen(url, data)`` (or of a ``Request`` made with data, directly or through
     a name): urllib's POST, an upload as ``requests.post`` is (see
@@ -251,6 +276,8 @@ _BY_LAST: dict[str, Act] = {
     "write_bytes": writes.write,
     "write": writes.content,
     "read": writes.read,
+    "post": _session_send,
+    "put": _session_send,
     "read_text": writes.read,
     "read_bytes": writes.read,
     "setup": setupcall.setup_call,

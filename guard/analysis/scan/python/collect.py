@@ -20,6 +20,8 @@ def collect(cx: Context, nodes: Iterable[ast.AST]) -> None:
             _assign(cx, node)
         elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
             _assign_one(cx, node)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            _with(cx, node)
 
 
 def alias_assignments(cx: Context, known: frozenset[str]) -> None:
@@ -123,3 +125,10 @@ def _unpacked(cx: Context, target: ast.expr, value: ast.expr, node: ast.Assign) 
 def _assign_one(cx: Context, node: ast.AnnAssign | ast.AugAssign | ast.NamedExpr) -> None:
     if isinstance(node.target, ast.Name) and node.value is not None:
         cx.assign(node.target.id, node.value, node)
+
+
+def _with(cx: Context, node: ast.With | ast.AsyncWith) -> None:
+    """``with httpx.Client() as client``: ``client`` holds what the item made."""
+    for item in node.items:
+        if isinstance(item.optional_vars, ast.Name):
+            cx.assign(item.optional_vars.id, item.context_expr, node)

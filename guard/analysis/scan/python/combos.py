@@ -318,7 +318,7 @@ def _sends(at: Hit) -> str:
 # Calls that send data out: an upload, a mail, a file transfer.
 _UPLOADS = re.compile(
     r"\((?:requests|httpx|aiohttp)(?:\.api)?\.(?:post|put|patch)\)|\((?:smtplib|ftplib)\."
-    r"|with data, a post\)"
+    r"|with data, a post\)|\.(?:Session|session|Client|AsyncClient|ClientSession)\.(?:post|put)\)"
 )
 
 

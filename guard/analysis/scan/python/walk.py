@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 
 from guard.analysis.scan.python.exprs import is_main_guard
 
-_COLLECTED = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)
+_COLLECTED = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.NamedExpr,
+    ast.With,
+    ast.AsyncWith,
+)
 _CHECKED = (ast.Call, ast.BinOp, ast.Subscript, ast.For)
 _NAMED = (ast.Name, ast.Attribute, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg)
 _FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
