@@ -7,7 +7,7 @@ import ast
 from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.names import str_value
+from guard.analysis.scan.python.names import SECRET_GETTERS, str_value
 
 _VIEWS = frozenset({"items", "keys", "values", "copy"})
 
@@ -54,8 +54,19 @@ def dump(cx: Context, node: ast.Call, name: str) -> None:
 
 def subscript(cx: Context, node: ast.Subscript) -> None:
     """``os.environ["X"]``."""
-    if cx.qual(node.value) == "os.environ" and isinstance(node.ctx, ast.Load):
-        env_name(cx, node.slice, node)
+    key = variable_read(cx, node)
+    if key is not None:
+        env_name(cx, key, node)
+
+
+def variable_read(cx: Context, node: ast.AST) -> ast.AST | None:
+    """The key of a read of one environment variable (``os.getenv(K)``,
+    ``os.environ.get(K)``, ``os.environ[K]``), else None."""
+    if isinstance(node, ast.Call) and node.args and cx.qual(node.func) in SECRET_GETTERS:
+        return node.args[0]
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        return node.slice if cx.qual(node.value) == "os.environ" else None
+    return None
 
 
 def loop(cx: Context, node: ast.For) -> None:

@@ -19,7 +19,8 @@ from guard.analysis.scan.hits import CREDENTIAL_ACCESS
 from guard.analysis.scan.python.collect import own_attribute
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import fixed_address, request_url
-from guard.analysis.scan.python.names import SECRET_GETTERS, str_value
+from guard.analysis.scan.python.environ import variable_read
+from guard.analysis.scan.python.names import str_value
 from guard.analysis.scan.python.text import any_of
 
 # Environment variables that hold a key that signs, not a token a service is sent.
@@ -108,10 +109,5 @@ def _held_by_attribute(cx: Context, node: ast.AST) -> str:
 def _signing_read(cx: Context, node: ast.AST) -> str:
     """``os.getenv("X")``, ``os.environ.get("X")``, ``os.environ["X"]`` of a signing
     variable: its name, else ''."""
-    key: ast.AST | None = None
-    if isinstance(node, ast.Call) and node.args and cx.qual(node.func) in SECRET_GETTERS:
-        key = node.args[0]
-    elif isinstance(node, ast.Subscript) and cx.qual(node.value) == "os.environ":
-        key = node.slice
-    variable = str_value(key)
+    variable = str_value(variable_read(cx, node))
     return variable if variable is not None and SIGNING_ENV.search(variable) else ""
