@@ -148,9 +148,26 @@ def _exit(code: int) -> None:
     os._exit(code)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """A Ctrl-C that arrived inside an import and came out wrapped (a class body's
+    ``__set_name__`` turns it into a RuntimeError caused by it)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _exit(main())
     except KeyboardInterrupt:  # safepip itself reports the interruption
         _exit(130)
+    except Exception as exc:  # (only to tell a wrapped Ctrl-C apart)
+        if _interrupted(exc):
+            _exit(130)
+        raise

@@ -127,3 +127,25 @@ def test_a_ctrl_c_as_the_worker_starts_ends_it_quietly(make_venv: MakeVenv) -> N
         assert proc.wait(60) == -signal.SIGINT
         worker.cancel()  # (its pipes closed)
     assert not [line for line in shown if "KeyboardInterrupt" in line or "Traceback" in line]
+
+
+class _InterruptingDescriptor:
+    def __set_name__(self, owner: type, name: str) -> None:
+        raise KeyboardInterrupt
+
+
+def test_a_ctrl_c_wrapped_by_a_class_body_is_still_an_interruption() -> None:
+    # Python wraps an exception raised in ``__set_name__`` in a RuntimeError: a
+    # Ctrl-C that lands while the worker imports pip's modules comes out so.
+    from guard.pip._worker_main import _interrupted
+
+    try:
+
+        class _Holder:
+            field = _InterruptingDescriptor()
+
+    except RuntimeError as exc:
+        assert _interrupted(exc)
+    else:  # pragma: no cover - Python always wraps it
+        raise AssertionError("no RuntimeError")
+    assert not _interrupted(RuntimeError("a plain failure"))
