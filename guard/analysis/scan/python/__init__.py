@@ -86,7 +86,7 @@ from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, 
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
-from guard.analysis.scan.python.text import any_of, names_a_host, text_hits
+from guard.analysis.scan.python.text import anchor, any_of, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
 
@@ -210,7 +210,9 @@ def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[H
             yield from _nested_hits(text, getattr(node, "lineno", 0), lines)
 
 
-_CODE_WORD = re.compile("|".join(re.escape(w) for w in _CODE_WORDS))
+# (a match starts at the word's rarest character, on the word's line: what
+# ``_word_lines`` and ``_quoted_code`` read; the words hold no quote)
+_CODE_WORD = any_of(_CODE_WORDS)
 
 
 def _word_lines(source: str) -> list[int]:
@@ -325,12 +327,26 @@ def could_act(source: str) -> bool:
 
 
 def quick_risky(source: str) -> bool:
-    """True when the file has anything the syntax-tree detectors look for."""
-    return (
-        _RISKY_WORD.search(source) is not None
-        or any(_calls(source, call) for call in RISKY_CALLS)
-        or (any(w in source for w in _FETCH_WORDS) and _runs_or_sends(source))
-    )
+    """True when the file has anything the syntax-tree detectors look for: one of
+    ``RISKY_WORDS``, one of ``RISKY_CALLS`` as a bare name, or one of the fetch
+    words besides what ``_runs_or_sends`` looks for.
+
+    One search for all those words (``_QUICK_WORD``) stops at each place where one
+    of them is; the words there are told apart with ``startswith``."""
+    fetches = False
+    found = _QUICK_WORD.search(source)
+    while found is not None:
+        at = found.start()
+        for word, offset, kind in _QUICK_AT[source[at]]:
+            start = at - offset
+            if start < 0 or not source.startswith(word, start):
+                continue
+            if kind == _FETCH:
+                fetches = True
+            elif kind == _RISKY or _bare(source, start):
+                return True
+        found = _QUICK_WORD.search(source, at + 1)
+    return fetches and _runs_or_sends(source)
 
 
 def _runs_or_sends(source: str) -> bool:
@@ -358,18 +374,31 @@ _SENT_HINT = any_of((*patterns.ENDPOINT_HINTS, *patterns.CREDENTIAL_HINTS))
 
 
 # (one search for any of the words, instead of one per word)
-_RISKY_WORD = any_of(RISKY_WORDS)
+_RISKY, _CALL, _FETCH = "risky", "call", "fetch"
+_QUICK_WORDS = (
+    *((w, _RISKY) for w in RISKY_WORDS),
+    *((w, _CALL) for w in RISKY_CALLS),
+    *((w, _FETCH) for w in _FETCH_WORDS),
+)
+_QUICK_WORD = any_of(word for word, _ in _QUICK_WORDS)
 
 
-def _calls(source: str, call: str) -> bool:
-    """``call`` (``"exec("``) appears as a bare name, not as ``x.exec(`` or ``myexec(``."""
-    at = source.find(call)
-    while at != -1:
-        before = source[at - 1] if at else " "
-        if not (before.isalnum() or before in "._"):
-            return True
-        at = source.find(call, at + 1)
-    return False
+def _by_anchor() -> dict[str, list[tuple[str, int, str]]]:
+    """The character ``any_of`` stops at -> (word, the character's offset in it, kind)."""
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    for word, kind in _QUICK_WORDS:
+        offset = anchor(word)
+        out.setdefault(word[offset], []).append((word, offset, kind))
+    return out
+
+
+_QUICK_AT = _by_anchor()
+
+
+def _bare(source: str, at: int) -> bool:
+    """The call at ``at`` (``exec(``) is of a bare name, not ``x.exec(`` or ``myexec(``."""
+    before = source[at - 1] if at else " "
+    return not (before.isalnum() or before in "._")
 
 
 __all__ = [

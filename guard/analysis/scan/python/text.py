@@ -81,6 +81,12 @@ _HINTS = (
 _RARITY = "^$&?;~!%<+@|*7}{98zj5>/6\\4q3#`][21-k0wxv'by=:)g(\"h,.mufp_dcloinarste "
 
 
+def anchor(word: str) -> int:
+    """The offset in ``word`` of its rarest character (where ``any_of`` stops)."""
+    ranks = [_RARITY.find(c) for c in word]
+    return ranks.index(min(ranks))
+
+
 def any_of(words: Iterable[str]) -> re.Pattern[str]:
     """A regular expression that finds any of ``words`` (non-empty) in one pass.
 
@@ -92,8 +98,7 @@ def any_of(words: Iterable[str]) -> re.Pattern[str]:
     """
     by_char: dict[str, list[str]] = {}
     for word in words:
-        ranks = [_RARITY.find(c) for c in word]
-        at = ranks.index(min(ranks))
+        at = anchor(word)
         whole = f"(?<={re.escape(word)})" if at else ""
         by_char.setdefault(word[at], []).append(re.escape(word[at + 1 :]) + whole)
     return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(a)})" for c, a in by_char.items()))
