@@ -189,3 +189,84 @@ def test_literals_on_code_word_lines_are_every_code_literal(source: str) -> None
     pruned = spanning(tree, python._word_lines(source))
     assert {(getattr(n, "lineno", 0), repr(n)) for n in pruned if python._code_literal(n)} == every
     assert every or "not code" in source
+
+
+def test_every_channel_word_holds_an_endpoint_hint() -> None:
+    """A channel match holds a channel word, so its line holds an endpoint hint: in
+    ASCII text the channel search reads the hinted lines only."""
+    for word in CHANNEL_WORDS:
+        assert any(hint in word for hint in patterns.ENDPOINT_HINTS), word
+
+
+def test_no_channel_alternative_spans_a_line_break() -> None:
+    """Nothing in the channel pattern matches a line break (each match is on one line)."""
+    for piece in ["\n", "a\nb" * 3, "T0123456\n/B0123456"]:
+        assert patterns.CONCRETE_CHANNELS.search(piece) is None or "\n" not in (
+            patterns.CONCRETE_CHANNELS.search(piece).group(0)  # type: ignore[union-attr]
+        )
+    expansions = _expansions(list(sre_parser.parse(patterns.CONCRETE_CHANNELS.pattern)))
+    assert all("\n" not in e for e in expansions)
+
+
+_TOKEN = "q8VdK2xLm4NpR7sT1wYb3ZcE"  # noqa: S105 - a made-up token
+_CHANNEL = f"https://hooks.slack.com/services/T0123456/B0123456/{_TOKEN}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        f'x = 1\n# see pastebin\nURL = "{_CHANNEL}"\n',
+        f'"""Docs: {_CHANNEL}"""\nx = 1\r\nURL = "{_CHANNEL.upper()}"\r\n',
+        f'a = "webhook"; b = "{_CHANNEL}"; c = "https://abcdefghijkl.oastify.com"\n',
+        "h = 'abcdef12-3.ngrok.io'\n" * 3 + "u = 'https://T00000000.ngrok.io'\n",
+        f"\u0130\u0130 = 1\nURL = '{_CHANNEL}'\n",  # (non-ASCII: the whole text is read)
+        "nothing = 'here'\n",
+    ],
+)
+def test_channels_on_hinted_lines_are_every_channel(source: str) -> None:
+    """The channel search on the hinted lines finds what a search of the whole text does."""
+    hinted = text._hint_lines(source, source.lower())["endpoint"]
+    every = [(m.start(), m.group(0)) for m in patterns.CONCRETE_CHANNELS.finditer(source)]
+    assert list(text._channels(source, hinted)) == every
+    assert every or "nothing" in source
+
+
+def _reference_risky(source: str) -> bool:
+    """``quick_risky`` as it was: a search per word group."""
+
+    def bare(call: str) -> bool:
+        at = source.find(call)
+        while at != -1:
+            before = source[at - 1] if at else " "
+            if not (before.isalnum() or before in "._"):
+                return True
+            at = source.find(call, at + 1)
+        return False
+
+    return (
+        any(w in source for w in RISKY_WORDS)
+        or any(bare(call) for call in python.RISKY_CALLS)
+        or (any(w in source for w in python._FETCH_WORDS) and python._runs_or_sends(source))
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = re.compile(p)\ny = compile(s, 'f', 'exec')\n",
+        "x = re.compile(p)\ny = self.eval(z)\nmyexec(1)\n",
+        "execfile('a.py')\n",
+        "exec(b)\n",
+        "v = obj.chr(3) + chr(4)\n",
+        "import requests\nrequests.get(u)\nsubprocess.run(x)\n",
+        "import requests\nrequests.get(u)\n",
+        "r = requests.post(u, files=open(os.path.expanduser('~/.ssh/id_rsa')))\n",
+        "u = urlopen(x)\nhttp.client.HTTPConnection('h')\n",
+        "text = 'b64decode'\n",
+        "é = 1\nexec(x)\n",
+        "",
+    ],
+)
+def test_quick_risky_is_the_search_per_word_group(source: str) -> None:
+    """One search for every quick word decides as the searches per group did."""
+    assert quick_risky(source) == _reference_risky(source)

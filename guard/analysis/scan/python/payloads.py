@@ -674,16 +674,17 @@ _DOWNLOADERS = re.compile(
 
 def _hidden_addresses(tree: ast.Module, cx: Context) -> Iterator[Hit]:
     """A URL or IP address hidden in base64 or hex, in a file with a network call."""
-    if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in ast.walk(tree)):
+    walked = list(ast.walk(tree))  # (one walk for the three looks, in its order)
+    if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in walked):
         return
     assigned = {
         t.id: n.value
-        for n in ast.walk(tree)
+        for n in walked
         if isinstance(n, ast.Assign)
         for t in n.targets
         if isinstance(t, ast.Name)
     }
-    for node in ast.walk(tree):
+    for node in walked:
         if isinstance(node, ast.Call) and last_part(cx.qual(node.func)) in _DECODERS:
             address = _decoded_address(node, assigned)
             if address:

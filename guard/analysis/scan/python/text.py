@@ -190,7 +190,7 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
     hinted = _hint_lines(source, lowered)
     yield from _endpoint_hits(source, hinted["endpoint"], at)
     if hinted["endpoint"] and _may_hold_channel(source, lowered):
-        yield from _concrete_channel(source, at)
+        yield from _concrete_channel(source, hinted["endpoint"], at)
     yield from _raw_ip_hits(source, at)
     yield from _credential_hits(source, hinted["credential"], at)
     yield from _autostart_hits(source, hinted["autostart"], at)
@@ -250,13 +250,25 @@ def _may_hold_channel(source: str, lowered: str) -> bool:
     return any(w in lowered for w in CHANNEL_WORDS)
 
 
-def _concrete_channel(source: str, at: _At) -> Iterator[Hit]:
+def _concrete_channel(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     """A channel with its token or generated host name in the code (6, a technique)."""
-    for found in patterns.CONCRETE_CHANNELS.finditer(source):
-        if not _documentation(source, found.start()) and not _placeholder_token(found.group(0)):
-            what = f"hard-coded exfiltration channel: {found.group(0)[:80]}"
-            yield at(found.start(), EXFIL_ENDPOINT, "channel", 6.0, what)
+    for offset, found in _channels(source, starts):
+        if not _documentation(source, offset) and not _placeholder_token(found):
+            what = f"hard-coded exfiltration channel: {found[:80]}"
+            yield at(offset, EXFIL_ENDPOINT, "channel", 6.0, what)
             return
+
+
+def _channels(source: str, starts: set[int]) -> Iterator[tuple[int, str]]:
+    """(offset, text) of each ``patterns.CONCRETE_CHANNELS`` match. No part of the
+    pattern matches a line break, and each match holds one of ``CHANNEL_WORDS``,
+    each of which holds an endpoint hint: in ASCII text (where ignoring case is
+    lower-casing) the lines that hold an endpoint hint (``starts``) hold every match."""
+    if source.isascii():
+        yield from _hinted_matches(patterns.CONCRETE_CHANNELS, source, starts)
+        return
+    for found in patterns.CONCRETE_CHANNELS.finditer(source):
+        yield found.start(), found.group(0)
 
 
 _TOKEN_PART = re.compile(r"[A-Za-z0-9]{6,}")
