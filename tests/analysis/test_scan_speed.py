@@ -19,7 +19,7 @@ from re import _parser as sre_parser  # type: ignore[attr-defined]
 import pytest
 
 from guard.analysis.scan import patterns, python
-from guard.analysis.scan.python import RISKY_WORDS, analyse, quick_risky, text
+from guard.analysis.scan.python import RISKY_WORDS, analyse, dropflow, payloads, quick_risky, text
 from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
 from guard.analysis.scan.python.walk import spanning
 
@@ -270,3 +270,46 @@ def _reference_risky(source: str) -> bool:
 def test_quick_risky_is_the_search_per_word_group(source: str) -> None:
     """One search for every quick word decides as the searches per group did."""
     assert quick_risky(source) == _reference_risky(source)
+
+
+@pytest.mark.parametrize("hint", [h for _, hints in text._HINTS for h in hints])
+def test_each_hint_is_found_past_the_quick_look(hint: str) -> None:
+    """The quick look before the hint search (one search for most hints, ``in`` for
+    the few made of common letters) lets every hint through, in any case."""
+    source = "x = 1\n" * 300 + f"y = 'a{hint.upper()}b'\nz = 2\n"
+    assert _hint_lines(source) == _reference_lines(source)
+    assert any(_hint_lines(source).values())
+    assert not any(_hint_lines("x = 1\n" * 300).values())
+
+
+def test_the_common_letter_hints_are_few_and_apart_from_the_search() -> None:
+    common = set(text._COMMON_HINTS)
+    assert 0 < len(common) <= 8
+    every = {h for _, hints in text._HINTS for h in hints}
+    rest = every - common
+    assert all(text._RARE_HINT.search(h) for h in rest)
+    assert not any(text._RARE_HINT.search(h) for h in common if not any(r in h for r in rest))
+
+
+def _reference_worth(source: str) -> bool:
+    """``payloads.worth_reading`` without its one search in front."""
+    run = payloads._any(source, payloads._RUN_WORDS)
+    return dropflow.worth_reading(source, run) or payloads._ends_named(source, run)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import requests\nr = requests.get(u)\nsubprocess.run([r.text])\n",
+        "from os import system as s\nimport tempfile\nf = tempfile.mkstemp()\n",
+        "d = base64.b64decode(x)\nurlopen(d)\n",
+        "import requests\nrequests.post(u, files={'f': open(os.path.expanduser('~/.x'))})\n",
+        "data = bytes.fromhex(h)\nopen(p, 'wb').write(data)\nos.system(p)\n",
+        "@bot.message_handler()\ndef h(m):\n    exec(m.text)\n",
+        "x = 1\n",
+        "",
+    ],
+)
+def test_worth_reading_is_the_looks_without_the_quick_search(source: str) -> None:
+    assert payloads.worth_reading(source) == _reference_worth(source)
+    assert payloads.worth_reading(source) or "x = 1" in source or not source

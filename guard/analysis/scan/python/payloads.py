@@ -38,6 +38,7 @@ from guard.analysis.scan.python.names import (
     SPAWN,
     last_part,
 )
+from guard.analysis.scan.python.text import any_of
 
 # The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
 # chat handler, a process or ``exec``, a decoder.
@@ -73,8 +74,16 @@ def worth_reading(source: str) -> bool:
     ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
     and a process; a home path and an upload; a file written and a process that
     may start it (``dropflow``)."""
+    if _WORTH_WORD.search(source) is None:
+        return False  # (none of the words that each of the looks below needs)
     run = _any(source, _RUN_WORDS)
     return dropflow.worth_reading(source, run) or _ends_named(source, run)
+
+
+# One search for the words one of which each look of ``worth_reading`` needs: a
+# process or ``exec`` (``run``), ``system`` imported under another name, a decoder,
+# a home path (an upload).
+_WORTH_WORD = any_of((*_RUN_WORDS, "system as", *_DECODE_WORDS, "expanduser("))
 
 
 def _ends_named(source: str, run: bool) -> bool:
