@@ -313,3 +313,14 @@ def _reference_worth(source: str) -> bool:
 def test_worth_reading_is_the_looks_without_the_quick_search(source: str) -> None:
     assert payloads.worth_reading(source) == _reference_worth(source)
     assert payloads.worth_reading(source) or "x = 1" in source or not source
+
+
+def test_the_remembered_look_is_of_the_text_asked_about() -> None:
+    """The quick look and the text checks share one look per text, never another's."""
+    first, second = "x = 'PASTEBIN'\n", "y = '.ssh/id_rsa'\n"
+    for source in (first, second, first, "".join(["x = 'PASTE", "BIN'\n"])):
+        lowered, hinted = text.looked_at(source)
+        assert lowered == source.lower()
+        assert hinted == _reference_lines(source)
+    risky_first = quick_risky("import requests\nrequests.get(u)\nk = '~/.ssh/id_rsa'\n")
+    assert risky_first and not quick_risky("import requests\nrequests.get(u)\n")

@@ -61,7 +61,6 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import (
     BUNDLED_BINARY,
     CREDENTIAL_ACCESS,
@@ -86,7 +85,7 @@ from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, 
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
-from guard.analysis.scan.python.text import anchor, any_of, names_a_host, text_hits
+from guard.analysis.scan.python.text import anchor, any_of, looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
 
@@ -361,16 +360,13 @@ def _runs_or_sends(source: str) -> bool:
         or "in os.environ:" in source
     ):
         return True
-    lowered = source.lower()
+    # (a channel's or a secret's place: a line that holds an endpoint or credential hint)
+    lowered, hinted = looked_at(source)
     return (
-        _SENT_HINT.search(lowered) is not None
+        bool(hinted["endpoint"] or hinted["credential"])
         or ("post(" in lowered and any(h in lowered for h in WALLET_HINTS))
         or names_a_host(source)
     )
-
-
-# (one search for the places of channels and secrets, not one per word)
-_SENT_HINT = any_of((*patterns.ENDPOINT_HINTS, *patterns.CREDENTIAL_HINTS))
 
 
 # (one search for any of the words, instead of one per word)

@@ -144,6 +144,23 @@ def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
     return found
 
 
+# The last text looked at, its lower-cased text and its hinted lines: the quick look
+# before the parse (``python.quick_risky``) and the text checks read the same file
+# one after the other. Kept by identity (no hash of the text), one at a time.
+_LAST: list[tuple[str, str, dict[str, set[int]]]] = []
+
+
+def looked_at(source: str) -> tuple[str, dict[str, set[int]]]:
+    """``source.lower()`` and its hinted lines (``_hint_lines``; not to be changed)."""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last[0] is source:
+        return last[1], last[2]
+    lowered = source.lower()
+    hinted = _hint_lines(source, lowered)
+    _LAST[:] = [(source, lowered, hinted)]
+    return lowered, hinted
+
+
 def _hint_lines_by_find(
     source: str, lowered: str, found: dict[str, set[int]]
 ) -> dict[str, set[int]]:
@@ -193,8 +210,7 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
             kind, weight, text = DOCUMENTED, weight * DOC_SHARE, f"{text} {_IN_DOCS}"
         return Hit(rule, kind, weight, line, snippet(lines, line), text)
 
-    lowered = source.lower()
-    hinted = _hint_lines(source, lowered)
+    lowered, hinted = looked_at(source)
     yield from _endpoint_hits(source, hinted["endpoint"], at)
     if hinted["endpoint"] and _may_hold_channel(source, lowered):
         yield from _concrete_channel(source, hinted["endpoint"], at)
