@@ -266,15 +266,21 @@ def identifiers(nodes: Nodes) -> set[str]:
     """The identifiers of the walked code (only when walked with ``names``)."""
     out: set[str] = set()
     for node in nodes.named:
-        if isinstance(node, ast.Name):
-            out.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            out.add(node.attr)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            out.add(node.name)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
+        field = _IDENTIFIER_FIELD.get(type(node))
+        if field is not None:
+            out.add(getattr(node, field))
     return out
+
+
+# the field that holds the identifier of each kind of named node
+_IDENTIFIER_FIELD: dict[type, str] = {
+    ast.Name: "id",
+    ast.Attribute: "attr",
+    ast.FunctionDef: "name",
+    ast.AsyncFunctionDef: "name",
+    ast.ClassDef: "name",
+    ast.arg: "arg",
+}
 
 
 # A quick look that decides whether a deep module is worth a full parse: the

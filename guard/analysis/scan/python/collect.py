@@ -62,6 +62,9 @@ def _relative_imports(module: str, names: list[ast.alias]) -> list[str]:
 
 def _assign(cx: Context, node: ast.Assign) -> None:
     for target in node.targets:
+        if type(target) is ast.Name:  # (most targets: nothing else to look at)
+            cx.assign(target.id, node.value, node)
+            continue
         if _unpacked(cx, target, node.value, node):
             continue
         if own_attribute(target):
