@@ -19,7 +19,7 @@ from re import _parser as sre_parser  # type: ignore[attr-defined]
 import pytest
 
 from guard.analysis.scan import patterns, python
-from guard.analysis.scan.python import RISKY_WORDS, analyse, quick_risky, text
+from guard.analysis.scan.python import RISKY_WORDS, analyse, dropflow, payloads, quick_risky, text
 from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
 from guard.analysis.scan.python.walk import spanning
 
@@ -189,3 +189,138 @@ def test_literals_on_code_word_lines_are_every_code_literal(source: str) -> None
     pruned = spanning(tree, python._word_lines(source))
     assert {(getattr(n, "lineno", 0), repr(n)) for n in pruned if python._code_literal(n)} == every
     assert every or "not code" in source
+
+
+def test_every_channel_word_holds_an_endpoint_hint() -> None:
+    """A channel match holds a channel word, so its line holds an endpoint hint: in
+    ASCII text the channel search reads the hinted lines only."""
+    for word in CHANNEL_WORDS:
+        assert any(hint in word for hint in patterns.ENDPOINT_HINTS), word
+
+
+def test_no_channel_alternative_spans_a_line_break() -> None:
+    """Nothing in the channel pattern matches a line break (each match is on one line)."""
+    for piece in ["\n", "a\nb" * 3, "T0123456\n/B0123456"]:
+        assert patterns.CONCRETE_CHANNELS.search(piece) is None or "\n" not in (
+            patterns.CONCRETE_CHANNELS.search(piece).group(0)  # type: ignore[union-attr]
+        )
+    expansions = _expansions(list(sre_parser.parse(patterns.CONCRETE_CHANNELS.pattern)))
+    assert all("\n" not in e for e in expansions)
+
+
+_TOKEN = "q8VdK2xLm4NpR7sT1wYb3ZcE"  # noqa: S105 - a made-up token
+_CHANNEL = f"https://hooks.slack.com/services/T0123456/B0123456/{_TOKEN}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        f'x = 1\n# see pastebin\nURL = "{_CHANNEL}"\n',
+        f'"""Docs: {_CHANNEL}"""\nx = 1\r\nURL = "{_CHANNEL.upper()}"\r\n',
+        f'a = "webhook"; b = "{_CHANNEL}"; c = "https://abcdefghijkl.oastify.com"\n',
+        "h = 'abcdef12-3.ngrok.io'\n" * 3 + "u = 'https://T00000000.ngrok.io'\n",
+        f"\u0130\u0130 = 1\nURL = '{_CHANNEL}'\n",  # (non-ASCII: the whole text is read)
+        "nothing = 'here'\n",
+    ],
+)
+def test_channels_on_hinted_lines_are_every_channel(source: str) -> None:
+    """The channel search on the hinted lines finds what a search of the whole text does."""
+    hinted = text._hint_lines(source, source.lower())["endpoint"]
+    every = [(m.start(), m.group(0)) for m in patterns.CONCRETE_CHANNELS.finditer(source)]
+    assert list(text._channels(source, hinted)) == every
+    assert every or "nothing" in source
+
+
+def _reference_risky(source: str) -> bool:
+    """``quick_risky`` as it was: a search per word group."""
+
+    def bare(call: str) -> bool:
+        at = source.find(call)
+        while at != -1:
+            before = source[at - 1] if at else " "
+            if not (before.isalnum() or before in "._"):
+                return True
+            at = source.find(call, at + 1)
+        return False
+
+    return (
+        any(w in source for w in RISKY_WORDS)
+        or any(bare(call) for call in python.RISKY_CALLS)
+        or (any(w in source for w in python._FETCH_WORDS) and python._runs_or_sends(source))
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = re.compile(p)\ny = compile(s, 'f', 'exec')\n",
+        "x = re.compile(p)\ny = self.eval(z)\nmyexec(1)\n",
+        "execfile('a.py')\n",
+        "exec(b)\n",
+        "v = obj.chr(3) + chr(4)\n",
+        "import requests\nrequests.get(u)\nsubprocess.run(x)\n",
+        "import requests\nrequests.get(u)\n",
+        "r = requests.post(u, files=open(os.path.expanduser('~/.ssh/id_rsa')))\n",
+        "u = urlopen(x)\nhttp.client.HTTPConnection('h')\n",
+        "text = 'b64decode'\n",
+        "é = 1\nexec(x)\n",
+        "",
+    ],
+)
+def test_quick_risky_is_the_search_per_word_group(source: str) -> None:
+    """One search for every quick word decides as the searches per group did."""
+    assert quick_risky(source) == _reference_risky(source)
+
+
+@pytest.mark.parametrize("hint", [h for _, hints in text._HINTS for h in hints])
+def test_each_hint_is_found_past_the_quick_look(hint: str) -> None:
+    """The quick look before the hint search (one search for most hints, ``in`` for
+    the few made of common letters) lets every hint through, in any case."""
+    source = "x = 1\n" * 300 + f"y = 'a{hint.upper()}b'\nz = 2\n"
+    assert _hint_lines(source) == _reference_lines(source)
+    assert any(_hint_lines(source).values())
+    assert not any(_hint_lines("x = 1\n" * 300).values())
+
+
+def test_the_common_letter_hints_are_few_and_apart_from_the_search() -> None:
+    common = set(text._COMMON_HINTS)
+    assert 0 < len(common) <= 8
+    every = {h for _, hints in text._HINTS for h in hints}
+    rest = every - common
+    assert all(text._RARE_HINT.search(h) for h in rest)
+    assert not any(text._RARE_HINT.search(h) for h in common if not any(r in h for r in rest))
+
+
+def _reference_worth(source: str) -> bool:
+    """``payloads.worth_reading`` without its one search in front."""
+    run = payloads._any(source, payloads._RUN_WORDS)
+    return dropflow.worth_reading(source, run) or payloads._ends_named(source, run)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import requests\nr = requests.get(u)\nsubprocess.run([r.text])\n",
+        "from os import system as s\nimport tempfile\nf = tempfile.mkstemp()\n",
+        "d = base64.b64decode(x)\nurlopen(d)\n",
+        "import requests\nrequests.post(u, files={'f': open(os.path.expanduser('~/.x'))})\n",
+        "data = bytes.fromhex(h)\nopen(p, 'wb').write(data)\nos.system(p)\n",
+        "@bot.message_handler()\ndef h(m):\n    exec(m.text)\n",
+        "x = 1\n",
+        "",
+    ],
+)
+def test_worth_reading_is_the_looks_without_the_quick_search(source: str) -> None:
+    assert payloads.worth_reading(source) == _reference_worth(source)
+    assert payloads.worth_reading(source) or "x = 1" in source or not source
+
+
+def test_the_remembered_look_is_of_the_text_asked_about() -> None:
+    """The quick look and the text checks share one look per text, never another's."""
+    first, second = "x = 'PASTEBIN'\n", "y = '.ssh/id_rsa'\n"
+    for source in (first, second, first, "".join(["x = 'PASTE", "BIN'\n"])):
+        lowered, hinted = text.looked_at(source)
+        assert lowered == source.lower()
+        assert hinted == _reference_lines(source)
+    risky_first = quick_risky("import requests\nrequests.get(u)\nk = '~/.ssh/id_rsa'\n")
+    assert risky_first and not quick_risky("import requests\nrequests.get(u)\n")

@@ -96,7 +96,7 @@ from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, 
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
-from guard.analysis.scan.python.text import any_of, names_a_host, text_hits
+from guard.analysis.scan.python.text import anchor, any_of, looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
 
@@ -229,7 +229,9 @@ def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[H
             yield from _nested_hits(text, getattr(node, "lineno", 0), lines)
 
 
-_CODE_WORD = re.compile("|".join(re.escape(w) for w in _CODE_WORDS))
+# (a match starts at the word's rarest character, on the word's line: what
+# ``_word_lines`` and ``_quoted_code`` read; the words hold no quote)
+_CODE_WORD = any_of(_CODE_WORDS)
 
 
 def _word_lines(source: str) -> list[int]:
@@ -284,15 +286,21 @@ def identifiers(nodes: Nodes) -> set[str]:
     """The identifiers of the walked code (only when walked with ``names``)."""
     out: set[str] = set()
     for node in nodes.named:
-        if isinstance(node, ast.Name):
-            out.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            out.add(node.attr)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            out.add(node.name)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
+        field = _IDENTIFIER_FIELD.get(type(node))
+        if field is not None:
+            out.add(getattr(node, field))
     return out
+
+
+# the field that holds the identifier of each kind of named node
+_IDENTIFIER_FIELD: dict[type, str] = {
+    ast.Name: "id",
+    ast.Attribute: "attr",
+    ast.FunctionDef: "name",
+    ast.AsyncFunctionDef: "name",
+    ast.ClassDef: "name",
+    ast.arg: "arg",
+}
 
 
 # A quick look that decides whether a deep module is worth a full parse: the
@@ -346,12 +354,26 @@ def could_act(source: str) -> bool:
 
 
 def quick_risky(source: str) -> bool:
-    """True when the file has anything the syntax-tree detectors look for."""
-    return (
-        _RISKY_WORD.search(source) is not None
-        or any(_calls(source, call) for call in RISKY_CALLS)
-        or (any(w in source for w in _FETCH_WORDS) and _runs_or_sends(source))
-    )
+    """True when the file has anything the syntax-tree detectors look for: one of
+    ``RISKY_WORDS``, one of ``RISKY_CALLS`` as a bare name, or one of the fetch
+    words besides what ``_runs_or_sends`` looks for.
+
+    One search for all those words (``_QUICK_WORD``) stops at each place where one
+    of them is; the words there are told apart with ``startswith``."""
+    fetches = False
+    found = _QUICK_WORD.search(source)
+    while found is not None:
+        at = found.start()
+        for word, offset, kind in _QUICK_AT[source[at]]:
+            start = at - offset
+            if start < 0 or not source.startswith(word, start):
+                continue
+            if kind == _FETCH:
+                fetches = True
+            elif kind == _RISKY or _bare(source, start):
+                return True
+        found = _QUICK_WORD.search(source, at + 1)
+    return fetches and _runs_or_sends(source)
 
 
 def _runs_or_sends(source: str) -> bool:
@@ -367,12 +389,13 @@ def _runs_or_sends(source: str) -> bool:
         or "in os.environ:" in source
     ):
         return True
-    lowered = source.lower()
+    # (a channel's or a secret's place: a line that holds an endpoint or credential hint)
+    lowered, hinted = looked_at(source)
     return (
-        _SENT_HINT.search(lowered) is not None
+        bool(hinted["endpoint"] or hinted["credential"])
         or ("post(" in lowered and any(h in lowered for h in WALLET_HINTS))
         or names_a_host(source)
-        or (_AUTOSTART_HINT.search(lowered) is not None and _autostart(source))
+        or (bool(hinted["autostart"]) and _autostart(source))
     )
 
 
@@ -381,24 +404,32 @@ def _autostart(source: str) -> bool:
     return patterns.AUTOSTART.search(source) is not None
 
 
-# (one search for the places of channels and secrets, not one per word)
-_SENT_HINT = any_of((*patterns.ENDPOINT_HINTS, *patterns.CREDENTIAL_HINTS))
-_AUTOSTART_HINT = any_of(patterns.AUTOSTART_HINTS)
-
-
 # (one search for any of the words, instead of one per word)
-_RISKY_WORD = any_of(RISKY_WORDS)
+_RISKY, _CALL, _FETCH = "risky", "call", "fetch"
+_QUICK_WORDS = (
+    *((w, _RISKY) for w in RISKY_WORDS),
+    *((w, _CALL) for w in RISKY_CALLS),
+    *((w, _FETCH) for w in _FETCH_WORDS),
+)
+_QUICK_WORD = any_of(word for word, _ in _QUICK_WORDS)
 
 
-def _calls(source: str, call: str) -> bool:
-    """``call`` (``"exec("``) appears as a bare name, not as ``x.exec(`` or ``myexec(``."""
-    at = source.find(call)
-    while at != -1:
-        before = source[at - 1] if at else " "
-        if not (before.isalnum() or before in "._"):
-            return True
-        at = source.find(call, at + 1)
-    return False
+def _by_anchor() -> dict[str, list[tuple[str, int, str]]]:
+    """The character ``any_of`` stops at -> (word, the character's offset in it, kind)."""
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    for word, kind in _QUICK_WORDS:
+        offset = anchor(word)
+        out.setdefault(word[offset], []).append((word, offset, kind))
+    return out
+
+
+_QUICK_AT = _by_anchor()
+
+
+def _bare(source: str, at: int) -> bool:
+    """The call at ``at`` (``exec(``) is of a bare name, not ``x.exec(`` or ``myexec(``."""
+    before = source[at - 1] if at else " "
+    return not (before.isalnum() or before in "._")
 
 
 __all__ = [

@@ -85,15 +85,25 @@ def _relative_imports(module: str, names: list[ast.alias]) -> list[str]:
 
 def _assign(cx: Context, node: ast.Assign) -> None:
     for target in node.targets:
+        if type(target) is ast.Name:  # (most targets: nothing else to look at)
+            cx.assign(target.id, node.value, node)
+            continue
         if _unpacked(cx, target, node.value, node):
             continue
         if own_attribute(target):
             cx.attributes.setdefault(target.attr, []).append(node.value)
-        # (most targets are one name: no walk for them)
-        names = (target,) if isinstance(target, ast.Name) else ast.walk(target)
+        # (most targets are one name, or an attribute of one: no walk for them)
+        names = (target,) if isinstance(target, ast.Name) else _names_in(target)
         for name in names:
             if isinstance(name, ast.Name):
                 cx.assign(name.id, node.value, node)
+
+
+def _names_in(target: ast.expr) -> Iterable[ast.AST]:
+    """The nodes of ``target`` that may be names: ``self.x`` has one, ``self``."""
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        return (target.value,)
+    return ast.walk(target)
 
 
 def own_attribute(target: ast.expr) -> TypeGuard[ast.Attribute]:

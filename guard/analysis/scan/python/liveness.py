@@ -80,16 +80,28 @@ def _edges(nodes: Nodes, as_main: bool = False) -> dict[str | None, set[str]]:
     return edges
 
 
-def _callees(call: ast.Call, owner: str | None, nodes: Nodes) -> Iterator[str]:
+def _callees(call: ast.Call, owner: str | None, nodes: Nodes) -> list[str]:
     """The functions a call runs: its target, and the functions and classes it is given
     (not a function's own inner function in the call it returns: a decorator's
     wrapper, registered and handed back to run later, ``return app.tool()(wrapper)``)."""
     name = _name(call.func)
-    if name:
-        yield from _called(name, owner, nodes)
+    out = _called(name, owner, nodes) if name else []
+    # (most arguments are no name and no literal that holds one: read no further)
+    given: list[ast.expr] = [a for a in call.args if isinstance(a, _HANDS_ON)]
+    given.extend(k.value for k in call.keywords if isinstance(k.value, _HANDS_ON))
+    if given:
+        out = [*out, *_given(call, owner, nodes, given)]
+    return out
+
+
+_HANDS_ON = (ast.Name, ast.Dict, ast.List, ast.Tuple, ast.Set)  # (see ``_references``)
+
+
+def _given(call: ast.Call, owner: str | None, nodes: Nodes, given: list[ast.expr]) -> Iterator[str]:
+    """The functions and classes the arguments ``given`` hand on."""
     handed_back = owner is not None and id(call) in nodes.returned
     registers = _registers(call)
-    for arg in [*call.args, *(k.value for k in call.keywords)]:
+    for arg in given:
         for ref in _references(arg):
             if handed_back and nodes.enclosing.get(ref) == owner:
                 continue

@@ -38,6 +38,7 @@ from guard.analysis.scan.python.names import (
     SPAWN,
     last_part,
 )
+from guard.analysis.scan.python.text import any_of
 
 # The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
 # chat handler, a process or ``exec``, a decoder.
@@ -73,8 +74,16 @@ def worth_reading(source: str) -> bool:
     ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
     and a process; a home path and an upload; a file written and a process that
     may start it (``dropflow``)."""
+    if _WORTH_WORD.search(source) is None:
+        return False  # (none of the words that each of the looks below needs)
     run = _any(source, _RUN_WORDS)
     return dropflow.worth_reading(source, run) or _ends_named(source, run)
+
+
+# One search for the words one of which each look of ``worth_reading`` needs: a
+# process or ``exec`` (``run``), ``system`` imported under another name, a decoder,
+# a home path (an upload).
+_WORTH_WORD = any_of((*_RUN_WORDS, "system as", *_DECODE_WORDS, "expanduser("))
 
 
 def _ends_named(source: str, run: bool) -> bool:
@@ -674,15 +683,16 @@ _DOWNLOADERS = re.compile(
 
 def _hidden_addresses(tree: ast.Module, cx: Context) -> Iterator[Hit]:
     """A URL or IP address hidden in base64 or hex, in a file with a network call."""
-    if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in ast.walk(tree)):
+    walked = list(ast.walk(tree))  # (one walk for the three looks, in its order)
+    if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in walked):
         return
     assigned: dict[str, list[ast.expr]] = {}
-    for n in ast.walk(tree):
+    for n in walked:
         if isinstance(n, ast.Assign):
             for t in n.targets:
                 if isinstance(t, ast.Name):
                     assigned.setdefault(t.id, []).append(n.value)
-    for node in ast.walk(tree):
+    for node in walked:
         if isinstance(node, ast.Call) and last_part(cx.qual(node.func)) in _DECODERS:
             address = _decoded_address(node, assigned)
             if address:

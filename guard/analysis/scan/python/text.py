@@ -81,6 +81,12 @@ _HINTS = (
 _RARITY = "^$&?;~!%<+@|*7}{98zj5>/6\\4q3#`][21-k0wxv'by=:)g(\"h,.mufp_dcloinarste "
 
 
+def anchor(word: str) -> int:
+    """The offset in ``word`` of its rarest character (where ``any_of`` stops)."""
+    ranks = [_RARITY.find(c) for c in word]
+    return ranks.index(min(ranks))
+
+
 def any_of(words: Iterable[str]) -> re.Pattern[str]:
     """A regular expression that finds any of ``words`` (non-empty) in one pass.
 
@@ -92,14 +98,18 @@ def any_of(words: Iterable[str]) -> re.Pattern[str]:
     """
     by_char: dict[str, list[str]] = {}
     for word in words:
-        ranks = [_RARITY.find(c) for c in word]
-        at = ranks.index(min(ranks))
+        at = anchor(word)
         whole = f"(?<={re.escape(word)})" if at else ""
         by_char.setdefault(word[at], []).append(re.escape(word[at + 1 :]) + whole)
     return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(a)})" for c, a in by_char.items()))
 
 
 _ANY_HINT = any_of(hint for _, hints in _HINTS for hint in hints)
+# Most files hold no hint, which one search says: the few hints made of common letters
+# only (``any_of`` would stop at nearly every ``c``, ``f`` and ``m``) are looked for
+# each with ``in``, the rest with one search.
+_COMMON_HINTS = tuple(h for _, hints in _HINTS for h in hints if h[anchor(h)] in "cfm")
+_RARE_HINT = any_of(h for _, hints in _HINTS for h in hints if h not in _COMMON_HINTS)
 
 
 def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
@@ -111,6 +121,8 @@ def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
     with that search, line after line, and each line's groups with str.find.
     """
     found: dict[str, set[int]] = {group: set() for group, _ in _HINTS}
+    if _RARE_HINT.search(lowered) is None and not any(h in lowered for h in _COMMON_HINTS):
+        return found
     first = _ANY_HINT.search(lowered)
     if first is None:
         return found
@@ -130,6 +142,23 @@ def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
         # (hints hold no line break: the next line that holds one)
         match = None if end == -1 else _ANY_HINT.search(lowered, end + 1)
     return found
+
+
+# The last text looked at, its lower-cased text and its hinted lines: the quick look
+# before the parse (``python.quick_risky``) and the text checks read the same file
+# one after the other. Kept by identity (no hash of the text), one at a time.
+_LAST: list[tuple[str, str, dict[str, set[int]]]] = []
+
+
+def looked_at(source: str) -> tuple[str, dict[str, set[int]]]:
+    """``source.lower()`` and its hinted lines (``_hint_lines``; not to be changed)."""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last[0] is source:
+        return last[1], last[2]
+    lowered = source.lower()
+    hinted = _hint_lines(source, lowered)
+    _LAST[:] = [(source, lowered, hinted)]
+    return lowered, hinted
 
 
 def _hint_lines_by_find(
@@ -181,11 +210,10 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
             kind, weight, text = DOCUMENTED, weight * DOC_SHARE, f"{text} {_IN_DOCS}"
         return Hit(rule, kind, weight, line, snippet(lines, line), text)
 
-    lowered = source.lower()
-    hinted = _hint_lines(source, lowered)
+    lowered, hinted = looked_at(source)
     yield from _endpoint_hits(source, hinted["endpoint"], at)
     if hinted["endpoint"] and _may_hold_channel(source, lowered):
-        yield from _concrete_channel(source, at)
+        yield from _concrete_channel(source, hinted["endpoint"], at)
     yield from _raw_ip_hits(source, at)
     yield from _credential_hits(source, hinted["credential"], at)
     yield from _autostart_hits(source, hinted["autostart"], at)
@@ -245,13 +273,25 @@ def _may_hold_channel(source: str, lowered: str) -> bool:
     return any(w in lowered for w in CHANNEL_WORDS)
 
 
-def _concrete_channel(source: str, at: _At) -> Iterator[Hit]:
+def _concrete_channel(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     """A channel with its token or generated host name in the code (6, a technique)."""
-    for found in patterns.CONCRETE_CHANNELS.finditer(source):
-        if not _documentation(source, found.start()) and not _placeholder_token(found.group(0)):
-            what = f"hard-coded exfiltration channel: {found.group(0)[:80]}"
-            yield at(found.start(), EXFIL_ENDPOINT, "channel", 6.0, what)
+    for offset, found in _channels(source, starts):
+        if not _documentation(source, offset) and not _placeholder_token(found):
+            what = f"hard-coded exfiltration channel: {found[:80]}"
+            yield at(offset, EXFIL_ENDPOINT, "channel", 6.0, what)
             return
+
+
+def _channels(source: str, starts: set[int]) -> Iterator[tuple[int, str]]:
+    """(offset, text) of each ``patterns.CONCRETE_CHANNELS`` match. No part of the
+    pattern matches a line break, and each match holds one of ``CHANNEL_WORDS``,
+    each of which holds an endpoint hint: in ASCII text (where ignoring case is
+    lower-casing) the lines that hold an endpoint hint (``starts``) hold every match."""
+    if source.isascii():
+        yield from _hinted_matches(patterns.CONCRETE_CHANNELS, source, starts)
+        return
+    for found in patterns.CONCRETE_CHANNELS.finditer(source):
+        yield found.start(), found.group(0)
 
 
 _TOKEN_PART = re.compile(r"[A-Za-z0-9]{6,}")

@@ -13,6 +13,7 @@ import ast
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from guard.analysis.scan.python.exprs import is_main_guard
 
@@ -28,7 +29,6 @@ _COLLECTED = (
 )
 _CHECKED = (ast.Call, ast.BinOp, ast.Subscript, ast.For)
 _NAMED = (ast.Name, ast.Attribute, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg)
-_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
 # Fields that hold contexts, operators or plain values in every node type (and all
 # of a constant's): not walked. Nodes without children are walked only if kept.
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "kind", "type_comment"})
@@ -38,6 +38,15 @@ CHILD_FIELDS = {
     if isinstance(cls, type) and issubclass(cls, ast.AST)
 }
 LEAF_TYPES = frozenset(cls for cls, fields in CHILD_FIELDS.items() if not fields)
+
+# The node types ``walk`` looks at itself before it pushes their children.
+_SPECIAL = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If, ast.Return}
+)
+_VISITED_UNNAMED = frozenset(cls for cls, fields in CHILD_FIELDS.items() if fields) | frozenset(
+    (*_COLLECTED, *_CHECKED)
+)
+_VISITED = _VISITED_UNNAMED | frozenset(_NAMED)
 
 _Stack = list[tuple[ast.AST, str | None]]
 MAIN = "__main__"  # the owner of the code under ``if __name__ == "__main__"``
@@ -82,35 +91,61 @@ def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes
     nodes = Nodes()
     keep = _keep(nodes, names)
     leaves = LEAF_TYPES.difference(keep)
+    # (the node types worth a visit: one set look-up per child instead of an
+    # isinstance and a look-up in ``leaves``)
+    visited = _VISITED if names else _VISITED_UNNAMED
     stack: _Stack = [(tree, None)]
+    pop, push, owners, named = stack.pop, stack.append, nodes.owner, nodes.named
     while stack:
-        node, owner = stack.pop()
+        node, owner = pop()
         cls = type(node)
         kept = keep.get(cls)
         if kept is not None:
             kept.append(node)
-            if owner is not None and (kept is nodes.checked or kept is nodes.collected):
-                nodes.owner[id(node)] = owner
-        if cls in _FUNCTIONS:
-            if functions:
-                _push_function(stack, node, owner, nodes, leaves)
-            continue  # without ``functions``, module-level code only
-        if isinstance(node, ast.ClassDef):
-            _note_class(node, nodes)
-        elif isinstance(node, ast.If) and is_main_guard(node.test):
-            _push_main_guard(stack, node, owner)
+            if owner is not None and kept is not named:
+                owners[id(node)] = owner
+        if cls in _SPECIAL and _special(stack, node, owner, nodes, functions, leaves):
             continue
-        elif cls is ast.Return and isinstance(node.value, ast.Call):  # type: ignore[attr-defined]
-            nodes.returned.add(id(node.value))  # type: ignore[attr-defined]
-        elif cls is ast.Return and isinstance(node.value, ast.Name) and owner:  # type: ignore[attr-defined]
-            nodes.name_returns.add(owner)
-        _push_children(stack, node, owner, leaves)
+        for name in CHILD_FIELDS[cls]:
+            value: Any = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if type(item) in visited:
+                        push((item, owner))
+            elif type(value) in visited:
+                push((value, owner))
     # The passes read the nodes in the reverse of the order the stack visits them
     # (which decides the order of the hits).
     nodes.collected.reverse()
     nodes.checked.reverse()
     nodes.named.reverse()
     return nodes
+
+
+def _special(
+    stack: _Stack,
+    node: ast.AST,
+    owner: str | None,
+    nodes: Nodes,
+    functions: bool,
+    leaves: frozenset[type],
+) -> bool:
+    """What a function, a class, the main guard or a ``return`` adds to the walk;
+    True when the node's children are pushed here (or left out)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        if functions:
+            _push_function(stack, node, owner, nodes, leaves)
+        return True  # without ``functions``, module-level code only
+    if isinstance(node, ast.ClassDef):
+        _note_class(node, nodes)
+    elif isinstance(node, ast.If) and is_main_guard(node.test):
+        _push_main_guard(stack, node, owner)
+        return True
+    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+        nodes.returned.add(id(node.value))
+    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and owner:
+        nodes.name_returns.add(owner)
+    return False
 
 
 def _push_function(
