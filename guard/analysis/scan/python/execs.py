@@ -156,31 +156,33 @@ def _reverses(node: ast.AST) -> bool:
 
 
 def decoding_functions(cx: Context, nodes: Nodes) -> frozenset[str]:
-    """The names of the file's functions (a method by its own name) whose ``return``
-    hands back decoded data: ``return xor(b64decode(text), key).decode()``, or a
-    name, in a function that decodes (``data = b64decode(t); ...; return data``).
-    What calling one of them feeds is decoded data too."""
+    """The names of the file's functions (a method by its own name) that decode
+    something and hand a value back (``return xor(b64decode(text), key).decode()``,
+    or ``data = b64decode(t); ...; return data``): what calling one of them feeds
+    is decoded data too. (One pass over the calls: each is checked once.)"""
     if not cx.mentions("decoders", _DECODER_WORDS):
         return frozenset()
+    returning = {nodes.owner.get(i) for i in nodes.returned} | nodes.name_returns
     out: set[str] = set()
     for node in nodes.checked:
+        if not isinstance(node, ast.Call) or _last_word(node.func) not in _DECODER_LASTS:
+            continue
         owner = nodes.owner.get(id(node))
-        returns = id(node) in nodes.returned or owner in nodes.name_returns
-        if owner and returns and _decodes_in(cx, node):
+        name = cx.qual(node.func)
+        if owner and owner in returning and _decodes(name, last_part(name), node):
             out.add(owner.rsplit(".", 1)[-1])
     return frozenset(out)
 
 
+def _last_word(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 _DECODER_WORDS = re.compile(r"b64decode|b32decode|b85decode|decompress|unhexlify|fromhex|decrypt")
-
-
-def _decodes_in(cx: Context, node: ast.AST) -> bool:
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call):
-            name = cx.qual(sub.func)
-            if _decodes(name, last_part(name), sub):
-                return True
-    return False
+# (the last word of any call ``_decodes`` takes, for a cheap look first)
+_DECODER_LASTS = frozenset(
+    {last_part(n) for n in DECODERS} | _DECODE_WORDS | {"decode", "encode", "b64decode"}
+)
 
 
 def _call_feeds(cx: Context, call: ast.Call) -> list[str]:
