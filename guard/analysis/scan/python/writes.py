@@ -1,4 +1,5 @@
-"""Writes: files written (or copied, moved) outside the build tree, or to autostart."""
+"""Files: written (or copied, moved) outside the build tree or to autostart, registry
+values set, commands written that download, and files of private secrets read."""
 
 from __future__ import annotations
 
