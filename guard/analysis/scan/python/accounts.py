@@ -42,7 +42,6 @@ def account_client(cx: Context, node: ast.Call, name: str) -> None:
 def _literal_key(cx: Context, value: ast.AST) -> bool:
     """A string literal long enough to be a real key, directly or through a name
     assigned once."""
-    if isinstance(value, ast.Name) and len(cx.assigned.get(value.id, ())) == 1:
-        value = cx.assigned[value.id][0]
+    value = cx.one_value(value) or value
     text = value.value if isinstance(value, ast.Constant) else None
     return isinstance(text, str) and len(text) >= _MIN_KEY and " " not in text

@@ -147,8 +147,8 @@ def _urlopen_sends(cx: Context, node: ast.Call, name: str) -> bool:
     if last_part(name) != "urlopen":
         return False
     request: ast.AST | None = node.args[0] if node.args else None
-    if isinstance(request, ast.Name) and len(cx.assigned.get(request.id, ())) == 1:
-        request = cx.assigned[request.id][0]
+    if request is not None:
+        request = cx.one_value(request) or request
     made = request.keywords if isinstance(request, ast.Call) else []
     given = [*node.args[1:2], *(k.value for k in (*node.keywords, *made) if k.arg == "data")]
     if isinstance(request, ast.Call) and len(request.args) > 1:

@@ -75,6 +75,14 @@ class Context:
         shown = snippet(self.lines, line)
         self.hits.append(Hit(rule, kind, weight, line, shown, text, deferred, scope))
 
+    def one_value(self, node: ast.AST) -> ast.AST | None:
+        """What a name holds when one statement assigns it; None for anything else."""
+        if isinstance(node, ast.Name):
+            values = self.assigned.get(node.id, ())
+            if len(values) == 1:
+                return values[0]
+        return None
+
     def qual(self, node: ast.AST) -> str:
         """The dotted name ``node`` resolves to (see ``names.qualname``)."""
         return qualname(node, self.aliases)

@@ -9,6 +9,7 @@ from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE, OBFUSCATED_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import (
     is_chr_join,
+    last_word,
     stealth_codec,
     stealth_codec_arg,
     strings,
@@ -114,9 +115,8 @@ def _per_character(cx: Context, call: ast.Call) -> bool:
     comp = call.args[0]
     if not isinstance(comp, ast.ListComp | ast.GeneratorExp) or len(comp.generators) != 1:
         return False
-    source: ast.AST = comp.generators[0].iter
-    if isinstance(source, ast.Name) and len(cx.assigned.get(source.id, ())) == 1:
-        source = cx.assigned[source.id][0]
+    iterated = comp.generators[0].iter
+    source = cx.one_value(iterated) or iterated
     text = source.value if isinstance(source, ast.Constant) else None
     # (the characters themselves joined back are no cipher)
     return isinstance(text, str) and len(text) >= 16 and not isinstance(comp.elt, ast.Name)
@@ -165,17 +165,13 @@ def decoding_functions(cx: Context, nodes: Nodes) -> frozenset[str]:
     returning = {nodes.owner.get(i) for i in nodes.returned} | nodes.name_returns
     out: set[str] = set()
     for node in nodes.checked:
-        if not isinstance(node, ast.Call) or _last_word(node.func) not in _DECODER_LASTS:
+        if not isinstance(node, ast.Call) or last_word(node.func) not in _DECODER_LASTS:
             continue
         owner = nodes.owner.get(id(node))
         name = cx.qual(node.func)
         if owner and owner in returning and _decodes(name, last_part(name), node):
             out.add(owner.rsplit(".", 1)[-1])
     return frozenset(out)
-
-
-def _last_word(func: ast.expr) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 _DECODER_WORDS = re.compile(r"b64decode|b32decode|b85decode|decompress|unhexlify|fromhex|decrypt")

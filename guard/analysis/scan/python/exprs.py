@@ -143,3 +143,9 @@ def _is_chr_of_constant(node: ast.AST) -> bool:
         and bool(node.args)
         and isinstance(node.args[0], ast.Constant)
     )
+
+
+def last_word(node: ast.AST) -> str:
+    """The last word a name or an attribute says (``DETACHED_PROCESS`` of
+    ``subprocess.DETACHED_PROCESS``, ``b64decode``); '' for anything else."""
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")

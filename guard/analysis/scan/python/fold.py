@@ -111,7 +111,7 @@ def _written(cx: Context, node: ast.AST) -> bool:
     for _ in range(_DEPTH):
         if not isinstance(node, ast.Name):
             break
-        held = _one_value(cx, node.id)
+        held = cx.one_value(node)
         if held is None:
             return True  # (not one value: nothing to fold)
         node = held
@@ -140,7 +140,7 @@ def fold(cx: Context, node: ast.AST, depth: int = 0) -> str | None:
     if isinstance(node, ast.Constant):
         return node.value if isinstance(node.value, str) else None
     if isinstance(node, ast.Name):
-        held = _one_value(cx, node.id)
+        held = cx.one_value(node)
         return None if held is None else fold(cx, held, depth + 1)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = fold(cx, node.left, depth + 1), fold(cx, node.right, depth + 1)
@@ -169,11 +169,6 @@ def _template_part(cx: Context, part: ast.AST) -> str:
     if isinstance(part, ast.FormattedValue):
         return template(cx, part.value)
     return part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "*"
-
-
-def _one_value(cx: Context, name: str) -> ast.AST | None:
-    values = cx.assigned.get(name, [])
-    return values[0] if len(values) == 1 else None
 
 
 def _reversed(cx: Context, node: ast.Subscript, depth: int) -> str | None:
@@ -215,7 +210,7 @@ def _joined(cx: Context, func: ast.AST, arg: ast.AST, depth: int) -> str | None:
 def _is_join(cx: Context, func: ast.AST, depth: int) -> bool:
     """``"".join``, or a name that holds it (``_ = "".join``)."""
     if isinstance(func, ast.Name):
-        held = _one_value(cx, func.id)
+        held = cx.one_value(func)
         return held is not None and depth < _DEPTH and _is_join(cx, held, depth + 1)
     return (
         isinstance(func, ast.Attribute)
@@ -227,7 +222,7 @@ def _is_join(cx: Context, func: ast.AST, depth: int) -> bool:
 
 def _separator(cx: Context, func: ast.AST, depth: int) -> str | None:
     while isinstance(func, ast.Name) and depth < _DEPTH:
-        held = _one_value(cx, func.id)
+        held = cx.one_value(func)
         if held is None:
             return None
         func, depth = held, depth + 1
@@ -241,7 +236,7 @@ def _sequence(cx: Context, node: ast.AST, depth: int) -> list[ast.expr] | None:
     """The parts a join is given: a list or tuple, ``map(chr, codes)``, or a
     comprehension ``[chr(c) for c in codes]`` (as ``chr(code)`` nodes)."""
     if isinstance(node, ast.Name):
-        held = _one_value(cx, node.id)
+        held = cx.one_value(node)
         return None if held is None or depth > _DEPTH else _sequence(cx, held, depth + 1)
     if isinstance(node, ast.List | ast.Tuple):
         return list(node.elts)
@@ -298,7 +293,7 @@ def _mapped(
 def _holds(cx: Context, node: ast.AST, depth: int) -> str:
     """The name ``node`` stands for, through single assignments (``c = chr``)."""
     while isinstance(node, ast.Name) and node.id not in ("chr",) and depth < _DEPTH:
-        held = _one_value(cx, node.id)
+        held = cx.one_value(node)
         if held is None:
             break
         node, depth = held, depth + 1

@@ -9,7 +9,7 @@ from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import decoded_command
-from guard.analysis.scan.python.exprs import strings
+from guard.analysis.scan.python.exprs import last_word, strings
 
 _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
 
@@ -176,18 +176,9 @@ def _data_arguments(cx: Context, node: ast.Call, args: list[ast.expr]) -> bool:
 
 def _sequence(cx: Context, node: ast.expr) -> ast.List | ast.Tuple | None:
     """A list or tuple literal, directly or as a name's one assigned value."""
-    held = _one_value(cx, node)
+    held = cx.one_value(node)
     value = node if held is None else held
     return value if isinstance(value, ast.List | ast.Tuple) else None
-
-
-def _one_value(cx: Context, node: ast.AST) -> ast.AST | None:
-    """What a name holds when one statement assigns it; None for anything else."""
-    if isinstance(node, ast.Name):
-        values = cx.assigned.get(node.id, [])
-        if len(values) == 1:
-            return values[0]
-    return None
 
 
 def _through_shell(node: ast.Call) -> bool:
@@ -308,7 +299,7 @@ def _detached(cx: Context, node: ast.Call, name: str) -> str:
         return ""
     for keyword in node.keywords:
         value = keyword.value
-        flags = {_word(n) for n in ast.walk(value)}
+        flags = {last_word(n) for n in ast.walk(value)}
         cut = (
             (keyword.arg == "creationflags" and not _DETACH_FLAGS.isdisjoint(flags))
             or (keyword.arg == "start_new_session" and _true(value))
@@ -317,11 +308,6 @@ def _detached(cx: Context, node: ast.Call, name: str) -> str:
         if cut:
             return "starts a detached background process"
     return ""
-
-
-def _word(node: ast.AST) -> str:
-    """The last word a name or attribute says (``DETACHED_PROCESS``)."""
-    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
 
 
 def _true(node: ast.expr) -> bool:
@@ -342,7 +328,7 @@ def program(cx: Context, node: ast.AST, depth: int = 0) -> str:
     inner = _first_part(node)
     if inner is not None:
         return program(cx, inner, depth + 1)
-    held = _one_value(cx, node) if depth < 3 else None
+    held = cx.one_value(node) if depth < 3 else None
     if held is not None:
         return program(cx, held, depth + 1)
     return ""
