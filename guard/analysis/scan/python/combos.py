@@ -230,12 +230,19 @@ def _persistent_fetch(hits: list[Hit]) -> list[Hit]:
     shell's rc file, the Startup folder, a run key) and a download, or a command
     that downloads written there: code fetched and run at every log-in (6)."""
     scopes = _kinds_by_scope(hits)
-    text = "downloads code into a place that runs at log-in (a persistent downloader)"
     return [
-        _at(at, DROPPER, "persist-fetch", 6.0, text)
+        _at(at, DROPPER, "persist-fetch", 6.0, _PERSISTS["network" in scopes[at.scope]])
         for at in _first_per_scope(hits, "autostart")
         if not scopes[at.scope].isdisjoint(_FETCHES)
     ][:1]
+
+
+# (what the function does, by whether it downloads itself or writes a command that does)
+_PERSISTS = {
+    True: "downloads code into a place that runs at log-in (a persistent downloader)",
+    False: "writes a command that downloads into a place that runs at log-in "
+    "(a persistent downloader)",
+}
 
 
 def _read_and_upload(hits: list[Hit]) -> list[Hit]:
