@@ -47,7 +47,8 @@ The detectors (weights are for install-time code; see score.py for the rest):
 - payloads (``payloads``, ``dropflow``): fetched, decoded or literal code
   written to a file (a temp file too) and started, in a function, at module
   level or across two functions of the file; remote shells; hidden addresses
-  (encoded, or built from codes: ``fold.built_address``).
+  (encoded, or built from codes: ``fold.built_address``); a literal that is a
+  URL in base64 or hex, or backwards, wherever it is decoded (``encoded``, 6).
 - defences (``spawn``, ``writes``): commands that turn the antivirus, the
   firewall or UAC off, or a UAC bypass through the registry (6, anywhere);
   programs no build runs (a DNS probe, ``poweroff``, a desktop program,
@@ -96,9 +97,10 @@ from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, 
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
-from guard.analysis.scan.python.text import anchor, any_of, looked_at, names_a_host, text_hits
+from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
+from guard.analysis.scan.python.words import anchor, any_of
 
 
 def analyse(

@@ -45,7 +45,7 @@ from guard.analysis.scan.python.names import (
     WRITE_CALLS,
     last_part,
 )
-from guard.analysis.scan.python.text import any_of
+from guard.analysis.scan.python.words import any_of
 
 Act = Callable[[Context, ast.Call, str], None]
 

@@ -42,7 +42,7 @@ class Context:
     decoders: frozenset[str] = frozenset()
 
     def mentions(self, key: str, words: re.Pattern[str]) -> bool:
-        """The file's text holds one of the words ``words`` finds (``text.any_of``),
+        """The file's text holds one of the words ``words`` finds (``words.any_of``),
         looked at once per ``key``."""
         known = self.facts.get(key)
         if known is None:

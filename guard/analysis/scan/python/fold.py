@@ -18,7 +18,7 @@ import re
 
 from guard.analysis.scan.hits import OBFUSCATED_CODE
 from guard.analysis.scan.python.context import Context
-from guard.analysis.scan.python.text import any_of
+from guard.analysis.scan.python.words import any_of
 
 # What a hidden name must be to count: builtins and modules that run, load or
 # fetch code, and the lookups that reach them.

@@ -38,7 +38,7 @@ from guard.analysis.scan.python.names import (
     SPAWN,
     last_part,
 )
-from guard.analysis.scan.python.text import any_of
+from guard.analysis.scan.python.words import any_of
 
 # The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
 # chat handler, a process or ``exec``, a decoder.

@@ -21,7 +21,7 @@ from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import fixed_address, request_url
 from guard.analysis.scan.python.environ import variable_read
 from guard.analysis.scan.python.names import str_value
-from guard.analysis.scan.python.text import any_of
+from guard.analysis.scan.python.words import any_of
 
 # Environment variables that hold a key that signs, not a token a service is sent.
 SIGNING_ENV = re.compile(

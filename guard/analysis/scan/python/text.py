@@ -1,4 +1,5 @@
-"""What the text itself shows: endpoints, credential paths, autostart paths, blobs.
+"""What the text itself shows: endpoints, credential paths, autostart paths, blobs,
+addresses in encoded literals.
 
 These checks read the source as text (string literals and comments alike), so
 they work on code that does not parse, and cost little on the files that hold
@@ -11,7 +12,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import (
@@ -22,6 +23,8 @@ from guard.analysis.scan.hits import (
     Hit,
     snippet,
 )
+from guard.analysis.scan.python.encoded import encoded_address_hits
+from guard.analysis.scan.python.words import anchor, any_of
 
 
 def entropy(text: str) -> float:
@@ -76,34 +79,6 @@ _HINTS = (
     ("credential", patterns.CREDENTIAL_HINTS),
     ("autostart", patterns.AUTOSTART_HINTS),
 )
-# Characters from the rarest in (lower-cased) Python source to the most common, as
-# counted in popular projects' files; a character that is not listed counts as rarest.
-_RARITY = "^$&?;~!%<+@|*7}{98zj5>/6\\4q3#`][21-k0wxv'by=:)g(\"h,.mufp_dcloinarste "
-
-
-def anchor(word: str) -> int:
-    """The offset in ``word`` of its rarest character (where ``any_of`` stops)."""
-    ranks = [_RARITY.find(c) for c in word]
-    return ranks.index(min(ranks))
-
-
-def any_of(words: Iterable[str]) -> re.Pattern[str]:
-    """A regular expression that finds any of ``words`` (non-empty) in one pass.
-
-    Each alternative starts with its word's rarest character, matches the rest of
-    the word after it, then checks the whole word with a look-behind, so that the
-    search only stops where one of those few characters is, and most stops end at
-    the next character: much faster than a search per word, or than an alternation
-    of the words, which stops at nearly every character.
-    """
-    by_char: dict[str, list[str]] = {}
-    for word in words:
-        at = anchor(word)
-        whole = f"(?<={re.escape(word)})" if at else ""
-        by_char.setdefault(word[at], []).append(re.escape(word[at + 1 :]) + whole)
-    return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(a)})" for c, a in by_char.items()))
-
-
 _ANY_HINT = any_of(hint for _, hints in _HINTS for hint in hints)
 # Most files hold no hint, which one search says: the few hints made of common letters
 # only (``any_of`` would stop at nearly every ``c``, ``f`` and ``m``) are looked for
@@ -220,6 +195,7 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
     yield from _blob_hits(source, lines, at)
     yield from _packed(source, at)
     yield from _identifier_soup(source, at)
+    yield from encoded_address_hits(source, at, mentioned)
 
 
 def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:

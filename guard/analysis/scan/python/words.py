@@ -1,0 +1,33 @@
+"""Finding any of many words in one search of a text (the quick looks' tool)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Characters from the rarest in (lower-cased) Python source to the most common, as
+# counted in popular projects' files; a character that is not listed counts as rarest.
+_RARITY = "^$&?;~!%<+@|*7}{98zj5>/6\\4q3#`][21-k0wxv'by=:)g(\"h,.mufp_dcloinarste "
+
+
+def anchor(word: str) -> int:
+    """The offset in ``word`` of its rarest character (where ``any_of`` stops)."""
+    ranks = [_RARITY.find(c) for c in word]
+    return ranks.index(min(ranks))
+
+
+def any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """A regular expression that finds any of ``words`` (non-empty) in one pass.
+
+    Each alternative starts with its word's rarest character, matches the rest of
+    the word after it, then checks the whole word with a look-behind, so that the
+    search only stops where one of those few characters is, and most stops end at
+    the next character: much faster than a search per word, or than an alternation
+    of the words, which stops at nearly every character.
+    """
+    by_char: dict[str, list[str]] = {}
+    for word in words:
+        at = anchor(word)
+        whole = f"(?<={re.escape(word)})" if at else ""
+        by_char.setdefault(word[at], []).append(re.escape(word[at + 1 :]) + whole)
+    return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(a)})" for c, a in by_char.items()))
