@@ -20,8 +20,10 @@ import pytest
 
 from guard.analysis.scan import patterns, python
 from guard.analysis.scan.python import RISKY_WORDS, analyse, dropflow, payloads, quick_risky, text
+from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
 from guard.analysis.scan.python.walk import spanning
+from guard.analysis.scan.python.words import trie
 
 
 def _expansions(items: list[tuple[object, object]]) -> list[str]:
@@ -324,3 +326,60 @@ def test_the_remembered_look_is_of_the_text_asked_about() -> None:
         assert hinted == _reference_lines(source)
     risky_first = quick_risky("import requests\nrequests.get(u)\nk = '~/.ssh/id_rsa'\n")
     assert risky_first and not quick_risky("import requests\nrequests.get(u)\n")
+
+
+def _plain_module_level(source: str) -> str:
+    """``outline.module_level`` without its shortcuts: every line stripped and matched."""
+    kept: list[str] = []
+    body_indent = -1
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if body_indent >= 0 and (
+            not stripped or indent > body_indent or stripped.startswith((")", "]"))
+        ):
+            continue
+        body_indent = -1
+        match = re.match(r"^([ \t]*)(?:async[ \t]+)?def[ \t]", line)
+        if match:
+            body_indent = len(match.group(1))
+        kept.append(line)
+    return "\n".join(kept)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import subprocess\n",
+        "def f():\n    import subprocess\n",
+        "def f():\n    x = 1\nimport socket\n",
+        "def f(\n    a,\n):\n    return os.system(a)\nx = 1\n",
+        "def f():\r    import subprocess\n",  # (a lone \r ends a line too)
+        "def f():\x0c    import subprocess\n",
+        "def f():\n    pass\n\x0bimport subprocess\n",  # (indented by a vertical tab)
+        "def f():\u2028    import subprocess\n",
+        "def f():\r\n    import subprocess\r\nx = 1\r\n",
+        'def f():\n    s = """\nimport subprocess\n"""\n',  # (a string at the margin)
+        "class C:\n    def f(self):\n        pass\n    x = 1\n\tdef g(self):\n\t\tpass\n",
+        "def f():\n\n    \n\u00a0\u00a0run()\n]\n)\ny = 2\n",  # (blank, no-break spaces)
+        "async def f():\n    await g()\ndefault = 1\nundefined()\n",
+        "if x:\n    def f():\n        pass\n    y = 1\nz = 2\n",
+        "",
+    ],
+)
+def test_module_level_shortcuts_keep_what_the_plain_loop_keeps(source: str) -> None:
+    """``module_level`` skips deeper lines without stripping them and matches only
+    lines that hold ``def``: the text it keeps is what the plain loop keeps."""
+
+    assert module_level(source) == _plain_module_level(source)
+
+
+def test_the_word_tree_matches_exactly_its_words() -> None:
+    """``words.trie``: the tree of shared starts matches each word and nothing else."""
+    words = ["exec", "execv", "execve", "eval", "e.x", "popen", "popen2", "Popen"]
+    pattern = re.compile(trie(words))
+    for word in words:
+        assert pattern.fullmatch(word), word
+    for other in ["exe", "execvee", "ev", "e", "popen3", "POPEN", "eXx", "", "execvp"]:
+        assert not pattern.fullmatch(other), other
+    assert trie(["a", "a"]) == "a"

@@ -100,7 +100,7 @@ from guard.analysis.scan.python.selfcall import runs_own_function
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
-from guard.analysis.scan.python.words import anchor, any_of
+from guard.analysis.scan.python.words import anchor, any_of, trie
 
 
 def analyse(
@@ -460,7 +460,7 @@ def _act_words() -> re.Pattern[str]:
         parts = name.split(".")
         # os.system, asyncio.create_subprocess_shell, bytes.fromhex: the second part
         words.add(parts[1] if parts[0] in _BROAD_MODULES and len(parts) > 1 else parts[0])
-    alternatives = "|".join(sorted(map(re.escape, words)))
+    alternatives = trie(words)
     # used (``word.x``, ``word(``) or imported (``import word``, ``from word``,
     # ``from os import path, word``)
     return re.compile(

@@ -6,9 +6,9 @@ decoder may sit in another module, behind a wrapper, or in a dependency, so the
 literal itself is the evidence. No honest package needs to hide a URL from
 its readers (none of the 584 benign artifacts the benchmarks read holds one).
 
-The look is cheap: a literal can only be one if the text holds the encoded
-start of a URL (``aHR0c`` is base64 for ``http``), which one search rules out
-in nearly every file.
+The look is cheap: a literal can only be one on a line that holds the encoded
+start of a URL (``aHR0c`` is base64 for ``http``), and the text checks' one
+search for hints finds those lines (nearly every file has none).
 """
 
 from __future__ import annotations
@@ -19,24 +19,20 @@ import re
 from collections.abc import Callable, Iterator
 
 from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit
-from guard.analysis.scan.python.words import any_of
 
 # How a URL (or a command that downloads one) starts in each encoding, and the
 # literal it starts: base64 of ``http``, ``ftp://``, ``ws://``, ``wss://``, ``curl``,
 # ``wget ``; hex of ``http``; ``http://`` or ``https://`` written backwards (at the
 # literal's end).
 _BASE64_STARTS = ("aHR0c", "ZnRwOi8v", "d3M6Ly", "d3NzOi8v", "Y3VybC", "d2dldC")
-_FAMILIES = (
-    (
-        _BASE64_STARTS,
-        re.compile(
-            rf"""(["'])((?:{"|".join(_BASE64_STARTS)})[A-Za-z0-9+/_-]{{3,4096}}={{0,2}})\1"""
-        ),
-    ),
-    (("68747470",), re.compile(r"""(["'])((?:0x)?68747470[0-9a-fA-F]{6,4096})\1""")),
-    (("//:ptth", "//:sptth"), re.compile(r"""(["'])([^"'\s\\]{4,2048}//:s?ptth)\1""")),
+_LITERALS = (
+    re.compile(rf"""(["'])((?:{"|".join(_BASE64_STARTS)})[A-Za-z0-9+/_-]{{3,4096}}={{0,2}})\1"""),
+    re.compile(r"""(["'])((?:0x)?68747470[0-9a-fA-F]{6,4096})\1"""),
+    re.compile(r"""(["'])([^"'\s\\]{4,2048}//:s?ptth)\1"""),
 )
-_ANY_START = any_of(start for starts, _ in _FAMILIES for start in starts)
+# Those starts lower-cased: the text checks' one search for hints finds the lines
+# that hold one (``text._hint_lines``), and the literals are looked for there only.
+ENCODED_HINTS = (*(start.lower() for start in _BASE64_STARTS), "68747470", "//:ptth", "//:sptth")
 # A URL (with a host name that has a dot, or an IP address) anywhere in the decoded text.
 _URL = re.compile(r"(?:https?|ftp|wss?)://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+[^\s\"'<>]*")
 
@@ -45,22 +41,23 @@ _At = Callable[[int, str, str, float, str], Hit]
 
 
 def encoded_address_hits(
-    source: str, at: _At, documented: Callable[[str, int], bool]
+    source: str, starts: set[int], at: _At, documented: Callable[[str, int], bool]
 ) -> Iterator[Hit]:
-    """A literal that holds a URL in base64 or hex, or backwards (6, a technique).
+    """A literal that holds a URL in base64 or hex, or backwards (6, a technique),
+    on the lines that start at ``starts`` (those that hold one of ``ENCODED_HINTS``).
     ``documented(source, offset)``: the literal is in a comment or a docstring,
     where it shows a reader an encoding and runs nowhere."""
-    if _ANY_START.search(source) is None:
-        return
-    for starts, literal in _FAMILIES:
-        if not any(start in source for start in starts):
-            continue
-        for found in literal.finditer(source):
-            address = _address(found.group(2))
-            if address and not documented(source, found.start()):
-                what = f"hides a network address in encoded text ({address[:60]})"
-                yield at(found.start(), OBFUSCATED_CODE, "hidden-address", 6.0, what)
-                return
+    for start in sorted(starts):
+        end = source.find("\n", start)
+        line = source[start : len(source) if end == -1 else end]
+        for literal in _LITERALS:
+            for found in literal.finditer(line):
+                offset = start + found.start()
+                address = _address(found.group(2))
+                if address and not documented(source, offset):
+                    what = f"hides a network address in encoded text ({address[:60]})"
+                    yield at(offset, OBFUSCATED_CODE, "hidden-address", 6.0, what)
+                    return
 
 
 def _address(literal: str) -> str:

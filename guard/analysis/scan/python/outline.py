@@ -18,14 +18,14 @@ def module_level(source: str) -> str:
     kept: list[str] = []
     body_indent = -1  # the indent of the def whose body is being skipped
     for line in source.splitlines():
-        stripped = line.lstrip()
-        indent = len(line) - len(stripped)
-        if body_indent >= 0 and (
-            not stripped or indent > body_indent or stripped.startswith((")", "]"))
-        ):
-            continue  # the body, blank lines, the end of a multi-line signature
-        body_indent = -1
-        match = _DEF.match(line)
+        if body_indent >= 0:
+            if line[: body_indent + 1].isspace():
+                continue  # (indented deeper than the def: the body, without an lstrip)
+            stripped = line.lstrip()
+            if not stripped or len(line) - len(stripped) > body_indent or stripped[0] in ")]":
+                continue  # the body, blank lines, the end of a multi-line signature
+            body_indent = -1
+        match = _DEF.match(line) if "def" in line else None
         if match:
             body_indent = len(match.group(1))
         kept.append(line)

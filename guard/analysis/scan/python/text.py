@@ -23,7 +23,7 @@ from guard.analysis.scan.hits import (
     Hit,
     snippet,
 )
-from guard.analysis.scan.python.encoded import encoded_address_hits
+from guard.analysis.scan.python.encoded import ENCODED_HINTS, encoded_address_hits
 from guard.analysis.scan.python.words import anchor, any_of
 
 
@@ -78,6 +78,7 @@ _HINTS = (
     ("endpoint", patterns.ENDPOINT_HINTS),
     ("credential", patterns.CREDENTIAL_HINTS),
     ("autostart", patterns.AUTOSTART_HINTS),
+    ("encoded", ENCODED_HINTS),
 )
 _ANY_HINT = any_of(hint for _, hints in _HINTS for hint in hints)
 # Most files hold no hint, which one search says: the few hints made of common letters
@@ -195,7 +196,8 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
     yield from _blob_hits(source, lines, at)
     yield from _packed(source, at)
     yield from _identifier_soup(source, at)
-    yield from encoded_address_hits(source, at, mentioned)
+    if hinted["encoded"]:
+        yield from encoded_address_hits(source, hinted["encoded"], at, mentioned)
 
 
 def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
