@@ -188,8 +188,10 @@ BundledBinary = FindingKind(
     summary="A pure-Python wheel or an sdist ships native executables or libraries.",
     rationale=(
         "Native code cannot be read like Python, and a py3-none-any wheel has no reason to "
-        "carry it. Launchers of packaging tools do, so this alone warns; with other "
-        "evidence it blocks." + _SCAN_NOTE
+        "carry it. Launchers of packaging tools do, so a binary alone is only evidence: with "
+        "other evidence it blocks. A compiled Python module (one that exports the init "
+        "function of its name) blocks alone: it runs as it is imported, and an sdist or a "
+        "pure wheel is where its source belongs." + _SCAN_NOTE
     ),
     default_action=Action.BLOCK,
 )

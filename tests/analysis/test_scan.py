@@ -486,6 +486,49 @@ def test_native_binary_run_from_a_pth_blocks(tmp_path: Path) -> None:
     assert {"bundled-binary", "pth-code"} <= rules(result)
 
 
+# A compiled Python module's bytes: an ELF head, then the init function it exports
+# in its symbol names (a stand-in, not a real library).
+MODULE = ELF + b"\x00" * 200 + b"PyInit_fast\x00" + b"\x00" * 64
+
+
+@pytest.mark.parametrize(
+    "member", ["demo/fast.cpython-311-x86_64-linux-gnu.so", "demo/fast.pyd", "demo/fast.abi3.so"]
+)
+def test_compiled_module_in_an_sdist_blocks(tmp_path: Path, member: str) -> None:
+    """Prebuilt code that runs as it is imported, where the source belongs."""
+    setup = 'from setuptools import setup\nsetup(name="demo")\n'
+    files: dict[str, str | bytes] = {"setup.py": setup, "demo/__init__.py": "", member: MODULE}
+    result = scan(sdist(tmp_path, files))
+    assert result.level == "block"
+    assert [s.kind for s in result.signals] == ["compiled-module"]
+    assert "compiled Python module fast (ELF) in an sdist: code that" in result.signals[0].text
+
+
+def test_compiled_module_in_a_pure_wheel_blocks(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {"demo/__init__.py": "", "demo/fast.so": MODULE}
+    assert scan(wheel(tmp_path, files)).level == "block"
+
+
+def test_libraries_and_platform_wheels_are_no_compiled_modules(tmp_path: Path) -> None:
+    """A shared library (no init function of its name, or another module's) is
+    evidence only; a platform wheel is where compiled modules belong."""
+    library: dict[str, str | bytes] = {
+        "demo/__init__.py": "",
+        "demo/libfast.so": MODULE,  # (exports PyInit_fast, not PyInit_libfast)
+        "demo/other.so": ELF + b"PyInit_fast",
+        "demo/tests/data/fast.so": b"not a binary",
+    }
+    quiet = scan(wheel(tmp_path, library, name="lib-1.0"))
+    assert quiet.level == "clean"
+    assert {s.kind for s in quiet.signals} == {"native"}
+    platform = tmp_path / "plat"
+    platform.mkdir()
+    path = wheel(platform, {"demo/__init__.py": "", "demo/fast.so": MODULE}, name="plat-1.0")
+    tagged = path.with_name("plat-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")
+    path.rename(tagged)
+    assert scan(tagged).signals == ()
+
+
 def test_native_kind() -> None:
     assert native_kind(ELF) == "ELF"
     assert native_kind(b"MZ" + b"\x00" * 58 + b"\x80\x00\x00\x00") == "PE"

@@ -65,7 +65,7 @@ class Archive:
     names: list[str] = field(default_factory=list)  # regular files, in archive order
     sizes: dict[str, int] = field(default_factory=dict)
     contents: dict[str, bytes] = field(default_factory=dict)  # wanted members
-    heads: dict[str, bytes] = field(default_factory=dict)  # first bytes of probed members
+    heads: dict[str, bytes] = field(default_factory=dict)  # probed members' first bytes
     oversized: list[str] = field(default_factory=list)  # wanted but over the member cap
     skipped_links: int = 0  # in-tree links, not followed
     links: dict[str, str] = field(default_factory=dict)  # link name -> its target, in-tree
@@ -73,7 +73,8 @@ class Archive:
     declared: int = 0  # what a zip says all its members hold, read or not
 
 
-# want(name, size) -> "read" (whole contents), "head" (first bytes) or "" (nothing)
+# want(name, size) -> "read" (whole contents), "head" (first bytes), "whole" (whole
+# contents kept with the heads: a binary, not a source) or "" (nothing)
 Want = Callable[[str, int], str]
 
 
@@ -202,7 +203,7 @@ def _read_zip_member(
     limits: Limits,
 ) -> None:
     size = info.file_size
-    _count(archive, name, min(size, limits.member + 1) if wanted == "read" else 0, limits)
+    _count(archive, name, min(size, limits.member + 1) if wanted != "head" else 0, limits)
     if info.flag_bits & 0x1:
         raise UnreadableArchive(f"encrypted member: {name!r}")
     if wanted == "read" and size > limits.member:
@@ -210,7 +211,7 @@ def _read_zip_member(
         return
     with zf.open(info) as handle:
         if wanted != "read":
-            archive.heads[name] = handle.read(MAGIC_BYTES)
+            archive.heads[name] = handle.read(_head_size(wanted, limits))
             return
         data = handle.read(limits.member + 1)
     if len(data) > limits.member:
@@ -327,7 +328,13 @@ def _read_tar_member(
     if wanted == "read":
         archive.contents[name] = handle.read(info.size)
     else:
-        archive.heads[name] = handle.read(MAGIC_BYTES)
+        archive.heads[name] = handle.read(_head_size(wanted, limits))
+
+
+def _head_size(wanted: str, limits: Limits) -> int:
+    """What is kept of a probed member: its magic bytes, or (``whole``) all of it up
+    to the member cap (a compiled module, searched for what it exports)."""
+    return limits.member if wanted == "whole" else MAGIC_BYTES
 
 
 # --- native code --------------------------------------------------------------------

@@ -17,6 +17,9 @@ from guard.analysis.scan import archive as archives
 
 SOURCE_SUFFIXES = (".py", ".pyw", ".pth")
 NATIVE_SUFFIXES = re.compile(r"\.(?:so(?:\.\d+)*|dll|dylib|pyd|exe|scr|bin|elf|o|a)$", re.I)
+# The file name of a compiled Python module: the module's name, an optional tag
+# (``.cpython-310-x86_64-linux-gnu``, ``.abi3``, ``.cp311-win_amd64``), ``.so`` or ``.pyd``.
+EXTENSION_MODULE = re.compile(r"^([a-z_][a-z0-9_]*)(?:\.[a-z0-9_-]+)?\.(?:so|pyd)$", re.I)
 _SDIST_METADATA = frozenset({"pyproject.toml", "setup.cfg"})  # (entry points, backend)
 _WHEEL_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.*)$")
 
@@ -69,6 +72,8 @@ def wanted(layout: Layout) -> archives.Want:
         if not layout.pure or ".dist-info/" in name:
             return ""
         base = lower.rsplit("/", 1)[-1]
+        if EXTENSION_MODULE.match(base):
+            return "whole"
         return "head" if NATIVE_SUFFIXES.search(base) or "." not in base else ""
 
     return want

@@ -26,7 +26,14 @@ from guard.analysis.scan import score as scoring
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
-from guard.analysis.scan.layout import SOURCE_SUFFIXES, Layout, layout_of, relative, wanted
+from guard.analysis.scan.layout import (
+    EXTENSION_MODULE,
+    SOURCE_SUFFIXES,
+    Layout,
+    layout_of,
+    relative,
+    wanted,
+)
 from guard.analysis.scan.pthfiles import pth_hits
 from guard.analysis.scan.result import ScanResult
 from guard.analysis.scan.roles import is_other, local_files, packages_of, resolve, roles
@@ -309,12 +316,27 @@ def _unanalysed(reason: str) -> Hit:
 
 
 def _native_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str, Hit]]:
+    """Native binaries in an sdist or a pure-Python wheel: evidence (``native``), or
+    a compiled Python module (``compiled-module``, a technique: prebuilt code that
+    runs as it is imported, where the source belongs and no reader can see it)."""
     where = "a pure-Python wheel" if layout.wheel else "an sdist"
     weight = 3.0 if layout.wheel else 2.0
     for name, head in arc.heads.items():
         kind = archives.native_kind(head)
-        if kind:
+        module = _exported_module(name, head) if kind else ""
+        if module:
+            what = f"compiled Python module {module} ({kind}) in {where}: code that cannot be read"
+            yield name, Hit(BUNDLED_BINARY, "compiled-module", 6.0, 0, "", what)
+        elif kind:
             yield name, Hit(BUNDLED_BINARY, "native", weight, 0, "", f"{kind} binary in {where}")
+
+
+def _exported_module(name: str, data: bytes) -> str:
+    """The module a compiled Python module of this name defines, when the binary
+    exports its init function (``PyInit_<name>``); else ''."""
+    named = EXTENSION_MODULE.match(name.rsplit("/", 1)[-1])
+    module = named.group(1) if named else ""
+    return module if module and b"PyInit_" + module.encode() in data else ""
 
 
 def _decode(data: bytes) -> str:

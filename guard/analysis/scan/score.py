@@ -138,6 +138,7 @@ TECHNIQUE_KINDS = frozenset(
         "persist-fetch",
         "defence-off",
         "hidden-name",
+        "compiled-module",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})
