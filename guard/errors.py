@@ -77,11 +77,13 @@ class InstallError(GuardError):
 class InstallBuildFailed(InstallError):
     """A build pip ran during the final install (after vetting passed) failed.
     ``build`` is what the build said (``BuildFailed``'s message: the package, the
-    step, the gist of its output) and ``state`` what the environment holds now."""
+    step, the gist of its output), ``state`` what the environment holds now, and
+    ``done`` the packages installed before the failure ("name version")."""
 
-    def __init__(self, build: str, state: str) -> None:
+    def __init__(self, build: str, state: str, done: tuple[str, ...] = ()) -> None:
         self.build = build
         self.state = state
+        self.done = done
         super().__init__(f"{build}\n{state}")
 
 

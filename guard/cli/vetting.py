@@ -291,7 +291,14 @@ def _build_failed_in_install(
     if fmt == "text":
         sys.stdout.write(_lines([*failed.build.splitlines(), failed.state]))
     else:
-        extra = {"installed": False, "target": request.target_python, "error": str(failed)}
+        # ("partial" when runs before the failing build are in: false would say none is)
+        extra: dict[str, object] = {
+            "installed": "partial" if failed.done else False,
+            "target": request.target_python,
+            "error": str(failed),
+        }
+        if failed.done:
+            extra["installed_before_failure"] = list(failed.done)
         sys.stdout.write(machine_report(fmt, outcome.verdict, extra, where))
         sys.stderr.write(f"safepip: error: {_lines(str(failed).splitlines())}")
     RUN.settled = EXIT_ERROR

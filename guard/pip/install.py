@@ -163,12 +163,7 @@ def state_after_build_failure(
     """What the environment holds after the build of ``failed`` stopped the
     install: every run before the one that holds it (the local and VCS
     candidates come last, in one run of their own)."""
-    name = canonicalize_name(failed)
-    at = next(
-        (i for i, run in enumerate(runs) if any(p.candidate.name == name for p in run)),
-        len(runs),
-    )
-    done = [p.candidate for run in runs[:at] for p in run]
+    done = installed_before(failed, runs)
     total = sum(len(run) for run in runs) + len(unhashed)
     if not done:
         return "nothing was installed"
@@ -178,6 +173,16 @@ def state_after_build_failure(
         f"{failed} among them, are not installed: once the build can succeed, run the same "
         "safepip install again to complete the environment"
     )
+
+
+def installed_before(failed: str, runs: Sequence[Sequence[Pinned]]) -> list[Candidate]:
+    """The candidates of every run before the one that holds ``failed``."""
+    name = canonicalize_name(failed)
+    at = next(
+        (i for i, run in enumerate(runs) if any(p.candidate.name == name for p in run)),
+        len(runs),
+    )
+    return [p.candidate for run in runs[:at] for p in run]
 
 
 def _failure(
@@ -192,7 +197,9 @@ def _failure(
     built = diagnose.build_failure(output)
     if built is not None:
         said = str(BuildFailed(built.name, built.step, built.said))
-        return InstallBuildFailed(said, state_after_build_failure(built.name, runs, unhashed))
+        state = state_after_build_failure(built.name, runs, unhashed)
+        done = tuple(f"{c.name} {c.version}" for c in installed_before(built.name, runs))
+        return InstallBuildFailed(said, state, done)
     if not after:
         return exc
     return InstallError(f"{exc}; {after}; {_listed(unhashed)} not installed")

@@ -99,16 +99,21 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
-def test_a_local_project_failing_to_build_after_its_dependencies_says_they_are_installed(
-    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
-) -> None:
+def _mine(fake_pypi: FakePyPI, tmp_path: Path, backend: str) -> None:
+    """A local project ``mine`` (built by ``backend``) that needs ``dep`` from the index."""
     established(fake_pypi, "dep")
     project = tmp_path / "mine"
     project.mkdir()
     (project / "pyproject.toml").write_text(
         '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
     )
-    (project / "backend.py").write_text(BACKEND)
+    (project / "backend.py").write_text(backend)
+
+
+def test_a_local_project_failing_to_build_after_its_dependencies_says_they_are_installed(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    _mine(fake_pypi, tmp_path, BACKEND)
     python = make_venv()
 
     proc = safepip(["--python", str(python), "install", "./mine"], pip_env, tmp_path)
@@ -126,20 +131,33 @@ def test_a_local_project_failing_to_build_after_its_dependencies_says_they_are_i
     assert installed_versions(python) == {"dep": "1.0"}
 
 
+def test_a_partial_install_in_json_says_it_is_partial(
+    fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    """The machine report of a build that failed after its dependencies went in
+    says so: "installed" is not false, and names what is installed."""
+    _mine(fake_pypi, tmp_path, BACKEND)
+    python = make_venv()
+
+    args = ["--python", str(python), "--format", "json", "install", "./mine"]
+    proc = safepip(args, pip_env, tmp_path)
+
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["installed"] == "partial"
+    assert doc["installed_before_failure"] == ["dep 1.0"]
+    assert "installed before the failure (dependencies first): 1 of the 2" in doc["error"]
+    assert installed_versions(python) == {"dep": "1.0"}
+
+
 def test_a_ctrl_c_while_a_local_project_builds_says_its_dependencies_are_installed(
     fake_pypi: FakePyPI, pip_env: dict[str, str], make_venv: MakeVenv, tmp_path: Path
 ) -> None:
-    established(fake_pypi, "dep")
-    project = tmp_path / "mine"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
-    )
     slow = BACKEND.replace(
         'sys.stderr.write("error: mine needs a compiler\\n")',
         'sys.stderr.write("building mine slowly\\n")\n    import time\n    time.sleep(60)',
     )
-    (project / "backend.py").write_text(slow)
+    _mine(fake_pypi, tmp_path, slow)
     python = make_venv()
     proc = subprocess.Popen(
         [sys.executable, "-m", "guard", "--python", str(python), "install", "./mine"],
