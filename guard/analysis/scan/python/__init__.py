@@ -90,6 +90,7 @@ from guard.analysis.scan.python.collect import alias_assignments, collect
 from guard.analysis.scan.python.combos import combinations
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import WALLET_HINTS
+from guard.analysis.scan.python.encoded import encoded_code
 from guard.analysis.scan.python.execs import decoding_functions
 from guard.analysis.scan.python.fallback import fallback
 from guard.analysis.scan.python.liveness import live_functions, reached_from_classes
@@ -221,7 +222,11 @@ SMALL_SOURCE = 64 * 1024  # (files this small are searched for code literals in 
 
 
 def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[Hit]:
-    """What the code in string literals would do, at the literal's line."""
+    """What the code in string literals would do, at the literal's line: plain,
+    or in base64 (``encoded.encoded_code``)."""
+    encoded = looked_at(source)[1]["encoded"]
+    for offset, code in encoded_code(source, encoded) if encoded else ():
+        yield from _nested_hits(code, _line_at(source, offset), lines, "a base64 literal")
     small = len(source) <= SMALL_SOURCE and any(w in source for w in _CODE_WORDS)
     if not small and not _quoted_code(source):
         return
@@ -273,14 +278,26 @@ def _code_literal(node: ast.AST) -> str:
     return text
 
 
-def _nested_hits(text: str, line: int, lines: list[str]) -> Iterator[Hit]:
+def _line_at(source: str, offset: int) -> int:
+    """The 1-based line of an offset, counted as Python's parser counts lines."""
+    return (
+        1
+        + source.count("\n", 0, offset)
+        + source.count("\r", 0, offset)
+        - source.count("\r\n", 0, offset)
+    )
+
+
+def _nested_hits(
+    text: str, line: int, lines: list[str], where: str = "a string literal"
+) -> Iterator[Hit]:
     tree, _ = _parse(text)
     if tree is None:
         return
     report = _analyse_tree(tree, text, text.splitlines(), [], True, nested=False)
     shown = snippet(lines, line)
     for hit in report.hits:
-        what = f"{hit.text} (code in a string literal)"
+        what = f"{hit.text} (code in {where})"
         yield Hit(hit.rule, hit.kind, hit.weight, line, shown, what, hit.deferred)
 
 

@@ -1,10 +1,12 @@
-"""Network addresses kept in encoded literals, found in the text.
+"""Network addresses and code kept in encoded literals, found in the text.
 
 A string literal whose whole text is a URL in base64 or hex, or a URL written
 backwards, hides where code talks to from every reader and search: the
 decoder may sit in another module, behind a wrapper, or in a dependency, so the
 literal itself is the evidence. No honest package needs to hide a URL from
 its readers (none of the 584 benign artifacts the benchmarks read holds one).
+A literal that is Python source in base64 is handed back to be analysed as the
+code it is (``encoded_code``), wherever it is decoded and run.
 
 The look is cheap: a literal can only be one on a line that holds the encoded
 start of a URL (``aHR0c`` is base64 for ``http``), and the text checks' one
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit
 
+MAX_CODE = 100_000  # (characters of an encoded literal decoded to be analysed as code)
 # How a URL (or a command that downloads one) starts in each encoding, and the
 # literal it starts: base64 of ``http``, ``ftp://``, ``ws://``, ``wss://``, ``curl``,
 # ``wget ``; hex of ``http``; ``http://`` or ``https://`` written backwards (at the
@@ -30,9 +33,20 @@ _LITERALS = (
     re.compile(r"""(["'])((?:0x)?68747470[0-9a-fA-F]{6,4096})\1"""),
     re.compile(r"""(["'])([^"'\s\\]{4,2048}//:s?ptth)\1"""),
 )
+# How Python source starts in base64: ``import ``, ``from ``, ``def ``, and a line
+# break before ``import``: code kept encoded, analysed as the code it is.
+_CODE_STARTS = ("aW1wb3J0I", "ZnJvbSA", "ZGVmIA", "CmltcG9ydC", "DQppbXBvcnQ")
+_CODE_LITERAL = re.compile(
+    rf"""(["'])((?:{"|".join(_CODE_STARTS)})[A-Za-z0-9+/]{{16,{MAX_CODE}}}={{0,2}})\1"""
+)
 # Those starts lower-cased: the text checks' one search for hints finds the lines
 # that hold one (``text._hint_lines``), and the literals are looked for there only.
-ENCODED_HINTS = (*(start.lower() for start in _BASE64_STARTS), "68747470", "//:ptth", "//:sptth")
+ENCODED_HINTS = (
+    *(start.lower() for start in (*_BASE64_STARTS, *_CODE_STARTS)),
+    "68747470",
+    "//:ptth",
+    "//:sptth",
+)
 # A URL (with a host name that has a dot, or an IP address) anywhere in the decoded text.
 _URL = re.compile(r"(?:https?|ftp|wss?)://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+[^\s\"'<>]*")
 
@@ -60,6 +74,18 @@ def encoded_address_hits(
                     return
 
 
+def encoded_code(source: str, starts: set[int]) -> Iterator[tuple[int, str]]:
+    """(offset, code) of each base64 literal that decodes to Python source, on the
+    lines that start at ``starts`` (those that hold one of ``ENCODED_HINTS``)."""
+    for start in sorted(starts):
+        end = source.find("\n", start)
+        line = source[start : len(source) if end == -1 else end]
+        for found in _CODE_LITERAL.finditer(line):
+            code = _from_base64(found.group(2), "utf-8")
+            if code:
+                yield start + found.start(), code
+
+
 def _address(literal: str) -> str:
     """The URL the literal's decoded text holds, or ''."""
     if literal.endswith("ptth"):
@@ -79,10 +105,10 @@ def _from_hex(literal: str) -> str:
         return ""
 
 
-def _from_base64(literal: str) -> str:
+def _from_base64(literal: str, encoding: str = "ascii") -> str:
     altchars = b"-_" if "-" in literal or "_" in literal else None
     padded = literal + "=" * (-len(literal) % 4)
     try:
-        return base64.b64decode(padded, altchars=altchars, validate=True).decode("ascii")
+        return base64.b64decode(padded, altchars=altchars, validate=True).decode(encoding)
     except (ValueError, binascii.Error):
         return ""
