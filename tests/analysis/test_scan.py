@@ -1157,3 +1157,22 @@ def test_main_guard_runs_only_when_the_file_runs_as_main() -> None:
     as_main = [h for h in analyse(_MAIN_GUARDED, as_main=True).hits if h.kind == "network"]
     assert [h.deferred for h in imported] == [True]
     assert [h.deferred for h in as_main] == [False]
+
+
+def test_a_class_calling_its_own_get_credentials_reads_no_cloud_credentials() -> None:
+    """``self.get_credentials()`` of the file's own class (a plugin's password
+    look-up) is no cloud SDK's; a session's call still is."""
+    own = (
+        "class Handler:\n"
+        "    def get_credentials(self, realm):\n"
+        "        return realm, None\n"
+        "    def use(self):\n"
+        "        return self.get_credentials('x')\n"
+    )
+    assert [h.kind for h in analyse(own).hits] == []
+    sdk = own + "import boto3\n\ndef keys():\n    return boto3.Session().get_credentials()\n"
+    assert [h.kind for h in analyse(sdk).hits] == ["cloud-credentials"]
+    other = own.replace("class Handler:", "class Other:\n    pass\n\nclass Handler:").replace(
+        "    def get_credentials(self, realm):\n        return realm, None\n", "    pass\n"
+    )
+    assert [h.kind for h in analyse(other).hits] == ["cloud-credentials"]

@@ -157,8 +157,20 @@ def _urlopen_sends(cx: Context, node: ast.Call, name: str) -> bool:
 
 
 def _secret_api(cx: Context, node: ast.Call, name: str) -> None:
+    if name not in SECRET_CALLS and _own_method(cx, node):
+        return  # (``self.get_credentials()`` of the file's own class: not a cloud SDK's)
     kind, weight, what = SECRET_CALLS.get(name) or SECRET_APIS[last_part(name)]
     cx.hit(CREDENTIAL_ACCESS, kind, weight, node, f"{what} ({name})")
+
+
+def _own_method(cx: Context, node: ast.Call) -> bool:
+    """``self.m()`` or ``cls.m()`` where the file defines a method ``m``."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    if func.value.id not in {"self", "cls"}:
+        return False
+    return any(key.endswith(f".{func.attr}") for key in cx.params)
 
 
 def _identity(cx: Context, node: ast.Call, name: str) -> None:
