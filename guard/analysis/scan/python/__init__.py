@@ -224,8 +224,7 @@ SMALL_SOURCE = 64 * 1024  # (files this small are searched for code literals in 
 def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[Hit]:
     """What the code in string literals would do, at the literal's line: plain,
     or in base64 (``encoded.encoded_code``)."""
-    encoded = looked_at(source)[1]["encoded"]
-    for offset, code in encoded_code(source, encoded) if encoded else ():
+    for offset, code in encoded_code(source):
         yield from _nested_hits(code, _line_at(source, offset), lines, "a base64 literal")
     small = len(source) <= SMALL_SOURCE and any(w in source for w in _CODE_WORDS)
     if not small and not _quoted_code(source):

@@ -34,19 +34,15 @@ _LITERALS = (
     re.compile(r"""(["'])([^"'\s\\]{4,2048}//:s?ptth)\1"""),
 )
 # How Python source starts in base64: ``import ``, ``from ``, ``def ``, and a line
-# break before ``import``: code kept encoded, analysed as the code it is.
+# break before ``import``: code kept encoded, analysed as the code it is (a literal
+# of it is looked for only in a text that holds one of these).
 _CODE_STARTS = ("aW1wb3J0I", "ZnJvbSA", "ZGVmIA", "CmltcG9ydC", "DQppbXBvcnQ")
 _CODE_LITERAL = re.compile(
     rf"""(["'])((?:{"|".join(_CODE_STARTS)})[A-Za-z0-9+/]{{16,{MAX_CODE}}}={{0,2}})\1"""
 )
 # Those starts lower-cased: the text checks' one search for hints finds the lines
 # that hold one (``text._hint_lines``), and the literals are looked for there only.
-ENCODED_HINTS = (
-    *(start.lower() for start in (*_BASE64_STARTS, *_CODE_STARTS)),
-    "68747470",
-    "//:ptth",
-    "//:sptth",
-)
+ENCODED_HINTS = (*(start.lower() for start in _BASE64_STARTS), "68747470", "//:ptth", "//:sptth")
 # A URL (with a host name that has a dot, or an IP address) anywhere in the decoded text.
 _URL = re.compile(r"(?:https?|ftp|wss?)://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+[^\s\"'<>]*")
 
@@ -74,16 +70,15 @@ def encoded_address_hits(
                     return
 
 
-def encoded_code(source: str, starts: set[int]) -> Iterator[tuple[int, str]]:
-    """(offset, code) of each base64 literal that decodes to Python source, on the
-    lines that start at ``starts`` (those that hold one of ``ENCODED_HINTS``)."""
-    for start in sorted(starts):
-        end = source.find("\n", start)
-        line = source[start : len(source) if end == -1 else end]
-        for found in _CODE_LITERAL.finditer(line):
-            code = _from_base64(found.group(2), "utf-8")
-            if code:
-                yield start + found.start(), code
+def encoded_code(source: str) -> Iterator[tuple[int, str]]:
+    """(offset, code) of each base64 literal that decodes to Python source (only
+    files that parse get here: a few ``in`` looks rule out nearly all of them)."""
+    if not any(start in source for start in _CODE_STARTS):
+        return
+    for found in _CODE_LITERAL.finditer(source):
+        code = _from_base64(found.group(2), "utf-8")
+        if code:
+            yield found.start(), code
 
 
 def _address(literal: str) -> str:
