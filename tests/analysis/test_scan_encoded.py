@@ -9,6 +9,7 @@ import pytest
 
 from guard.analysis.scan.hits import Hit
 from guard.analysis.scan.python import analyse
+from guard.analysis.scan.python.encoded import MAX_CODE_LITERALS
 from guard.analysis.scan.python.text import text_hits
 
 
@@ -70,3 +71,11 @@ def test_code_in_a_base64_literal_is_analysed_at_its_line(newline: str) -> None:
 def test_base64_that_is_no_code_is_not_analysed() -> None:
     broken = CODE[:40] + "!!" + CODE[42:]  # (not base64: nothing decoded)
     assert analyse(f"STAGE = {broken!r}\n").hits == ()
+
+
+def test_a_flood_of_code_literals_is_read_up_to_a_cap() -> None:
+    """Hostile input: thousands of base64 code literals cost no more than the cap's
+    worth of nested analyses."""
+    source = "".join(f"S{i} = {CODE!r}\n" for i in range(2000))
+    lines = {h.line for h in analyse(source).hits if h.kind == "download-exec"}
+    assert lines == set(range(1, MAX_CODE_LITERALS + 1))

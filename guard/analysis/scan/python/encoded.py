@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 from collections.abc import Callable, Iterator
 
 from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit
 
 MAX_CODE = 100_000  # (characters of an encoded literal decoded to be analysed as code)
+MAX_CODE_LITERALS = 64  # (of one file: a flood of them adds no more work than this)
 # How a URL (or a command that downloads one) starts in each encoding, and the
 # literal it starts: base64 of ``http``, ``ftp://``, ``ws://``, ``wss://``, ``curl``,
 # ``wget ``; hex of ``http``; ``http://`` or ``https://`` written backwards (at the
@@ -75,7 +77,7 @@ def encoded_code(source: str) -> Iterator[tuple[int, str]]:
     files that parse get here: a few ``in`` looks rule out nearly all of them)."""
     if not any(start in source for start in _CODE_STARTS):
         return
-    for found in _CODE_LITERAL.finditer(source):
+    for found in itertools.islice(_CODE_LITERAL.finditer(source), MAX_CODE_LITERALS):
         code = _from_base64(found.group(2), "utf-8")
         if code:
             yield found.start(), code
