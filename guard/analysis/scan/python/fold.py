@@ -88,10 +88,14 @@ def built_address(cx: Context, node: ast.Call) -> str:
             for sub in ast.walk(expr):
                 text = fold(cx, sub) if isinstance(sub, ast.Call | ast.Subscript) else None
                 found = _ADDRESS.match(text) if text else None
-                shown = cx.source or "\n".join(cx.lines)
-                if found and (found.group(1) or found.group(2)) not in shown:
+                if found and (found.group(1) or found.group(2)) not in _shown(cx):
                     return found.group(0)[:80]
     return ""
+
+
+def _shown(cx: Context) -> str:
+    """The text of the code (joined from its lines when the analysis has no text)."""
+    return cx.source or "\n".join(cx.lines)
 
 
 _ADDRESS_ARGS = frozenset({"url", "host", "address"})

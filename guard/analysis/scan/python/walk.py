@@ -90,9 +90,8 @@ def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes
     """
     nodes = Nodes()
     keep = _keep(nodes, names)
-    leaves = LEAF_TYPES.difference(keep)
-    # (the node types worth a visit: one set look-up per child instead of an
-    # isinstance and a look-up in ``leaves``)
+    # (the node types worth a visit: those with children and those kept; one set
+    # look-up per child)
     visited = _VISITED if names else _VISITED_UNNAMED
     stack: _Stack = [(tree, None)]
     pop, push, owners, named = stack.pop, stack.append, nodes.owner, nodes.named
@@ -104,8 +103,9 @@ def walk(tree: ast.Module, functions: bool = True, names: bool = False) -> Nodes
             kept.append(node)
             if owner is not None and kept is not named:
                 owners[id(node)] = owner
-        if cls in _SPECIAL and _special(stack, node, owner, nodes, functions, leaves):
+        if cls in _SPECIAL and _special(stack, node, owner, nodes, functions, visited):
             continue
+        # (``_push_children`` inline: this loop is the scan's hottest)
         for name in CHILD_FIELDS[cls]:
             value: Any = getattr(node, name, None)
             if type(value) is list:
@@ -128,13 +128,13 @@ def _special(
     owner: str | None,
     nodes: Nodes,
     functions: bool,
-    leaves: frozenset[type],
+    visited: frozenset[type],
 ) -> bool:
     """What a function, a class, the main guard or a ``return`` adds to the walk;
     True when the node's children are pushed here (or left out)."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
         if functions:
-            _push_function(stack, node, owner, nodes, leaves)
+            _push_function(stack, node, owner, nodes, visited)
         return True  # without ``functions``, module-level code only
     if isinstance(node, ast.ClassDef):
         _note_class(node, nodes)
@@ -149,11 +149,11 @@ def _special(
 
 
 def _push_function(
-    stack: _Stack, node: ast.AST, owner: str | None, nodes: Nodes, leaves: frozenset[type]
+    stack: _Stack, node: ast.AST, owner: str | None, nodes: Nodes, visited: frozenset[type]
 ) -> None:
     """A function's body goes to the function; the rest to the code around it."""
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        _push_children(stack, node, owner, leaves)  # a lambda
+        _push_children(stack, node, owner, visited)  # a lambda
         return
     cls = nodes.method_class.get(id(node))
     key = f"{cls}.{node.name}" if cls else node.name
@@ -164,18 +164,14 @@ def _push_function(
     nodes.params[key] = frozenset(a.arg for a in every if a is not None)
     nodes.decorators.extend((owner, d) for d in node.decorator_list)
     for name in CHILD_FIELDS[type(node)]:
-        _push_value(stack, getattr(node, name, None), key if name == "body" else owner, leaves)
+        _push_value(stack, getattr(node, name, None), key if name == "body" else owner, visited)
 
 
-def _push_value(stack: _Stack, value: object, owner: str | None, leaves: frozenset[type]) -> None:
-    """Push a field's value: a node, or the nodes of a list."""
+def _push_value(stack: _Stack, value: Any, owner: str | None, visited: frozenset[type]) -> None:
+    """Push a field's value: a node, or the nodes of a list (those worth a visit)."""
     if type(value) is list:
-        stack.extend(
-            (item, owner)
-            for item in value
-            if isinstance(item, ast.AST) and type(item) not in leaves
-        )
-    elif isinstance(value, ast.AST) and type(value) not in leaves:
+        stack.extend((item, owner) for item in value if type(item) in visited)
+    elif type(value) in visited:
         stack.append((value, owner))
 
 
@@ -221,17 +217,10 @@ def _push_main_guard(stack: _Stack, node: ast.If, owner: str | None) -> None:
 
 
 def _push_children(
-    stack: _Stack, node: ast.AST, owner: str | None, leaves: frozenset[type]
+    stack: _Stack, node: ast.AST, owner: str | None, visited: frozenset[type]
 ) -> None:
-    push = stack.append
     for name in CHILD_FIELDS.get(type(node), node._fields):
-        value = getattr(node, name, None)
-        if type(value) is list:
-            for item in value:
-                if isinstance(item, ast.AST) and type(item) not in leaves:
-                    push((item, owner))
-        elif isinstance(value, ast.AST) and type(value) not in leaves:
-            push((value, owner))
+        _push_value(stack, getattr(node, name, None), owner, visited)
 
 
 def spanning(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
