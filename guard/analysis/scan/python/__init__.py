@@ -248,8 +248,7 @@ def _word_lines(source: str) -> list[int]:
     line, at = 1, 0
     for found in _CODE_WORD.finditer(source):
         end = found.start()
-        line += source.count("\n", at, end) + source.count("\r", at, end)
-        line -= source.count("\r\n", at, end)
+        line += _breaks(source, at, end)
         at = end
         if not out or out[-1] != line:
             out.append(line)
@@ -279,12 +278,14 @@ def _code_literal(node: ast.AST) -> str:
 
 def _line_at(source: str, offset: int) -> int:
     """The 1-based line of an offset, counted as Python's parser counts lines."""
-    return (
-        1
-        + source.count("\n", 0, offset)
-        + source.count("\r", 0, offset)
-        - source.count("\r\n", 0, offset)
-    )
+    return 1 + _breaks(source, 0, offset)
+
+
+def _breaks(source: str, start: int, end: int) -> int:
+    """The line breaks between two offsets, as Python's parser counts them: a
+    lone carriage return ends a line too."""
+    crlf = source.count("\r\n", start, end)
+    return source.count("\n", start, end) + source.count("\r", start, end) - crlf
 
 
 def _nested_hits(
