@@ -459,6 +459,23 @@ def test_namespace_and_path_pth_files_are_clean(tmp_path: Path) -> None:
 # --- bundled-binary ------------------------------------------------------------------------
 
 
+def test_namespace_package_top_runs_at_import_unless_no_import_reaches_it(
+    tmp_path: Path,
+) -> None:
+    """``import space.demo`` runs ``space/demo/__init__.py`` (no ``space/__init__.py``);
+    a copy of a virtual environment in a wheel (``venv/Lib/site-packages/...``) is
+    reached by no import statement, so its packages are no import-time code."""
+    upload = "import requests\nrequests.post('http://127.0.0.1:9/u', data=b'x')\n"
+    files: dict[str, str | bytes] = {
+        "space/demo/__init__.py": upload,
+        "venv/Lib/site-packages/other/__init__.py": upload,
+    }
+    result = scan(wheel(tmp_path, files))
+    roles = {s.file: s.role for s in result.signals}
+    assert roles["space/demo/__init__.py"] == "import"
+    assert roles.get("venv/Lib/site-packages/other/__init__.py", "module") == "module"
+
+
 def test_native_binary_alone_is_evidence_not_a_warning(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {"demo/__init__.py": ""}
     files.update({f"demo/launcher-{i}.exe": ELF for i in range(6)})  # packaging launchers
@@ -527,6 +544,51 @@ def test_libraries_and_platform_wheels_are_no_compiled_modules(tmp_path: Path) -
     tagged = path.with_name("plat-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")
     path.rename(tagged)
     assert scan(tagged).signals == ()
+
+
+# A stand-in for a Windows program: a PE head (``MZ`` ... offset of the PE header).
+PE_HEAD = b"MZ" + b"\x90\x00" * 29 + b"\x80\x00\x00\x00" + b"\x00\xff\xfe" * 300
+
+
+def _xor(data: bytes, key: int) -> bytes:
+    return bytes(b ^ key for b in data)
+
+
+@pytest.mark.parametrize("key", [0x00, 0xD8])
+def test_binary_data_named_as_python_source_blocks(tmp_path: Path, key: int) -> None:
+    """A ``.py`` that holds binary data (here a program, plain or XOR-encoded) is
+    no code: a payload kept where code belongs. It is not read as text."""
+    files: dict[str, str | bytes] = {"demo/__init__.py": "", "demo/util.py": _xor(PE_HEAD, key)}
+    result = scan(wheel(tmp_path, files))
+    assert result.level == "block"
+    assert [(s.kind, s.file) for s in result.signals] == [("disguised", "demo/util.py")]
+    program = "a PE program" + (f" XOR-encoded with key {key:#04x}" if key else "")
+    assert f" bytes, {program}): Python cannot import it" in result.signals[0].text
+
+
+def test_encrypted_data_named_as_python_source_blocks(tmp_path: Path) -> None:
+    """Bytes that are no text at all (an encrypted payload, no program head seen)."""
+    noise = bytes((i * 73 + 41) % 251 for i in range(8192))
+    result = scan(wheel(tmp_path, {"demo/__init__.py": "", "demo/data.py": noise}))
+    assert result.level == "block"
+    text = "binary data in a file named as Python source (8192 bytes)"
+    assert result.signals[0].text.startswith(text)
+
+
+def test_apple_double_utf16_and_stray_nul_files_are_no_disguise(tmp_path: Path) -> None:
+    """A Mac archiver's resource forks, source saved as UTF-16 or Latin-1, text with
+    one stray NUL, and binary data in a ``.pth`` (a PyTorch model's weights) are no
+    disguise: no finding."""
+    files: dict[str, str | bytes] = {
+        "demo/__init__.py": "",
+        "demo/._util.py": b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X" + b"\x00\xff" * 40,
+        "demo/wide.py": "x = 'caf\u00e9'\n".encode("utf-16-le"),
+        "demo/wide_bom.py": "x = 1\n".encode("utf-16"),
+        "demo/stray.py": b"x = 1\n\x00\n",
+        "demo/latin.py": "# -*- coding: latin-1 -*-\n# caf\u00e9\nx = 1\n".encode("latin-1"),
+        "demo/model.pth": _xor(PE_HEAD, 0x5C),  # (a model's weights, not a path file)
+    }
+    assert scan(wheel(tmp_path, files)).signals == ()
 
 
 def test_native_kind() -> None:

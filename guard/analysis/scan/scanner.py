@@ -23,6 +23,7 @@ from pathlib import Path
 from guard.analysis.scan import archive as archives
 from guard.analysis.scan import python
 from guard.analysis.scan import score as scoring
+from guard.analysis.scan.disguised import PYTHON_SUFFIXES, disguised_hit
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
@@ -234,8 +235,13 @@ class _Run:
         if data is None:
             return None
         self.files_read += 1
-        text = _decode(data)
         rel = self.rel_of.get(name, name)
+        binary = disguised_hit(data) if name.lower().endswith(PYTHON_SUFFIXES) else None
+        if binary is not None:  # (data under a code name: no code to read)
+            self.work += cost(len(data), False, False)
+            self._place((binary,), rel, role)
+            return None
+        text = _decode(data)
         if name.lower().endswith(".pth"):
             self._place(pth_hits(text, rel.rsplit("/", 1)[-1], self.layout.project), rel, role)
             return None

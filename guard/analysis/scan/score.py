@@ -139,6 +139,7 @@ TECHNIQUE_KINDS = frozenset(
         "defence-off",
         "hidden-name",
         "compiled-module",
+        "disguised",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})
