@@ -187,9 +187,12 @@ def _call_feeds(cx: Context, call: ast.Call) -> list[str]:
     if not kind and cx.decoders and _own_function(call.func, cx.decoders):
         kind = "decode"  # a function of the file that hands back decoded data
     found = [kind] if kind else []
-    if is_chr_join(call, cx.aliases) or (name == "chr" and xor_of(call.args)):
-        found.append("chr")  # (chr(ord(c) ^ k): a toy cipher, one character at a time)
+    if is_chr_join(call, cx.aliases) or (name in _XOR_MADE and xor_of(call.args)):
+        found.append("chr")  # (chr(ord(c) ^ k), bytes(b ^ k for b in x): a toy cipher)
     return found
+
+
+_XOR_MADE = frozenset({"chr", "bytes", "bytearray"})
 
 
 def _own_function(func: ast.expr, names: frozenset[str]) -> bool:
