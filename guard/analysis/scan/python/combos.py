@@ -295,9 +295,13 @@ def _at(at: Hit, rule: str, kind: str, weight: float, text: str) -> Hit:
 
 def _steal_send(hits: list[Hit]) -> list[Hit]:
     """User secrets (browser, wallet, keychain, cloud credentials) and an exfiltration
-    channel in one file: the stealer shape (6)."""
+    channel in one file, or a password from the keyring and an upload in one
+    function: the stealer shape (6)."""
     secrets = [h for h in hits if _is_user_secret(h)]
     channels = _channels_out(hits, any(_is_stolen_store(h) for h in secrets))
+    if not channels:  # (a stored password and an upload in one function: it is sent)
+        stored = {h.scope for h in secrets if h.kind == "secret-store"}
+        channels = [h for h in hits if h.scope in stored and _uploads(h)]
     if not secrets or not channels:
         return []
     at = min(channels, key=lambda h: h.line)
@@ -334,8 +338,9 @@ def _uploads(hit: Hit) -> bool:
 
 
 def _is_stolen_store(hit: Hit) -> bool:
-    """Browser, wallet, keychain or app-token stores, or decrypting them."""
-    return hit.kind == "secret-store" or (hit.kind == "credential" and hit.weight >= 4)
+    """Browser, wallet, keychain or app-token stores, or decrypting them. (Not the
+    ``keyring`` API: where a tool keeps its own password, to log in with it.)"""
+    return hit.kind in ("secret-store", "credential") and hit.weight >= 4
 
 
 def _is_user_secret(hit: Hit) -> bool:
