@@ -70,9 +70,12 @@ def _namespace_top(rel: str, packages: set[str], named: str | None = None) -> bo
     (``google/cloud/storage/__init__.py`` with no ``google/__init__.py``): what
     ``import google.cloud.storage`` runs, a top-level package's as much as any.
     In an sdist (``named``: its build files' text), only if the build files name
-    the namespace: other directories of an sdist (tests, tools) are not installed."""
+    the namespace: other directories of an sdist (tests, tools) are not installed.
+    Only a path of identifiers: no ``import`` statement names ``site-packages``."""
     if not rel.endswith("/__init__.py"):
         return False
+    if not all(part.isidentifier() for part in _package_parts(rel)[:-1]):
+        return False  # (``venv/Lib/site-packages/x/__init__.py``: no import reaches it)
     top = _package_parts(rel)[0]
     if named is not None and not re.search(rf"""["']{re.escape(top)}[."'*/]""", named):
         return False
