@@ -186,7 +186,9 @@ def started(
 ) -> list[str | ast.expr]:
     """The words of a command that may name the file it starts: the program, and
     when that is an interpreter or a shell (``python``, ``py``, ``node``,
-    ``cmd``, ``start``, ``sys.executable``), the words after it."""
+    ``cmd``, ``start``, ``sys.executable``), the words after it; not those after
+    ``-m`` (``python -m pip install -r requirements.txt`` runs an installed module,
+    and the file is that module's data)."""
     if not words:
         return []
     first = words[0]
@@ -194,7 +196,8 @@ def started(
         launcher = _LAUNCHERS.match(first.replace("\\", "/").rsplit("/", 1)[-1]) is not None
     else:
         launcher = is_executable(first)
-    return words if launcher else words[:1]
+    module = len(words) > 1 and words[1] == "-m"
+    return words if launcher and not module else words[:1]
 
 
 def names_executable(node: ast.AST, qual: Callable[[ast.AST], str]) -> bool:
