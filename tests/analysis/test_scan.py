@@ -476,6 +476,26 @@ def test_namespace_package_top_runs_at_import_unless_no_import_reaches_it(
     assert roles.get("venv/Lib/site-packages/other/__init__.py", "module") == "module"
 
 
+def test_bound_methods_run_when_handed_to_a_thread_not_to_a_registry() -> None:
+    """``Thread(target=self.beat)`` runs ``beat`` as the object is made; a CLI's
+    ``app.command("save")(self.save)`` registers ``save``, which runs only when
+    the user asks for it."""
+    code = (
+        "import os, threading\n"
+        "class Tool:\n"
+        "    def __init__(self, app):\n"
+        "        app.command('save')(self.save)\n"
+        "        threading.Thread(target=self.beat).start()\n"
+        "    def save(self):\n"
+        "        os.system('whoami')\n"
+        "    def beat(self):\n"
+        "        os.system('whoami')\n"
+        "Tool(APP)\n"
+    )
+    deferred = {h.line: h.deferred for h in analyse(code).hits if h.kind == "spawn-shell"}
+    assert deferred == {7: True, 9: False}
+
+
 def test_native_binary_alone_is_evidence_not_a_warning(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {"demo/__init__.py": ""}
     files.update({f"demo/launcher-{i}.exe": ELF for i in range(6)})  # packaging launchers

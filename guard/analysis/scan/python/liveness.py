@@ -2,13 +2,14 @@
 
 A function runs at import (or install) time when module-level code calls it,
 passes it on (``threading.Thread(target=f)``, ``atexit.register(f)``,
-``setup(cmdclass={"install": C})``), decorates with it, or when a function that
-runs calls it. Instantiating a class runs its constructor (and a thread's
-``run``); passing a class on counts all its methods, except to an ABC's
-``register`` (a virtual subclass runs nothing). A decorator's inner function
-that it registers in its ``return`` (``return app.tool()(wrapper)``) runs when
-the decorated function is called, not at import. A dangerous act inside
-such a function counts where the function is called, not as deferred.
+``setup(cmdclass={"install": C})``), hands a bound method of it to a thread, a
+timer or an exit handler (``Thread(target=self.m)``), or decorates with it; or
+when a function that runs calls it. Instantiating a class runs its constructor
+(and a thread's ``run``); passing a class on counts all its methods, except to
+an ABC's ``register`` (a virtual subclass runs nothing). A decorator's inner
+function that it registers in its ``return`` (``return app.tool()(wrapper)``)
+runs when the decorated function is called, not at import. A dangerous act
+inside such a function counts where the function is called, not as deferred.
 
 Names are matched within the file: ``f()`` is the function ``f`` defined in it,
 ``self.m()`` the method ``m`` of the caller's class.
@@ -94,19 +95,67 @@ def _callees(call: ast.Call, owner: str | None, nodes: Nodes) -> list[str]:
     return out
 
 
-_HANDS_ON = (ast.Name, ast.Dict, ast.List, ast.Tuple, ast.Set)  # (see ``_references``)
+# (see ``_references`` and ``_bound``)
+_HANDS_ON = (ast.Name, ast.Attribute, ast.Dict, ast.List, ast.Tuple, ast.Set)
 
 
 def _given(call: ast.Call, owner: str | None, nodes: Nodes, given: list[ast.expr]) -> Iterator[str]:
     """The functions and classes the arguments ``given`` hand on."""
     handed_back = owner is not None and id(call) in nodes.returned
     registers = _registers(call)
+    runner = _runner(call)
     for arg in given:
+        if isinstance(arg, ast.Attribute):
+            yield from _bound(arg, owner, nodes) if runner else ()
+            continue
         for ref in _references(arg):
             if handed_back and nodes.enclosing.get(ref) == owner:
                 continue
             if not (registers and ref in nodes.classes):
                 yield from _passed(ref, nodes)
+
+
+# Calls that run what they are given, soon and in any case: threads, timers,
+# processes, executors, event loops, exit handlers (not the registries of a CLI
+# or a web framework, which run a handler only when it is asked for).
+_RUNNERS = frozenset(
+    {
+        "Thread",
+        "Timer",
+        "Process",
+        "start_new_thread",
+        "submit",
+        "call_soon",
+        "call_later",
+        "run_in_executor",
+        "create_task",
+        "ensure_future",
+    }
+)
+
+
+def _runner(call: ast.Call) -> bool:
+    """The call runs what it is given (see ``_RUNNERS``; ``atexit.register``)."""
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    atexit = isinstance(func, ast.Attribute) and _name(func.value) == "atexit"
+    return last in _RUNNERS or (atexit and last == "register")
+
+
+def _bound(node: ast.Attribute, owner: str | None, nodes: Nodes) -> list[str]:
+    """The method a bound method handed to a runner runs (``Thread(target=self.grab)``):
+    ``self.m`` of the owner's class, ``C().m`` of a class ``C`` of the file, or
+    ``obj.m`` when one class of the file has a method ``m``."""
+    value, method = node.value, node.attr
+    if isinstance(value, ast.Name) and value.id in _SELF:
+        return _called(f"{value.id}.{method}", owner, nodes)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        cls = value.func.id
+        return [f"{cls}.{method}"] if cls in nodes.classes else []
+    if not isinstance(value, ast.Name):
+        return []
+    keys = [k for keys in nodes.classes.values() for k in keys if k.endswith(f".{method}")]
+    return keys if len(keys) == 1 else []
 
 
 def _registers(call: ast.Call) -> bool:
