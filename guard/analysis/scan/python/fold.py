@@ -3,11 +3,12 @@
 Obfuscators hide the names of the builtins and modules they use by building them
 from pieces no reader sees as a name: ``chr()`` codes (joined, summed, mapped,
 through an alias of ``"".join``), byte lists (``bytes([101, 120]).decode()``),
-hex (``bytes.fromhex("6578").decode()``), reversed literals (``"cexe"[::-1]``).
-``fold`` computes such a text without running anything; ``built_name`` reports
-a built text that names a builtin or module that runs code, where the code looks
-it up (``globals()[...]``, ``__builtins__.get(...)``, ``getattr(x, ...)``,
-``__import__(...)``): no honest code spells ``exec`` in character codes (6).
+hex (``bytes.fromhex("6578").decode()``), reversed literals (``"cexe"[::-1]``),
+pieces added or joined (``"ex" + "ec"``). ``fold`` computes such a text without
+running anything; ``built_name`` reports a built text that names a builtin or
+module that runs code, where the code looks it up (``globals()[...]``,
+``__builtins__.get(...)``, ``getattr(x, ...)``, ``__import__(...)``): no honest
+code spells ``exec`` in character codes or in pieces (6).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ MAX_TEXT = 4096
 _DEPTH = 8
 # (the cheap look: a file that builds names from codes holds one of these)
 _BUILDERS = any_of(("chr", "bytes(", "bytearray(", "fromhex", "::-1"))
+# (a name looked up may also be pieces of text added or joined: ``"ex" + "ec"``)
+_NAME_BUILDERS = any_of(("chr", "bytes(", "bytearray(", "fromhex", "::-1", "+", "join("))
 # Calls that look a name up: the argument that names it.
 _LOOKUPS = frozenset({"getattr", "__import__", "importlib.import_module", "hasattr"})
 _DICT_LOOKUPS = frozenset({"get", "pop", "__getitem__", "__getattribute__"})
@@ -64,14 +67,14 @@ def built_name(cx: Context, node: ast.AST, name: str = "") -> None:
     ``CODE_NAMES`` that the code builds instead of writing (``name``: a call's
     qualified name, when the caller has it)."""
     keys = _looked_up(cx, node, name)
-    if not keys or not cx.mentions("built", _BUILDERS):
+    if not keys or not cx.mentions("built-name", _NAME_BUILDERS):
         return
     for key in keys:
         if _written(cx, key):
             continue
         text = fold(cx, key)
         if text in CODE_NAMES:
-            what = f"builds the name {text!r} from codes at run time and looks it up"
+            what = f"builds the name {text!r} at run time instead of writing it, and looks it up"
             cx.hit(OBFUSCATED_CODE, "built-name", 6.0, node, what)
             return
 
