@@ -274,6 +274,7 @@ for _names, _detector in reversed(
         (DECODERS, _decode_blob),
         (frozenset({"getattr", "__import__", "importlib.import_module"}), _hidden_name),
         (WRITE_CALLS, writes.write),
+        (writes.PATH_JOINS, writes.joined_path),
         (DUMPERS, environ.dump),
         (frozenset(SECRET_CALLS), _secret_api),
         (frozenset({"os.dup2"}), spawn.dup2),

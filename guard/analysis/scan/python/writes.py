@@ -1,5 +1,6 @@
 """Files: written (or copied, moved) outside the build tree or to autostart, registry
-values set, commands written that download, and files of private secrets read."""
+values set, commands written that download, files of private secrets read, and
+places of user secrets named in pieces (``os.path.join(home, ".electrum", "wallets")``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import strings
 from guard.analysis.scan.python.fold import template
 from guard.analysis.scan.python.names import HOME_CALLS, OUTSIDE_TREE, WRITE_MODES
+
+# Calls that join a path from pieces.
+PATH_JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "pathlib.Path"})
+_CREDENTIAL_WORDS = re.compile(
+    "|".join(re.escape(word) for word in patterns.CREDENTIAL_HINTS), re.IGNORECASE
+)
 
 
 def write(cx: Context, node: ast.Call, name: str) -> None:
@@ -158,3 +165,33 @@ def _target(node: ast.Call, name: str) -> ast.AST | None:
     if name.endswith(("write_text", "write_bytes")) and isinstance(node.func, ast.Attribute):
         return node.func.value
     return node.args[0] if node.args else None
+
+
+def joined_path(cx: Context, node: ast.Call, name: str) -> None:
+    """A place of user secrets named in literal pieces that a path join puts
+    together (``join(appdata, "Exodus", "exodus.wallet")``): the text checks read
+    one literal at a time and see no place in any of them; the joined path is
+    what the code opens (a credential hit, as the text checks give)."""
+    parts = [
+        a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else "*"
+        for a in node.args
+    ]
+    if sum(part != "*" for part in parts) < 2 or not cx.mentions(
+        "credential-words", _CREDENTIAL_WORDS
+    ):
+        return
+    if any(patterns.CREDENTIAL_RE.search(part) for part in parts):
+        return  # (one piece names the place whole: the text checks have it)
+    found = patterns.CREDENTIAL_RE.search("/".join(parts))
+    if found is None:
+        return
+    what, weight = next(
+        ((w, x) for r, w, x in patterns.CREDENTIAL_PARTS if r.search(found.group(0))), ("", 4.0)
+    )
+    cx.hit(
+        CREDENTIAL_ACCESS,
+        "credential",
+        weight,
+        node,
+        f"{what}: {found.group(0)} (joined by {name})",
+    )
