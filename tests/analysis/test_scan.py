@@ -496,6 +496,25 @@ def test_bound_methods_run_when_handed_to_a_thread_not_to_a_registry() -> None:
     assert deferred == {7: True, 9: False}
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        # lambdas 900 deep, called 901 times: Python compiles it, a recursive reader does not
+        "f = " + "lambda: " * 900 + "print(1)\n" + "f" + "()" * 901 + "\n",
+        # the same depth of attribute and subscript chains
+        "x = a" + ".b" * 5000 + "\n",
+        "x = a" + "[0]" * 5000 + "\n",
+    ],
+)
+def test_code_too_deep_for_the_analysis_fails_closed(tmp_path: Path, code: str) -> None:
+    """Nesting deeper than the analysis can follow never crashes the scan: the file
+    is reported as not analysed in full, which blocks import-time code."""
+    result = scan(wheel(tmp_path, {"demo/__init__.py": code}))
+    assert result.level == "block"
+    unanalysed = [s for s in result.signals if s.kind == "unanalysed"]
+    assert unanalysed and "not analysed in full" in unanalysed[0].text
+
+
 def test_native_binary_alone_is_evidence_not_a_warning(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {"demo/__init__.py": ""}
     files.update({f"demo/launcher-{i}.exe": ELF for i in range(6)})  # packaging launchers

@@ -128,9 +128,13 @@ def analyse(
     hits: list[Hit] = list(text_hits(source, lines))
     tree, why = _parse(source) if parse else (None, "")
     if tree is not None:
-        return _analyse_tree(
-            tree, source, lines, hits, functions, called, as_main=as_main, hooks=hooks
-        )
+        try:
+            return _analyse_tree(
+                tree, source, lines, hits, functions, called, as_main=as_main, hooks=hooks
+            )
+        except RecursionError:  # (a tree the parser took, too deep for a detector)
+            hits.append(_DEEP)
+            return FileReport(tuple(hits), "ast", incomplete=_TOO_DEEP)
     hits.extend(unicode_hits(source, lines, None))
     if not parse:
         hits.extend(_payloads_only(source, lines))
@@ -138,6 +142,10 @@ def analyse(
     hits.extend(fallback(source, lines))
     hits.extend(combinations(hits))
     return FileReport(tuple(hits), "tokens", incomplete=why)
+
+
+_DEEP = Hit(OBFUSCATED_CODE, "deep-nesting", 1.0, 0, "", "absurdly nested code")
+_TOO_DEEP = "too deeply nested to analyse"
 
 
 def _payloads_only(source: str, lines: list[str]) -> list[Hit]:
@@ -148,10 +156,13 @@ def _payloads_only(source: str, lines: list[str]) -> list[Hit]:
     tree, _ = _parse(source)
     if tree is None:
         return []
-    nodes = walk(tree, functions=False)
-    cx = Context(lines, set(), nodes.owner)
-    collect(cx, nodes.collected)
-    return payload_hits(tree, source, cx)
+    try:
+        nodes = walk(tree, functions=False)
+        cx = Context(lines, set(), nodes.owner)
+        collect(cx, nodes.collected)
+        return payload_hits(tree, source, cx)
+    except RecursionError:
+        return [_DEEP]
 
 
 def _parse(source: str) -> tuple[ast.Module | None, str]:
@@ -192,8 +203,8 @@ def _analyse_tree(
         cx.decoders = decoding_functions(cx, nodes)
         calls.run(cx, nodes.checked)
     except RecursionError:
-        hits.append(Hit(OBFUSCATED_CODE, "deep-nesting", 1.0, 0, "", "absurdly nested code"))
-        why = "too deeply nested to analyse"
+        hits.append(_DEEP)
+        why = _TOO_DEEP
     names = identifiers(nodes) if not is_ascii else set()
     hits.extend(unicode_hits(source, lines, names))
     hits.extend(cx.hits)
@@ -328,6 +339,11 @@ _IDENTIFIER_FIELD: dict[type, str] = {
 RISKY_WORDS = (
     "marshal",
     "__import__",
+    # the builtins looked up by name (the name may be built: ``"cexe"[::-1]``)
+    "__builtins__",
+    "getattr(builtins",
+    "builtins.__dict__",
+    "vars(builtins)",
     "b64decode",
     "decompress(",
     "fromhex",
@@ -340,11 +356,29 @@ RISKY_WORDS = (
     "/dev/tcp/",
     "DownloadString",
     "Invoke-Expression",
+    "DownloadFile",
+    "Invoke-WebRequest",
+    "invoke-webrequest",
+    "iwr ",
+    "Start-BitsTransfer",
+    "Net.WebClient",
+    "-EncodedCommand",
+    "-enc ",
     "certutil",
     "bitsadmin",
     "mshta",
     "&& chmod",
     "; chmod",
+    # defences turned off (see patterns.DEFENCE_OFF)
+    "MpPreference",
+    "firewall set",
+    "EnableLUA",
+    "vssadmin",
+    "wevtutil",
+    "setenforce",
+    "ufw disable",
+    "ms-settings",
+    "mscfile",
     # a standard stream handed to another descriptor (reverse shells)
     "dup2(",
     "pty.spawn",
