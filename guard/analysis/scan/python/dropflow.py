@@ -162,11 +162,16 @@ def literal_files(path: ast.AST, values: dict[str, list[ast.expr]]) -> set[str]:
 
 
 def file_name(word: str) -> str:
-    """The last part of a literal path, lower-cased, if it names a file with an
-    extension (``C:\\\\x\\\\a.exe`` -> ``a.exe``); else ''."""
-    last = word.strip().strip("\"'").replace("\\", "/").rsplit("/", 1)[-1].lower()
+    """The last part of a literal path, lower-cased, if it names a file: one with
+    an extension (``C:\\\\x\\\\a.exe`` -> ``a.exe``), or the last part of a path
+    (``/tmp/.x``, ``/tmp/kworker``: droppers' programs often have no extension);
+    else ''."""
+    path = word.strip().strip("\"'").replace("\\", "/")
+    last = path.rsplit("/", 1)[-1].lower()
+    if not last or len(last) > 100 or last in (".", ".."):
+        return ""
     stem, dot, ext = last.rpartition(".")
-    return last if dot and stem and ext.isalnum() and len(last) <= 100 else ""
+    return last if (dot and stem and ext.isalnum()) or "/" in path else ""
 
 
 def tokens(words: list[ast.expr]) -> list[str | ast.expr]:
