@@ -383,3 +383,25 @@ def test_the_word_tree_matches_exactly_its_words() -> None:
     for other in ["exe", "execvee", "ev", "e", "popen3", "POPEN", "eXx", "", "execvp"]:
         assert not pattern.fullmatch(other), other
     assert trie(["a", "a"]) == "a"
+
+
+def test_a_chain_of_additions_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chain of ``+`` is checked for chr() codes at its outermost node only, whatever
+    order the walk lists its nodes in: reading it at every inner node took time that
+    grew with the square of its length (a long chain stalled the scan)."""
+    from guard.analysis.scan.python import calls
+
+    seen: list[ast.AST] = []
+    real = calls.is_chr_join
+
+    def counted(node: ast.AST, aliases: dict[str, str]) -> bool:
+        if isinstance(node, ast.BinOp):
+            seen.append(node)
+        return real(node, aliases)
+
+    monkeypatch.setattr(calls, "is_chr_join", counted)
+    chain = "x = " + " + ".join(['"a"'] * 1500) + "\n"
+    codes = "exec(" + " + ".join(f"chr({c})" for c in b"print(1)") + ")\n"
+    hits = analyse(chain + codes).hits
+    assert len(seen) == 2  # (the two chains, each once)
+    assert "chr-join" in {h.kind for h in hits}

@@ -52,7 +52,16 @@ Act = Callable[[Context, ast.Call, str], None]
 
 def run(cx: Context, checked: Iterable[ast.AST]) -> None:
     """Check the nodes the walk kept, in source order."""
-    chained: set[int] = set()
+    checked = list(checked)
+    # (the operands of a chain of ``+`` that are ``+`` themselves: a chain is read
+    # once, at its outermost node, which source order may not list first)
+    chained = {
+        id(side)
+        for node in checked
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+        for side in (node.left, node.right)
+        if isinstance(side, ast.BinOp)
+    }
     for node in checked:
         if isinstance(node, ast.Call):
             call(cx, node)
@@ -69,7 +78,6 @@ def _sum(cx: Context, node: ast.BinOp, chained: set[int]) -> None:
     """A chain of ``+`` (checked once, at its outermost node) that adds up chr() codes."""
     if id(node) in chained or not isinstance(node.op, ast.Add):
         return
-    chained.update(id(b) for b in ast.walk(node) if isinstance(b, ast.BinOp))
     if is_chr_join(node, cx.aliases):
         cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
 
