@@ -106,6 +106,11 @@ def _found(source: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> boo
     return _any(source, words) and pattern.search(source) is not None
 
 
+def _decodes(source: str) -> bool:
+    """A decoder or a decryption named (what a writer helper may be handed)."""
+    return _any(source, (*_DECODE_WORDS, "decrypt", "decompress"))
+
+
 def _fetches(source: str) -> bool:
     """A fetch or a receive: an HTTP client used or imported, ``urlopen``, ``recv``,
     a ``curl`` or ``wget`` command."""
@@ -131,7 +136,7 @@ def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
         return []
     out: list[Hit] = []
     functions = list(_outer_functions(tree.body))
-    helpers = _helpers(cx, functions) if _fetches(source) else _NO_HELPERS
+    helpers = _helpers(cx, functions) if _fetches(source) or _decodes(source) else _NO_HELPERS
     calls = tuple(f"{name}(" for name in helpers[1])  # (a call of a helper that starts)
     if _worth_a_flow(dropflow.module_text(tree, cx.lines), calls):
         out.extend(_Flow(cx, dropflow.module_nodes(tree), helpers=helpers).hits())
@@ -155,9 +160,11 @@ def _text_of(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str])
 
 # Helpers of a file: functions that return a path they wrote downloaded bytes to
 # (index ``RETURNED``) or write them to the path one of their parameters names (its
-# index), and functions that start (the file named by) one of their parameters.
-_Helpers = tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]
-_NO_HELPERS: _Helpers = ({}, {})
+# index); functions that start (the file named by) one of their parameters; and
+# functions that write what one of their parameters holds to a file whose path
+# they return (``save(code) -> path``: what the caller hands them is dropped).
+_Helpers = tuple[dict[str, frozenset[int]], dict[str, frozenset[int]], dict[str, frozenset[int]]]
+_NO_HELPERS: _Helpers = ({}, {}, {})
 RETURNED = -1
 _WRITE_WORDS = ("write", "urlretrieve", "copyfileobj")
 
@@ -169,12 +176,18 @@ def _helpers(cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef
     are any, those that start a parameter (``run(path)``)."""
     texts = [_text_of(f, cx.lines) for f in functions]
     droppers: dict[str, frozenset[int]] = {}
+    writers: dict[str, frozenset[int]] = {}
     for function, text in zip(functions, texts, strict=True):
-        if _any(text, _WRITE_WORDS) and _fetches(text):
-            written = _Flow(cx, list(ast.walk(function)), function).download_params()
-            if written:
-                droppers[function.name] = written
-    if not droppers:
+        if not _any(text, _WRITE_WORDS):
+            continue
+        flow = _Flow(cx, list(ast.walk(function)), function)
+        written = flow.download_params() if _fetches(text) else frozenset()
+        if written:
+            droppers[function.name] = written
+        kept = flow.written_params() if "return" in text else frozenset()
+        if kept:
+            writers[function.name] = kept
+    if not droppers and not writers:
         return _NO_HELPERS
     starters: dict[str, frozenset[int]] = {}
     for function, text in zip(functions, texts, strict=True):
@@ -182,7 +195,7 @@ def _helpers(cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef
             started = _Flow(cx, list(ast.walk(function)), function).started_params()
             if started:
                 starters[function.name] = started
-    return droppers, starters
+    return droppers, starters, writers
 
 
 def _outer_functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -239,7 +252,7 @@ class _Flow:
         self.cx = cx
         self.function = function
         self.nodes = nodes
-        self.droppers, self.starters = helpers
+        self.droppers, self.starters, self.writers = helpers
         self.values: dict[str, list[ast.expr]] = {}
         self.handles: dict[str, ast.expr] = {}  # file object -> the path it was opened at
         self.procs: set[str] = set()  # names of processes started on an interpreter
@@ -333,10 +346,13 @@ class _Flow:
         return False
 
     def decoded(self, node: ast.AST, depth: int = 0) -> bool:
-        """``node`` carries data decoded from base64, hex or a compressed blob."""
+        """``node`` carries data decoded from base64, hex or a compressed blob, or
+        decrypted (``Fernet(key).decrypt(blob)``)."""
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Call) and self.cx.qual(sub.func) in DECODERS:
-                return True
+            if isinstance(sub, ast.Call):
+                name = self.cx.qual(sub.func)
+                if name in DECODERS or last_part(name) == "decrypt":
+                    return True
             if isinstance(sub, ast.Name) and depth < 4:
                 values = self.values.get(sub.id, ())[:6]
                 if any(self.decoded(v, depth + 1) for v in values):
@@ -373,9 +389,11 @@ class _Flow:
         name = self.cx.qual(node.func)
         if self._is_process(node):
             return self._process_sink(node, name, dropped)
-        if self._starts_download(node, dropped):
+        how = self._starts_dropped(node, dropped)
+        if how:
             helper = _call_name(node)
-            return "drop-run", DROPPER, f"hands a downloaded file to {helper}(), which starts it"
+            what = _HANDED.get(how, "a file")
+            return "drop-run", DROPPER, f"hands {what} to {helper}(), which starts it"
         if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
         if _feeds_stdin(node) and self._fed(node):
@@ -385,20 +403,22 @@ class _Flow:
             return "steal-send", CREDENTIAL_ACCESS, text
         return None
 
-    def _starts_download(self, node: ast.Call, dropped: dict[str, str]) -> bool:
-        """A call of a function of the file that starts its parameter, given a path
-        a helper wrote a download to (``run(download(url))``, ``p = download(url);
-        run(p)``)."""
+    def _starts_dropped(self, node: ast.Call, dropped: dict[str, str]) -> str:
+        """How the bytes came, when a call of a function of the file that starts its
+        parameter is given a path written with downloaded or decoded bytes or code
+        (``run(download(url))``, ``p = download(url); run(p)``, ``p = save(code);
+        run(p)``); else ''."""
         started = self.starters.get(_call_name(node), frozenset())
         for index in started:
             if index < len(node.args):
                 arg = node.args[index]
+                if self._downloaded_by_helper(arg):
+                    return "downloaded"
                 files = {_FILE_KEY + f for f in dropflow.literal_files(arg, self.values)}
-                if self._downloaded_by_helper(arg) or any(
-                    dropped.get(n) == "downloaded" for n in _names_in(arg) | files
-                ):
-                    return True
-        return False
+                how = next((dropped[n] for n in _names_in(arg) | files if n in dropped), "")
+                if how:
+                    return how
+        return ""
 
     def _downloaded_by_helper(self, node: ast.AST) -> bool:
         return isinstance(node, ast.Call) and RETURNED in self.droppers.get(_call_name(node), ())
@@ -438,6 +458,24 @@ class _Flow:
                 for index, name in enumerate(names):
                     if command is not None and self._runs_dropped(command, {name: "started"}):
                         out.add(index)
+        return frozenset(out)
+
+    def written_params(self) -> frozenset[int]:
+        """The indices of the parameters (``self`` and ``cls`` left out) whose value
+        the function writes to a file whose path it returns (``save(code) -> path``)."""
+        names = self._param_names()
+        if not names:
+            return frozenset()
+        returned = [n.value for n in self.nodes if isinstance(n, ast.Return) and n.value]
+        out: set[int] = set()
+        for node in self.nodes:
+            path = self._target(node) if isinstance(node, ast.Call) and node.args else None
+            if path is None or not isinstance(node, ast.Call):
+                continue
+            paths = _names_in(path) - self.cx.aliases.keys()
+            if paths and any(_mentions(value, paths, self.values) for value in returned):
+                data = node.args[-1]
+                out |= {i for i, name in enumerate(names) if _mentions(data, {name}, self.values)}
         return frozenset(out)
 
     def _uploads_found_file(self, node: ast.Call) -> bool:
@@ -558,6 +596,11 @@ class _Flow:
                 out.update(dict.fromkeys(names | (files - set(out)), how))
         if self.droppers:
             out.update(dict.fromkeys(self._helper_downloads() - set(out), "downloaded"))
+        if self.writers:
+            for name, values in self.values.items():
+                how = next(filter(None, map(self._written_by_helper, values)), "")
+                if how:
+                    out.setdefault(name, how)
         # a path handed on as it is (``file_path`` bound to ``exe_path``)
         for name, values in self.values.items():
             for value in values:
@@ -607,6 +650,21 @@ class _Flow:
             if isinstance(node, ast.Call) and _call_name(node) in self.droppers:
                 out |= self._helper_targets(node)
         return out
+
+    def _written_by_helper(self, value: ast.expr) -> str:
+        """How the bytes came (see ``_dropped_paths``) that a helper of the file wrote
+        to the path it returns, called here with them: ``path = save(decoded)``."""
+        indices = self.writers.get(_call_name(value), ()) if isinstance(value, ast.Call) else ()
+        for index in indices:
+            if isinstance(value, ast.Call) and index < len(value.args):
+                data = value.args[index]
+                if self.fetched(data):
+                    return "downloaded"
+                if self.decoded(data):
+                    return "decoded"
+                if dropflow.code_literal(data, self.values):
+                    return "code"
+        return ""
 
     def _helper_targets(self, node: ast.Call) -> set[str]:
         """The names, and literal file names (keyed ``/name``), of the paths a call
@@ -658,6 +716,11 @@ class _Flow:
 _COMMANDS = (ast.List, ast.Tuple, ast.JoinedStr, ast.BinOp, ast.Constant)
 _FILE_KEY = "/"  # (a literal file name among the dropped names: no identifier has a /)
 _HOW = {"code": "code kept in a literal"}
+_HANDED = {
+    "downloaded": "a downloaded file",
+    "decoded": "a file written with decoded data",
+    "code": "a file written with code kept in a literal",
+}
 _UPLOADS = frozenset(
     {"requests.post", "requests.put", "httpx.post", "httpx.put", "requests.api.post"}
 )
