@@ -185,13 +185,19 @@ Dropper = FindingKind(
 
 BundledBinary = FindingKind(
     id=BUNDLED_BINARY,
-    summary="A pure-Python wheel or an sdist ships native executables or libraries.",
+    summary=(
+        "A pure-Python wheel or an sdist ships native executables or libraries, or binary "
+        "data named as Python source."
+    ),
     rationale=(
         "Native code cannot be read like Python, and a py3-none-any wheel has no reason to "
         "carry it. Launchers of packaging tools do, so a binary alone is only evidence: with "
         "other evidence it blocks. A compiled Python module (one that exports the init "
         "function of its name) blocks alone: it runs as it is imported, and an sdist or a "
-        "pure wheel is where its source belongs." + _SCAN_NOTE
+        "pure wheel is where its source belongs. So does binary data in a .py file (NUL "
+        "bytes, bytes that are no text): Python cannot import it, so it is a payload kept "
+        "where code belongs, such as an XOR-encoded program that other code decodes and "
+        "starts." + _SCAN_NOTE
     ),
     default_action=Action.BLOCK,
 )
