@@ -390,9 +390,9 @@ def test_a_chain_of_additions_is_read_once(monkeypatch: pytest.MonkeyPatch) -> N
     order the walk lists its nodes in: reading it at every inner node took time that
     grew with the square of its length (a long chain stalled the scan)."""
     from guard.analysis.scan.python import calls
+    from guard.analysis.scan.python.exprs import is_chr_join as real
 
     seen: list[ast.AST] = []
-    real = calls.is_chr_join
 
     def counted(node: ast.AST, aliases: dict[str, str]) -> bool:
         if isinstance(node, ast.BinOp):

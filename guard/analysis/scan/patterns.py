@@ -278,6 +278,13 @@ PRIVATE_FILES = re.compile(
 )
 PRIVATE_FILE_WORDS = re.compile(r"\.ssh|\.aws|_history|credentials|netrc|pypirc|\.docker|\.kube")
 CREDENTIAL_PARTS = tuple((re.compile(p, re.IGNORECASE), what, w) for p, what, w in CREDENTIALS)
+
+
+def credential_part(found: str) -> tuple[str, float]:
+    """What a ``CREDENTIAL_RE`` match names ("crypto wallets"), and its weight."""
+    return next(((what, w) for r, what, w in CREDENTIAL_PARTS if r.search(found)), ("", 4.0))
+
+
 CREDENTIAL_RE = re.compile("|".join(f"(?:{p})" for p, _, _ in CREDENTIALS), re.IGNORECASE)
 
 # Environment variables that hold secrets (read by name).

@@ -449,9 +449,7 @@ def _credential_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
     creds = _hinted_matches(patterns.CREDENTIAL_RE, source, starts)
     places = ((o, f) for o, f in creds if not _own_tree(source, o))
     for offset, found in itertools.islice(places, MAX_PER_KIND):
-        what, weight = next(
-            ((w, x) for r, w, x in patterns.CREDENTIAL_PARTS if r.search(found)), ("", 4.0)
-        )
+        what, weight = patterns.credential_part(found)
         yield at(offset, CREDENTIAL_ACCESS, "credential", weight, f"{what}: {found}")
 
 

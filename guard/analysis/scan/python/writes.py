@@ -185,9 +185,7 @@ def joined_path(cx: Context, node: ast.Call, name: str) -> None:
     found = patterns.CREDENTIAL_RE.search("/".join(parts))
     if found is None:
         return
-    what, weight = next(
-        ((w, x) for r, w, x in patterns.CREDENTIAL_PARTS if r.search(found.group(0))), ("", 4.0)
-    )
+    what, weight = patterns.credential_part(found.group(0))
     cx.hit(
         CREDENTIAL_ACCESS,
         "credential",
