@@ -26,6 +26,7 @@ import base64
 import binascii
 import re
 from collections.abc import Iterator
+from typing import TypeGuard
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, OBFUSCATED_CODE, Hit, snippet
 from guard.analysis.scan.python import dropflow
@@ -485,18 +486,23 @@ class _Flow:
         if not (url is not None and _literal_url(url, self.values)):
             return False
         payload = [k.value for k in node.keywords if k.arg in {"files", "data"}]
-        handles = {n for p in payload for n in _names_in(p) if self._found_handle(n)}
-        return bool(handles)
+        # (a file opened right there, ``files={"f": open(found, "rb")}``, or a name of one)
+        opened = any(self._opened_found(sub) for p in payload for sub in ast.walk(p))
+        return opened or any(self._found_handle(n) for p in payload for n in _names_in(p))
 
     def _found_handle(self, name: str, depth: int = 0) -> bool:
         """``name`` is a file opened (or a name assigned one) at a searched home path."""
         for value in self.values.get(name, ())[:4]:
-            if isinstance(value, ast.Call) and self.cx.qual(value.func) in {"open", "io.open"}:
-                if value.args and self._searched_home(value.args[0]):
+            if _is_open(value, self.cx):
+                if self._opened_found(value):
                     return True
             elif depth < 3 and any(self._found_handle(n, depth + 1) for n in _names_in(value)):
                 return True
         return False
+
+    def _opened_found(self, node: ast.AST) -> bool:
+        """``open(path)`` of a path found by listing the user's folders."""
+        return _is_open(node, self.cx) and self._searched_home(node.args[0])
 
     def _searched_home(self, node: ast.AST) -> bool:
         """The path comes from listing folders (``os.listdir``, ``os.walk``, ``glob``)
@@ -824,6 +830,13 @@ def _call_name(node: ast.Call) -> str:
 
 
 # -- small helpers ---------------------------------------------------------------------
+
+
+def _is_open(node: ast.AST, cx: Context) -> TypeGuard[ast.Call]:
+    """``open(path, ...)`` (or ``io.open``)."""
+    return (
+        isinstance(node, ast.Call) and cx.qual(node.func) in {"open", "io.open"} and bool(node.args)
+    )
 
 
 def _is_handler(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
