@@ -387,7 +387,8 @@ RISKY_WORDS = (
     "win32crypt",
 )
 RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
-# A download and a process in one file: the dropper shape needs the functions read.
+# A download and a process in one file: the dropper shape needs the functions read
+# (so do a way out and a secret: the stealer shape).
 _FETCH_WORDS = (
     "urlopen",
     "urlretrieve",
@@ -395,6 +396,16 @@ _FETCH_WORDS = (
     "httpx.",
     "urllib3",
     "http.client",
+    # chat bot libraries: a way out as good as an upload (``combos``: steal-send)
+    "telebot",
+    "aiogram",
+    "pyrogram",
+    "telethon",
+    "dhooks",
+    "import telegram",
+    "from telegram",
+    "import discord",
+    "from discord",
 )
 _RUN_WORDS = ("subprocess", "os.system", "startfile", "Popen", "os.popen", "ShellExecute")
 

@@ -247,13 +247,14 @@ _PERSISTS = {
 
 def _read_and_upload(hits: list[Hit]) -> list[Hit]:
     """In one function (or at module level): a file of the user's private secrets
-    read (an SSH private key, cloud credentials, the shell's history) and an upload:
-    the stealer shape (6). An SSH or cloud client reads them to use them, not to
-    post them."""
+    read (an SSH private key, cloud credentials, the shell's history) and an upload
+    or a chat bot's send: the stealer shape (6). An SSH or cloud client reads them
+    to use them, not to post them."""
     scopes = _kinds_by_scope(hits)
     first: dict[str, Hit] = {}
     for hit in hits:
-        if _uploads(hit) and "secret-read" in scopes[hit.scope]:
+        sends = _uploads(hit) or hit.kind == "chat-send"
+        if sends and "secret-read" in scopes[hit.scope]:
             first.setdefault(hit.scope, hit)
     return [
         _at(at, CREDENTIAL_ACCESS, "steal-send", 6.0, f"reads private secrets and {_sends(at)}")
