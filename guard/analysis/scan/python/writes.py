@@ -103,7 +103,7 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
     if not isinstance(target, ast.Constant):
         # (the path as built: names folded, ``f"/{home}/{user}/{rc}"`` -> "/home/*/.bashrc")
         words += " " + template(cx, target)
-    if patterns.AUTOSTART.search(words):
+    if patterns.AUTOSTART.search(words) or _rc_file(target):
         cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
     elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
         if _SCRIPT_FILE.search(words):  # a marker: run by the interpreter, a dropper
@@ -124,6 +124,14 @@ _PROGRAM_FILE = re.compile(
 
 
 _SCRIPT_FILE = re.compile(r"\.py\b", re.IGNORECASE)
+# A shell's start-up file named alone (``open(".bashrc", "a")`` after ``os.chdir(home)``).
+_RC_FILES = frozenset({".bashrc", ".bash_profile", ".zshrc", ".profile"})
+
+
+def _rc_file(target: ast.AST) -> bool:
+    """The path written is a shell's start-up file named alone, relative."""
+    value = target.value if isinstance(target, ast.Constant) else None
+    return isinstance(value, str) and value.strip().lower() in _RC_FILES
 
 
 def _calls_home(cx: Context, exprs: list[ast.AST]) -> bool:
