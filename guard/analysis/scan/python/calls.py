@@ -7,7 +7,7 @@ every call is also checked for chr()-built strings and stealth codecs.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 
 from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
@@ -50,9 +50,8 @@ from guard.analysis.scan.python.words import any_of
 Act = Callable[[Context, ast.Call, str], None]
 
 
-def run(cx: Context, checked: Iterable[ast.AST]) -> None:
+def run(cx: Context, checked: Sequence[ast.AST]) -> None:
     """Check the nodes the walk kept, in source order."""
-    checked = list(checked)
     # (the operands of a chain of ``+`` that are ``+`` themselves: a chain is read
     # once, at its outermost node, which source order may not list first)
     chained = {

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from guard.analysis.scan.python.exprs import last_word
 from guard.analysis.scan.python.walk import MAIN, Nodes
 
 _CONSTRUCTORS = ("__init__", "__new__", "__post_init__", "__call__")
@@ -137,7 +138,7 @@ _RUNNERS = frozenset(
 def _runner(call: ast.Call) -> bool:
     """The call runs what it is given (see ``_RUNNERS``; ``atexit.register``)."""
     func = call.func
-    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    last = last_word(func)
     atexit = isinstance(func, ast.Attribute) and _name(func.value) == "atexit"
     return last in _RUNNERS or (atexit and last == "register")
 

@@ -393,7 +393,9 @@ class _Flow:
         how = self._starts_dropped(node, dropped)
         if how:
             helper = _call_name(node)
-            what = _HANDED.get(how, "a file")
+            what = (
+                "a downloaded file" if how == "downloaded" else f"a file written with {_what(how)}"
+            )
             return "drop-run", DROPPER, f"hands {what} to {helper}(), which starts it"
         if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
@@ -470,8 +472,10 @@ class _Flow:
         returned = [n.value for n in self.nodes if isinstance(n, ast.Return) and n.value]
         out: set[int] = set()
         for node in self.nodes:
-            path = self._target(node) if isinstance(node, ast.Call) and node.args else None
-            if path is None or not isinstance(node, ast.Call):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            path = self._target(node)
+            if path is None:
                 continue
             paths = _names_in(path) - self.cx.aliases.keys()
             if paths and any(_mentions(value, paths, self.values) for value in returned):
@@ -534,7 +538,7 @@ class _Flow:
             return None
         how = self._runs_dropped(command, dropped)
         if how:
-            what = _HOW.get(how, f"{how} data")
+            what = _what(how)
             return "drop-run", DROPPER, f"writes {what} to a file and starts it ({name})"
         if name == "os.startfile" and any(h == "downloaded" for h in dropped.values()):
             return "drop-run", DROPPER, f"downloads a file and starts a file ({name})"
@@ -722,11 +726,13 @@ class _Flow:
 _COMMANDS = (ast.List, ast.Tuple, ast.JoinedStr, ast.BinOp, ast.Constant)
 _FILE_KEY = "/"  # (a literal file name among the dropped names: no identifier has a /)
 _HOW = {"code": "code kept in a literal"}
-_HANDED = {
-    "downloaded": "a downloaded file",
-    "decoded": "a file written with decoded data",
-    "code": "a file written with code kept in a literal",
-}
+
+
+def _what(how: str) -> str:
+    """What bytes that came ``how`` are: 'decoded data', 'code kept in a literal'."""
+    return _HOW.get(how, f"{how} data")
+
+
 _UPLOADS = frozenset(
     {"requests.post", "requests.put", "httpx.post", "httpx.put", "requests.api.post"}
 )

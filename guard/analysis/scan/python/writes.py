@@ -13,12 +13,10 @@ from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import strings
 from guard.analysis.scan.python.fold import template
 from guard.analysis.scan.python.names import HOME_CALLS, OUTSIDE_TREE, WRITE_MODES
+from guard.analysis.scan.python.text import looked_at
 
 # Calls that join a path from pieces.
 PATH_JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "pathlib.Path"})
-_CREDENTIAL_WORDS = re.compile(
-    "|".join(re.escape(word) for word in patterns.CREDENTIAL_HINTS), re.IGNORECASE
-)
 
 
 def write(cx: Context, node: ast.Call, name: str) -> None:
@@ -184,9 +182,7 @@ def joined_path(cx: Context, node: ast.Call, name: str) -> None:
         a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else "*"
         for a in node.args
     ]
-    if sum(part != "*" for part in parts) < 2 or not cx.mentions(
-        "credential-words", _CREDENTIAL_WORDS
-    ):
+    if sum(part != "*" for part in parts) < 2 or not _hints_secret_places(cx):
         return
     if any(patterns.CREDENTIAL_RE.search(part) for part in parts):
         return  # (one piece names the place whole: the text checks have it)
@@ -201,3 +197,9 @@ def joined_path(cx: Context, node: ast.Call, name: str) -> None:
         node,
         f"{what}: {found.group(0)} (joined by {name})",
     )
+
+
+def _hints_secret_places(cx: Context) -> bool:
+    """A line of the file holds a hint of a place of user secrets: the text checks'
+    hint search, made once per text and shared (``text.looked_at``)."""
+    return bool(looked_at(cx.source or "\n".join(cx.lines))[1]["credential"])
