@@ -11,7 +11,9 @@ functions included), by names:
   (``tar xf path``) is not this.
 - *remote-shell*: a shell command, or ``exec``, whose whole text arrives from
   the network: what a socket receives, a page fetched, or the message a chat
-  bot's handler is given (``@bot.message_handler`` and the like).
+  bot's handler is given (``@bot.message_handler`` and the like, or a function
+  handed to ``MessageHandler(filter, f)``), there or through a function of the
+  file that runs its parameter (``run(message.content)``).
 - *hidden-address*: a URL or an IP address hidden in base64 or hex in a file
   that talks to the network: no honest client hides where it connects.
 
@@ -50,6 +52,7 @@ _FETCH_COMMAND = re.compile(r"[\"'](?:curl|wget)\s")
 _HANDLER = re.compile(
     r"@[\w.]+\.(?:message_handler|on_message|message|command|event|on)\b"
     r"|:\s*(?:Update|CallbackContext|(?:types\.)?Message)\b"
+    r"|\b(?:Message|Command)Handler\s*\(|\.(?:add_event|register_message|register_next_step)_handler\("
 )
 _RUN = re.compile(r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval)\s*\(")
 _DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decodebytes)\s*\(")
@@ -59,6 +62,7 @@ _DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decode
 _RUN_WORDS = ("subprocess", "system(", "startfile", "Popen", "popen(", "exec(", "eval(")
 _HANDLER_WORDS = (
     "handler",
+    "Handler(",
     "on_message",
     ".command",
     ".event",
@@ -137,13 +141,19 @@ def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
         return []
     out: list[Hit] = []
     functions = list(_outer_functions(tree.body))
-    helpers = _helpers(cx, functions) if _fetches(source) or _decodes(source) else _NO_HELPERS
+    chat = _found(source, _HANDLER_WORDS, _HANDLER)
+    registered = _registered_handlers(tree, cx) if chat else frozenset()
+    receives = chat or _fetches(source)
+    helpers = _helpers(cx, functions, receives) if receives or _decodes(source) else _NO_HELPERS
     calls = tuple(f"{name}(" for name in helpers[1])  # (a call of a helper that starts)
     if _worth_a_flow(dropflow.module_text(tree, cx.lines), calls):
         out.extend(_Flow(cx, dropflow.module_nodes(tree), helpers=helpers).hits())
     for function in functions:
-        if _worth_a_flow(_text_of(function, cx.lines), calls):
-            out.extend(_Flow(cx, list(ast.walk(function)), function, helpers).hits())
+        text = _text_of(function, cx.lines)
+        handler = function.name in registered and _any(text, _RUN_WORDS)
+        if handler or _worth_a_flow(text, calls):
+            flow = _Flow(cx, list(ast.walk(function)), function, helpers, registered)
+            out.extend(flow.hits())
     if _any(source, _DECODE_WORDS):
         out.extend(_hidden_addresses(tree, cx))
     return out
@@ -170,11 +180,14 @@ RETURNED = -1
 _WRITE_WORDS = ("write", "urlretrieve", "copyfileobj")
 
 
-def _helpers(cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> _Helpers:
+def _helpers(
+    cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef], receives: bool = False
+) -> _Helpers:
     """A download written by one function and started by another: the functions
     that return the path they wrote fetched bytes to (``download() -> path``) or
     write them to a path they are given (``download(url, path)``) and, when there
-    are any, those that start a parameter (``run(path)``)."""
+    are any or the file fetches or receives (a command handed on), those that
+    start a parameter (``run(path)``, ``run(command)``)."""
     texts = [_text_of(f, cx.lines) for f in functions]
     droppers: dict[str, frozenset[int]] = {}
     writers: dict[str, frozenset[int]] = {}
@@ -188,7 +201,7 @@ def _helpers(cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef
         kept = flow.written_params() if "return" in text else frozenset()
         if kept:
             writers[function.name] = kept
-    if not droppers and not writers:
+    if not droppers and not writers and not receives:
         return _NO_HELPERS
     starters: dict[str, frozenset[int]] = {}
     for function, text in zip(functions, texts, strict=True):
@@ -247,9 +260,11 @@ class _Flow:
         nodes: list[ast.AST],
         function: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
         helpers: _Helpers = _NO_HELPERS,
+        registered: frozenset[str] = frozenset(),
     ) -> None:
         """The flow of one function's nodes, or of module-level code (no ``function``);
-        ``helpers``: the file's functions that return a download, or start a parameter."""
+        ``helpers``: the file's functions that return a download, or start a parameter;
+        ``registered``: the names of functions handed to a chat bot as handlers."""
         self.cx = cx
         self.function = function
         self.nodes = nodes
@@ -262,7 +277,8 @@ class _Flow:
         self.message = {
             a.arg
             for n in self.nodes
-            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and _is_handler(n)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            and (_is_handler(n) or n.name in registered)
             for a in _params(n)
         } - {"self", "cls"}
 
@@ -397,6 +413,11 @@ class _Flow:
                 "a downloaded file" if how == "downloaded" else f"a file written with {_what(how)}"
             )
             return "drop-run", DROPPER, f"hands {what} to {helper}(), which starts it"
+        if self._hands_received(node):
+            source = "a chat message" if self.message else "the network"
+            helper = _call_name(node)
+            text = f"hands a command that arrives from {source} to {helper}(), which runs it"
+            return "remote-shell", DROPPER, text
         if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
         if _feeds_stdin(node) and self._fed(node):
@@ -405,6 +426,12 @@ class _Flow:
             text = f"uploads a file it searched the user's folders for to a fixed address ({name})"
             return "steal-send", CREDENTIAL_ACCESS, text
         return None
+
+    def _hands_received(self, node: ast.Call) -> bool:
+        """A call of a function of the file that runs its parameter, given nothing but
+        what the network or a chat message brought (``run(message.content)``)."""
+        started = self.starters.get(_call_name(node), frozenset())
+        return any(i < len(node.args) and self.fetched(node.args[i], whole=True) for i in started)
 
     def _starts_dropped(self, node: ast.Call, dropped: dict[str, str]) -> str:
         """How the bytes came, when a call of a function of the file that starts its
@@ -843,6 +870,33 @@ def _is_open(node: ast.AST, cx: Context) -> TypeGuard[ast.Call]:
     return (
         isinstance(node, ast.Call) and cx.qual(node.func) in {"open", "io.open"} and bool(node.args)
     )
+
+
+# Calls that register a function of the file as a chat bot's handler: it is called
+# with each message (python-telegram-bot's ``MessageHandler(filters.TEXT, f)``,
+# Telethon's ``add_event_handler``, aiogram's ``register_message_handler``).
+_REGISTRARS = frozenset(
+    {
+        "MessageHandler",
+        "CommandHandler",
+        "add_event_handler",
+        "register_message_handler",
+        "register_next_step_handler",
+    }
+)
+
+
+def _registered_handlers(tree: ast.Module, cx: Context) -> frozenset[str]:
+    """The names of the functions (or methods, ``self.f``) a registrar is handed."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and last_part(cx.qual(node.func)) in _REGISTRARS:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Name):
+                    out.add(arg.id)
+                elif isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
+                    out.add(arg.attr)
+    return frozenset(out)
 
 
 def _is_handler(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
