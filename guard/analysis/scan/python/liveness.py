@@ -28,16 +28,22 @@ _SELF = frozenset({"self", "cls"})
 
 
 def live_functions(
-    nodes: Nodes, called: frozenset[str] = frozenset(), as_main: bool = False
+    nodes: Nodes,
+    called: frozenset[str] = frozenset(),
+    as_main: bool = False,
+    module: bool = True,
 ) -> set[str]:
     """The keys (``f``, ``Class.m``) of the functions that run with the module
     (``called``: those that other files call; ``as_main``: the file runs as
-    ``__main__``, as a build runs ``setup.py``, so its main guard runs too)."""
+    ``__main__``, as a build runs ``setup.py``, so its main guard runs too;
+    ``module=False``: those that run because other files call them, only)."""
     if not nodes.functions:
         return set()
     edges = _edges(nodes, as_main)
     live: set[str] = set()
-    todo = [*edges.get(None, ()), *(k for name in called for k in _called(name, None, nodes))]
+    todo = [k for name in called for k in _called(name, None, nodes)]
+    if module:
+        todo.extend(edges.get(None, ()))
     if as_main:
         todo.extend(edges.get(MAIN, ()))
     while todo:
@@ -104,7 +110,7 @@ def _given(call: ast.Call, owner: str | None, nodes: Nodes, given: list[ast.expr
     """The functions and classes the arguments ``given`` hand on."""
     handed_back = owner is not None and id(call) in nodes.returned
     registers = _registers(call)
-    runner = _runner(call)
+    runner = runs_what_it_is_given(call)
     for arg in given:
         if isinstance(arg, ast.Attribute):
             yield from _bound(arg, owner, nodes) if runner else ()
@@ -135,7 +141,7 @@ _RUNNERS = frozenset(
 )
 
 
-def _runner(call: ast.Call) -> bool:
+def runs_what_it_is_given(call: ast.Call) -> bool:
     """The call runs what it is given (see ``_RUNNERS``; ``atexit.register``)."""
     func = call.func
     last = last_word(func)
