@@ -21,15 +21,22 @@ def is_main_guard(test: ast.AST) -> bool:
     file is run as a script."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         return any(map(is_main_guard, test.values))
-    return _is_name_main(test)
+    return _is_name_main(test, ast.Eq)
 
 
-def _is_name_main(test: ast.AST) -> bool:
+def is_import_guard(test: ast.AST) -> bool:
+    """``__name__ != "__main__"``: its body runs when the file is imported, its
+    ``else`` only when it is run as a script."""
+    return _is_name_main(test, ast.NotEq)
+
+
+def _is_name_main(test: ast.AST, op: type[ast.cmpop]) -> bool:
     return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
         and test.left.id == "__name__"
         and len(test.comparators) == 1
+        and type(test.ops[0]) is op
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value == "__main__"
     )

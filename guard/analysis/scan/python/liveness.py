@@ -6,7 +6,9 @@ passes it on (``threading.Thread(target=f)``, ``atexit.register(f)``,
 timer or an exit handler (``Thread(target=self.m)``), or decorates with it; or
 when a function that runs calls it. Instantiating a class runs its constructor
 (and a thread's ``run``); passing a class on counts all its methods, except to
-an ABC's ``register`` (a virtual subclass runs nothing). A decorator's inner
+an ABC's ``register`` (a virtual subclass runs nothing). Defining a class runs its
+decorators, its metaclass's ``__prepare__``, ``__new__`` and ``__init__``, and its
+bases' ``__init_subclass__``. A decorator's inner
 function that it registers in its ``return`` (``return app.tool()(wrapper)``)
 runs when the decorated function is called, not at import. A dangerous act
 inside such a function counts where the function is called, not as deferred.
@@ -23,7 +25,11 @@ from collections.abc import Iterator
 from guard.analysis.scan.python.exprs import last_word
 from guard.analysis.scan.python.walk import MAIN, Nodes
 
-_CONSTRUCTORS = ("__init__", "__new__", "__post_init__", "__call__")
+_CONSTRUCTORS = ("__init__", "__new__", "__post_init__", "__call__", "__set_name__", "__del__")
+# What defining a class runs of its metaclass (``class C(metaclass=M)``), and of the
+# classes it derives from
+_META_HOOKS = ("__prepare__", "__new__", "__init__")
+_BASE_HOOKS = ("__init_subclass__",)
 _SELF = frozenset({"self", "cls"})
 
 
@@ -85,7 +91,20 @@ def _edges(nodes: Nodes, as_main: bool = False) -> dict[str | None, set[str]]:
         name = _name(decorator)
         if name and (owner != MAIN or as_main):
             edges.setdefault(owner, set()).update(_called(name, owner, nodes))
+    for owner, names in nodes.class_runs:
+        if owner != MAIN or as_main:
+            edges.setdefault(owner, set()).update(_class_hooks(names, nodes))
     return edges
+
+
+def _class_hooks(names: list[str], nodes: Nodes) -> Iterator[str]:
+    """The hooks a class statement runs: its metaclass's (a name marked with a final
+    ".", see ``walk.Nodes.class_runs``) and its bases' ``__init_subclass__``."""
+    for name in names:
+        meta = name.endswith(".")
+        cls = name.rstrip(".")
+        if cls in nodes.classes:
+            yield from (f"{cls}.{hook}" for hook in (_META_HOOKS if meta else _BASE_HOOKS))
 
 
 def _callees(call: ast.Call, owner: str | None, nodes: Nodes) -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from guard.analysis.scan.python.exprs import is_main_guard
+from guard.analysis.scan.python.exprs import is_import_guard, is_main_guard
 
 _COLLECTED = (
     ast.Import,
@@ -73,6 +73,9 @@ class Nodes:
     enclosing: dict[str, str | None] = field(default_factory=dict)  # function -> its definer
     returned: set[int] = field(default_factory=set)  # ids of calls a ``return`` hands back
     name_returns: set[str] = field(default_factory=set)  # functions that ``return`` a name
+    # what defining a class runs besides its body: (the code it is defined in, the
+    # names of its bases and, marked with a final ".", its metaclass); ``liveness``
+    class_runs: list[tuple[str | None, list[str]]] = field(default_factory=list)
 
     @property
     def deferred(self) -> set[int]:
@@ -137,9 +140,12 @@ def _special(
             _push_function(stack, node, owner, nodes, visited)
         return True  # without ``functions``, module-level code only
     if isinstance(node, ast.ClassDef):
-        _note_class(node, nodes)
+        _note_class(node, nodes, owner)
     elif isinstance(node, ast.If) and is_main_guard(node.test):
         _push_main_guard(stack, node, owner)
+        return True
+    elif isinstance(node, ast.If) and is_import_guard(node.test):
+        _push_main_guard(stack, node, owner, inverted=True)
         return True
     elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
         nodes.returned.add(id(node.value))
@@ -175,13 +181,17 @@ def _push_value(stack: _Stack, value: Any, owner: str | None, visited: frozenset
         stack.append((value, owner))
 
 
-def _note_class(node: ast.ClassDef, nodes: Nodes) -> None:
-    """A class's methods (keyed ``Class.method``), and whether it is a thread or an
-    install command."""
+def _note_class(node: ast.ClassDef, nodes: Nodes, owner: str | None) -> None:
+    """A class's methods (keyed ``Class.method``), whether it is a thread or an
+    install command, its decorators (they run as it is defined), and the hooks of
+    its metaclass and bases that defining it runs (``class_runs``)."""
     methods = [b for b in node.body if isinstance(b, ast.FunctionDef | ast.AsyncFunctionDef)]
     for method in methods:
         nodes.method_class[id(method)] = node.name
     nodes.classes[node.name] = [f"{node.name}.{m.name}" for m in methods]
+    nodes.decorators.extend((owner, d) for d in node.decorator_list)
+    meta = [f"{_base_name(k.value)}." for k in node.keywords if k.arg == "metaclass"]
+    nodes.class_runs.append((owner, [*meta, *(_base_name(b) for b in node.bases)]))
     bases = {_base_name(b) for b in node.bases}
     if not bases.isdisjoint(_THREAD_BASES):
         nodes.thread_classes.add(node.name)
@@ -209,11 +219,15 @@ def _keep(nodes: Nodes, names: bool) -> dict[type, list[ast.AST]]:
     return keep
 
 
-def _push_main_guard(stack: _Stack, node: ast.If, owner: str | None) -> None:
-    """The body of ``if __name__ == "__main__"`` runs only as a script: deferred."""
+def _push_main_guard(
+    stack: _Stack, node: ast.If, owner: str | None, inverted: bool = False
+) -> None:
+    """The body of ``if __name__ == "__main__"`` runs only as a script: deferred
+    (``inverted``, ``!=``: its ``else`` does)."""
+    script, imported = (node.orelse, node.body) if inverted else (node.body, node.orelse)
     stack.append((node.test, owner))
-    stack.extend((child, MAIN) for child in node.body)
-    stack.extend((child, owner) for child in node.orelse)
+    stack.extend((child, MAIN) for child in script)
+    stack.extend((child, owner) for child in imported)
 
 
 def _push_children(
