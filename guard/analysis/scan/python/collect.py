@@ -139,8 +139,9 @@ def _assign_one(cx: Context, node: ast.AnnAssign | ast.AugAssign | ast.NamedExpr
 
 def loop_names(cx: Context, nodes: Iterable[ast.AST]) -> None:
     """``for rc in ("~/.bashrc", "~/.zshrc")``: the name holds each path in turn (a
-    loop over a literal sequence of paths; ``nodes``: the checked ones). Only
-    paths: a loop over words (``("start", "end")``) would put each word into
+    loop over a literal sequence of paths; ``nodes``: the checked ones), and
+    ``for fd in (0, 1, 2)`` each standard stream (``os.dup2(s.fileno(), fd)``).
+    Only those: a loop over words (``("start", "end")``) would put each word into
     every command the name is part of, as if it were the program."""
     for node in nodes:
         if (
@@ -154,6 +155,8 @@ def loop_names(cx: Context, nodes: Iterable[ast.AST]) -> None:
 
 
 def _path_like(value: object) -> bool:
+    if type(value) is int:
+        return value in (0, 1, 2)  # (the standard streams' descriptors)
     return isinstance(value, str) and (
         "/" in value or "\\" in value or value.startswith(("~", "."))
     )

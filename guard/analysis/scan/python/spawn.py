@@ -10,6 +10,7 @@ from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import decoded_command
 from guard.analysis.scan.python.exprs import last_word, strings
+from guard.analysis.scan.python.fold import template
 
 _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
 
@@ -116,10 +117,20 @@ def _script_word(word: str) -> bool:
 
 def _words(cx: Context, node: ast.Call, args: list[ast.expr]) -> list[str]:
     """The strings a command is made of. Names follow Python's scopes: what the
-    calling function assigns them, a parameter what module-level code passes."""
+    calling function assigns them, a parameter what module-level code passes. A
+    string built from pieces all known (``"cu" + "rl"``, ``f"{tool} -s {url}"``)
+    is one word, the text it builds."""
     scope = cx.scope(node)
     exprs = [e for arg in args for e in cx.expand(arg, scope=scope, callers=True)]
-    return [s for expr in exprs for s in strings(expr)]
+    return [s for expr in exprs for s in _built(cx, expr)]
+
+
+def _built(cx: Context, expr: ast.AST) -> list[str]:
+    if isinstance(expr, ast.JoinedStr | ast.BinOp):
+        text = template(cx, expr)
+        if "*" not in text:
+            return [text]
+    return list(strings(expr))
 
 
 _STREAMS = frozenset({"stdin", "stdout", "stderr"})
@@ -142,7 +153,8 @@ def dup2(cx: Context, node: ast.Call, name: str) -> None:
     if len(node.args) < 2 or not fileno_of(node.args[0]):
         return
     target = node.args[1]
-    standard = (isinstance(target, ast.Constant) and target.value in (0, 1, 2)) or (
+    values = cx.expand(target) if isinstance(target, ast.Name) else [target]  # (a loop's)
+    standard = any(isinstance(v, ast.Constant) and v.value in (0, 1, 2) for v in values) or (
         isinstance(target, ast.Call) and ast.unparse(target).startswith(tuple(_STD_NAMES))
     )
     if standard:
