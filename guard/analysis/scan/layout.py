@@ -14,6 +14,7 @@ from packaging.utils import (
 )
 
 from guard.analysis.scan import archive as archives
+from guard.analysis.scan.pickles import is_pickle_name
 
 SOURCE_SUFFIXES = (".py", ".pyw", ".pth")
 NATIVE_SUFFIXES = re.compile(r"\.(?:so(?:\.\d+)*|dll|dylib|pyd|exe|scr|bin|elf|o|a)$", re.I)
@@ -69,6 +70,10 @@ def wanted(layout: Layout) -> archives.Want:
             return "read"
         if layout.wheel and lower.endswith(".dist-info/entry_points.txt"):
             return "read"
+        if is_pickle_name(lower):
+            return "whole"  # (a pickle is code: read as what it calls, ``pickles``)
+        if lower.endswith(".pyc") and "__pycache__/" not in lower:
+            return "head"  # (bytecode Python imports when its source is not there)
         if not layout.pure or ".dist-info/" in name:
             return ""
         base = lower.rsplit("/", 1)[-1]

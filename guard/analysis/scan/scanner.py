@@ -35,6 +35,7 @@ from guard.analysis.scan.layout import (
     relative,
     wanted,
 )
+from guard.analysis.scan.pickles import is_pickle_name, pickle_hit
 from guard.analysis.scan.pthfiles import pth_hits
 from guard.analysis.scan.result import ScanResult
 from guard.analysis.scan.roles import is_other, local_files, packages_of, resolve, roles
@@ -280,8 +281,14 @@ class _Run:
         return report
 
     def bundled(self) -> None:
-        """Native binaries where they do not belong; sources too large to read."""
-        for name, hit in _native_hits(self.arc, self.layout):
+        """Native binaries where they do not belong, bytecode without its source,
+        pickles that run code; sources too large to read."""
+        found = [
+            *_native_hits(self.arc, self.layout),
+            *_bytecode_hits(self.arc, self.layout),
+            *_pickle_hits(self.arc),
+        ]
+        for name, hit in found:
             rel = self.rel_of.get(name, name)
             self._place((hit,), rel, "other" if is_other(rel) else "install")
         for name in self.arc.oversized:
@@ -356,6 +363,40 @@ def _native_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str, H
             yield name, Hit(BUNDLED_BINARY, "compiled-module", 6.0, 0, "", what)
         elif kind:
             yield name, Hit(BUNDLED_BINARY, "native", weight, 0, "", f"{kind} binary in {where}")
+
+
+def _bytecode_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str, Hit]]:
+    """Python bytecode (``.pyc``) whose source the archive does not hold: Python
+    imports it as the module it names (``pkg/mod.pyc`` is ``pkg.mod`` when no
+    ``mod.py`` is there), code no reader can see (``compiled-module``, a technique).
+    A ``__pycache__`` file is only a cache: Python never imports one whose source
+    is gone (PEP 3147)."""
+    where = "a wheel" if layout.wheel else "an sdist"
+    names = set(arc.names)
+    for name, head in arc.heads.items():
+        lower = name.lower()
+        if "__pycache__/" in lower or not lower.endswith(".pyc") or head[2:4] != b"\r\n":
+            continue
+        if _source_of(name) not in names:
+            base = name.rsplit("/", 1)[-1]
+            what = f"Python bytecode {base} without its source in {where}: code that cannot be read"
+            yield name, Hit(BUNDLED_BINARY, "compiled-module", 6.0, 0, "", what)
+
+
+def _source_of(name: str) -> str:
+    """``pkg/mod.py`` for ``pkg/mod.pyc``."""
+    return name[: -len(".pyc")] + ".py"
+
+
+def _pickle_hits(arc: archives.Archive) -> Iterator[tuple[str, Hit]]:
+    """Pickles whose loading calls a shell, a process, ``exec`` or the network
+    (``pickles``): model files kept whole, and ``.pth`` files that hold one."""
+    kept = [*arc.heads.items(), *((n, d) for n, d in arc.contents.items() if n.endswith(".pth"))]
+    for name, data in kept:
+        if is_pickle_name(name):
+            hit = pickle_hit(name, data)
+            if hit is not None:
+                yield name, hit
 
 
 def _exported_module(name: str, data: bytes) -> str:

