@@ -173,12 +173,13 @@ class _Run:
                 queue.extend(self._imported(name, report.local_imports))
 
     def _imported(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
-        """The package modules an import-time file imports, now ``imported``."""
+        """The package modules an import-time file imports, now ``imported`` (a
+        module under ``tests/`` too: imported, it runs as any other does)."""
         importer = self.rel_of.get(name, name)
         for module in imports:
             found = resolve(module, importer, self.members)
             member = self.by_rel[found[0]] if found else ""
-            if self.roles.get(member) == "module" and member not in self.done:
+            if self.roles.get(member) in _DEEP_ROLES and member not in self.done:
                 self.roles[member] = "imported"
                 yield member
 

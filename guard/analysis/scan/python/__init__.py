@@ -211,7 +211,9 @@ def _analyse_tree(
     if as_main:
         live.add(MAIN)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}
-    cx = Context(lines, deferred, nodes.owner, params=nodes.params, source=source)
+    cx = Context(
+        lines, deferred, nodes.owner, params=nodes.params, source=source, all_imports=hooks
+    )
     why = ""
     try:
         collect(cx, nodes.collected)

@@ -10,7 +10,9 @@ from guard.analysis.scan.python.context import Context
 
 
 def collect(cx: Context, nodes: Iterable[ast.AST]) -> None:
-    """Record the import aliases, the imported modules and the assigned values."""
+    """Record the import aliases, the imported modules (those that code which runs
+    imports: not the imports inside functions that do not run) and the assigned
+    values."""
     for node in nodes:
         if isinstance(node, ast.Import):
             _import(cx, node)
@@ -62,12 +64,15 @@ def _import(cx: Context, node: ast.Import) -> None:
         else:
             top = alias.name.split(".")[0]
             cx.aliases.setdefault(top, top)
-        cx.local_imports.append(alias.name)
+        if cx.all_imports or id(node) not in cx.deferred:
+            cx.local_imports.append(alias.name)
 
 
 def _import_from(cx: Context, node: ast.ImportFrom) -> None:
     module = node.module or ""
-    if node.level == 0 and module:
+    if id(node) in cx.deferred and not cx.all_imports:  # (in a function that does not run)
+        pass
+    elif node.level == 0 and module:
         cx.local_imports.append(module)
         # ``from pkg import mod`` pulls in pkg/mod.py, as ``from . import mod`` does
         cx.local_imports.extend(f"{module}.{alias.name}" for alias in node.names)

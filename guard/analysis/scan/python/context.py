@@ -40,6 +40,9 @@ class Context:
     # the names of the file's functions (a method's own name) whose ``return`` hands
     # back decoded data (see ``execs.decoding_functions``)
     decoders: frozenset[str] = frozenset()
+    # the imports of every function count as pulled in (a helper of ``setup.py``,
+    # whose functions setup.py calls are not told apart here: see ``scanner``)
+    all_imports: bool = False
 
     def mentions(self, key: str, words: re.Pattern[str]) -> bool:
         """The file's text holds one of the words ``words`` finds (``words.any_of``),

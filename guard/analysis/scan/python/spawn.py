@@ -258,7 +258,30 @@ def _installs_from_address(tokens: list[str]) -> str:
     named = [t for i, t in enumerate(after) if not (t.startswith("-") or _takes_value(after, i))]
     if any(_ADDRESS_WORD.search(t) for t in named):
         return "installs a package from an address in the code (pip install URL)"
+    index = next((u for u in _index_values(after) if not _pypi(u)), "")
+    if index:
+        return "installs a package from an index the code names, not PyPI (pip install -i URL)"
     return ""
+
+
+_INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links"})
+_PYPI_HOSTS = re.compile(r"^https://(?:pypi\.org|pypi\.python\.org|files\.pythonhosted\.org)/")
+
+
+def _index_values(after: list[str]) -> list[str]:
+    """The URLs given to an index option (``--index-url URL`` or ``--index-url=URL``)."""
+    out = []
+    for i, token in enumerate(after):
+        option, _, value = token.partition("=")
+        if option in _INDEX_OPTIONS:
+            value = value or (after[i + 1] if i + 1 < len(after) else "")
+            if _ADDRESS_WORD.search(value):
+                out.append(value)
+    return out
+
+
+def _pypi(url: str) -> bool:
+    return _PYPI_HOSTS.match(url) is not None
 
 
 _VALUE_OPTIONS = frozenset(
