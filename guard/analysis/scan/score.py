@@ -164,6 +164,7 @@ BEHAVIOUR_KINDS = frozenset(
         "environ-dump",
         "env-secret",
         "exec",
+        "exec-data",
         "write-outside",
         "cmdclass",
         "send-host-data",

@@ -49,9 +49,22 @@ def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
     elif "network" in found:
         cx.hit(DROPPER, "download-exec", 6.0, node, f"{name}() of downloaded code")
     elif "file" in found:
-        cx.local_imports.extend(s for s in strings(arg) if s.endswith(".py"))
+        named = list(strings(arg))
+        cx.local_imports.extend(s for s in named if s.endswith(".py"))
+        data = next((s for s in named if _data_file(s)), "")
+        if data:
+            what = f"{name}() of the text of a data file ({data[-40:]}): code no reader looks at"
+            cx.hit(OBFUSCATED_CODE, "exec-data", 5.0, node, what)
     elif name in PLAIN_EXECS:
         _plain_exec(cx, node, name, arg)
+
+
+# A file name with an extension that is not Python source: its text run as code
+_DATA_FILE = re.compile(r"\.(?!pyw?$)[A-Za-z0-9]{1,5}$")
+
+
+def _data_file(name: str) -> bool:
+    return "\n" not in name and len(name) < 200 and _DATA_FILE.search(name) is not None
 
 
 def unpickle(cx: Context, node: ast.Call, name: str) -> None:
