@@ -2,9 +2,10 @@
 
 ``roles`` gives each source member one of (see ``guard.analysis.scan.score``):
 
-- ``install``: an sdist's ``setup.py`` and an in-tree PEP 517 backend
-  (``backend-path`` in ``pyproject.toml``); the scanner adds ``helper`` for the
-  tree files these pull in (``local_files``);
+- ``install``: an sdist's ``setup.py``, an in-tree PEP 517 backend
+  (``backend-path`` in ``pyproject.toml``) and the hooks a backend runs
+  (``hook_files``); the scanner adds ``helper`` for the tree files these pull in
+  (``local_files``);
 - ``startup``: a wheel's ``.pth`` files in site-packages;
 - ``import``: top-level modules and top-level packages' ``__init__.py``;
 - ``module``: the rest of the package;
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import configparser
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
@@ -55,8 +57,12 @@ def roles(
             out[name] = "module"
     if not layout.wheel:
         pyproject = contents.get(by_rel.get("pyproject.toml", ""))
-        for rel in backend_files(pyproject, set(by_rel)):
-            out[by_rel[rel]] = "install"
+        members = set(by_rel)
+        setup_cfg = contents.get(by_rel.get("setup.cfg", ""))
+        hooks = [*hook_files(pyproject, members), *cfg_command_files(setup_cfg, members)]
+        for rel in [*backend_files(pyproject, members), *hooks]:
+            if by_rel[rel] in out:
+                out[by_rel[rel]] = "install"
     return out
 
 
@@ -184,13 +190,83 @@ def backend_files(data: bytes | None, members: set[str]) -> list[str]:
     return found
 
 
-def _backend_spec(data: bytes | None) -> tuple[str, list[object]] | None:
-    """The backend's module path and ``backend-path`` of a pyproject.toml, if in-tree."""
+def hook_files(data: bytes | None, members: set[str]) -> list[str]:
+    """The tree files a build backend runs besides the backend: hatch's custom build
+    and metadata hooks (``hatch_build.py``, or the ``path`` given), pdm-backend's
+    ``pdm_build.py``, poetry's build ``script``, the modules of setuptools'
+    ``[tool.setuptools.cmdclass]``."""
+    doc = _pyproject(data)
+    if doc is None:
+        return []
+    backend = _get(doc, "build-system", "build-backend")
+    tool = _get(doc, "tool")
+    paths: list[str] = []
+    if isinstance(backend, str) and backend.startswith("hatchling"):
+        hatch = _get(tool, "hatch")
+        hooks = [
+            _get(hatch, "build", "hooks", "custom"),
+            _get(hatch, "metadata", "hooks", "custom"),
+        ]
+        targets = _get(hatch, "build", "targets")
+        if isinstance(targets, dict):
+            hooks.extend(_get(t, "hooks", "custom") for t in targets.values())
+        for hook in hooks:
+            if isinstance(hook, dict):
+                path = hook.get("path", "hatch_build.py")
+                paths.append(path if isinstance(path, str) else "hatch_build.py")
+    if isinstance(backend, str) and backend.startswith("pdm.backend"):
+        paths.append("pdm_build.py")
+    script = _get(tool, "poetry", "build", "script")
+    if isinstance(script, str):
+        paths.append(script)
+    commands = _get(tool, "setuptools", "cmdclass")
+    if isinstance(commands, dict):
+        for target in commands.values():
+            if isinstance(target, str):
+                module = target.rsplit(".", 1)[0] if "." in target else target
+                paths.extend(_module_files(module))
+    found = [p.replace("\\", "/").lstrip("./") for p in paths]
+    return [p for p in dict.fromkeys(found) if p in members]
+
+
+def cfg_command_files(data: bytes | None, members: set[str]) -> list[str]:
+    """The modules of the commands ``setup.cfg`` overrides (``[options] cmdclass =
+    install = tools.cmds.Install``): setuptools runs them as it builds."""
+    if data is None or len(data) > MAX_PYPROJECT:
+        return []
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(data.decode("utf-8", "replace"))
+        value = parser.get("options", "cmdclass", fallback="")
+    except configparser.Error:
+        return []
+    found: list[str] = []
+    for line in value.splitlines():
+        target = line.partition("=")[2].strip()
+        if "." in target:
+            found.extend(f for f in _module_files(target.rsplit(".", 1)[0]) if f in members)
+    return found
+
+
+def _get(doc: object, *keys: str) -> object:
+    for key in keys:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc
+
+
+def _pyproject(data: bytes | None) -> dict[str, object] | None:
     if data is None or len(data) > MAX_PYPROJECT:
         return None
     try:
-        doc = tomllib.loads(data.decode("utf-8", "replace"))
+        return tomllib.loads(data.decode("utf-8", "replace"))
     except tomllib.TOMLDecodeError:
+        return None
+
+
+def _backend_spec(data: bytes | None) -> tuple[str, list[object]] | None:
+    """The backend's module path and ``backend-path`` of a pyproject.toml, if in-tree."""
+    doc = _pyproject(data)
+    if doc is None:
         return None
     system = doc.get("build-system")
     if not isinstance(system, dict):
