@@ -5,9 +5,11 @@ reads the archive in memory (``guard.analysis.scan.archive``), sorts its files b
 their code would run, and analyses them in that order:
 
 1. install time: ``setup.py``, an in-tree PEP 517 backend (``backend-path``),
-   and the tree's modules and files that ``setup.py`` imports or executes;
+   the hooks a backend runs (hatch, pdm, poetry, setuptools' cmdclass), and
+   the tree's modules and files that ``setup.py`` imports or executes;
 2. start-up: ``.pth`` files;
-3. import time: top-level modules and top-level packages' ``__init__.py``;
+3. import time: top-level modules and top-level packages' ``__init__.py``, and
+   every module their running code imports, whatever the budget;
 4. the rest of the package, then tests, docs and examples, within a budget
    (``budget`` seconds of analysis, counted as work at a fixed rate, so the
    result does not depend on the machine's load; install-time files are always
@@ -23,6 +25,8 @@ settings within the process.
 
 Modules: ``scanner`` (one scan, in order), ``layout`` (wheel or sdist, member
 paths), ``roles`` (which file runs when), ``pthfiles`` (start-up lines),
+``pickles`` (what a shipped pickle calls when loaded), ``disguised`` (binary
+data under a source's name),
 ``python`` (what one source file does), ``hits`` (what a detector reports, and
 the rule ids), ``score`` (weights and the sum), ``findings`` (what is
 reported), ``result`` (one scan's result), ``archive`` (reading safely),

@@ -15,8 +15,10 @@ The detectors (weights are for install-time code; see score.py for the rest):
   tools (git, compilers, cmake, ``sys.executable``) are not counted.
 - network (``calls``): an HTTP, socket, FTP or SMTP call (3).
 - exec (``execs``): ``exec``/``eval``/``compile`` of decoded data, chr-built
-  strings or a download (6, obfuscated-code or dropper), of something else that
-  is not a file of the tree (1.5).
+  strings or a download (6, obfuscated-code or dropper), of the text of a data
+  file (5), of something else that is not a file of the tree (1.5).
+- shellcode (``shellcode``): executable memory, bytes copied in and a thread on
+  them, with bytes the file carries or fetches (6).
 - decode (``calls``, ``text``): base64/zlib/marshal decoding of embedded blobs
   (1.5; marshal 3), strings built from ``chr`` codes (2.5), long high-entropy
   literals (1.5).
