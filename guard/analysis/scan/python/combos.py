@@ -158,7 +158,7 @@ def _drop_runs(hits: list[Hit]) -> list[Hit]:
     written and a process started: the dropper shape, wherever it sits (6)."""
     scopes = _kinds_by_scope(hits)
     out = []
-    for at in _first_per_scope(hits, "network"):
+    for at in _first_per_scope(_downloads(hits), "network"):
         kinds = scopes[at.scope]
         # a computed command after a written download counts only where it runs
         dropped = not at.deferred and "spawn" in kinds and not kinds.isdisjoint(_DROPPED)
@@ -197,7 +197,9 @@ def _fetch_then_start(hits: list[Hit]) -> list[Hit]:
 def _written_then_started(hits: list[Hit]) -> list[Hit]:
     scopes = _kinds_by_scope(hits)
     written = [
-        h for h in _first_per_scope(hits, "network") if not scopes[h.scope].isdisjoint(_DROPPED)
+        h
+        for h in _first_per_scope(_downloads(hits), "network")
+        if not scopes[h.scope].isdisjoint(_DROPPED)
     ]
     started = any(
         h.kind == "spawn-shell" and _STARTS_FILE.search(h.text) and not _QUERIES.search(h.text)
@@ -217,7 +219,7 @@ def _fetch_then_script(hits: list[Hit]) -> list[Hit]:
     text = "fetches code and runs a Python script"
     return [
         _at(at, DROPPER, "drop-run", 6.0, text)
-        for at in _first_per_scope(hits, "network")
+        for at in _first_per_scope(_downloads(hits), "network")
         if not at.deferred and "runs-script" in scopes[at.scope] and "socket" not in at.text
     ][:1]
 
@@ -278,6 +280,12 @@ def _kinds_by_scope(hits: list[Hit]) -> dict[str, set[str]]:
     for hit in hits:
         scopes[hit.scope].add(hit.kind)
     return scopes
+
+
+def _downloads(hits: list[Hit]) -> list[Hit]:
+    """The hits but the network calls that only show a page in the user's browser
+    (``webbrowser.open``: nothing is fetched to run; click opens a URL so)."""
+    return [h for h in hits if not (h.kind == "network" and "(webbrowser." in h.text)]
 
 
 def _first_per_scope(hits: list[Hit], kind: str) -> list[Hit]:

@@ -68,11 +68,38 @@ def _data_file(name: str) -> bool:
 
 
 def unpickle(cx: Context, node: ast.Call, name: str) -> None:
-    """Unpickling decoded or downloaded data runs what it names (6)."""
-    if node.args and not feeds(cx, node.args[0], cx.scope(node)).isdisjoint(
-        {"decode", "network", "chr"}
-    ):
+    """Unpickling downloaded data, or data decoded from what the file carries, runs
+    what it names (6). A cache's values decoded as they are read back are no
+    payload the package brought."""
+    if not node.args:
+        return
+    scope = cx.scope(node)
+    found = feeds(cx, node.args[0], scope)
+    carried = "decode" in found and _decodes_carried(cx, node.args[0], scope)
+    if carried or not found.isdisjoint({"network", "chr"}):
         cx.hit(OBFUSCATED_CODE, "unpickle", 6.0, node, f"{name}() of decoded data")
+
+
+def _decodes_carried(cx: Context, node: ast.AST, scope: str | None) -> bool:
+    """A decoder in ``node`` is handed a literal the file holds (or a name of one)."""
+    for expr in cx.expand(node, scope=scope):
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Call) and _call_feeds(cx, sub) == ["decode"]:
+                given = [*sub.args]  # (and the receiver: ``"...".decode("base64")``)
+                if isinstance(sub.func, ast.Attribute):
+                    given.append(sub.func.value)
+                held = [v for a in given for v in cx.expand(a, scope=scope)]
+                if any(_literal(v) for v in held) or not given:
+                    return True
+    return False
+
+
+def _literal(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str | bytes)
+        and len(node.value) >= 16
+    )
 
 
 def _plain_exec(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:

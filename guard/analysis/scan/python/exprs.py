@@ -24,6 +24,12 @@ def is_main_guard(test: ast.AST) -> bool:
     return _is_name_main(test, ast.Eq)
 
 
+def is_type_checking(test: ast.AST) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``: false whenever the code runs."""
+    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", "")
+    return name == "TYPE_CHECKING"
+
+
 def is_import_guard(test: ast.AST) -> bool:
     """``__name__ != "__main__"``: its body runs when the file is imported, its
     ``else`` only when it is run as a script."""

@@ -1,9 +1,11 @@
 """The text of a module without its function bodies: a quick look at what runs.
 
 Used to decide, without parsing, whether a module imported at import time could
-do anything at module level that the detectors look for. Lines indented under a
-``def`` are left out; anything unclear (a multi-line string back at the margin)
-ends the body early, which only keeps more text in.
+do anything at module level that the detectors look for, and which modules it
+imports (``module_imports``: a module read without a parse still leads to the
+ones it imports). Lines indented under a ``def`` are left out; anything unclear
+(a multi-line string back at the margin) ends the body early, which only keeps
+more text in.
 """
 
 from __future__ import annotations
@@ -30,3 +32,43 @@ def module_level(source: str) -> str:
             body_indent = len(match.group(1))
         kept.append(line)
     return "\n".join(kept)
+
+
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(.*)$")
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+(.*)$")
+_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_ALIAS = re.compile(r"[ \t]+as[ \t]+\w+")
+_TYPE_CHECKING = re.compile(r"^[ \t]*if[ \t]+(?:typing\.)?TYPE_CHECKING[ \t]*:")
+
+
+def module_imports(source: str) -> tuple[str, ...]:
+    """The modules the lines outside function bodies import, named as the syntax
+    tree's pass names them (``x.y`` for ``from .x import y``, ``pkg`` and
+    ``pkg.mod`` for ``from pkg import mod``), read from the text."""
+    out: list[str] = []
+    lines = module_level(source).splitlines()
+    skip = -1  # the indent of an ``if TYPE_CHECKING:`` whose block is skipped
+    for at, line in enumerate(lines):
+        if skip >= 0:
+            if not line.strip() or len(line) - len(line.lstrip()) > skip:
+                continue  # (imports for type checkers only: they never run)
+            skip = -1
+        if _TYPE_CHECKING.match(line):
+            skip = len(line) - len(line.lstrip())
+            continue
+        if "import" not in line:
+            continue
+        found = _FROM.match(line)
+        if found:
+            dots, module, names = found.groups()
+            if "(" in names and ")" not in names:  # (names over the next lines)
+                names += " ".join(lines[at + 1 : at + 40]).split(")", 1)[0]
+            words = _NAME.findall(_ALIAS.sub("", names.split("#", 1)[0]))
+            if not dots and module:
+                out.append(module)
+            out.extend(f"{module}.{w}".strip(".") for w in words)
+            continue
+        plain = _IMPORT.match(line)
+        if plain:
+            out.extend(_NAME.findall(_ALIAS.sub("", plain.group(1).split("#", 1)[0])))
+    return tuple(dict.fromkeys(out))

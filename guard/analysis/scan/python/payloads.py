@@ -419,18 +419,9 @@ class _Flow:
         name = self.cx.qual(node.func)
         if self._is_process(node):
             return self._process_sink(node, name, dropped)
-        how = self._starts_dropped(node, dropped)
-        if how:
-            helper = _call_name(node)
-            what = (
-                "a downloaded file" if how == "downloaded" else f"a file written with {_what(how)}"
-            )
-            return "drop-run", DROPPER, f"hands {what} to {helper}(), which starts it"
-        if self._hands_received(node):
-            source = "a chat message" if self.message else "the network"
-            helper = _call_name(node)
-            text = f"hands a command that arrives from {source} to {helper}(), which runs it"
-            return "remote-shell", DROPPER, text
+        handed = self._helper_sink(node, dropped)
+        if handed:
+            return handed
         if name in EXECS and node.args and self.fetched(node.args[0], whole=True):
             return "download-exec", DROPPER, f"{name}() of code that arrives from the network"
         if name in FILE_EXEC and node.args:  # (a Python file run in this process)
@@ -442,6 +433,22 @@ class _Flow:
         if name in _UPLOADS and self._uploads_found_file(node):
             text = f"uploads a file it searched the user's folders for to a fixed address ({name})"
             return "steal-send", CREDENTIAL_ACCESS, text
+        return None
+
+    def _helper_sink(self, node: ast.Call, dropped: dict[str, str]) -> tuple[str, str, str] | None:
+        """A call of a function of the file that starts its parameter, handed a file
+        written with fetched or decoded bytes, or a command from the network."""
+        helper = _call_name(node)
+        how = self._starts_dropped(node, dropped)
+        if how:
+            what = (
+                "a downloaded file" if how == "downloaded" else f"a file written with {_what(how)}"
+            )
+            return "drop-run", DROPPER, f"hands {what} to {helper}(), which starts it"
+        if self._hands_received(node):
+            source = "a chat message" if self.message else "the network"
+            text = f"hands a command that arrives from {source} to {helper}(), which runs it"
+            return "remote-shell", DROPPER, text
         return None
 
     def _hands_received(self, node: ast.Call) -> bool:

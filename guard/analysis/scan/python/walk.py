@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from guard.analysis.scan.python.exprs import is_import_guard, is_main_guard
+from guard.analysis.scan.python.exprs import is_import_guard, is_main_guard, is_type_checking
 
 _COLLECTED = (
     ast.Import,
@@ -146,6 +146,10 @@ def _special(
         return True
     elif isinstance(node, ast.If) and is_import_guard(node.test):
         _push_main_guard(stack, node, owner, inverted=True)
+        return True
+    elif isinstance(node, ast.If) and is_type_checking(node.test):
+        # (never runs: read with the main guard's code, which runs only as a script)
+        _push_main_guard(stack, node, owner)
         return True
     elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
         nodes.returned.add(id(node.value))
