@@ -113,7 +113,5 @@ def _named(data: bytes) -> Iterator[tuple[str, str]]:
 
 
 def _calls_out(module: str, attr: str) -> bool:
-    names = _CALLS_OUT.get(module, frozenset())
-    if module in _CALLS_OUT and names is None:
-        return True
-    return names is not None and attr.split(".", 1)[0] in names
+    names = _CALLS_OUT.get(module, frozenset())  # (None: every name of the module)
+    return names is None or attr.split(".", 1)[0] in names

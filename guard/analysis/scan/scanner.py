@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from guard.analysis.scan import archive as archives
@@ -37,6 +38,7 @@ from guard.analysis.scan.layout import (
 )
 from guard.analysis.scan.pickles import is_pickle_name, pickle_hit
 from guard.analysis.scan.pthfiles import pth_hits
+from guard.analysis.scan.python.outline import module_imports
 from guard.analysis.scan.result import ScanResult
 from guard.analysis.scan.roles import is_other, local_files, packages_of, resolve, roles
 from guard.analysis.scan.roles import role as role_of
@@ -291,7 +293,7 @@ class _Run:
         # (a build runs setup.py as ``__main__``: its main guard runs at install)
         as_main = name in self.mains or (role == "install" and rel.rsplit("/", 1)[-1] == "setup.py")
         promoted = self.promoted.get(name, ()) if role in _PROMOTABLE else ()
-        return python.analyse(
+        report = python.analyse(
             text,
             parse=parse,
             functions=functions,
@@ -300,6 +302,10 @@ class _Run:
             hooks=role == "helper",
             promoted=frozenset(promoted),
         )
+        if role == "imported" and not parse:
+            # (read without a parse, it still leads to the modules it imports)
+            report = replace(report, local_imports=module_imports(text))
+        return report
 
     def bundled(self) -> None:
         """Native binaries where they do not belong, bytecode without its source,

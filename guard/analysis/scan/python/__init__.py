@@ -101,7 +101,7 @@ from guard.analysis.scan.python.liveness import (
     runs_what_it_is_given,
 )
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
-from guard.analysis.scan.python.outline import module_imports, module_level
+from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_function
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
@@ -155,7 +155,7 @@ def analyse(
     hits.extend(unicode_hits(source, lines, None))
     if not parse:
         hits.extend(_payloads_only(source, lines))
-        return FileReport(tuple(hits), "text", module_imports(source))
+        return FileReport(tuple(hits), "text")
     hits.extend(fallback(source, lines))
     hits.extend(combinations(hits))
     return FileReport(tuple(hits), "tokens", incomplete=why)

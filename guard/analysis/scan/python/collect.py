@@ -57,6 +57,12 @@ def _imports(cx: Context, value: ast.AST) -> bool:
     return isinstance(value, ast.Call) and cx.qual(value.func) in _IMPORTERS
 
 
+def _runs(cx: Context, node: ast.Import | ast.ImportFrom) -> bool:
+    """The import pulls a module in: it is not in a function that never runs (or
+    the file is a ``setup.py`` helper, whose every import counts)."""
+    return cx.all_imports or id(node) not in cx.deferred
+
+
 def _import(cx: Context, node: ast.Import) -> None:
     for alias in node.names:
         if alias.asname:
@@ -64,19 +70,17 @@ def _import(cx: Context, node: ast.Import) -> None:
         else:
             top = alias.name.split(".")[0]
             cx.aliases.setdefault(top, top)
-        if cx.all_imports or id(node) not in cx.deferred:
+        if _runs(cx, node):
             cx.local_imports.append(alias.name)
 
 
 def _import_from(cx: Context, node: ast.ImportFrom) -> None:
     module = node.module or ""
-    if id(node) in cx.deferred and not cx.all_imports:  # (in a function that does not run)
-        pass
-    elif node.level == 0 and module:
+    if _runs(cx, node) and node.level == 0 and module:
         cx.local_imports.append(module)
         # ``from pkg import mod`` pulls in pkg/mod.py, as ``from . import mod`` does
         cx.local_imports.extend(f"{module}.{alias.name}" for alias in node.names)
-    elif node.level > 0:
+    elif _runs(cx, node) and node.level > 0:
         cx.local_imports.extend(_relative_imports(module, node.names))
     for alias in node.names:
         full = f"{module}.{alias.name}" if module else alias.name
