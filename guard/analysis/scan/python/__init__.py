@@ -124,7 +124,8 @@ def analyse(
 
     ``parse=False`` runs the text checks, and the payload pass of ``payloads``
     only where its quick look finds both ends of one; ``functions=False`` parses but
-    analyses module-level code only (what runs at import), which is much faster.
+    analyses module-level code only (what runs at import), which is much faster,
+    and the bodies of the functions that run with it (``called``).
     ``called``: functions of the file that other code which runs calls.
     ``as_main``: the file runs as ``__main__`` (a build runs ``setup.py`` so), and
     its ``if __name__ == "__main__"`` block runs with it.
@@ -206,12 +207,7 @@ def _analyse_tree(
 ) -> FileReport:
     is_ascii = source.isascii()
     functions = functions or runs_own_function(tree, source)
-    nodes = walk(tree, functions, names=not is_ascii)
-    if hooks:
-        called = called | {m for c in nodes.hook_classes for m in nodes.classes[c]}
-    live = live_functions(nodes, called, as_main)
-    if as_main:
-        live.add(MAIN)
+    nodes, live = _walk_running(tree, functions, called, as_main, hooks, names=not is_ascii)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}
     cx = Context(
         lines, deferred, nodes.owner, params=nodes.params, source=source, all_imports=hooks
@@ -229,11 +225,43 @@ def _analyse_tree(
     names = identifiers(nodes) if not is_ascii else set()
     hits.extend(unicode_hits(source, lines, names))
     hits.extend(cx.hits)
-    hits.extend(payload_hits(tree, source, cx))
+    # (the nodes of every function body, when they were walked)
+    walked = [*nodes.collected, *nodes.checked] if functions else None
+    hits.extend(payload_hits(tree, source, cx, walked))
     if nested:
         hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits, reached_from_classes(nodes) if "cmdclass" in source else None))
     return _tree_report(cx, nodes, hits, why, promoted)
+
+
+def _walk_running(
+    tree: ast.Module,
+    functions: bool,
+    called: frozenset[str],
+    as_main: bool,
+    hooks: bool,
+    names: bool,
+) -> tuple[Nodes, set[str]]:
+    """The walked nodes (module-level code, and every function body with
+    ``functions``, else those that run), and the keys of the functions that run."""
+    running_only = not functions and bool(called)
+    nodes = walk(tree, functions or running_only, names=names)
+    if hooks:
+        called = called | {m for c in nodes.hook_classes for m in nodes.classes[c]}
+    live = live_functions(nodes, called, as_main)
+    if as_main:
+        live.add(MAIN)
+    if running_only:
+        _keep_running(nodes, live)
+    return nodes, live
+
+
+def _keep_running(nodes: Nodes, live: set[str]) -> None:
+    """Leave out the nodes of the function bodies that do not run (``live``: those
+    that do): a file read for what runs reads no other function."""
+    owner = nodes.owner
+    for kept in (nodes.collected, nodes.checked):
+        kept[:] = [n for n in kept if owner.get(id(n)) in live or id(n) not in owner]
 
 
 def _tree_report(
@@ -470,9 +498,12 @@ def quick_risky(source: str) -> bool:
     words (or a chat bot library) besides what ``_runs_or_sends`` looks for.
 
     One search for all those words (``_QUICK_WORD``) stops at each place where one
-    of them is; the words there are told apart with ``startswith``."""
+    of them is; the words there are told apart with ``startswith``. Once a fetch
+    word is found, the search goes on for the other words only (``_SURE_WORD``: an
+    HTTP client names its library on every other line)."""
     fetches = False
-    found = _QUICK_WORD.search(source)
+    words = _QUICK_WORD
+    found = words.search(source)
     while found is not None:
         at = found.start()
         for word, offset, kind in _QUICK_AT[source[at]]:
@@ -480,10 +511,10 @@ def quick_risky(source: str) -> bool:
             if start < 0 or not source.startswith(word, start):
                 continue
             if kind == _FETCH:
-                fetches = True
+                fetches, words = True, _SURE_WORD
             elif kind == _RISKY or _bare(source, start):
                 return True
-        found = _QUICK_WORD.search(source, at + 1)
+        found = words.search(source, at + 1)
     if not fetches:
         fetches = any(word in source for word in _CHAT_WORDS)
     return fetches and _runs_or_sends(source)
@@ -525,6 +556,7 @@ _QUICK_WORDS = (
     *((w, _FETCH) for w in _FETCH_WORDS),
 )
 _QUICK_WORD = any_of(word for word, _ in _QUICK_WORDS)
+_SURE_WORD = any_of(word for word, kind in _QUICK_WORDS if kind != _FETCH)
 
 
 def _by_anchor() -> dict[str, list[tuple[str, int, str]]]:

@@ -27,7 +27,7 @@ import ast
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TypeGuard
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, OBFUSCATED_CODE, Hit, snippet
@@ -146,10 +146,13 @@ def _any(source: str, words: tuple[str, ...]) -> bool:
     return False
 
 
-def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
+def payload_hits(
+    tree: ast.Module, source: str, cx: Context, walked: Sequence[ast.AST] | None = None
+) -> list[Hit]:
     """The drop-run, remote-shell and hidden-address shapes of a file (see above):
     in each function, and in module-level code (read as one more function, whose
-    hits are not deferred: it runs when the file runs)."""
+    hits are not deferred: it runs when the file runs). ``walked``: the file's calls
+    and assignments, function bodies included, if the caller has them."""
     if not worth_reading(source):
         return []
     out: list[Hit] = []
@@ -168,7 +171,7 @@ def payload_hits(tree: ast.Module, source: str, cx: Context) -> list[Hit]:
             flow = _Flow(cx, list(ast.walk(function)), function, helpers, registered)
             out.extend(flow.hits())
     if _any(source, _DECODE_WORDS):
-        out.extend(_hidden_addresses(tree, cx))
+        out.extend(_hidden_addresses(list(ast.walk(tree)) if walked is None else walked, cx))
     return out
 
 
@@ -807,9 +810,9 @@ _DOWNLOADERS = re.compile(
 )
 
 
-def _hidden_addresses(tree: ast.Module, cx: Context) -> Iterator[Hit]:
-    """A URL or IP address hidden in base64 or hex, in a file with a network call."""
-    walked = list(ast.walk(tree))  # (one walk for the three looks, in its order)
+def _hidden_addresses(walked: Sequence[ast.AST], cx: Context) -> Iterator[Hit]:
+    """A URL or IP address hidden in base64 or hex, in a file with a network call
+    (``walked``: the file's nodes, or its calls and assignments at least)."""
     if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in walked):
         return
     assigned: dict[str, list[ast.expr]] = {}

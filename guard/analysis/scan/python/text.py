@@ -115,7 +115,7 @@ def _hint_lines(source: str, lowered: str) -> dict[str, set[int]]:
         line = lowered[start : len(lowered) if end == -1 else end]
         for group, hints in _HINTS:
             starts = found[group]
-            if any(hint in line for hint in hints):
+            if any(hint in line and _as_path(line, hint) for hint in hints):
                 starts.add(start)
         # (hints hold no line break: the next line that holds one)
         match = None if end == -1 else _ANY_HINT.search(lowered, end + 1)
@@ -147,10 +147,41 @@ def _hint_lines_by_find(
         for hint in hints:
             at = lowered.find(hint)
             while at != -1:
-                starts.add(source.rfind("\n", 0, at) + 1)
-                end = lowered.find("\n", at)  # (one start per line: the next line)
-                at = -1 if end == -1 else lowered.find(hint, end + 1)
+                if not _attribute(lowered, hint, at):
+                    starts.add(source.rfind("\n", 0, at) + 1)
+                    end = lowered.find("\n", at)  # (one start per line: the next line)
+                    at = -1 if end == -1 else lowered.find(hint, end + 1)
+                else:
+                    at = lowered.find(hint, at + 1)
     return found
+
+
+# Hidden folders that hold credentials: their patterns ask for a path (``.aws/``), so
+# the hint counts only where it can start one (``_as_path``)
+FOLDER_HINTS = frozenset({".ssh", ".aws", ".azure", ".kube", ".docker"})
+
+
+def _as_path(line: str, hint: str) -> bool:
+    """A folder's hint (``.aws``) counts where it names the folder (``"~/.aws"``,
+    ``".aws"``), not where it ends an attribute or a module path
+    (``litellm.llms.azure``, ``self.aws_region``): a path is never glued to an
+    identifier. (Not ``.netrc``: ``netrc.netrc()`` reads the file.)"""
+    if hint not in FOLDER_HINTS:
+        return True
+    at = line.find(hint)
+    while at != -1:
+        if not _attribute(line, hint, at):
+            return True
+        at = line.find(hint, at + 1)
+    return False
+
+
+def _attribute(text: str, hint: str, at: int) -> bool:
+    """The folder's hint at ``at`` follows an identifier (``x.aws``)."""
+    if hint not in FOLDER_HINTS or at == 0:
+        return False
+    before = text[at - 1]
+    return before.isalnum() or before == "_"
 
 
 def _hinted_matches(
