@@ -427,3 +427,11 @@ def test_a_chain_of_additions_is_read_once(monkeypatch: pytest.MonkeyPatch) -> N
     hits = analyse(chain + codes).hits
     assert len(seen) == 2  # (the two chains, each once)
     assert "chr-join" in {h.kind for h in hits}
+
+
+def test_each_chat_word_holds_a_part_the_first_look_finds() -> None:
+    """The chat words are looked for only where one of their shared parts is."""
+    for word in python._CHAT_WORDS:
+        assert any(part in word for part in python.CHAT_PARTS), word
+        fetch_free = "import os\n" + word + "\nos.environ)\n"
+        assert quick_risky(fetch_free)

@@ -50,10 +50,11 @@ def roles(
     packages = packages_of(by_rel)
     out = {name: role(name, layout, packages) for name in contents}
     named = None if layout.wheel else _build_text(contents, by_rel)
+    dirs: dict[str, bool] = {}  # (dotted directory -> named: one search per directory)
     for rel, name in by_rel.items():
         if out.get(name) == "module" and _namespace_top(rel, packages, named):
             out[name] = "import"
-        elif out.get(name) == "other" and named and _named_package_dir(rel, named):
+        elif out.get(name) == "other" and named and _named_package_dir(rel, named, dirs):
             out[name] = "module"
     if not layout.wheel:
         pyproject = contents.get(by_rel.get("pyproject.toml", ""))
@@ -89,15 +90,20 @@ def _namespace_top(rel: str, packages: set[str], named: str | None = None) -> bo
     return not any("/".join(parts[:cut]) in packages for cut in range(1, len(parts)))
 
 
-def _named_package_dir(rel: str, named: str) -> bool:
+def _named_package_dir(rel: str, named: str, dirs: dict[str, bool]) -> bool:
     """An sdist's file in a directory without ``__init__.py`` that the build files
     name as a package (``packages=["tool"]``, quoted, dotted): setuptools installs
-    it all the same, so it is package code, not a folder of scripts or tests."""
+    it all the same, so it is package code, not a folder of scripts or tests.
+    (``dirs``: the answers so far, by dotted directory.)"""
     parts = _package_parts(rel)
     if len(parts) < 2 or is_other(rel):
         return False
     dotted = ".".join(parts[:-1])
-    return re.search(rf"""["']{re.escape(dotted)}["']""", named) is not None
+    known = dirs.get(dotted)
+    if known is None:
+        found = re.search(rf"""["']{re.escape(dotted)}["']""", named)
+        known = dirs[dotted] = found is not None
+    return known
 
 
 _BUILD_FILES = ("setup.py", "setup.cfg", "pyproject.toml")

@@ -516,8 +516,20 @@ def quick_risky(source: str) -> bool:
                 return True
         found = words.search(source, at + 1)
     if not fetches:
-        fetches = any(word in source for word in _CHAT_WORDS)
+        fetches = _names_a_chat_bot(source)
     return fetches and _runs_or_sends(source)
+
+
+# (the parts the chat words share: four searches of the text instead of nine)
+CHAT_PARTS = ("tele", "ogram", "discord", "dhooks")
+
+
+def _names_a_chat_bot(source: str) -> bool:
+    """The text names a chat bot library (``_CHAT_WORDS``)."""
+    for part in CHAT_PARTS:  # (a loop, not any() of a generator: run for every file)
+        if part in source:
+            return any(word in source for word in _CHAT_WORDS)
+    return False
 
 
 def _runs_or_sends(source: str) -> bool:
