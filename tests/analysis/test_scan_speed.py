@@ -435,3 +435,12 @@ def test_each_chat_word_holds_a_part_the_first_look_finds() -> None:
         assert any(part in word for part in python.CHAT_PARTS), word
         fetch_free = "import os\n" + word + "\nos.environ)\n"
         assert quick_risky(fetch_free)
+
+
+def test_a_fetch_word_in_prose_is_no_fetch() -> None:
+    """``requests.`` names the client where an attribute follows it, not at the end
+    of a sentence of a docstring (generated SDK models say it thousands of times)."""
+    secret = "KEY = '~/.aws/credentials'\n"
+    assert not quick_risky('"""Unique among different requests. The token."""\n' + secret)
+    assert quick_risky("import requests\nrequests.get(url)\n" + secret)
+    assert quick_risky("import httpx\nhttpx.get(url)\n" + secret)

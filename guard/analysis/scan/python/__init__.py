@@ -511,7 +511,8 @@ def quick_risky(source: str) -> bool:
             if start < 0 or not source.startswith(word, start):
                 continue
             if kind == _FETCH:
-                fetches, words = True, _SURE_WORD
+                if _named_module(source, start, word):
+                    fetches, words = True, _SURE_WORD
             elif kind == _RISKY or _bare(source, start):
                 return True
         found = words.search(source, at + 1)
@@ -581,6 +582,15 @@ def _by_anchor() -> dict[str, list[tuple[str, int, str]]]:
 
 
 _QUICK_AT = _by_anchor()
+
+
+def _named_module(source: str, at: int, word: str) -> bool:
+    """A fetch word at ``at`` that names the client module: ``requests.get``, not
+    the prose of a comment or a docstring (``... among requests. The token``)."""
+    if not word.endswith("."):
+        return True
+    after = source[at + len(word) : at + len(word) + 1]
+    return after.isidentifier()
 
 
 def _bare(source: str, at: int) -> bool:
