@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from guard.analysis.scan.hits import Hit, snippet
@@ -47,10 +48,13 @@ class Context:
     def mentions(self, key: str, words: re.Pattern[str]) -> bool:
         """The file's text holds one of the words ``words`` finds (``words.any_of``),
         looked at once per ``key``."""
+        return self.fact(key, lambda text: words.search(text) is not None)
+
+    def fact(self, key: str, look: Callable[[str], bool]) -> bool:
+        """What ``look`` says of the file's text, asked once per ``key``."""
         known = self.facts.get(key)
         if known is None:
-            text = self.source or "\n".join(self.lines)
-            known = self.facts[key] = words.search(text) is not None
+            known = self.facts[key] = look(self.source or "\n".join(self.lines))
         return known
 
     def uses_sockets(self) -> bool:

@@ -60,12 +60,12 @@ _FETCH_ALIASES = re.compile(r"w(?<=\biw)r\b|m(?<=\birm)\b")
 
 def _names_fetching(cx: Context) -> bool:
     """The file's text names a fetching command anywhere (once per file)."""
-    known = cx.facts.get("fetch-words")
-    if known is None:
-        text = (cx.source or "\n".join(cx.lines)).lower()
-        found = any(word in text for word in _FETCH_WORDS) or _FETCH_ALIASES.search(text)
-        known = cx.facts["fetch-words"] = bool(found)
-    return known
+    return cx.fact("fetch-words", _fetching_words)
+
+
+def _fetching_words(source: str) -> bool:
+    text = source.lower()
+    return any(word in text for word in _FETCH_WORDS) or bool(_FETCH_ALIASES.search(text))
 
 
 def content(cx: Context, node: ast.Call, name: str, text: ast.expr | None = None) -> None:
