@@ -19,7 +19,15 @@ from re import _parser as sre_parser  # type: ignore[attr-defined]
 import pytest
 
 from guard.analysis.scan import patterns, python
-from guard.analysis.scan.python import RISKY_WORDS, analyse, dropflow, payloads, quick_risky, text
+from guard.analysis.scan.python import (
+    RISKY_WORDS,
+    analyse,
+    dropflow,
+    outline,
+    payloads,
+    quick_risky,
+    text,
+)
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
 from guard.analysis.scan.python.walk import spanning
@@ -351,22 +359,45 @@ def test_the_remembered_look_is_of_the_text_asked_about() -> None:
 
 
 def _plain_module_level(source: str) -> str:
-    """``outline.module_level`` without its shortcuts: every line stripped and matched."""
+    """``outline.module_level`` without its shortcuts: every line stripped and matched,
+    a signature's brackets counted character by character."""
     kept: list[str] = []
     body_indent = -1
+    open_def = (-1, 0)  # (indent, open brackets) of a signature that goes on
     for line in source.splitlines():
         stripped = line.lstrip()
         indent = len(line) - len(stripped)
-        if body_indent >= 0 and (
-            not stripped or indent > body_indent or stripped.startswith((")", "]"))
-        ):
+        if open_def[0] < 0 and body_indent >= 0 and (not stripped or indent > body_indent):
             continue
-        body_indent = -1
+        if open_def[0] < 0:
+            body_indent = -1
         match = re.match(r"^([ \t]*)(?:async[ \t]+)?def[ \t]", line)
-        if match:
-            body_indent = len(match.group(1))
         kept.append(line)
+        if open_def[0] >= 0 or match:
+            start = open_def if open_def[0] >= 0 else (len(match.group(1)) if match else 0, 0)
+            open_def, body_indent = _brackets(start, line)
     return "\n".join(kept)
+
+
+def _brackets(start: tuple[int, int], line: str) -> tuple[tuple[int, int], int]:
+    """(the signature's state after the line, the body's indent or -1)."""
+    indent, depth = start
+    if '"""' in line or "'''" in line:
+        return (-1, 0), -1
+    quote = ""
+    escaped = False
+    for char in line:
+        if quote:
+            escaped = not escaped and char == "\\"
+            if char == quote and not escaped:
+                quote = ""
+            continue
+        if char == "#":
+            break
+        if char in "'\"":
+            quote = char
+        depth += (char in "([{") - (char in ")]}")
+    return ((indent, depth), -1) if depth > 0 else ((-1, 0), indent)
 
 
 @pytest.mark.parametrize(
@@ -387,11 +418,18 @@ def _plain_module_level(source: str) -> str:
         "async def f():\n    await g()\ndefault = 1\nundefined()\n",
         "if x:\n    def f():\n        pass\n    y = 1\nz = 2\n",
         "",
+        # (a signature's lines are kept: its defaults run as the def runs)
+        "def f(\n    x=__import__('os').system('id'),\n):\n    body()\nafter()\n",
+        "def f(a=')',\n      b=run('(')):\n    body()\n",
+        "def f(a=[\n    1,  # (]\n]):\n    body()\n",
+        "def f(a='''\n)'''):\n    body()\nafter()\n",  # (unclear: nothing left out)
+        "class C:\n    def m(\n        self, x=y(\n            1)):\n        body()\n    z = 1\n",
     ],
 )
 def test_module_level_shortcuts_keep_what_the_plain_loop_keeps(source: str) -> None:
     """``module_level`` skips deeper lines without stripping them and matches only
     lines that hold ``def``: the text it keeps is what the plain loop keeps."""
+    outline._LAST.clear()
 
     assert module_level(source) == _plain_module_level(source)
 
@@ -440,7 +478,16 @@ def test_each_chat_word_holds_a_part_the_first_look_finds() -> None:
 def test_a_fetch_word_in_prose_is_no_fetch() -> None:
     """``requests.`` names the client where an attribute follows it, not at the end
     of a sentence of a docstring (generated SDK models say it thousands of times)."""
-    secret = "KEY = '~/.aws/credentials'\n"
-    assert not quick_risky('"""Unique among different requests. The token."""\n' + secret)
-    assert quick_risky("import requests\nrequests.get(url)\n" + secret)
-    assert quick_risky("import httpx\nhttpx.get(url)\n" + secret)
+    place = "KEY = '~/.aws/credentials'\n"
+    assert not quick_risky('"""Unique among different requests. The token."""\n' + place)
+    assert quick_risky("import requests\nrequests.get(url)\n" + place)
+    assert quick_risky("import httpx\nhttpx.get(url)\n" + place)
+
+
+def test_a_default_of_a_signature_over_several_lines_can_act() -> None:
+    """A def's defaults run as the module runs: an act in a signature that goes
+    over several lines is module-level code (the quick look keeps it), the body
+    is not."""
+    hidden = "def f(\n    x=__import__('os').system('id'),\n):\n    pass\n"
+    assert python.could_act(hidden)
+    assert not python.could_act("def f(\n    x=1,\n):\n    __import__('os').system('id')\n")

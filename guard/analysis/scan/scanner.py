@@ -122,6 +122,7 @@ class _Run:
         self.promoted: dict[str, set[str]] = {}
         self.entries: set[str] = set()  # files the user runs (what they use not followed)
         self.mains: set[str] = set()  # files install-time code runs as __main__ (-m)
+        self._resolved: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._user_run()
 
     def _user_run(self) -> None:
@@ -191,17 +192,25 @@ class _Run:
         module under ``tests/`` too: imported, it runs as any other does)."""
         importer = self.rel_of.get(name, name)
         for module in imports:
-            found = resolve(module, importer, self.members)
+            found = self._resolve(module, importer)
             member = self.by_rel[found[0]] if found else ""
             if self.roles.get(member) in _DEEP_ROLES and member not in self.done:
                 self.roles[member] = "imported"
                 yield member
 
+    def _resolve(self, name: str, importer: str) -> tuple[str, str] | None:
+        """``roles.resolve``, once per name and importing directory (a large
+        package's modules call the same few helpers thousands of times)."""
+        key = (name, importer.rsplit("/", 1)[0] if "/" in importer else "")
+        if key not in self._resolved:
+            self._resolved[key] = resolve(name, importer, self.members)
+        return self._resolved[key]
+
     def _note_mains(self, name: str, modules: tuple[str, ...]) -> None:
         """Remember the tree modules install-time code runs as ``__main__``."""
         importer = self.rel_of.get(name, name)
         for module in modules:
-            found = resolve(module, importer, self.members)
+            found = self._resolve(module, importer)
             if found and not found[1]:
                 self.mains.add(self.by_rel[found[0]])
 
@@ -210,7 +219,7 @@ class _Run:
         importer = self.rel_of.get(name, name)
         promotes = self.roles.get(name) == "import"
         for call in calls:
-            found = resolve(call, importer, self.members)
+            found = self._resolve(call, importer)
             if found and found[1]:
                 member = self.by_rel[found[0]]
                 self.called.setdefault(member, set()).add(found[1])
@@ -226,7 +235,7 @@ class _Run:
         # (only from a helper whose functions setup.py calls: what they import runs
         # then; a package's whole import graph is not install-time code)
         for module in imports if name in self.called else ():
-            near = resolve(module, importer, self.members)
+            near = self._resolve(module, importer)
             if near:
                 found.add(near[0])
         for rel in sorted(found):

@@ -3,9 +3,10 @@
 Used to decide, without parsing, whether a module imported at import time could
 do anything at module level that the detectors look for, and which modules it
 imports (``module_imports``: a module read without a parse still leads to the
-ones it imports). Lines indented under a ``def`` are left out; anything unclear
-(a multi-line string back at the margin) ends the body early, which only keeps
-more text in.
+ones it imports). Lines indented under a ``def`` are left out, but not the lines of its
+signature (its defaults run as it is defined); anything unclear (a multi-line
+string back at the margin, or in a signature) ends the body early, which only
+keeps more text in.
 """
 
 from __future__ import annotations
@@ -15,23 +16,62 @@ import re
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
 
 
+# The last text looked at and its module-level lines: the scanner asks whether an
+# imported module could act, then which modules it imports, of the same text. Kept
+# by identity (no hash of the text), one at a time.
+_LAST: list[tuple[str, str]] = []
+
+
 def module_level(source: str) -> str:
     """The lines of ``source`` outside function bodies."""
+    if _LAST and _LAST[0][0] is source:
+        return _LAST[0][1]
+    kept = _module_level(source)
+    _LAST[:] = [(source, kept)]
+    return kept
+
+
+def _module_level(source: str) -> str:
     kept: list[str] = []
     body_indent = -1  # the indent of the def whose body is being skipped
+    signature = (-1, 0)  # (the indent of a def whose signature goes on, its open brackets)
     for line in source.splitlines():
+        if signature[0] >= 0:
+            kept.append(line)  # (defaults and annotations run as the def runs)
+            signature = _signature_goes_on(signature, line)
+            body_indent = signature[1] if signature[0] < 0 else -1
+            continue
         if body_indent >= 0:
             if line[: body_indent + 1].isspace():
                 continue  # (indented deeper than the def: the body, without an lstrip)
             stripped = line.lstrip()
-            if not stripped or len(line) - len(stripped) > body_indent or stripped[0] in ")]":
-                continue  # the body, blank lines, the end of a multi-line signature
+            if not stripped or len(line) - len(stripped) > body_indent:
+                continue  # the body, blank lines
             body_indent = -1
         match = _DEF.match(line) if "def" in line else None
-        if match:
-            body_indent = len(match.group(1))
         kept.append(line)
+        if match:
+            signature = _signature_goes_on((len(match.group(1)), 0), line)
+            body_indent = signature[1] if signature[0] < 0 else -1
     return "\n".join(kept)
+
+
+# Simple string literals and comments, left out when brackets are counted.
+_STRINGS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|#.*""")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _signature_goes_on(state: tuple[int, int], line: str) -> tuple[int, int]:
+    """After one more line of a def's signature: ``(indent, open brackets)`` while
+    it goes on, ``(-1, indent)`` once it is closed (its body follows at deeper
+    indents), ``(-1, -1)`` when a long string makes it unclear (nothing is left
+    out then: the lines that follow are kept as module-level code)."""
+    indent, depth = state
+    if "'''" in line or '"""' in line:
+        return -1, -1
+    bare = _STRINGS.sub("", line)
+    depth += sum(bare.count(c) for c in _OPEN) - sum(bare.count(c) for c in _CLOSE)
+    return (indent, depth) if depth > 0 else (-1, indent)
 
 
 _FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(.*)$")
