@@ -1399,3 +1399,41 @@ def test_a_file_read_for_its_called_functions_reads_those_only() -> None:
         (5, False),
         (8, True),
     }
+
+
+_CLIPPERS = {
+    "win32": (
+        "import win32clipboard\nETH = '0x' + 'ab' * 20\n"
+        "def swap():\n    win32clipboard.OpenClipboard()\n"
+        "    text = win32clipboard.GetClipboardData()\n"
+        "    if text.startswith('0x') and len(text) == 42:\n"
+        "        win32clipboard.SetClipboardText('0x0000000000000000000000000000000000000000')\n"
+    ),
+    "tkinter": (
+        "import re, tkinter\nroot = tkinter.Tk()\n"
+        "def swap():\n    text = root.clipboard_get()\n"
+        "    if re.match(r'^T[1-9A-HJ-NP-Za-km-z]{33}$', text):\n"
+        "        root.clipboard_clear()\n        root.clipboard_append(MINE)\n"
+    ),
+    "pbpaste": (
+        "import re, subprocess\n"
+        "def swap():\n    text = subprocess.check_output(['pbpaste']).decode()\n"
+        "    if re.match(r'^0x[a-fA-F0-9]{40}$', text):\n"
+        "        subprocess.run(['pbcopy'], input=MINE.encode())\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CLIPPERS))
+def test_a_clipboard_swapper_is_found_whatever_clipboard_it_uses(name: str) -> None:
+    hits = analyse(_CLIPPERS[name]).hits
+    assert [h.kind for h in hits if h.rule == "credential-access" and h.kind == "clipper"]
+
+
+def test_a_clipboard_tool_that_names_no_wallet_is_no_swapper() -> None:
+    """Reading the clipboard and writing it back cleaned is a clipboard tool."""
+    cleaner = (
+        "import pyperclip\n"
+        "def clean():\n    text = pyperclip.paste()\n    pyperclip.copy(text.strip())\n"
+    )
+    assert not [h for h in analyse(cleaner).hits if h.kind == "clipper"]

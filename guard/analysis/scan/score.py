@@ -142,6 +142,7 @@ TECHNIQUE_KINDS = frozenset(
         "disguised",
         "pickle-code",
         "shellcode",
+        "clipper",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

@@ -19,6 +19,8 @@ The detectors (weights are for install-time code; see score.py for the rest):
   file (5), of something else that is not a file of the tree (1.5).
 - shellcode (``shellcode``): executable memory, bytes copied in and a thread on
   them, with bytes the file carries or fetches (6).
+- clipper (``clipboard``): the clipboard read and written in one function of a
+  file that names a wallet address or its pattern (6).
 - decode (``calls``, ``text``): base64/zlib/marshal decoding of embedded blobs
   (1.5; marshal 3), strings built from ``chr`` codes (2.5), long high-entropy
   literals (1.5).

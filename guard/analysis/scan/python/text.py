@@ -1,5 +1,5 @@
 """What the text itself shows: endpoints, credential paths, autostart paths, blobs,
-addresses in encoded literals.
+addresses in encoded literals, shellcode loaders and clipboard swappers.
 
 These checks read the source as text (string literals and comments alike), so
 they work on code that does not parse, and cost little on the files that hold
@@ -23,6 +23,7 @@ from guard.analysis.scan.hits import (
     Hit,
     snippet,
 )
+from guard.analysis.scan.python.clipboard import CLIPBOARD_HINTS, clipper_hit
 from guard.analysis.scan.python.encoded import ENCODED_HINTS, encoded_address_hits
 from guard.analysis.scan.python.shellcode import MEMORY_HINTS, shellcode_hit
 from guard.analysis.scan.python.words import anchor, any_of
@@ -81,6 +82,7 @@ _HINTS = (
     ("autostart", patterns.AUTOSTART_HINTS),
     ("encoded", ENCODED_HINTS),
     ("memory", MEMORY_HINTS),
+    ("clipboard", CLIPBOARD_HINTS),
 )
 _ANY_HINT = any_of(hint for _, hints in _HINTS for hint in hints)
 # Most files hold no hint, which one search says: the few hints made of common letters
@@ -235,6 +237,10 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
         loader = shellcode_hit(source, lowered, at)
         if loader is not None:
             yield loader
+    if hinted["clipboard"]:
+        swapper = clipper_hit(lowered, at)
+        if swapper is not None:
+            yield swapper
 
 
 def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
