@@ -1415,6 +1415,13 @@ _CLIPPERS = {
         "    if re.match(r'^T[1-9A-HJ-NP-Za-km-z]{33}$', text):\n"
         "        root.clipboard_clear()\n        root.clipboard_append(MINE)\n"
     ),
+    "xclip": (
+        "import re, subprocess\n"
+        "def swap():\n"
+        "    text = subprocess.check_output(['xclip', '-selection', 'clipboard', '-o'])\n"
+        "    if re.match(rb'^0x[a-fA-F0-9]{40}$', text):\n"
+        "        subprocess.run(['xclip', '-selection', 'clipboard'], input=MINE)\n"
+    ),
     "pbpaste": (
         "import re, subprocess\n"
         "def swap():\n    text = subprocess.check_output(['pbpaste']).decode()\n"
@@ -1431,9 +1438,17 @@ def test_a_clipboard_swapper_is_found_whatever_clipboard_it_uses(name: str) -> N
 
 
 def test_a_clipboard_tool_that_names_no_wallet_is_no_swapper() -> None:
-    """Reading the clipboard and writing it back cleaned is a clipboard tool."""
+    """Reading the clipboard and writing it back cleaned is a clipboard tool; an
+    address read from it (``xclip ... -o``) and checked is a paste, not a swap."""
     cleaner = (
         "import pyperclip\n"
         "def clean():\n    text = pyperclip.paste()\n    pyperclip.copy(text.strip())\n"
     )
     assert not [h for h in analyse(cleaner).hits if h.kind == "clipper"]
+    paste = (
+        "import re, subprocess\n"
+        "def pasted():\n"
+        "    text = subprocess.check_output(['xclip', '-selection', 'clipboard', '-o'])\n"
+        "    return re.match(rb'^0x[a-fA-F0-9]{40}$', text)\n"
+    )
+    assert not [h for h in analyse(paste).hits if h.kind == "clipper"]

@@ -388,8 +388,11 @@ def _brackets(start: tuple[int, int], line: str) -> tuple[tuple[int, int], int]:
     escaped = False
     for char in line:
         if quote:
-            escaped = not escaped and char == "\\"
-            if char == quote and not escaped:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
                 quote = ""
             continue
         if char == "#":
@@ -422,6 +425,7 @@ def _brackets(start: tuple[int, int], line: str) -> tuple[tuple[int, int], int]:
         "def f(\n    x=__import__('os').system('id'),\n):\n    body()\nafter()\n",
         "def f(a=')',\n      b=run('(')):\n    body()\n",
         "def f(a=[\n    1,  # (]\n]):\n    body()\n",
+        "def f(a='it\\'s (',\n      b=\"x)\"):\n    body()\nafter()\n",
         "def f(a='''\n)'''):\n    body()\nafter()\n",  # (unclear: nothing left out)
         "class C:\n    def m(\n        self, x=y(\n            1)):\n        body()\n    z = 1\n",
     ],

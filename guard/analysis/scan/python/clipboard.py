@@ -20,14 +20,16 @@ from collections.abc import Callable
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, Hit
 
 # (the lower-cased words the text checks' one search finds: ``text._HINTS``)
-CLIPBOARD_HINTS = ("clipboard", "pyperclip", "xclip", "pbcopy", "pbpaste")
+CLIPBOARD_HINTS = ("clipboard", "pyperclip", "xclip", "xsel", "pbcopy", "pbpaste")
 _READS = re.compile(
     r"pyperclip\.paste\(|clipboard\.paste\(|getclipboarddata\(|clipboard_get\(|read_clipboard\("
-    r"|\.clipboard\(\)\.text\(|wait_for_text\(|get-clipboard|pbpaste|xclip[^\n]{0,40}-o\b|xsel[^\n]{0,20}-o\b"
+    r"|\.clipboard\(\)\.text\(|wait_for_text\(|get-clipboard|pbpaste"
+    r"|xclip[^\n]{0,60}-o\b|xsel[^\n]{0,30}-o\b"
 )
 _WRITES = re.compile(
     r"pyperclip\.copy\(|clipboard\.copy\(|setclipboardtext\(|setclipboarddata\(|clipboard_append\("
-    r"|\.clipboard\(\)\.settext\(|set-clipboard|pbcopy|xclip[^\n]{0,40}-i\b|xclip -selection"
+    r"|\.clipboard\(\)\.settext\(|set-clipboard|pbcopy"
+    r"|xclip(?![^\n]{0,60}-o\b)|xsel(?![^\n]{0,30}-o\b)"  # (xclip and xsel write unless -o)
 )
 # A wallet address, or the pattern of one: the base58 alphabet (Bitcoin, Tron,
 # Solana), 40 hexadecimal digits after ``0x`` (Ethereum), the bech32 alphabet.
