@@ -80,7 +80,15 @@ def reached_from_classes(nodes: Nodes) -> dict[str, str]:
 
 def _edges(nodes: Nodes, as_main: bool = False) -> dict[str | None, set[str]]:
     """owner (None: module level; ``MAIN``: the main guard, with ``as_main``) ->
-    the function keys its code calls or passes on."""
+    the function keys its code calls or passes on (made once per file and
+    ``as_main``: the functions that run, and those other files reach, ask again)."""
+    known = nodes.edges.get(as_main)
+    if known is None:
+        known = nodes.edges[as_main] = _make_edges(nodes, as_main)
+    return known
+
+
+def _make_edges(nodes: Nodes, as_main: bool) -> dict[str | None, set[str]]:
     edges: dict[str | None, set[str]] = {}
     for node in nodes.checked:
         if isinstance(node, ast.Call):

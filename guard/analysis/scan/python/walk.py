@@ -76,6 +76,8 @@ class Nodes:
     # what defining a class runs besides its body: (the code it is defined in, the
     # names of its bases and, marked with a final ".", its metaclass); ``liveness``
     class_runs: list[tuple[str | None, list[str]]] = field(default_factory=list)
+    # ``liveness``'s call graph, once made (by whether the main guard runs)
+    edges: dict[bool, dict[str | None, set[str]]] = field(default_factory=dict)
 
     @property
     def deferred(self) -> set[int]:
