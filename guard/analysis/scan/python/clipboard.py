@@ -55,7 +55,10 @@ def clipper_hit(lowered: str, at: At) -> Hit | None:
     read_in = {_enclosing(defs, read) for read in reads}
     for write in _WRITES.finditer(lowered):
         if _enclosing(defs, write.start()) in read_in:
-            what = "swaps wallet addresses in the clipboard (reads it, writes another address)"
+            what = (
+                "reads and writes the clipboard in one function, in a file that holds a"
+                " wallet address or its pattern (a clipboard swapper)"
+            )
             return at(write.start(), CREDENTIAL_ACCESS, "clipper", 6.0, what)
     return None
 
