@@ -380,26 +380,13 @@ def _plain_module_level(source: str) -> str:
 
 
 def _brackets(start: tuple[int, int], line: str) -> tuple[tuple[int, int], int]:
-    """(the signature's state after the line, the body's indent or -1)."""
+    """(the signature's state after the line, the body's indent or -1), with the
+    string literals and the comment cut out by a pattern."""
     indent, depth = start
-    if '"""' in line or "'''" in line:
+    if '"""' in line or "'''" in line or len(line) > outline.MAX_SIGNATURE_LINE:
         return (-1, 0), -1
-    quote = ""
-    escaped = False
-    for char in line:
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-            continue
-        if char == "#":
-            break
-        if char in "'\"":
-            quote = char
-        depth += (char in "([{") - (char in ")]}")
+    bare = re.sub(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|#.*""", "", line)
+    depth += sum(bare.count(c) for c in "([{") - sum(bare.count(c) for c in ")]}")
     return ((indent, depth), -1) if depth > 0 else ((-1, 0), indent)
 
 
@@ -426,6 +413,8 @@ def _brackets(start: tuple[int, int], line: str) -> tuple[tuple[int, int], int]:
         "def f(a=')',\n      b=run('(')):\n    body()\n",
         "def f(a=[\n    1,  # (]\n]):\n    body()\n",
         "def f(a='it\\'s (',\n      b=\"x)\"):\n    body()\nafter()\n",
+        "def f(a='" + "\\'(" * 1000 + "'):\n    body()\nafter()\n",  # (quotes, in one pass)
+        "def f(a=[" + " " * 5000 + "\n  1]):\n    body()\nafter()\n",  # (too long: unclear)
         "def f(a='''\n)'''):\n    body()\nafter()\n",  # (unclear: nothing left out)
         "class C:\n    def m(\n        self, x=y(\n            1)):\n        body()\n    z = 1\n",
     ],

@@ -56,22 +56,50 @@ def _module_level(source: str) -> str:
     return "\n".join(kept)
 
 
-# Simple string literals and comments, left out when brackets are counted.
-_STRINGS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|#.*""")
 _OPEN, _CLOSE = "([{", ")]}"
+# (a signature's line longer than this is unclear: nothing is left out after it)
+MAX_SIGNATURE_LINE = 4096
 
 
 def _signature_goes_on(state: tuple[int, int], line: str) -> tuple[int, int]:
     """After one more line of a def's signature: ``(indent, open brackets)`` while
     it goes on, ``(-1, indent)`` once it is closed (its body follows at deeper
-    indents), ``(-1, -1)`` when a long string makes it unclear (nothing is left
-    out then: the lines that follow are kept as module-level code)."""
+    indents), ``(-1, -1)`` when a long string or a very long line makes it
+    unclear (nothing is left out then: the lines that follow are kept as
+    module-level code)."""
     indent, depth = state
-    if "'''" in line or '"""' in line:
+    if "'''" in line or '"""' in line or len(line) > MAX_SIGNATURE_LINE:
         return -1, -1
-    bare = _STRINGS.sub("", line)
-    depth += sum(bare.count(c) for c in _OPEN) - sum(bare.count(c) for c in _CLOSE)
+    if "'" in line or '"' in line or "#" in line:
+        depth += _brackets_outside_strings(line)
+    else:
+        depth += sum(line.count(c) for c in _OPEN) - sum(line.count(c) for c in _CLOSE)
     return (indent, depth) if depth > 0 else (-1, indent)
+
+
+def _brackets_outside_strings(line: str) -> int:
+    """Open minus closed brackets of a line, outside its string literals and its
+    comment (one pass: a line of a thousand quotes costs a thousand steps)."""
+    depth = 0
+    quote = ""
+    escaped = False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            break
+        elif char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+    return depth
 
 
 _FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(.*)$")
