@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 INSTALL_TIME_CODE = "install-time-code"
@@ -50,3 +51,8 @@ def snippet(lines: list[str], lineno: int) -> str:
     """The stripped source line ``lineno`` (1-based), shortened to ``MAX_SNIPPET``."""
     text = lines[lineno - 1].strip() if 1 <= lineno <= len(lines) else ""
     return text if len(text) <= MAX_SNIPPET else text[: MAX_SNIPPET - 1] + "…"
+
+
+# at(offset, rule, kind, weight, text): the hit at an offset of a file's text (what
+# the text checks hand the detectors that read the text: ``python.text``)
+HitAt = Callable[[int, str, str, float, str], Hit]

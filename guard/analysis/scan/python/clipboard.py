@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 
-from guard.analysis.scan.hits import CREDENTIAL_ACCESS, Hit
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS, Hit, HitAt
 
 # (the lower-cased words the text checks' one search finds: ``text._HINTS``)
 CLIPBOARD_HINTS = ("clipboard", "pyperclip", "xclip", "xsel", "pbcopy", "pbpaste")
@@ -40,10 +39,8 @@ _WALLETS = re.compile(
 )
 _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M)
 
-At = Callable[[int, str, str, float, str], Hit]
 
-
-def clipper_hit(lowered: str, at: At) -> Hit | None:
+def clipper_hit(lowered: str, at: HitAt) -> Hit | None:
     """The clipboard read and written in one function (or both at module level) of
     a file that holds a wallet address or its pattern."""
     if _WALLETS.search(lowered) is None:

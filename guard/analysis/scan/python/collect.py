@@ -76,11 +76,12 @@ def _import(cx: Context, node: ast.Import) -> None:
 
 def _import_from(cx: Context, node: ast.ImportFrom) -> None:
     module = node.module or ""
-    if _runs(cx, node) and node.level == 0 and module:
+    runs = _runs(cx, node)
+    if runs and node.level == 0 and module:
         cx.local_imports.append(module)
         # ``from pkg import mod`` pulls in pkg/mod.py, as ``from . import mod`` does
         cx.local_imports.extend(f"{module}.{alias.name}" for alias in node.names)
-    elif _runs(cx, node) and node.level > 0:
+    elif runs and node.level > 0:
         cx.local_imports.extend(_relative_imports(module, node.names))
     for alias in node.names:
         full = f"{module}.{alias.name}" if module else alias.name

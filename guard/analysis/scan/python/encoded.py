@@ -21,7 +21,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 
-from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit
+from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit, HitAt
 
 MAX_CODE = 100_000  # (characters of an encoded literal decoded to be analysed as code)
 MAX_CODE_LITERALS = 64  # (of one file: a flood of them adds no more work than this)
@@ -48,12 +48,9 @@ ENCODED_HINTS = (*(start.lower() for start in _BASE64_STARTS), "68747470", "//:p
 # A URL (with a host name that has a dot, or an IP address) anywhere in the decoded text.
 _URL = re.compile(r"(?:https?|ftp|wss?)://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+[^\s\"'<>]*")
 
-# at(offset, rule, kind, weight, text): the hit at an offset of the source
-_At = Callable[[int, str, str, float, str], Hit]
-
 
 def encoded_address_hits(
-    source: str, starts: set[int], at: _At, documented: Callable[[str, int], bool]
+    source: str, starts: set[int], at: HitAt, documented: Callable[[str, int], bool]
 ) -> Iterator[Hit]:
     """A literal that holds a URL in base64 or hex, or backwards (6, a technique),
     on the lines that start at ``starts`` (those that hold one of ``ENCODED_HINTS``).

@@ -13,9 +13,8 @@ carry no such bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from guard.analysis.scan.hits import DROPPER, Hit
+from guard.analysis.scan.hits import DROPPER, Hit, HitAt
 
 # (the lower-cased words the text checks' one search finds: ``text._HINTS``)
 MEMORY_HINTS = ("virtualalloc", "prot_exec")
@@ -40,10 +39,8 @@ _BYTES_FROM = (
 )
 _ESCAPED_BYTES = re.compile(r"""b["'](?:\\x[0-9a-fA-F]{2}){8}""")
 
-At = Callable[[int, str, str, float, str], Hit]
 
-
-def shellcode_hit(source: str, lowered: str, at: At) -> Hit | None:
+def shellcode_hit(source: str, lowered: str, at: HitAt) -> Hit | None:
     """The loader's three steps and bytes to run, anywhere in the file."""
     where = lowered.find("virtualalloc")
     if where == -1:

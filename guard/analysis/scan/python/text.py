@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import (
@@ -21,6 +21,7 @@ from guard.analysis.scan.hits import (
     EXFIL_ENDPOINT,
     OBFUSCATED_CODE,
     Hit,
+    HitAt,
     snippet,
 )
 from guard.analysis.scan.python.clipboard import CLIPBOARD_HINTS, clipper_hit
@@ -197,8 +198,6 @@ def _hinted_matches(
             yield start + match.start(), match.group(0)
 
 
-# at(offset, rule, kind, weight, text): the hit at an offset of the source
-_At = Callable[[int, str, str, float, str], Hit]
 _LOCAL_PREFIXES = ("127.", "0.", "10.", "192.168.", "169.254.", "255.")
 # private 172.16.0.0/12, and the shared space 100.64.0.0/10 (carriers, cloud metadata)
 _PRIVATE_172 = re.compile(r"172\.(?:1[6-9]|2\d|3[01])\.|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.")
@@ -243,7 +242,7 @@ def text_hits(source: str, lines: list[str]) -> Iterator[Hit]:
             yield swapper
 
 
-def _endpoint_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
+def _endpoint_hits(source: str, starts: set[int], at: HitAt) -> Iterator[Hit]:
     endpoints = _hinted_matches(patterns.ENDPOINT_RE, source, starts)
     for offset, found in itertools.islice(endpoints, MAX_PER_KIND):
         what = next((w for r, w in patterns.ENDPOINT_PARTS if r.search(found)), "")
@@ -294,7 +293,7 @@ def _may_hold_channel(source: str, lowered: str) -> bool:
     return any(w in lowered for w in CHANNEL_WORDS)
 
 
-def _concrete_channel(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
+def _concrete_channel(source: str, starts: set[int], at: HitAt) -> Iterator[Hit]:
     """A channel with its token or generated host name in the code (6, a technique)."""
     for offset, found in _channels(source, starts):
         if not _documentation(source, offset) and not _placeholder_token(found):
@@ -408,7 +407,7 @@ _PACKERS = re.compile(
 )
 
 
-def _packed(source: str, at: _At) -> Iterator[Hit]:
+def _packed(source: str, at: HitAt) -> Iterator[Hit]:
     """Code packed by an obfuscator (PyArmor): nothing in it can be read (6)."""
     found = _PACKERS.search(source) if "pyarmor" in source or "pytransform" in source else None
     if found:
@@ -428,7 +427,7 @@ SOUP_NAMES = 3
 _SOUP_BYTES = bytes(int(chr(b) in "O0oDmnIlL1J") for b in range(256))
 
 
-def _identifier_soup(source: str, at: _At) -> Iterator[Hit]:
+def _identifier_soup(source: str, at: HitAt) -> Iterator[Hit]:
     """Several distinct names spelled with look-alike letters only (6, a technique)."""
     # (a non-ASCII character is encoded as "?", which becomes a 0)
     if source.encode("ascii", "replace").translate(_SOUP_BYTES).find(b"\x01" * 8) == -1:
@@ -445,7 +444,7 @@ def _identifier_soup(source: str, at: _At) -> Iterator[Hit]:
                 return
 
 
-def _raw_ip_hits(source: str, at: _At) -> Iterator[Hit]:
+def _raw_ip_hits(source: str, at: HitAt) -> Iterator[Hit]:
     ips = patterns.RAW_IP_URL.finditer(source) if "://" in source else iter(())
     for ip in itertools.islice(ips, MAX_PER_KIND):
         scheme = re.search(r"([A-Za-z]+)$", source[max(ip.start() - 8, 0) : ip.start()])
@@ -477,7 +476,7 @@ def is_placeholder(address: str) -> bool:
     )
 
 
-def _raw_ip_hit(ip: re.Match[str], scheme: str, at: _At) -> Hit:
+def _raw_ip_hit(ip: re.Match[str], scheme: str, at: HitAt) -> Hit:
     """A URL to a raw IP address: 3, or 1 for a loopback or private one."""
     address = ip.group(1)
     shown = (scheme + ip.group(0))[:80]
@@ -488,7 +487,7 @@ def _raw_ip_hit(ip: re.Match[str], scheme: str, at: _At) -> Hit:
     return at(ip.start(), EXFIL_ENDPOINT, "raw-ip", 3.0, text)
 
 
-def _credential_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
+def _credential_hits(source: str, starts: set[int], at: HitAt) -> Iterator[Hit]:
     creds = _hinted_matches(patterns.CREDENTIAL_RE, source, starts)
     places = ((o, f) for o, f in creds if not _own_tree(source, o))
     for offset, found in itertools.islice(places, MAX_PER_KIND):
@@ -518,13 +517,13 @@ def _own_tree(source: str, offset: int) -> bool:
     return own and not any(user in name for user in _USER_ROOTS)
 
 
-def _autostart_hits(source: str, starts: set[int], at: _At) -> Iterator[Hit]:
+def _autostart_hits(source: str, starts: set[int], at: HitAt) -> Iterator[Hit]:
     for offset, found in _hinted_matches(patterns.AUTOSTART, source, starts):
         yield at(offset, DROPPER, "autostart-path", 2.0, f"autostart location: {found}")
         return
 
 
-def _blob_hits(source: str, lines: list[str], at: _At) -> Iterator[Hit]:
+def _blob_hits(source: str, lines: list[str], at: HitAt) -> Iterator[Hit]:
     blobs = ((o, t) for o, t in _blobs(source, lines) if entropy(t[:4096]) >= 5.2)
     for offset, text in itertools.islice(blobs, MAX_PER_KIND):
         what = f"long high-entropy literal ({len(text)} characters)"
