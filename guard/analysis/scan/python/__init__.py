@@ -64,8 +64,10 @@ The detectors (weights are for install-time code; see score.py for the rest):
 
 The syntax tree is walked once (``walk``); which functions run with the module
 is worked out from the calls (``liveness``): what runs counts where it is
-called. A first pass reads imports and assignments (``collect``), a second
-sends each call to its detector (``calls``).
+called. A module read at module level only reads the bodies of the functions
+its module-level code runs too (``_walk_running``). A first pass reads imports
+and assignments (``collect``), a second sends each call to its detector
+(``calls``).
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ from guard.analysis.scan.python.liveness import (
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
-from guard.analysis.scan.python.selfcall import runs_own_function
+from guard.analysis.scan.python.selfcall import runs_own_code, runs_own_function
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
@@ -245,17 +247,25 @@ def _walk_running(
     names: bool,
 ) -> tuple[Nodes, set[str]]:
     """The walked nodes (module-level code, and every function body with
-    ``functions``, else those that run), and the keys of the functions that run."""
-    running_only = not functions and bool(called)
+    ``functions``, else those that run), and the keys of the functions whose acts
+    count where they are called (the others' count as a function body's).
+
+    A module read at module level whose module-level code runs functions of its
+    own (a call, a thread's target, an exit handler, an object made) has the
+    bodies of those functions read too: what they do counts as a function body's
+    (a library's start-up helpers probe sockets and fetch on purpose), and their
+    techniques, which count anywhere, are found."""
+    own = not functions and not called and runs_own_code(tree)
+    running_only = not functions and (bool(called) or own)
     nodes = walk(tree, functions or running_only, names=names)
     if hooks:
         called = called | {m for c in nodes.hook_classes for m in nodes.classes[c]}
     live = live_functions(nodes, called, as_main)
     if as_main:
         live.add(MAIN)
-    if running_only:
-        _keep_running(nodes, live)
-    return nodes, live
+    if running_only:  # (the main guard's code stays, deferred, as without ``own``)
+        _keep_running(nodes, live | {MAIN} if own else live)
+    return nodes, {MAIN} & live if own else live
 
 
 def _keep_running(nodes: Nodes, live: set[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
+from guard.analysis.scan.python.exprs import is_main_guard
 from guard.analysis.scan.python.text import ascii_fold
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -40,19 +41,43 @@ def runs_own_function(tree: ast.Module, source: str) -> bool:
     """Module-level code calls, or hands on, a function defined at the top of the file,
     in a file that names a shell (what only the function bodies could show: libraries
     call their own helpers at import all the time, to probe the platform or to build
-    tables, and what those do counts in the capped pool at most)."""
-    if not _names_a_shell(source):
+    tables, and what those do counts in the capped pool at most). Then every
+    function body of the file is read."""
+    return _names_a_shell(source) and _runs_own(tree, classes=False)
+
+
+def runs_own_code(tree: ast.Module) -> bool:
+    """Module-level code calls or hands on a function of the top of the file, makes
+    an object of one of its classes, or decorates with one of its functions: the
+    bodies that run then are read (``liveness`` says which)."""
+    return _runs_own(tree, classes=True)
+
+
+def _runs_own(tree: ast.Module, classes: bool) -> bool:
+    kinds = (*_DEFS, ast.ClassDef) if classes else _DEFS
+    defined = {node.name for node in tree.body if isinstance(node, kinds)}
+    return bool(defined) and any(_runs(s, defined, classes) for s in tree.body)
+
+
+def _runs(statement: ast.stmt, defined: set[str], classes: bool) -> bool:
+    """One module-level statement calls or hands on a name of ``defined`` (with
+    ``classes``, decorates with one too; the main guard's code runs only as a
+    script)."""
+    if isinstance(statement, (*_DEFS, ast.ClassDef)):
+        return classes and any(_names(d, defined) for d in statement.decorator_list)
+    if classes and isinstance(statement, ast.If) and is_main_guard(statement.test):
         return False
-    defined = {node.name for node in tree.body if isinstance(node, _DEFS)}
-    if not defined:
-        return False
-    for statement in tree.body:
-        if isinstance(statement, (*_DEFS, ast.ClassDef)):
-            continue
-        for sub in ast.walk(statement):
-            if isinstance(sub, ast.Call) and any(
-                isinstance(ref, ast.Name) and ref.id in defined
-                for ref in (sub.func, *sub.args, *(k.value for k in sub.keywords))
-            ):
-                return True
-    return False
+    return any(
+        isinstance(sub, ast.Call)
+        and any(
+            _names(ref, defined) for ref in (sub.func, *sub.args, *(k.value for k in sub.keywords))
+        )
+        for sub in ast.walk(statement)
+    )
+
+
+def _names(node: ast.expr, defined: set[str]) -> bool:
+    """The expression is a name of the file's (or a call of one: a decorator factory)."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    return isinstance(node, ast.Name) and node.id in defined
