@@ -47,7 +47,9 @@ The detectors (weights are for install-time code; see score.py for the rest):
 - names built at run time (``fold``): a lookup of a code-running builtin or
   module whose name is built from chr codes, byte lists or reversed text (6).
 - signing keys (``signing``): a cloud secret key or private key from the
-  environment in the address or body of a request to a fixed address (6).
+  environment, or the secret of the credentials a cloud SDK resolves
+  (``get_credentials()``), in the address or body of a request to a fixed
+  address (6).
 - payloads (``payloads``, ``dropflow``): fetched, decoded or literal code
   written to a file (a temp file too) and started, in a function, at module
   level or across two functions of the file; remote shells; hidden addresses
