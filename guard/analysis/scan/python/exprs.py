@@ -162,3 +162,36 @@ def last_word(node: ast.AST) -> str:
     """The last word a name or an attribute says (``DETACHED_PROCESS`` of
     ``subprocess.DETACHED_PROCESS``, ``b64decode``); '' for anything else."""
     return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+# The namespaces a function can be looked up in by its name as a string.
+_NAMESPACES = frozenset({"globals", "vars", "locals"})
+
+
+def named_by_string(node: ast.AST) -> str:
+    """The function a lookup by name as a string gives: ``f`` of ``globals()["f"]``,
+    ``vars()["f"]``, ``globals().get("f")`` or ``getattr(module, "f")``
+    (``self.m`` of ``getattr(self, "m")``); '' for anything else."""
+    if isinstance(node, ast.Subscript):
+        return (str_value(node.slice) or "") if _namespace(node.value) else ""
+    if not isinstance(node, ast.Call) or not node.args:
+        return ""
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
+        return str_value(node.args[0]) or ""
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
+        name = str_value(node.args[1]) or ""
+        target = node.args[0]
+        own = isinstance(target, ast.Name) and target.id in ("self", "cls")
+        return f"{target.id}.{name}" if own and name and isinstance(target, ast.Name) else name
+    return ""
+
+
+def _namespace(node: ast.AST) -> bool:
+    """``globals()``, ``vars()``, ``locals()``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _NAMESPACES
+        and not node.args
+    )

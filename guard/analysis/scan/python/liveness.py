@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from guard.analysis.scan.python.exprs import last_word
+from guard.analysis.scan.python.exprs import last_word, named_by_string
 from guard.analysis.scan.python.walk import MAIN, Nodes
 
 _CONSTRUCTORS = ("__init__", "__new__", "__post_init__", "__call__", "__set_name__", "__del__")
@@ -122,11 +122,23 @@ def _callees(call: ast.Call, owner: str | None, nodes: Nodes) -> list[str]:
     name = _name(call.func)
     out = _called(name, owner, nodes) if name else []
     # (most arguments are no name and no literal that holds one: read no further)
-    given: list[ast.expr] = [a for a in call.args if isinstance(a, _HANDS_ON)]
-    given.extend(k.value for k in call.keywords if isinstance(k.value, _HANDS_ON))
+    args = [*call.args, *(k.value for k in call.keywords)]
+    given: list[ast.expr] = [a for a in args if isinstance(a, _HANDS_ON)]
+    looked = (_looked_up(a) for a in args if isinstance(a, ast.Subscript | ast.Call))
+    given.extend(n for n in looked if n is not None)
     if given:
         out = [*out, *_given(call, owner, nodes, given)]
     return out
+
+
+def _looked_up(node: ast.expr) -> ast.expr | None:
+    """A function looked up by its name as a string (``globals()["f"]``,
+    ``getattr(mod, "f")``: ``exprs.named_by_string``), as the name it is."""
+    name = named_by_string(node)
+    if not name:
+        return None
+    head, _, attr = name.rpartition(".")
+    return ast.Attribute(ast.Name(head), attr) if head else ast.Name(name)
 
 
 # (see ``_references`` and ``_bound``)
@@ -213,6 +225,8 @@ def _name(node: ast.expr) -> str:
         and node.value.id in _SELF
     ):
         return f"{node.value.id}.{node.attr}"
+    if isinstance(node, ast.Call | ast.Subscript) and (by_name := named_by_string(node)):
+        return by_name  # (a call by name: ``globals()["f"]()``)
     if isinstance(node, ast.Call):
         return _name(node.func)  # @decorator(...) and f()()
     return ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from guard.analysis.scan.python.exprs import is_main_guard
+from guard.analysis.scan.python.exprs import is_main_guard, named_by_string
 from guard.analysis.scan.python.text import ascii_fold
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -77,7 +77,10 @@ def _runs(statement: ast.stmt, defined: set[str], classes: bool) -> bool:
 
 
 def _names(node: ast.expr, defined: set[str]) -> bool:
-    """The expression is a name of the file's (or a call of one: a decorator factory)."""
+    """The expression is a name of the file's (or a call of one: a decorator factory),
+    or looks one up by its name as a string (``globals()["f"]``)."""
+    if named_by_string(node) in defined:
+        return True
     if isinstance(node, ast.Call):
         node = node.func
     return isinstance(node, ast.Name) and node.id in defined
