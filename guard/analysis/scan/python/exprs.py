@@ -180,11 +180,15 @@ def named_by_string(node: ast.AST) -> str:
     if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
         return str_value(node.args[0]) or ""
     if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
-        name = str_value(node.args[1]) or ""
-        target = node.args[0]
-        own = isinstance(target, ast.Name) and target.id in ("self", "cls")
-        return f"{target.id}.{name}" if own and name and isinstance(target, ast.Name) else name
+        return _attribute_named(node.args[0], str_value(node.args[1]) or "")
     return ""
+
+
+def _attribute_named(target: ast.expr, name: str) -> str:
+    """``getattr(target, name)``: ``self.name`` on ``self`` or ``cls``, else ``name``."""
+    if name and isinstance(target, ast.Name) and target.id in ("self", "cls"):
+        return f"{target.id}.{name}"
+    return name
 
 
 def _namespace(node: ast.AST) -> bool:
