@@ -6,7 +6,8 @@ the secret) and never puts one in a request. Code that reads one from the
 environment and puts it in the address or the body of a request to an address
 written in the code is the stealer's shape (the hijacked ``ctx`` releases read
 ``AWS_SECRET_ACCESS_KEY`` in a constructor, kept it on ``self``, and sent it in
-a URL from another method) (6). So do the credentials a cloud SDK resolves
+a URL from another method) (6). So do the secret parts (``.secret_key``,
+``.token``) of the credentials a cloud SDK resolves
 (``boto3.Session().get_credentials()``, the hijacked ``fabrice``'s read) in a
 request to an address of the code that is not the cloud's own (AWS's federation
 endpoint takes a session's credentials: a console sign-in link). Headers and
@@ -169,7 +170,6 @@ def _held_by_attribute(cx: Context, node: ast.AST) -> str:
 
 def _signing_read(cx: Context, node: ast.AST) -> str:
     """``os.getenv("X")``, ``os.environ.get("X")``, ``os.environ["X"]`` of a signing
-    variable: its name; the credentials a cloud SDK resolves: its call (``name()``);
-    else ''."""
+    variable: its name, else ''."""
     variable = str_value(variable_read(cx, node))
     return variable if variable is not None and SIGNING_ENV.search(variable) else ""
