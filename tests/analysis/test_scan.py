@@ -533,6 +533,7 @@ _SENDS_KEY = (
         ("import atexit\natexit.register(send)\n", True),
         ("@send\ndef hooked():\n    pass\n", True),
         ("class C:\n    def __init__(self):\n        send()\nc = C()\n", True),
+        ("class K:\n    sent = send()\n", True),  # (a class body runs as it is defined)
         ("if __name__ == '__main__':\n    send()\n", False),  # (runs as a script only)
         ("registry = {'send': 'send'}\n", False),  # (a string, no function)
     ],

@@ -257,9 +257,14 @@ def _walk_running(
     bodies of those functions read too: what they do counts as a function body's
     (a library's start-up helpers probe sockets and fetch on purpose), and their
     techniques, which count anywhere, are found."""
-    own = not functions and not called and runs_own_code(tree)
-    running_only = not functions and (bool(called) or own)
+    running_only = not functions and bool(called)
     nodes = walk(tree, functions or running_only, names=names)
+    # (the calls of module-level code, not of the main guard's: ``runs_own_code``)
+    calls = (n for n in nodes.checked if id(n) not in nodes.owner)
+    own = not functions and not called and runs_own_code(tree, calls)
+    if own:
+        running_only = True
+        nodes = walk(tree, True, names=names)
     if hooks:
         called = called | {m for c in nodes.hook_classes for m in nodes.classes[c]}
     live = live_functions(nodes, called, as_main)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
-from guard.analysis.scan.python.exprs import is_main_guard, named_by_string
+from guard.analysis.scan.python.exprs import named_by_string
 from guard.analysis.scan.python.text import ascii_fold
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -43,37 +44,35 @@ def runs_own_function(tree: ast.Module, source: str) -> bool:
     call their own helpers at import all the time, to probe the platform or to build
     tables, and what those do counts in the capped pool at most). Then every
     function body of the file is read."""
-    return _names_a_shell(source) and _runs_own(tree, classes=False)
-
-
-def runs_own_code(tree: ast.Module) -> bool:
-    """Module-level code calls or hands on a function of the top of the file, makes
-    an object of one of its classes, or decorates with one of its functions: the
-    bodies that run then are read (``liveness`` says which)."""
-    return _runs_own(tree, classes=True)
-
-
-def _runs_own(tree: ast.Module, classes: bool) -> bool:
-    kinds = (*_DEFS, ast.ClassDef) if classes else _DEFS
-    defined = {node.name for node in tree.body if isinstance(node, kinds)}
-    return bool(defined) and any(_runs(s, defined, classes) for s in tree.body)
-
-
-def _runs(statement: ast.stmt, defined: set[str], classes: bool) -> bool:
-    """One module-level statement calls or hands on a name of ``defined`` (with
-    ``classes``, decorates with one too; the main guard's code runs only as a
-    script)."""
-    if isinstance(statement, (*_DEFS, ast.ClassDef)):
-        return classes and any(_names(d, defined) for d in statement.decorator_list)
-    if classes and isinstance(statement, ast.If) and is_main_guard(statement.test):
+    if not _names_a_shell(source):
         return False
-    return any(
-        isinstance(sub, ast.Call)
-        and any(
-            _names(ref, defined) for ref in (sub.func, *sub.args, *(k.value for k in sub.keywords))
-        )
+    defined = {node.name for node in tree.body if isinstance(node, _DEFS)}
+    return bool(defined) and any(
+        isinstance(sub, ast.Call) and _calls_one(sub, defined)
+        for statement in tree.body
+        if not isinstance(statement, (*_DEFS, ast.ClassDef))
         for sub in ast.walk(statement)
     )
+
+
+def runs_own_code(tree: ast.Module, calls: Iterable[ast.AST]) -> bool:
+    """Module-level code (``calls``: its calls, as the walk kept them) calls or hands
+    on a function of the top of the file or makes an object of one of its classes,
+    or a definition is decorated with one of its functions: the bodies that run
+    then are read (``liveness`` says which)."""
+    defined = {node.name for node in tree.body if isinstance(node, (*_DEFS, ast.ClassDef))}
+    if not defined:
+        return False
+    definitions = (node for node in tree.body if isinstance(node, (*_DEFS, ast.ClassDef)))
+    if any(_names(d, defined) for node in definitions for d in node.decorator_list):
+        return True
+    return any(isinstance(c, ast.Call) and _calls_one(c, defined) for c in calls)
+
+
+def _calls_one(call: ast.Call, defined: set[str]) -> bool:
+    """The call is of a name of ``defined``, or is handed one."""
+    refs = (call.func, *call.args, *(k.value for k in call.keywords))
+    return any(_names(ref, defined) for ref in refs)
 
 
 def _names(node: ast.expr, defined: set[str]) -> bool:
