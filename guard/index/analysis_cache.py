@@ -139,6 +139,7 @@ _TYPES: Mapping[type, Mapping[str, type | tuple[type, ...]]] = {
         "snippet": str,
         "text": str,
         "role": str,
+        "deferred": bool,
     },
 }
 _NUMBERS = {ScanResult: ("seconds", "score"), Finding: ("score",), Signal: ("weight",)}

@@ -18,7 +18,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from guard.analysis.scan import ScanResult, scan_archive, scanner
+from guard.analysis.scan import score as scoring
 from guard.analysis.scan.archive import Limits, UnsafeArchive, native_kind, read_archive
+from guard.analysis.scan.hits import Hit
 from guard.analysis.scan.python import analyse
 from guard.analysis.scan.python.outline import module_imports
 from guard.models import Action, Candidate, Source
@@ -1483,3 +1485,20 @@ def test_a_clipboard_tool_that_names_no_wallet_is_no_swapper() -> None:
         "    return re.match(rb'^0x[a-fA-F0-9]{40}$', text)\n"
     )
     assert not [h for h in analyse(paste).hits if h.kind == "clipper"]
+
+
+@pytest.mark.parametrize(("deferred", "pooled"), [(False, False), (True, True)])
+def test_host_data_sent_from_a_deeper_module_counts_where_it_runs(
+    deferred: bool, pooled: bool
+) -> None:
+    """Host data collected and sent (``send-host-data``) by code of an imported module
+    that runs at import counts outside the library pool (a beacon); in a function
+    nothing runs at import it stays in the pool, as a library's sends do."""
+    hit = Hit("install-time-code", "send-host-data", 2.0, 3, "", "collects host data", deferred)
+    signal = scoring.place(hit, "pkg/_sync.py", "imported")
+    assert signal is not None
+    assert signal.spread is pooled
+    network = scoring.place(
+        Hit("install-time-code", "network", 5.0, 3, "", "post"), "x.py", "imported"
+    )
+    assert network is not None and network.spread  # (a send alone stays in the pool)

@@ -31,7 +31,8 @@ could not analyse in full) count nearly in full anywhere in the installed
 package: the victim's own calls run them.
 
 What is spread over a library (the module and other roles, what imported
-modules do other than the sure acts of ``IMPORTED_FOCUSED``, the places of
+modules do other than the sure acts of ``IMPORTED_FOCUSED`` and, where it runs,
+``IMPORTED_FOCUSED_RUNNING``, the places of
 user secrets a top-level module names (``LIBRARY_CONTENT``), and bundled
 binaries) adds up to at most ``SPREAD_CAP`` (4.0, a warning): a big HTTP client
 mentions ``.netrc``, a packaging tool ships Windows launchers, a CLI calls
@@ -98,6 +99,9 @@ NETWORK_SHARE = {"import": 0.8, "imported": 0.8}
 # persistence, unpickling decoded data. (Not a network call: scapy opens a netlink
 # socket as it is imported.)
 IMPORTED_FOCUSED = frozenset({"spawn-shell", "send-env", "autostart", "unpickle"})
+# ... and host data collected and sent by code that runs as the module is imported
+# (a beacon; in a function nothing runs at import it stays in the pool).
+IMPORTED_FOCUSED_RUNNING = frozenset({"send-host-data"})
 DEFERRED_FACTOR = {
     "install": 1.0,
     "helper": 0.35,
@@ -194,6 +198,7 @@ class Signal:
     snippet: str
     text: str
     role: str
+    deferred: bool = False  # (the hit's: in a function that does not run with its file)
 
     @property
     def where(self) -> str:
@@ -205,7 +210,8 @@ class Signal:
         if self.kind in DECISIVE_KINDS:
             return False
         if self.role == "imported":  # imported at import time: only sure acts focus
-            return self.kind not in IMPORTED_FOCUSED
+            running = self.kind in IMPORTED_FOCUSED_RUNNING and not self.deferred
+            return self.kind not in IMPORTED_FOCUSED and not running
         if self.role == "import" and self.kind in LIBRARY_CONTENT:
             return True
         return self.role in SPREAD_ROLES or self.kind in SPREAD_KINDS
@@ -224,7 +230,9 @@ def place(hit: Hit, file: str, role: str) -> Signal | None:
     weight = round(hit.weight * factor, 2)
     if weight <= 0:
         return None
-    return Signal(hit.rule, hit.kind, weight, file, hit.line, hit.snippet, hit.text, role)
+    return Signal(
+        hit.rule, hit.kind, weight, file, hit.line, hit.snippet, hit.text, role, hit.deferred
+    )
 
 
 # Calls that send data rather than fetch it: an upload at import time is no

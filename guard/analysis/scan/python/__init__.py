@@ -105,6 +105,7 @@ from guard.analysis.scan.python.liveness import (
     live_functions,
     reached_from_classes,
     runs_what_it_is_given,
+    started_functions,
 )
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
 from guard.analysis.scan.python.outline import module_level
@@ -272,7 +273,7 @@ def _walk_running(
         live.add(MAIN)
     if running_only:  # (the main guard's code stays, deferred, as without ``own``)
         _keep_running(nodes, live | {MAIN} if own else live)
-    return nodes, {MAIN} & live if own else live
+    return nodes, ({MAIN} & live) | started_functions(nodes) if own else live
 
 
 def _keep_running(nodes: Nodes, live: set[str]) -> None:

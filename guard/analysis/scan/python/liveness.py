@@ -46,12 +46,34 @@ def live_functions(
     if not nodes.functions:
         return set()
     edges = _edges(nodes, as_main)
-    live: set[str] = set()
     todo = [k for name in called for k in _called(name, None, nodes)]
     if module:
         todo.extend(edges.get(None, ()))
     if as_main:
         todo.extend(edges.get(MAIN, ()))
+    return _closure(todo, edges, nodes)
+
+
+def started_functions(nodes: Nodes) -> set[str]:
+    """The keys of the functions that module-level code starts in the background or
+    for the interpreter's exit (a thread's or a timer's target, an executor's task,
+    an ``atexit`` handler, a thread class's ``run``), and what those run."""
+    if not nodes.functions:
+        return set()
+    todo: list[str] = []
+    for node in nodes.checked:
+        if not isinstance(node, ast.Call) or id(node) in nodes.owner:
+            continue
+        if runs_what_it_is_given(node):
+            todo.extend(_callees(node, None, nodes))
+        elif _name(node.func) in nodes.thread_classes:
+            todo.extend(f"{_name(node.func)}.{m}" for m in ("run", "start"))
+    return _closure(todo, _edges(nodes, False), nodes)
+
+
+def _closure(todo: list[str], edges: dict[str | None, set[str]], nodes: Nodes) -> set[str]:
+    """The functions of ``todo`` and all they call, transitively."""
+    live: set[str] = set()
     while todo:
         key = todo.pop()
         if key not in live and key in nodes.functions:
