@@ -112,6 +112,8 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
     if not isinstance(target, ast.Constant):
         # (the path as built: names folded, ``f"/{home}/{user}/{rc}"`` -> "/home/*/.bashrc")
         words += " " + template(cx, target)
+    if _joins_a_path(cx, exprs):  # (``join(home, ".config", "systemd", "user", ...)``)
+        words += " " + "/".join(_pieces(exprs))
     if patterns.AUTOSTART.search(words) or _rc_file(target):
         cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
     elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
@@ -122,6 +124,29 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
             cx.hit(INSTALL_TIME_CODE, "write-outside", 5.0, node, what)
         else:
             cx.hit(INSTALL_TIME_CODE, "write-outside", 2.0, node, "writes outside the build tree")
+
+
+def _joins_a_path(cx: Context, exprs: list[ast.AST]) -> bool:
+    """The path is put together from pieces: a path join, or pathlib's ``/``."""
+    for expr in exprs:
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Div):
+                return True
+            if isinstance(sub, ast.Call) and cx.qual(sub.func) in PATH_JOINS:
+                return True
+    return False
+
+
+def _pieces(exprs: list[ast.AST]) -> list[str]:
+    """The string literals of the expressions, in the order they are written."""
+    found = [
+        sub
+        for expr in exprs
+        for sub in ast.walk(expr)
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+    ]
+    found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+    return [str(n.value) for n in found]
 
 
 # Files that run, or that a browser loads as an extension, when written to the
