@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, Hit, HitAt
+from guard.analysis.scan.python.outline import DEF_LINE
 
 # (the lower-cased words the text checks' one search finds: ``text._HINTS``)
 CLIPBOARD_HINTS = ("clipboard", "pyperclip", "xclip", "xsel", "pbcopy", "pbpaste")
@@ -37,7 +38,7 @@ _WALLETS = re.compile(
     r"|qpzry9x8gf2tvdw0s3jn54khce6mua7l|\bbc1[02-9ac-hj-np-z]{20,80}\b|\b0x[0-9a-f]{40}\b"
     r"|\[13\]\[a-km|\(bc1\|\[13\]\)"
 )
-_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M)
+_DEF = re.compile(DEF_LINE.pattern, re.M)
 
 
 def clipper_hit(lowered: str, at: HitAt) -> Hit | None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
+# a def line and its indent (``clipboard`` finds them in a whole text, with ``re.M``)
+DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
 
 
 # The last text looked at and its module-level lines: the scanner asks whether an
@@ -48,7 +49,7 @@ def _module_level(source: str) -> str:
             if not stripped or len(line) - len(stripped) > body_indent:
                 continue  # the body, blank lines
             body_indent = -1
-        match = _DEF.match(line) if "def" in line else None
+        match = DEF_LINE.match(line) if "def" in line else None
         kept.append(line)
         if match:
             signature = _signature_goes_on((len(match.group(1)), 0), line)
