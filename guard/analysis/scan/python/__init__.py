@@ -217,7 +217,13 @@ def _analyse_tree(
     nodes, live = _walk_running(tree, functions, called, as_main, hooks, names=not is_ascii)
     deferred = {i for i, owner in nodes.owner.items() if owner not in live}
     cx = Context(
-        lines, deferred, nodes.owner, params=nodes.params, source=source, all_imports=hooks
+        lines,
+        deferred,
+        nodes.owner,
+        params=nodes.params,
+        source=source,
+        all_imports=hooks,
+        returns=nodes.returns,
     )
     why = ""
     try:

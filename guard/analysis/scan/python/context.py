@@ -41,6 +41,8 @@ class Context:
     # the names of the file's functions (a method's own name) whose ``return`` hands
     # back decoded data (see ``execs.decoding_functions``)
     decoders: frozenset[str] = frozenset()
+    # function -> what its ``return`` statements hand back (``walk.Nodes.returns``)
+    returns: dict[str, list[ast.expr]] = field(default_factory=dict)
     # the imports of every function count as pulled in (a helper of ``setup.py``,
     # whose functions setup.py calls are not told apart here: see ``scanner``)
     all_imports: bool = False
@@ -130,6 +132,10 @@ class Context:
                     inner = None if scope is None else self.scope_of.get(id(value), "")
                     out.extend(self.expand(value, depth + 1, seen, inner, callers))
         return out
+
+    def visible(self, name: str, scope: str) -> list[ast.AST]:
+        """What the statements that ``scope`` sees assign ``name`` (``expand``'s lookup)."""
+        return self._visible(name, scope)
 
     def _visible(self, name: str, scope: str | None, callers: bool = False) -> list[ast.AST]:
         values = self.assigned[name]

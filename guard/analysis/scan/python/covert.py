@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from guard.analysis.scan.hits import (
     CREDENTIAL_ACCESS,
@@ -28,6 +28,7 @@ from guard.analysis.scan.hits import (
     Hit,
 )
 from guard.analysis.scan.python.context import Context
+from guard.analysis.scan.python.environ import secret_in
 from guard.analysis.scan.python.execs import feeds
 
 LOOKUPS = frozenset(
@@ -51,6 +52,12 @@ def lookup(cx: Context, node: ast.Call, name: str) -> None:
         return
     scope = cx.scope(node)
     domain = built_domain(cx, node.args[0], scope)
+    secret = secret_in(cx, node.args[0], scope) if domain else ""
+    if secret:
+        # (no resolver needs a secret in the name it is asked: the query carries
+        # it to the domain's name server)
+        text = f"sends the secret environment variable {secret} in a DNS query under {domain}"
+        cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
     if domain:
         what = f"a DNS lookup of a name built at run time under {domain}"
     elif not _sources(cx, node.args, scope).isdisjoint(_HIDDEN):
@@ -244,10 +251,47 @@ def _carries_environment(cx: Context, sent: list[ast.expr], scope: str) -> bool:
     (``os.environ`` itself, a copy, its items; not one variable of it), or a name
     a loop over the whole environment bound: the copy made for a subprocess
     (``env=dict(os.environ)``) beside a download does not reach the request."""
-    bound = cx.environment_names.get(scope, set())
-    return any(
-        _whole_environment(cx, expr, bound) for arg in sent for expr in cx.expand(arg, scope=scope)
-    )
+    for arg in sent:
+        for expr, where in _with_returns(cx, arg, scope):
+            if _whole_environment(cx, expr, cx.environment_names.get(where, set())):
+                return True
+    return False
+
+
+def _with_returns(cx: Context, node: ast.AST, scope: str) -> Iterator[tuple[ast.AST, str]]:
+    """``node`` expanded (``Context.expand``), with the function each part is in, and
+    what the file's own functions called in it hand back, two calls deep
+    (``json=collect()``, ``collect`` returning ``dict(os.environ)``)."""
+    todo = [(node, scope, 0)]
+    seen: set[str] = set()
+    while todo:
+        item, where, depth = todo.pop()
+        for expr in cx.expand(item, scope=where):
+            yield expr, where
+            if depth >= 2:
+                continue
+            for sub in ast.walk(expr):
+                key = _own_callee(sub, where, cx) if isinstance(sub, ast.Call) else ""
+                if key and key not in seen:
+                    seen.add(key)
+                    todo.extend((value, key, depth + 1) for value in cx.returns[key])
+
+
+def _own_callee(call: ast.Call, where: str, cx: Context) -> str:
+    """The key of the file's function a call runs (``f()``, ``self.m()``), if it
+    hands anything back; '' otherwise."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        key = func.id
+    elif (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "self"
+    ):
+        key = f"{where.split('.', 1)[0]}.{func.attr}" if "." in where else ""
+    else:
+        key = ""
+    return key if key in cx.returns else ""
 
 
 # Reads of one variable: ``os.environ.get("X")``, ``os.environ["X"]``...

@@ -69,6 +69,18 @@ def variable_read(cx: Context, node: ast.AST) -> ast.AST | None:
     return None
 
 
+def secret_in(cx: Context, node: ast.AST, scope: str) -> str:
+    """The name of a secret-named variable (``env_name``'s) whose value ``node``
+    draws on (names followed in ``scope``), or ''."""
+    for expr in cx.expand(node, scope=scope):
+        for sub in ast.walk(expr):
+            key = variable_read(cx, sub)
+            name = str_value(key) if key is not None else None
+            if name is not None and patterns.SECRET_ENV.search(name) and not _location(name):
+                return name
+    return ""
+
+
 def loop(cx: Context, node: ast.For) -> None:
     """``for k, v in os.environ.items()``, ``for k in os.environ``: the whole
     environment (1)."""

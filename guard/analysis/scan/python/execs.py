@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE, OBFUSCATED_CODE
 from guard.analysis.scan.python.context import Context
@@ -49,7 +50,9 @@ def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
     elif "network" in found:
         cx.hit(DROPPER, "download-exec", 6.0, node, f"{name}() of downloaded code")
     elif "file" in found:
-        named = list(strings(arg))
+        # (``eval`` of a file a name holds: mostly a settings file the build wrote)
+        follow = last_part(name) != "eval"
+        named = list(_named_strings(cx, arg, cx.scope(node)) if follow else strings(arg))
         cx.local_imports.extend(s for s in named if s.endswith(".py"))
         data = next((s for s in named if _data_file(s)), "")
         if data:
@@ -57,6 +60,22 @@ def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
             cx.hit(OBFUSCATED_CODE, "exec-data", 5.0, node, what)
     elif name in PLAIN_EXECS:
         _plain_exec(cx, node, name, arg)
+
+
+def _named_strings(cx: Context, node: ast.AST, scope: str, depth: int = 0) -> Iterator[str]:
+    """The strings of an expression, and of what the names in it hold where one
+    statement of the function (or of module-level code) assigns each: the file's
+    name where the code names it (``with open(path) as f``, ``path =
+    join(here, "logo.png")``). A name assigned twice is not followed (``f`` of
+    the README and of the version file, read one after the other)."""
+    yield from strings(node)
+    if depth >= 4:
+        return
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in cx.assigned:
+            values = cx.visible(sub.id, scope)
+            if len(values) == 1:
+                yield from _named_strings(cx, values[0], scope, depth + 1)
 
 
 # A file name with an extension that is not Python source: its text run as code

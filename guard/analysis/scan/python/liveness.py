@@ -112,11 +112,17 @@ def _edges(nodes: Nodes, as_main: bool = False) -> dict[str | None, set[str]]:
 
 def _make_edges(nodes: Nodes, as_main: bool) -> dict[str | None, set[str]]:
     edges: dict[str | None, set[str]] = {}
+    held: dict[str, list[str]] | None = None
     for node in nodes.checked:
-        if isinstance(node, ast.Call):
+        if isinstance(node, ast.Call | ast.For):
             owner = nodes.owner.get(id(node))
-            if owner != MAIN or as_main:
+            if owner == MAIN and not as_main:
+                continue
+            if isinstance(node, ast.Call):
                 edges.setdefault(owner, set()).update(_callees(node, owner, nodes))
+            if _from_container(node):
+                held = _containers(nodes) if held is None else held
+                edges.setdefault(owner, set()).update(_taken(node, held, nodes))
     for owner, decorator in nodes.decorators:
         name = _name(decorator)
         if name and (owner != MAIN or as_main):
@@ -125,6 +131,77 @@ def _make_edges(nodes: Nodes, as_main: bool) -> dict[str | None, set[str]]:
         if owner != MAIN or as_main:
             edges.setdefault(owner, set()).update(_class_hooks(names, nodes))
     return edges
+
+
+def _from_container(node: ast.Call | ast.For) -> bool:
+    """A loop over a container (``for f in (a, b)``, ``for f in STEPS``,
+    ``.values()``), or a call of an item of one (``TASKS["x"]()``)."""
+    if isinstance(node, ast.For):
+        return isinstance(node.iter, _ITERATED) and runs_loop_target(node)
+    return isinstance(node.func, ast.Subscript)
+
+
+def runs_loop_target(loop: ast.For) -> bool:
+    """The loop's body calls what the loop binds (``f()``), or hands it to a thread
+    or an exit handler: a loop that registers each function of a table (a CLI's
+    commands) runs none of them."""
+    bound = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for statement in loop.body:
+        for sub in ast.walk(statement):
+            if not isinstance(sub, ast.Call):
+                continue
+            if isinstance(sub.func, ast.Name) and sub.func.id in bound:
+                return True
+            given = [*sub.args, *(k.value for k in sub.keywords)]
+            if runs_what_it_is_given(sub) and any(
+                isinstance(g, ast.Name) and g.id in bound for g in given
+            ):
+                return True
+    return False
+
+
+def _taken(node: ast.Call | ast.For, held: dict[str, list[str]], nodes: Nodes) -> list[str]:
+    """The functions and classes a loop over a container of them, or a call of one
+    of its items, runs: those the container names (a literal, or a name
+    module-level code assigns one)."""
+    if isinstance(node, ast.For):
+        where = node.iter
+    elif isinstance(node.func, ast.Subscript):
+        where = node.func.value
+    else:
+        return []
+    if isinstance(where, ast.Call) and isinstance(where.func, ast.Attribute):
+        if where.func.attr not in ("values", "items") or where.args:
+            return []
+        where = where.func.value  # (``TASKS.values()``)
+    if isinstance(where, ast.Name):
+        refs = held.get(where.id, [])
+    elif isinstance(where, _CONTAINERS):
+        refs = list(_references(where))
+    else:
+        refs = []
+    return [k for ref in refs for k in _passed(ref, nodes)]
+
+
+_CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
+_ITERATED = (ast.Name, ast.Call, *_CONTAINERS)
+
+
+def _containers(nodes: Nodes) -> dict[str, list[str]]:
+    """Name -> the bare names in the literal container module-level code assigns it
+    (``STEPS = [collect, send]``, ``TASKS = {"x": send}``)."""
+    out: dict[str, list[str]] = {}
+    for node in nodes.collected:
+        if (
+            isinstance(node, ast.Assign)
+            and id(node) not in nodes.owner
+            and isinstance(node.value, _CONTAINERS)
+        ):
+            refs = list(_references(node.value))
+            for target in node.targets:
+                if isinstance(target, ast.Name) and refs:
+                    out.setdefault(target.id, []).extend(refs)
+    return out
 
 
 def _class_hooks(names: list[str], nodes: Nodes) -> Iterator[str]:

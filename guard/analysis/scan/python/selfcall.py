@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from guard.analysis.scan.python.exprs import named_by_string
+from guard.analysis.scan.python.liveness import runs_loop_target
 from guard.analysis.scan.python.text import ascii_fold
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -66,7 +67,65 @@ def runs_own_code(tree: ast.Module, calls: Iterable[ast.AST]) -> bool:
     definitions = (node for node in tree.body if isinstance(node, (*_DEFS, ast.ClassDef)))
     if any(_names(d, defined) for node in definitions for d in node.decorator_list):
         return True
-    return any(isinstance(c, ast.Call) and _calls_one(c, defined) for c in calls)
+    for node in calls:
+        if isinstance(node, ast.Call) and _calls_one(node, defined):
+            return True
+        taken = _container_taken(node)
+        if taken is not None and _own_container(taken, tree, defined):
+            return True
+    return False
+
+
+def _own_container(taken: ast.expr, tree: ast.Module, defined: set[str]) -> bool:
+    """A container that names one of ``defined``: a literal, or a name that
+    module-level code assigns one."""
+    if isinstance(taken, ast.Name):
+        return taken.id in _holders(tree, defined)
+    return _holds(taken, defined)
+
+
+_CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
+
+
+def _container_taken(node: ast.AST) -> ast.expr | None:
+    """What a loop goes over (``for f in STEPS``, ``STEPS.values()``), or what a
+    called item is taken from (``TASKS["x"]()``); None for other nodes."""
+    if isinstance(node, ast.For):
+        if not runs_loop_target(node):
+            return None
+        where = node.iter
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
+        where = node.func.value
+    else:
+        return None
+    if isinstance(where, ast.Call) and isinstance(where.func, ast.Attribute):
+        where = where.func.value  # (``.values()``, ``.items()``)
+    return where
+
+
+def _holds(node: ast.AST, defined: set[str]) -> bool:
+    """A literal container that names one of ``defined`` (its values, for a dict)."""
+    items: list[ast.expr | None] = []
+    if isinstance(node, ast.Dict):
+        items = list(node.values)
+    elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+        items = list(node.elts)
+    return any(
+        (isinstance(i, ast.Name) and i.id in defined) or (i is not None and _holds(i, defined))
+        for i in items
+    )
+
+
+def _holders(tree: ast.Module, defined: set[str]) -> set[str]:
+    """The names module-level code assigns a literal container naming one of
+    ``defined`` (``STEPS = [collect, send]``)."""
+    return {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign) and _holds(node.value, defined)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 def _calls_one(call: ast.Call, defined: set[str]) -> bool:

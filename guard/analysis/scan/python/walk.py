@@ -73,6 +73,9 @@ class Nodes:
     enclosing: dict[str, str | None] = field(default_factory=dict)  # function -> its definer
     returned: set[int] = field(default_factory=set)  # ids of calls a ``return`` hands back
     name_returns: set[str] = field(default_factory=set)  # functions that ``return`` a name
+    # function -> what its ``return`` statements hand back (``covert``: the
+    # environment a helper collects for another to send)
+    returns: dict[str, list[ast.expr]] = field(default_factory=dict)
     # what defining a class runs besides its body: (the code it is defined in, the
     # names of its bases and, marked with a final ".", its metaclass); ``liveness``
     class_runs: list[tuple[str | None, list[str]]] = field(default_factory=list)
@@ -138,7 +141,9 @@ def _special(
     """What a function, a class, the main guard or a ``return`` adds to the walk;
     True when the node's children are pushed here (or left out)."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-        if functions:
+        # (a lambda's body belongs to the code around it, with or without
+        # ``functions``: module-level code mostly calls the lambdas it makes)
+        if functions or isinstance(node, ast.Lambda):
             _push_function(stack, node, owner, nodes, visited)
         return True  # without ``functions``, module-level code only
     if isinstance(node, ast.ClassDef):
@@ -153,11 +158,19 @@ def _special(
         # (never runs: read with the main guard's code, which runs only as a script)
         _push_main_guard(stack, node, owner)
         return True
-    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
-        nodes.returned.add(id(node.value))
-    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and owner:
-        nodes.name_returns.add(owner)
+    elif isinstance(node, ast.Return) and node.value is not None:
+        _note_return(node.value, owner, nodes)
     return False
+
+
+def _note_return(value: ast.expr, owner: str | None, nodes: Nodes) -> None:
+    """What a ``return`` hands back, for its function."""
+    if owner:
+        nodes.returns.setdefault(owner, []).append(value)
+    if isinstance(value, ast.Call):
+        nodes.returned.add(id(value))
+    elif isinstance(value, ast.Name) and owner:
+        nodes.name_returns.add(owner)
 
 
 def _push_function(
