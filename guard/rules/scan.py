@@ -174,10 +174,15 @@ CredentialAccess = FindingKind(
 
 Dropper = FindingKind(
     id=DROPPER,
-    summary="The code downloads and runs something, or writes to an autostart location.",
+    summary=(
+        "The code downloads and runs something, or writes to an autostart location; or the "
+        "package installs a command named as the system's (`ls`, `git`, `sudo`): command-jacking."
+    ),
     rationale=(
         "Download-then-execute and persistence (Startup folder, Run keys, LaunchAgents, "
-        "shell profiles, cron) are how a one-off install becomes a lasting compromise." + _SCAN_NOTE
+        "shell profiles, cron) are how a one-off install becomes a lasting compromise; a "
+        "console script named after a program the user runs takes that program's place "
+        "on his PATH." + _SCAN_NOTE
     ),
     default_action=Action.BLOCK,
 )

@@ -24,6 +24,7 @@ from pathlib import Path
 from guard.analysis.scan import archive as archives
 from guard.analysis.scan import python
 from guard.analysis.scan import score as scoring
+from guard.analysis.scan.commands import shadowed_commands
 from guard.analysis.scan.disguised import PYTHON_SUFFIXES, disguised_hit
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
@@ -319,7 +320,8 @@ class _Run:
 
     def bundled(self) -> None:
         """Native binaries where they do not belong, bytecode without its source,
-        pickles that run code; sources too large to read."""
+        pickles that run code, commands installed in place of the system's; sources
+        too large to read."""
         found = [
             *_native_hits(self.arc, self.layout),
             *_bytecode_hits(self.arc, self.layout),
@@ -328,6 +330,8 @@ class _Run:
         for name, hit in found:
             rel = self.rel_of.get(name, name)
             self._place((hit,), rel, "other" if is_other(rel) else "install")
+        for name, hit in shadowed_commands(self.arc.contents, self.layout):
+            self._place((hit,), self.rel_of.get(name, name), "install")  # (put on PATH)
         for name in self.arc.oversized:
             if name.lower().endswith(SOURCE_SUFFIXES):
                 self._oversized(name)

@@ -147,6 +147,7 @@ TECHNIQUE_KINDS = frozenset(
         "pickle-code",
         "shellcode",
         "clipper",
+        "command-jacking",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

@@ -1,0 +1,111 @@
+"""Commands installed in place of the system's (guard.analysis.scan.commands)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+from guard.analysis.scan import scan_archive
+from guard.analysis.scan.commands import shadowed_commands
+from guard.analysis.scan.layout import Layout
+
+
+def _found(files: dict[str, str], layout: Layout) -> list[tuple[str, int]]:
+    prefix = "" if layout.wheel else f"{layout.project}-1.0/"
+    contents = {f"{prefix}{name}": text.encode() for name, text in files.items()}
+    return [(hit.text.split("'")[1], hit.line) for _, hit in shadowed_commands(contents, layout)]
+
+
+def test_a_wheels_console_and_gui_scripts_named_as_system_commands() -> None:
+    files = {
+        "sample-1.0.dist-info/entry_points.txt": (
+            "[console_scripts]\nsample = sample.cli:main\nls = sample.cli:main\n"
+            "[gui_scripts]\nexplorer = sample.gui:run\n"
+            "[virtualenv.activate]\nbash = sample.plugin:Bash\n"
+        ),
+    }
+    assert _found(files, Layout(True, True, "sample")) == [("ls", 3), ("explorer", 5)]
+
+
+def test_an_sdists_scripts_in_setup_py_cfg_and_pyproject() -> None:
+    files = {
+        "setup.py": (
+            "from setuptools import setup\n"
+            "setup(\n    entry_points={\n        'console_scripts': [\n"
+            "            'sample = sample.cli:main',\n            'git = sample.cli:main',\n"
+            "        ],\n        'pytest11': ['curl = sample.plugin'],\n    },\n)\n"
+        ),
+        "setup.cfg": (
+            "[metadata]\nname = sample\n[options.entry_points]\nconsole_scripts =\n"
+            "    sample2 = sample.cli:main\n    sudo = sample.cli:main\n"
+            "pytest11 =\n    wget = sample.plugin\n"
+        ),
+        "pyproject.toml": (
+            '[project]\nname = "sample"\n[project.scripts]\npython3 = "sample.cli:main"\n'
+        ),
+    }
+    found = sorted(_found(files, Layout(False, True, "sample")))
+    assert found == [("git", 6), ("python3", 4), ("sudo", 6)]
+
+
+def test_a_tools_own_commands_and_its_own_names_are_not_counted() -> None:
+    pip = {
+        "pip-26.0.dist-info/entry_points.txt": "[console_scripts]\npip3.12 = pip._internal:main\n"
+    }
+    aws = {"awscli-2.0.dist-info/entry_points.txt": "[console_scripts]\naws = awscli:main\n"}
+    tool = {"tool-1.0.dist-info/entry_points.txt": "[console_scripts]\ntool = tool:main\n"}
+    assert _found(pip, Layout(True, True, "pip")) == []
+    assert _found(aws, Layout(True, True, "awscli")) == []
+    assert _found(tool, Layout(True, True, "tool")) == []
+    assert _found(pip, Layout(True, True, "pipx-helper")) == [("pip3.12", 2)]
+
+
+def test_a_copy_of_a_virtual_environment_inside_the_wheel_installs_no_command() -> None:
+    files = {
+        "sample/venv/lib/site-packages/pip-21.0.dist-info/entry_points.txt": (
+            "[console_scripts]\npip = pip._internal.cli.main:main\n"
+        ),
+    }
+    assert _found(files, Layout(True, True, "sample")) == []
+
+
+def _sdist(path: Path, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"sample-1.0/{name}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_the_scan_blocks_an_sdist_that_installs_ls(tmp_path: Path) -> None:
+    setup = (
+        "from setuptools import setup\nsetup(name='sample', version='1.0', packages=['sample'],"
+        " entry_points={'console_scripts': ['ls = sample.cli:main']})\n"
+    )
+    files = {
+        "setup.py": setup,
+        "sample/__init__.py": "",
+        "sample/cli.py": "def main():\n    pass\n",
+    }
+    result = scan_archive(_sdist(tmp_path / "sample-1.0.tar.gz", files), "sample-1.0.tar.gz")
+    assert result.level == "block"
+    assert [(s.kind, s.file, s.line) for s in result.signals] == [
+        ("command-jacking", "setup.py", 2)
+    ]
+
+
+def test_the_scan_leaves_a_wheel_with_its_own_command_alone(tmp_path: Path) -> None:
+    path = tmp_path / "sample-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("sample/__init__.py", "")
+        zf.writestr("sample/cli.py", "def main():\n    pass\n")
+        zf.writestr(
+            "sample-1.0.dist-info/entry_points.txt", "[console_scripts]\nsample = sample.cli:main\n"
+        )
+    result = scan_archive(path, path.name)
+    assert result.level == "clean"
+    assert result.signals == ()
