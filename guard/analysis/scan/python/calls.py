@@ -89,6 +89,8 @@ def call(cx: Context, node: ast.Call) -> None:
         act(cx, node, name)
     elif last in covert.CHAT_SENDS:
         covert.chat_send(cx, node, name)
+    if last in covert.RAW_SENDS:
+        covert.environment_over_connection(cx, node, name)
     if is_chr_join(node, cx.aliases):
         cx.hit(OBFUSCATED_CODE, "chr-join", 2.5, node, "builds a string from chr() codes")
     if node.args:

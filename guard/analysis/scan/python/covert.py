@@ -246,6 +246,60 @@ def environment_sent(cx: Context, node: ast.Call, name: str) -> None:
         cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
 
 
+# What sends on a connection made apart from the call: a socket's ``send``, an
+# ``http.client`` connection's ``request``
+RAW_SENDS = frozenset({"send", "sendall", "sendto", "request", "write"})
+# What makes a connection to a host it is given (the host, first)
+_CONNECTIONS = frozenset(
+    {
+        "socket.create_connection",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "httplib.HTTPConnection",
+        "httplib.HTTPSConnection",
+        "ssl.create_connection",
+    }
+)
+# (a host of the machine itself is a local service's, a debugger's, a test's)
+_LOCAL_HOST = r"(?!localhost|127\.|::1|0\.0\.0\.0)"
+_CONNECT_TO_LITERAL = re.compile(rf"""\.connect(?:_ex)?\(\s*\(\s*["']{_LOCAL_HOST}[^"']+["']""")
+_REMOTE_HOST = re.compile(_LOCAL_HOST)
+
+
+def environment_over_connection(cx: Context, node: ast.Call, name: str) -> None:
+    """The whole environment sent on a socket or an ``http.client`` connection that
+    the code opens to a host it names (``create_connection(("host", 443))``,
+    ``s.connect(("203.0.113.9", 80))``): as ``environment_sent``, through a
+    connection made in another statement (6, anywhere)."""
+    if not cx.names_environ() or not isinstance(node.func, ast.Attribute):
+        return
+    scope = cx.scope(node)
+    sent = [*node.args, *(k.value for k in node.keywords)]
+    if not (_carries_environment(cx, sent, scope) and _fixed_peer(cx, node.func.value, scope)):
+        return
+    text = f"sends the whole environment over a connection to a host fixed in the code ({name})"
+    cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
+
+
+def _fixed_peer(cx: Context, receiver: ast.expr, scope: str) -> bool:
+    """The connection ``receiver`` names was opened to a host written in the code."""
+    for expr in cx.expand(receiver, scope=scope):
+        if not isinstance(expr, ast.Call):
+            continue
+        made = cx.qual(expr.func)
+        if made in _CONNECTIONS and expr.args:
+            host = expr.args[0]
+            host = host.elts[0] if isinstance(host, ast.Tuple) and host.elts else host
+            return (
+                isinstance(host, ast.Constant)
+                and isinstance(host.value, str)
+                and _REMOTE_HOST.match(host.value) is not None
+            )
+        if made == "socket.socket":  # (connected in another statement)
+            return cx.mentions("connect-literal", _CONNECT_TO_LITERAL)
+    return False
+
+
 def _carries_environment(cx: Context, sent: list[ast.expr], scope: str) -> bool:
     """What the call sends (its address included) holds the whole environment
     (``os.environ`` itself, a copy, its items; not one variable of it), or a name
