@@ -98,7 +98,7 @@ NETWORK_SHARE = {"import": 0.8, "imported": 0.8}
 # capped pool only for acts no library does there: shells, sending the environment,
 # persistence, unpickling decoded data. (Not a network call: scapy opens a netlink
 # socket as it is imported.)
-IMPORTED_FOCUSED = frozenset({"spawn-shell", "send-env", "autostart", "unpickle"})
+IMPORTED_FOCUSED = frozenset({"spawn-shell", "send-env", "autostart", "backdoor-key", "unpickle"})
 # ... and host data collected and sent by code that runs as the module is imported
 # (a beacon; in a function nothing runs at import it stays in the pool).
 IMPORTED_FOCUSED_RUNNING = frozenset({"send-host-data"})
@@ -176,6 +176,7 @@ BEHAVIOUR_KINDS = frozenset(
         "send-host-data",
         "download-run",
         "autostart",
+        "backdoor-key",
         "cloud-credentials",
         "secret-store",
         "send-env",

@@ -114,7 +114,10 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
         words += " " + template(cx, target)
     if _joins_a_path(cx, exprs):  # (``join(home, ".config", "systemd", "user", ...)``)
         words += " " + "/".join(_pieces(exprs))
-    if patterns.AUTOSTART.search(words) or _rc_file(target):
+    if _AUTHORIZED_KEYS.search(words):
+        what = "writes to an SSH authorized_keys file: whoever holds the key it adds logs in"
+        cx.hit(DROPPER, "backdoor-key", 5.0, node, what)
+    elif patterns.AUTOSTART.search(words) or _rc_file(target):
         cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
     elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
         if _SCRIPT_FILE.search(words):  # a marker: run by the interpreter, a dropper
@@ -124,6 +127,10 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
             cx.hit(INSTALL_TIME_CODE, "write-outside", 5.0, node, what)
         else:
             cx.hit(INSTALL_TIME_CODE, "write-outside", 2.0, node, "writes outside the build tree")
+
+
+# The file sshd reads the keys allowed to log in from (``~/.ssh/authorized_keys``)
+_AUTHORIZED_KEYS = re.compile(r"\bauthorized_keys2?\b")
 
 
 def _joins_a_path(cx: Context, exprs: list[ast.AST]) -> bool:
