@@ -247,8 +247,8 @@ def environment_sent(cx: Context, node: ast.Call, name: str) -> None:
 
 
 # What sends on a connection made apart from the call: a socket's ``send``, an
-# ``http.client`` connection's ``request``
-RAW_SENDS = frozenset({"send", "sendall", "sendto", "request", "write"})
+# ``http.client`` connection's ``request``, a mail server's ``sendmail``
+RAW_SENDS = frozenset({"send", "sendall", "sendto", "request", "write", "sendmail"})
 # What makes a connection to a host it is given (the host, first)
 _CONNECTIONS = frozenset(
     {
@@ -258,6 +258,8 @@ _CONNECTIONS = frozenset(
         "httplib.HTTPConnection",
         "httplib.HTTPSConnection",
         "ssl.create_connection",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
     }
 )
 # (a host of the machine itself is a local service's, a debugger's, a test's)

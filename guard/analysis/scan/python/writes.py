@@ -119,6 +119,9 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
         cx.hit(DROPPER, "backdoor-key", 5.0, node, what)
     elif patterns.AUTOSTART.search(words) or _rc_file(target):
         cx.hit(DROPPER, "autostart", 4.0, node, "writes to an autostart location")
+    elif _PTH_FILE.search(words) and _in_site_packages(cx, exprs, words):
+        what = "writes a .pth file into site-packages: Python runs it at every start-up"
+        cx.hit(DROPPER, "autostart", 4.0, node, what)
     elif OUTSIDE_TREE.search(words) or _calls_home(cx, exprs):
         if _SCRIPT_FILE.search(words):  # a marker: run by the interpreter, a dropper
             cx.hit(DROPPER, "write-script", 0.0, node, "writes a Python script outside the tree")
@@ -127,6 +130,33 @@ def _where(cx: Context, node: ast.Call, target: ast.AST) -> None:
             cx.hit(INSTALL_TIME_CODE, "write-outside", 5.0, node, what)
         else:
             cx.hit(INSTALL_TIME_CODE, "write-outside", 2.0, node, "writes outside the build tree")
+
+
+_PTH_FILE = re.compile(r"\.pth\b")
+# Where the interpreter looks for .pth files at start-up
+_SITE_CALLS = frozenset(
+    {
+        "site.getsitepackages",
+        "site.getusersitepackages",
+        "sysconfig.get_paths",
+        "sysconfig.get_path",
+        "distutils.sysconfig.get_python_lib",
+    }
+)
+
+
+def _in_site_packages(cx: Context, exprs: list[ast.AST], words: str) -> bool:
+    """The path is in a site-packages folder: named so, or asked of ``site`` or
+    ``sysconfig`` (``site.USER_SITE`` too)."""
+    if "site-packages" in words or "dist-packages" in words:
+        return True
+    for expr in exprs:
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Call) and cx.qual(sub.func) in _SITE_CALLS:
+                return True
+            if isinstance(sub, ast.Attribute) and cx.qual(sub) == "site.USER_SITE":
+                return True
+    return False
 
 
 # The file sshd reads the keys allowed to log in from (``~/.ssh/authorized_keys``)
