@@ -1,4 +1,5 @@
-"""Commands installed in place of the system's (guard.analysis.scan.commands)."""
+"""Commands installed in place of the system's (guard.analysis.scan.commands), and
+modules the interpreter imports at every start-up (a wheel's sitecustomize.py)."""
 
 from __future__ import annotations
 
@@ -109,3 +110,27 @@ def test_the_scan_leaves_a_wheel_with_its_own_command_alone(tmp_path: Path) -> N
     result = scan_archive(path, path.name)
     assert result.level == "clean"
     assert result.signals == ()
+
+
+def _wheel(path: Path, files: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return path
+
+
+def test_a_wheels_sitecustomize_runs_at_every_start_up(tmp_path: Path) -> None:
+    for member in ("sitecustomize.py", "sample-1.0.data/purelib/usercustomize.py"):
+        path = _wheel(tmp_path / "sample-1.0-py3-none-any.whl", {member: "import sample\n"})
+        result = scan_archive(path, path.name)
+        assert result.level == "warn"
+        assert [(s.rule, s.role) for s in result.signals] == [("pth-code", "startup")]
+
+
+def test_a_module_named_sitecustomize_inside_a_package_is_no_start_up_hook(
+    tmp_path: Path,
+) -> None:
+    files = {"sample/__init__.py": "", "sample/sitecustomize.py": "import sample\n"}
+    path = _wheel(tmp_path / "sample-1.0-py3-none-any.whl", files)
+    result = scan_archive(path, path.name)
+    assert result.level == "clean"

@@ -40,6 +40,17 @@ OTHER_DIRS = frozenset(
 )
 _OTHER_FILES = frozenset({"conftest.py", "noxfile.py", "tasks.py", "fabfile.py"})
 _WHEEL_SCRIPTS = re.compile(r"^[^/]+\.data/scripts/")
+# A module the interpreter imports at every start-up when it sits in site-packages
+_STARTUP_MODULE = re.compile(
+    r"^(?:[^/]+\.data/(?:purelib|platlib)/)?(?:sitecustomize|usercustomize)\.py$"
+)
+
+
+def is_startup_module(name: str) -> bool:
+    """A wheel member that installs as ``sitecustomize.py`` or ``usercustomize.py``."""
+    return _STARTUP_MODULE.match(name) is not None
+
+
 MAX_PYPROJECT = 1024 * 1024
 
 
@@ -159,6 +170,8 @@ def _wheel_role(name: str, rel: str) -> str:
     parts = _package_parts(rel)
     if _WHEEL_SCRIPTS.match(name):
         return "module"
+    if is_startup_module(name):
+        return "startup"
     if len(parts) == 1:
         return "import"
     return _package_role(parts)

@@ -28,7 +28,7 @@ from guard.analysis.scan.commands import shadowed_commands
 from guard.analysis.scan.disguised import PYTHON_SUFFIXES, disguised_hit
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
-from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, Hit
+from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, PTH_CODE, Hit
 from guard.analysis.scan.layout import (
     EXTENSION_MODULE,
     SOURCE_SUFFIXES,
@@ -41,7 +41,14 @@ from guard.analysis.scan.pickles import is_pickle_name, pickle_hit
 from guard.analysis.scan.pthfiles import pth_hits
 from guard.analysis.scan.python.outline import module_imports
 from guard.analysis.scan.result import ScanResult
-from guard.analysis.scan.roles import is_other, local_files, packages_of, resolve, roles
+from guard.analysis.scan.roles import (
+    is_other,
+    is_startup_module,
+    local_files,
+    packages_of,
+    resolve,
+    roles,
+)
 from guard.analysis.scan.roles import role as role_of
 
 MAX_PARSE_DEEP = 256 * 1024  # larger deep sources: module-level code only
@@ -278,6 +285,8 @@ class _Run:
         if name.lower().endswith(".pth"):
             self._place(pth_hits(text, rel.rsplit("/", 1)[-1], self.layout.project), rel, role)
             return None
+        if self.layout.wheel and is_startup_module(name):
+            self._place((_STARTUP_HIT,), rel, role)
         report = self._analyse_source(name, text, len(data), role, full)
         if report.reached:  # (called by import-time code: at its weight)
             promoted = {id(h) for h in report.hits if _promoted(h, report.reached)}
@@ -350,6 +359,18 @@ class _Run:
 
     def _place(self, hits: Iterable[Hit], rel: str, role: str) -> None:
         self.signals.extend(s for h in hits if (s := scoring.place(h, rel, role)) is not None)
+
+
+# (a wheel's sitecustomize.py: ``roles.is_startup_module``)
+_STARTUP_HIT = Hit(
+    PTH_CODE,
+    "pth-code",
+    3.0,
+    1,
+    "",
+    "installs a module Python imports at every start-up (sitecustomize or usercustomize), "
+    "in place of the environment's own",
+)
 
 
 def _depth(text: str, size: int, role: str, full: bool, spent: bool) -> tuple[bool, bool]:
