@@ -285,8 +285,6 @@ class _Run:
         if name.lower().endswith(".pth"):
             self._place(pth_hits(text, rel.rsplit("/", 1)[-1], self.layout.project), rel, role)
             return None
-        if self.layout.wheel and is_startup_module(name):
-            self._place((_STARTUP_HIT,), rel, role)
         report = self._analyse_source(name, text, len(data), role, full)
         if report.reached:  # (called by import-time code: at its weight)
             promoted = {id(h) for h in report.hits if _promoted(h, report.reached)}
@@ -329,8 +327,8 @@ class _Run:
 
     def bundled(self) -> None:
         """Native binaries where they do not belong, bytecode without its source,
-        pickles that run code, commands installed in place of the system's; sources
-        too large to read."""
+        pickles that run code, commands installed in place of the system's, modules
+        run at every start-up; sources too large to read."""
         found = [
             *_native_hits(self.arc, self.layout),
             *_bytecode_hits(self.arc, self.layout),
@@ -341,6 +339,9 @@ class _Run:
             self._place((hit,), rel, "other" if is_other(rel) else "install")
         for name, hit in shadowed_commands(self.arc.contents, self.layout):
             self._place((hit,), self.rel_of.get(name, name), "install")  # (put on PATH)
+        for name in self.arc.names if self.layout.wheel else ():
+            if is_startup_module(name):
+                self._place((_STARTUP_HIT,), self.rel_of.get(name, name), "startup")
         for name in self.arc.oversized:
             if name.lower().endswith(SOURCE_SUFFIXES):
                 self._oversized(name)
