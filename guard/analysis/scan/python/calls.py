@@ -114,6 +114,8 @@ def _network(cx: Context, node: ast.Call, name: str) -> None:
         cx.hit(DROPPER, "download-file", 0.0, node, "downloads to a file")
     covert.secret_sent(cx, node, name)
     covert.environment_sent(cx, node, name)
+    if name in covert.DNS_QUERIES:
+        covert.dns_query(cx, node, name)
     signing.signing_key_sent(cx, node, name)
     address = fold.built_address(cx, node)
     if address:

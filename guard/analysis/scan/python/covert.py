@@ -52,12 +52,7 @@ def lookup(cx: Context, node: ast.Call, name: str) -> None:
         return
     scope = cx.scope(node)
     domain = built_domain(cx, node.args[0], scope)
-    secret = secret_in(cx, node.args[0], scope) if domain else ""
-    if secret:
-        # (no resolver needs a secret in the name it is asked: the query carries
-        # it to the domain's name server)
-        text = f"sends the secret environment variable {secret} in a DNS query under {domain}"
-        cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
+    _secret_in_query(cx, node, domain, scope)
     if domain:
         what = f"a DNS lookup of a name built at run time under {domain}"
     elif not _sources(cx, node.args, scope).isdisjoint(_HIDDEN):
@@ -66,6 +61,27 @@ def lookup(cx: Context, node: ast.Call, name: str) -> None:
         return
     weight = 3.0 if id(node) in cx.deferred else 5.0
     cx.hit(INSTALL_TIME_CODE, "network", weight, node, f"network call ({name}): {what}")
+
+
+# DNS queries of a library (``dnspython``): network calls, whose name may carry data
+DNS_QUERIES = frozenset({"dns.resolver.resolve", "dns.resolver.query"})
+
+
+def dns_query(cx: Context, node: ast.Call, name: str) -> None:
+    """A ``dnspython`` query of a name built with a secret in it (see ``lookup``)."""
+    if node.args:
+        scope = cx.scope(node)
+        _secret_in_query(cx, node, built_domain(cx, node.args[0], scope), scope)
+
+
+def _secret_in_query(cx: Context, node: ast.Call, domain: str, scope: str) -> None:
+    """A secret environment variable in the name a DNS query asks under a public
+    domain: no resolver needs a secret in a name, and the query carries it to the
+    domain's name server (6, anywhere)."""
+    secret = secret_in(cx, node.args[0], scope) if domain else ""
+    if secret:
+        text = f"sends the secret environment variable {secret} in a DNS query under {domain}"
+        cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, node, text)
 
 
 def built_domain(cx: Context, node: ast.AST, scope: str) -> str:
