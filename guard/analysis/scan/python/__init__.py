@@ -645,19 +645,28 @@ def _act_words() -> re.Pattern[str]:
     """The words one of which code must contain to make a call the detectors see."""
     quiet = (DUMPERS | WRITE_CALLS) - {n for n in WRITE_CALLS if "winreg" in n}
     names = (calls.KNOWN - quiet) | set(SECRET_APIS) | BARE_SPAWNS
-    names |= {"__import__", "chr"}  # (reading the environment alone counts little here)
+    names |= {"__import__", "chr", "__builtins__"}  # (reading the environment counts little)
     words = set()
     for name in names:
         parts = name.split(".")
         # os.system, asyncio.create_subprocess_shell, bytes.fromhex: the second part
         words.add(parts[1] if parts[0] in _BROAD_MODULES and len(parts) > 1 else parts[0])
-    alternatives = trie(words)
+    # (a builtin whose name is a common method's: ``re.compile(...)`` is no code
+    # compiled, and is in nearly every module; the builtin is a bare name, or an
+    # attribute of ``builtins``, which is a word of its own)
+    methods = words & _METHOD_NAMES
+    alternatives = trie(words - methods)
+    bare = trie(methods)
     # used (``word.x``, ``word(``) or imported (``import word``, ``from word``,
     # ``from os import path, word``)
     return re.compile(
-        rf"\b(?:{alternatives})\s*[.(]|\b(?:import|from)\s+(?:{alternatives})\b"
-        rf"|\bimport\b[^\n]*\b(?:{alternatives})\b"
+        rf"\b(?:{alternatives})\s*[.(]|(?<!\.)\b(?:{bare})\s*[.(]"
+        rf"|\b(?:import|from)\s+(?:{alternatives})\b"
+        rf"|\bimport\b[^\n]*\b(?:{alternatives}|{bare})\b"
     )
+
+
+_METHOD_NAMES = frozenset({"compile"})
 
 
 _BROAD_MODULES = frozenset({"os", "asyncio", "bytes", "bytearray", "imp", "commands"})
