@@ -484,3 +484,32 @@ def test_a_default_of_a_signature_over_several_lines_can_act() -> None:
     hidden = "def f(\n    x=__import__('os').system('id'),\n):\n    pass\n"
     assert python.could_act(hidden)
     assert not python.could_act("def f(\n    x=1,\n):\n    __import__('os').system('id')\n")
+
+
+@pytest.mark.parametrize(
+    ("source", "acts"),
+    [
+        ("import re\nWORD = re.compile('[a-z]+')\n", False),  # a method, not the builtin
+        ("code = compile(text, 'x', 'exec')\n", True),
+        ("import builtins\ncode = builtins.compile(text, 'x', 'exec')\n", True),
+        ("from urllib.parse import urljoin\nBASE = urljoin('a', 'b')\n", False),
+        ("import urllib.parse, urllib.request\n", True),
+        ("from urllib import request\n", True),
+        ("import http.client\n", True),
+    ],
+)
+def test_could_act_tells_look_alikes_from_the_words(source: str, acts: bool) -> None:
+    assert python.could_act(source) is acts
+
+
+def test_could_act_reads_the_bodies_module_level_code_runs() -> None:
+    """Module-level code that calls its own functions runs their bodies (and what
+    they call): a word that acts there counts; in a body nothing runs, it does not;
+    reading the environment or building a path in a helper is no act."""
+    chain = "def _run():\n    os.system('id')\ndef _setup():\n    _run()\n_setup()\n"
+    assert python.could_act(chain)
+    assert not python.could_act(chain.removesuffix("_setup()\n") + "x = 1\n")
+    quiet = "def _conf():\n    return os.environ.get('X', os.path.join('a', 'b'))\nC = _conf()\n"
+    assert not python.could_act(quiet)
+    decorated = "def reg(f):\n    subprocess.Popen(['x'])\n    return f\n@reg\ndef g():\n    pass\n"
+    assert python.could_act(decorated)

@@ -108,7 +108,7 @@ from guard.analysis.scan.python.liveness import (
     started_functions,
 )
 from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, WRITE_CALLS
-from guard.analysis.scan.python.outline import module_level
+from guard.analysis.scan.python.outline import module_level, run_bodies
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_code, runs_own_function
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
@@ -514,8 +514,13 @@ _RUN_WORDS = ("subprocess", "os.system", "startfile", "Popen", "os.popen", "Shel
 def could_act(source: str) -> bool:
     """True when module-level code could do anything the detectors look for: the
     text outside function bodies names a module or builtin of the call tables
-    (imports name them too)."""
-    return _ACT_WORDS.search(module_level(source)) is not None
+    (imports name them too); or the bodies of the functions it may run name one
+    that acts (``outline.run_bodies``: what they run is read,
+    ``selfcall.runs_own_code``; not the reads and lookups that a library's
+    start-up helpers make all the time: ``_BODY_QUIET``)."""
+    if _acts(_ACT_WORDS, module_level(source)):
+        return True
+    return _acts(_BODY_ACT_WORDS, run_bodies(source))
 
 
 def quick_risky(source: str) -> bool:
@@ -641,8 +646,10 @@ __all__ = [
 ]
 
 
-def _act_words() -> re.Pattern[str]:
-    """The words one of which code must contain to make a call the detectors see."""
+def _act_words(left_out: frozenset[str] = frozenset()) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The words one of which code must contain to make a call the detectors see
+    (but ``left_out``): a quick search for any of them, and the pattern of one
+    used or imported (the word found is its group 1, 2 or 3)."""
     quiet = (DUMPERS | WRITE_CALLS) - {n for n in WRITE_CALLS if "winreg" in n}
     names = (calls.KNOWN - quiet) | set(SECRET_APIS) | BARE_SPAWNS
     names |= {"__import__", "chr", "__builtins__"}  # (reading the environment counts little)
@@ -651,25 +658,75 @@ def _act_words() -> re.Pattern[str]:
         parts = name.split(".")
         # os.system, asyncio.create_subprocess_shell, bytes.fromhex: the second part
         words.add(parts[1] if parts[0] in _BROAD_MODULES and len(parts) > 1 else parts[0])
-    # (a builtin whose name is a common method's: ``re.compile(...)`` is no code
-    # compiled, and is in nearly every module; the builtin is a bare name, or an
-    # attribute of ``builtins``, which is a word of its own)
-    methods = words & _METHOD_NAMES
-    alternatives = trie(words - methods)
-    bare = trie(methods)
+    alternatives = trie(words - left_out)
     # used (``word.x``, ``word(``) or imported (``import word``, ``from word``,
     # ``from os import path, word``)
-    return re.compile(
-        rf"\b(?:{alternatives})\s*[.(]|(?<!\.)\b(?:{bare})\s*[.(]"
-        rf"|\b(?:import|from)\s+(?:{alternatives})\b"
-        rf"|\bimport\b[^\n]*\b(?:{alternatives}|{bare})\b"
+    used = re.compile(
+        rf"\b({alternatives})\s*[.(]|\b(?:import|from)\s+({alternatives})\b"
+        rf"|\bimport\b[^\n]*\b({alternatives})\b"
     )
+    return any_of(words - left_out), used
+
+
+def _acts(words: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> bool:
+    """The text uses or imports one of the words (``_act_words``) and it is no
+    harmless look-alike (``_harmless``). The quick search finds the lines that
+    hold one; the pattern is tried there only (and on the next line: a word's
+    ``(`` may follow on it)."""
+    quick, used = words
+    found = quick.search(text)
+    while found is not None:
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.end())
+        end = len(text) if end < 0 else end
+        stop = text.find("\n", end + 1)
+        stop = len(text) if stop < 0 else stop
+        if any(not _harmless(text, hit) for hit in used.finditer(text, start, stop)):
+            return True
+        found = quick.search(text, end + 1) if end < len(text) else None
+    return False
+
+
+def _harmless(text: str, found: re.Match[str]) -> bool:
+    """A method named as a builtin (``re.compile(...)``: the builtin is a bare name,
+    or an attribute of ``builtins``, a word of its own), or a harmless submodule
+    of a package that is imported far more often than the ones in the tables
+    (``urllib.parse``)."""
+    group = 1 if found.group(1) else 2 if found.group(2) else 3
+    word = found.group(group)
+    start, end = found.span(group)
+    if word in _METHOD_NAMES:
+        return group == 1 and start > 0 and text[start - 1] == "."
+    submodules = _HARMLESS.get(word)
+    return submodules is not None and text.startswith(submodules, end)
 
 
 _METHOD_NAMES = frozenset({"compile"})
+_HARMLESS = {"urllib": (".parse", ".error")}
 
 
 _BROAD_MODULES = frozenset({"os", "asyncio", "bytes", "bytearray", "imp", "commands"})
 
 
 _ACT_WORDS = _act_words()
+# What a function that module-level code runs may name without acting: reading the
+# environment, the platform or the user's name, building paths, looking attributes
+# up (a library's start-up helpers do all of it; what they send, spawn or run is
+# named by another word)
+_BODY_QUIET = frozenset(
+    {
+        "getattr",
+        "path",
+        "pathlib",
+        "ntpath",
+        "posixpath",
+        "environ",
+        "getenv",
+        "platform",
+        "importlib",
+        "getpass",
+        "getlogin",
+        "getuid",
+    }
+)
+_BODY_ACT_WORDS = _act_words(_BODY_QUIET)

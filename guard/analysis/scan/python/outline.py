@@ -12,6 +12,7 @@ keeps more text in.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 # a def line and its indent (``clipboard`` finds them in a whole text, with ``re.M``)
 DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
@@ -141,3 +142,70 @@ def module_imports(source: str) -> tuple[str, ...]:
         if plain:
             out.extend(_NAME.findall(_ALIAS.sub("", plain.group(1).split("#", 1)[0])))
     return tuple(dict.fromkeys(out))
+
+
+# the name of a definition at the margin
+_TOP_NAME = re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+(\w+)", re.M)
+# where a top-level definition's body ends: the next line that starts at the margin
+# (not a comment, nor the closing bracket of a signature or a string's end)
+_MARGIN = re.compile(r"\n(?=[^\s#)\]}'\"])")
+
+
+def run_bodies(source: str) -> str:
+    """The text of the top-level functions and classes that module-level code may
+    run (called, decorated with, handed on), and of those they name in turn."""
+    kept = module_level(source)
+    heads = Counter(_TOP_NAME.findall(kept))
+    todo = _uses(kept, heads, heads)
+    if not todo:
+        return ""
+    spans = _definitions(source)
+    done: set[str] = set()
+    parts: list[str] = []
+    while todo:
+        name = todo.pop()
+        if name in done:
+            continue
+        done.add(name)
+        body = "\n".join(source[a:b] for a, b in spans.get(name, ()))
+        parts.append(body)
+        own = Counter(_TOP_NAME.findall(body))
+        todo.extend(n for n in _uses(body, heads, own) if n not in done)
+    return "\n".join(parts)
+
+
+def _definitions(source: str) -> dict[str, list[tuple[int, int]]]:
+    """Name -> the spans of the top-level definitions of that name: from the
+    definition line to the next line at the margin."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for head in _TOP_NAME.finditer(source):
+        end = _MARGIN.search(source, head.end())
+        spans.setdefault(head.group(1), []).append(
+            (head.start(), end.start() if end else len(source))
+        )
+    return spans
+
+
+def _uses(text: str, heads: Counter[str], defining: Counter[str]) -> list[str]:
+    """The names of ``heads`` (the top-level definitions) that ``text`` names more
+    often than its own lines define them (``defining``): a call, a decorator, a
+    function handed on. (A count of the text first: most names are not there.)"""
+    return [
+        name
+        for name in heads
+        if text.count(name) > defining[name] and _words(text, name) > defining[name]
+    ]
+
+
+def _words(text: str, name: str) -> int:
+    """How many times ``name`` is in ``text`` as a whole identifier."""
+    count = 0
+    at = text.find(name)
+    while at != -1:
+        end = at + len(name)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            count += 1
+        at = text.find(name, end)
+    return count
