@@ -17,10 +17,9 @@ The scripts are read from a wheel's ``entry_points.txt`` and from an sdist's
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 
-from guard.analysis.scan.entry import MAX_METADATA
+from guard.analysis.scan.entry import MAX_METADATA, pyproject_scripts
 from guard.analysis.scan.hits import DROPPER, Hit
 from guard.analysis.scan.layout import Layout, relative
 from guard.analysis.shadowing import shadowed_command
@@ -107,17 +106,8 @@ def _setup_py_scripts(text: str) -> Iterator[tuple[str, int]]:
 
 def _pyproject_scripts(text: str) -> Iterator[tuple[str, int]]:
     """``pyproject.toml``: the keys of ``[project.scripts]`` and ``[project.gui-scripts]``."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return
-    project = doc.get("project")
-    if not isinstance(project, dict):
-        return
-    for table in (project.get("scripts"), project.get("gui-scripts")):
-        if isinstance(table, dict):
-            for command in table:
-                yield command, _line_of_key(text, command)
+    for command, _ in pyproject_scripts(text):
+        yield command, _line_of_key(text, command)
 
 
 def _line_of_key(text: str, key: str) -> int:

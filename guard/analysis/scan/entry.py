@@ -86,8 +86,17 @@ def _ini_entries(text: str, accept: Callable[[str], bool]) -> Iterator[tuple[str
 
 
 def _pyproject_entries(data: bytes) -> Iterator[tuple[str, str]]:
+    for _, value in pyproject_scripts(_text(data)):
+        if ":" in value:
+            module, _, function = value.partition(":")
+            yield module.strip(), function.strip().split("[")[0].strip()
+
+
+def pyproject_scripts(text: str) -> Iterator[tuple[str, str]]:
+    """(command, object reference: '' if none) of each script of ``pyproject.toml``'s
+    ``[project.scripts]`` and ``[project.gui-scripts]``."""
     try:
-        doc = tomllib.loads(_text(data))
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return
     project = doc.get("project")
@@ -95,10 +104,8 @@ def _pyproject_entries(data: bytes) -> Iterator[tuple[str, str]]:
         return
     for table in (project.get("scripts"), project.get("gui-scripts")):
         if isinstance(table, dict):
-            for value in table.values():
-                if isinstance(value, str) and ":" in value:
-                    module, _, function = value.partition(":")
-                    yield module.strip(), function.strip().split("[")[0].strip()
+            for command, value in table.items():
+                yield str(command), value if isinstance(value, str) else ""
 
 
 def _py_modules(data: bytes | None) -> Iterator[str]:
