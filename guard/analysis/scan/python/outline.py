@@ -12,7 +12,6 @@ keeps more text in.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 # a def line and its indent (``clipboard`` finds them in a whole text, with ``re.M``)
 DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]")
@@ -146,6 +145,7 @@ def module_imports(source: str) -> tuple[str, ...]:
 
 # the name of a definition at the margin
 _TOP_NAME = re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+(\w+)", re.M)
+_TOP_CLASS = re.compile(r"^class[ \t]+(\w+)", re.M)
 # where a top-level definition's body ends: the next line that starts at the margin
 # (not a comment, nor the closing bracket of a signature or a string's end)
 _MARGIN = re.compile(r"\n(?=[^\s#)\]}'\"])")
@@ -153,10 +153,11 @@ _MARGIN = re.compile(r"\n(?=[^\s#)\]}'\"])")
 
 def run_bodies(source: str) -> str:
     """The text of the top-level functions and classes that module-level code may
-    run (called, decorated with, handed on), and of those they name in turn."""
+    run (called, decorated with, handed on), and of those they name so in turn."""
     kept = module_level(source)
-    heads = Counter(_TOP_NAME.findall(kept))
-    todo = _uses(kept, heads, heads)
+    defined = set(_TOP_NAME.findall(kept))
+    classes = set(_TOP_CLASS.findall(kept))
+    todo = _uses(kept, defined, classes)
     if not todo:
         return ""
     spans = _definitions(source)
@@ -169,8 +170,7 @@ def run_bodies(source: str) -> str:
         done.add(name)
         body = "\n".join(source[a:b] for a, b in spans.get(name, ()))
         parts.append(body)
-        own = Counter(_TOP_NAME.findall(body))
-        todo.extend(n for n in _uses(body, heads, own) if n not in done)
+        todo.extend(n for n in _uses(body, defined, classes) if n not in done)
     return "\n".join(parts)
 
 
@@ -186,26 +186,45 @@ def _definitions(source: str) -> dict[str, list[tuple[int, int]]]:
     return spans
 
 
-def _uses(text: str, heads: Counter[str], defining: Counter[str]) -> list[str]:
-    """The names of ``heads`` (the top-level definitions) that ``text`` names more
-    often than its own lines define them (``defining``): a call, a decorator, a
-    function handed on. (A count of the text first: most names are not there.)"""
-    return [
-        name
-        for name in heads
-        if text.count(name) > defining[name] and _words(text, name) > defining[name]
-    ]
+def _uses(text: str, defined: set[str], classes: set[str]) -> list[str]:
+    """The names of ``defined`` that ``text`` calls (``f(``), decorates with (``@f``)
+    or hands on (``target=f)``, ``(f, g)``, ``x = f``; a class only called or
+    decorated with: ``List[C]`` annotates): not a mere mention (a docstring),
+    nor the line that defines it. (The identifiers of the text first: most names
+    are not there.)"""
+    named = defined.intersection(_IDENTIFIER.findall(text))
+    return [name for name in named if _used(text, name, name not in classes)]
 
 
-def _words(text: str, name: str) -> int:
-    """How many times ``name`` is in ``text`` as a whole identifier."""
-    count = 0
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_HANDED_BEFORE = frozenset("=([,")
+_HANDED_AFTER = frozenset(",)]\n")
+
+
+def _used(text: str, name: str, handed: bool) -> bool:
+    """``name`` is called or decorated with somewhere in ``text`` (or, with
+    ``handed``, handed on)."""
     at = text.find(name)
     while at != -1:
         end = at + len(name)
-        before = text[at - 1] if at else " "
-        after = text[end] if end < len(text) else " "
-        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
-            count += 1
+        head = text[max(0, at - 8) : at]
+        whole = not (
+            head[-1:].isalnum()
+            or head[-1:] == "_"
+            or text[end : end + 1].isalnum()
+            or text[end : end + 1] == "_"
+        )
+        if whole and not head.rstrip().endswith(("def", "class")):
+            before = head.rstrip()[-1:]
+            after = text[end : end + 1]
+            while after in (" ", "\t"):
+                end += 1
+                after = text[end : end + 1]
+            if (
+                after == "("
+                or before == "@"
+                or (handed and before in _HANDED_BEFORE and after in _HANDED_AFTER)
+            ):
+                return True
         at = text.find(name, end)
-    return count
+    return False
