@@ -137,7 +137,7 @@ def _from_container(node: ast.Call | ast.For) -> bool:
     """A loop over a container (``for f in (a, b)``, ``for f in STEPS``,
     ``.values()``), or a call of an item of one (``TASKS["x"]()``)."""
     if isinstance(node, ast.For):
-        return isinstance(node.iter, _ITERATED) and runs_loop_target(node)
+        return isinstance(node.iter, _ITERATED)
     return isinstance(node.func, ast.Subscript)
 
 
@@ -180,6 +180,9 @@ def _taken(node: ast.Call | ast.For, held: dict[str, list[str]], nodes: Nodes) -
         refs = list(_references(where))
     else:
         refs = []
+    # (a loop runs what it goes over only if its body calls it: looked at last)
+    if not refs or (isinstance(node, ast.For) and not runs_loop_target(node)):
+        return []
     return [k for ref in refs for k in _passed(ref, nodes)]
 
 
