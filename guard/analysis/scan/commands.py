@@ -19,13 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from guard.analysis.scan.entry import MAX_METADATA, pyproject_scripts
+from guard.analysis.scan.entry import MAX_METADATA, pyproject_scripts, section_lines
 from guard.analysis.scan.hits import DROPPER, Hit
 from guard.analysis.scan.layout import Layout, relative
 from guard.analysis.shadowing import shadowed_command
 
 _SCRIPT_GROUPS = frozenset({"console_scripts", "gui_scripts"})
-_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 _INI_ENTRY = re.compile(r"^\s*([^\s=#;][^=]*?)\s*=\s*[A-Za-z_][\w.]*\s*:")
 _CFG_GROUP = re.compile(r"^([\w.-]+)\s*=\s*(.*)$")
 _PY_GROUP = re.compile(r"""["'](console_scripts|gui_scripts)["']\s*:\s*[\[(]([^\])]*)[\])]""")
@@ -67,13 +66,8 @@ def _scripts(name: str, data: bytes, layout: Layout) -> Iterator[tuple[str, int]
 
 def _ini_scripts(text: str) -> Iterator[tuple[str, int]]:
     """``entry_points.txt``: the names in its script sections."""
-    inside = False
-    for number, line in enumerate(text.splitlines(), 1):
-        section = _SECTION.match(line)
-        if section:
-            inside = section.group(1).strip() in _SCRIPT_GROUPS
-            continue
-        entry = _INI_ENTRY.match(line) if inside else None
+    for number, line in section_lines(text, _SCRIPT_GROUPS.__contains__):
+        entry = _INI_ENTRY.match(line)
         if entry:
             yield entry.group(1).strip(), number
 
@@ -81,13 +75,9 @@ def _ini_scripts(text: str) -> Iterator[tuple[str, int]]:
 def _cfg_scripts(text: str) -> Iterator[tuple[str, int]]:
     """``setup.cfg``: ``[options.entry_points]``, its ``console_scripts =`` key and
     the indented lines that go on with it."""
-    section, group = "", ""
-    for number, line in enumerate(text.splitlines(), 1):
-        header = _SECTION.match(line)
-        if header:
-            section, group = header.group(1).strip(), ""
-            continue
-        if section != "options.entry_points" or not line.strip():
+    group = ""
+    for number, line in section_lines(text, "options.entry_points".__eq__):
+        if not line.strip():
             continue
         key = _CFG_GROUP.match(line) if not line[0].isspace() else None
         if key:

@@ -74,15 +74,22 @@ def _entry_points(contents: Mapping[str, bytes], layout: Layout) -> Iterator[tup
 
 def _ini_entries(text: str, accept: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
     """Entry points in an ini file, in the sections ``accept`` takes."""
+    for _, line in section_lines(text, accept):
+        entry = _ENTRY.match(line)
+        if entry:
+            yield entry.group(1), entry.group(2)
+
+
+def section_lines(text: str, accept: Callable[[str], bool]) -> Iterator[tuple[int, str]]:
+    """(1-based number, line) of the lines of an ini file in the sections ``accept``
+    takes (by name), section headers left out."""
     inside = False
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         section = _SECTION.match(line)
         if section:
             inside = accept(section.group(1).strip())
-            continue
-        entry = _ENTRY.match(line) if inside else None
-        if entry:
-            yield entry.group(1), entry.group(2)
+        elif inside:
+            yield number, line
 
 
 def _pyproject_entries(data: bytes) -> Iterator[tuple[str, str]]:
