@@ -266,9 +266,7 @@ def _walk_running(
     techniques, which count anywhere, are found."""
     running_only = not functions and bool(called)
     nodes = walk(tree, functions or running_only, names=names)
-    # (the calls of module-level code, not of the main guard's: ``runs_own_code``)
-    calls = (n for n in nodes.checked if id(n) not in nodes.owner)
-    own = not functions and not called and runs_own_code(tree, calls)
+    own = not functions and not called and runs_own_code(tree, nodes)
     if own:
         running_only = True
         nodes = walk(tree, True, names=names)

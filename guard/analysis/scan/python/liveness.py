@@ -112,7 +112,6 @@ def _edges(nodes: Nodes, as_main: bool = False) -> dict[str | None, set[str]]:
 
 def _make_edges(nodes: Nodes, as_main: bool) -> dict[str | None, set[str]]:
     edges: dict[str | None, set[str]] = {}
-    held: dict[str, list[str]] | None = None
     for node in nodes.checked:
         if isinstance(node, ast.Call | ast.For):
             owner = nodes.owner.get(id(node))
@@ -120,9 +119,9 @@ def _make_edges(nodes: Nodes, as_main: bool) -> dict[str | None, set[str]]:
                 continue
             if isinstance(node, ast.Call):
                 edges.setdefault(owner, set()).update(_callees(node, owner, nodes))
-            if _from_container(node):
-                held = _containers(nodes) if held is None else held
-                edges.setdefault(owner, set()).update(_taken(node, held, nodes))
+            if takes_from_container(node):
+                taken = _taken(node, module_containers(nodes), nodes)
+                edges.setdefault(owner, set()).update(taken)
     for owner, decorator in nodes.decorators:
         name = _name(decorator)
         if name and (owner != MAIN or as_main):
@@ -133,7 +132,7 @@ def _make_edges(nodes: Nodes, as_main: bool) -> dict[str | None, set[str]]:
     return edges
 
 
-def _from_container(node: ast.Call | ast.For) -> bool:
+def takes_from_container(node: ast.Call | ast.For) -> bool:
     """A loop over a container (``for f in (a, b)``, ``for f in STEPS``,
     ``.values()``), or a call of an item of one (``TASKS["x"]()``)."""
     if isinstance(node, ast.For):
@@ -161,18 +160,22 @@ def runs_loop_target(loop: ast.For) -> bool:
 
 
 def _taken(node: ast.Call | ast.For, held: dict[str, list[str]], nodes: Nodes) -> list[str]:
-    """The functions and classes a loop over a container of them, or a call of one
-    of its items, runs: those the container names (a literal, or a name
-    module-level code assigns one)."""
+    """The keys of the functions and classes that ``taken_names`` runs."""
+    return [k for ref in taken_names(node, held) for k in _passed(ref, nodes)]
+
+
+def taken_names(node: ast.AST, held: dict[str, list[str]]) -> list[str]:
+    """The names a loop over a container of functions, or a call of one of its items,
+    runs: those the container names, a literal or a name module-level code assigns
+    one (``held``: ``module_containers``), also through a method of it
+    (``TASKS.values()``); none for other nodes."""
     if isinstance(node, ast.For):
         where = node.iter
-    elif isinstance(node.func, ast.Subscript):
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
         where = node.func.value
     else:
         return []
     if isinstance(where, ast.Call) and isinstance(where.func, ast.Attribute):
-        if where.func.attr not in ("values", "items") or where.args:
-            return []
         where = where.func.value  # (``TASKS.values()``)
     if isinstance(where, ast.Name):
         refs = held.get(where.id, [])
@@ -183,16 +186,22 @@ def _taken(node: ast.Call | ast.For, held: dict[str, list[str]], nodes: Nodes) -
     # (a loop runs what it goes over only if its body calls it: looked at last)
     if not refs or (isinstance(node, ast.For) and not runs_loop_target(node)):
         return []
-    return [k for ref in refs for k in _passed(ref, nodes)]
+    return refs
 
 
 _CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
 _ITERATED = (ast.Name, ast.Call, *_CONTAINERS)
 
 
-def _containers(nodes: Nodes) -> dict[str, list[str]]:
+def module_containers(nodes: Nodes) -> dict[str, list[str]]:
     """Name -> the bare names in the literal container module-level code assigns it
-    (``STEPS = [collect, send]``, ``TASKS = {"x": send}``)."""
+    (``STEPS = [collect, send]``, ``TASKS = {"x": send}``); made once per walk."""
+    if nodes.containers is None:
+        nodes.containers = _containers(nodes)
+    return nodes.containers
+
+
+def _containers(nodes: Nodes) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for node in nodes.collected:
         if (

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
 
 from guard.analysis.scan.python.exprs import named_by_string
-from guard.analysis.scan.python.liveness import runs_loop_target
+from guard.analysis.scan.python.liveness import (
+    module_containers,
+    taken_names,
+    takes_from_container,
+)
 from guard.analysis.scan.python.text import ascii_fold
+from guard.analysis.scan.python.walk import Nodes
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SHELLS = re.compile(
@@ -56,9 +60,10 @@ def runs_own_function(tree: ast.Module, source: str) -> bool:
     )
 
 
-def runs_own_code(tree: ast.Module, calls: Iterable[ast.AST]) -> bool:
-    """Module-level code (``calls``: its calls, as the walk kept them) calls or hands
-    on a function of the top of the file or makes an object of one of its classes,
+def runs_own_code(tree: ast.Module, nodes: Nodes) -> bool:
+    """Module-level code (its calls and loops, as the walk kept them in ``nodes``)
+    calls or hands on a function of the top of the file or makes an object of one
+    of its classes, also through a container of them (``liveness.taken_names``),
     or a definition is decorated with one of its functions: the bodies that run
     then are read (``liveness`` says which)."""
     defined = {node.name for node in tree.body if isinstance(node, (*_DEFS, ast.ClassDef))}
@@ -67,65 +72,19 @@ def runs_own_code(tree: ast.Module, calls: Iterable[ast.AST]) -> bool:
     definitions = (node for node in tree.body if isinstance(node, (*_DEFS, ast.ClassDef)))
     if any(_names(d, defined) for node in definitions for d in node.decorator_list):
         return True
-    for node in calls:
-        if isinstance(node, ast.Call) and _calls_one(node, defined):
-            return True
-        taken = _container_taken(node)
-        if taken is not None and _own_container(taken, tree, defined):
-            return True
-    return False
+    return any(_runs_one(node, defined, nodes) for node in nodes.checked)
 
 
-def _own_container(taken: ast.expr, tree: ast.Module, defined: set[str]) -> bool:
-    """A container that names one of ``defined``: a literal, or a name that
-    module-level code assigns one."""
-    if isinstance(taken, ast.Name):
-        return taken.id in _holders(tree, defined)
-    return _holds(taken, defined)
-
-
-_CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
-
-
-def _container_taken(node: ast.AST) -> ast.expr | None:
-    """What a loop goes over (``for f in STEPS``, ``STEPS.values()``), or what a
-    called item is taken from (``TASKS["x"]()``); None for other nodes."""
-    if isinstance(node, ast.For):
-        if not runs_loop_target(node):
-            return None
-        where = node.iter
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
-        where = node.func.value
-    else:
-        return None
-    if isinstance(where, ast.Call) and isinstance(where.func, ast.Attribute):
-        where = where.func.value  # (``.values()``, ``.items()``)
-    return where
-
-
-def _holds(node: ast.AST, defined: set[str]) -> bool:
-    """A literal container that names one of ``defined`` (its values, for a dict)."""
-    items: list[ast.expr | None] = []
-    if isinstance(node, ast.Dict):
-        items = list(node.values)
-    elif isinstance(node, ast.List | ast.Tuple | ast.Set):
-        items = list(node.elts)
-    return any(
-        (isinstance(i, ast.Name) and i.id in defined) or (i is not None and _holds(i, defined))
-        for i in items
-    )
-
-
-def _holders(tree: ast.Module, defined: set[str]) -> set[str]:
-    """The names module-level code assigns a literal container naming one of
-    ``defined`` (``STEPS = [collect, send]``)."""
-    return {
-        target.id
-        for node in tree.body
-        if isinstance(node, ast.Assign) and _holds(node.value, defined)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
+def _runs_one(node: ast.AST, defined: set[str], nodes: Nodes) -> bool:
+    """A node of module-level code (not the main guard's: it runs only as a script)
+    calls or hands on one of ``defined``, or runs one from a container."""
+    if id(node) in nodes.owner:
+        return False
+    if isinstance(node, ast.Call) and _calls_one(node, defined):
+        return True
+    if not (isinstance(node, ast.For | ast.Call) and takes_from_container(node)):
+        return False
+    return not defined.isdisjoint(taken_names(node, module_containers(nodes)))
 
 
 def _calls_one(call: ast.Call, defined: set[str]) -> bool:

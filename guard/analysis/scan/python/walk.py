@@ -81,6 +81,8 @@ class Nodes:
     class_runs: list[tuple[str | None, list[str]]] = field(default_factory=list)
     # ``liveness``'s call graph, once made (by whether the main guard runs)
     edges: dict[bool, dict[str | None, set[str]]] = field(default_factory=dict)
+    # ``liveness.module_containers``, once made
+    containers: dict[str, list[str]] | None = None
 
     @property
     def deferred(self) -> set[int]:
