@@ -15,7 +15,7 @@ _VIEWS = frozenset({"items", "keys", "values", "copy"})
 def env_name(cx: Context, arg: ast.AST, node: ast.AST) -> None:
     """A read of a variable whose name says it holds a secret (2.5)."""
     name = str_value(arg)
-    if name is not None and patterns.SECRET_ENV.search(name) and not _location(name):
+    if name is not None and _secret_name(name):
         cx.hit(
             CREDENTIAL_ACCESS,
             "env-secret",
@@ -28,6 +28,11 @@ def env_name(cx: Context, arg: ast.AST, node: ast.AST) -> None:
 # A name that ends in one of these holds where a secret is, or how it is used, not
 # the secret: HF_TOKEN_PATH, AWS_SHARED_CREDENTIALS_FILE, VAULT_AUTH_URL.
 _LOCATIONS = ("_PATH", "_FILE", "_DIR", "_URL", "_URI", "_HOST", "_PORT", "_ENDPOINT")
+
+
+def _secret_name(name: str) -> bool:
+    """The variable's name says it holds a secret (not where one is)."""
+    return patterns.SECRET_ENV.search(name) is not None and not _location(name)
 
 
 def _location(name: str) -> bool:
@@ -76,7 +81,7 @@ def secret_in(cx: Context, node: ast.AST, scope: str) -> str:
         for sub in ast.walk(expr):
             key = variable_read(cx, sub)
             name = str_value(key) if key is not None else None
-            if name is not None and patterns.SECRET_ENV.search(name) and not _location(name):
+            if name is not None and _secret_name(name):
                 return name
     return ""
 
