@@ -45,6 +45,8 @@ class FileReport:
     reached: frozenset[str] = frozenset()
     # the dotted names module-level code decorates with (``@util.retry``): they run
     decorators: tuple[str, ...] = ()
+    # tree files without a Python suffix the code runs as Python (``Context.scripts``)
+    scripts: tuple[str, ...] = ()
 
 
 def snippet(lines: list[str], lineno: int) -> str:

@@ -50,6 +50,7 @@ from guard.analysis.scan.roles import (
     roles,
 )
 from guard.analysis.scan.roles import role as role_of
+from guard.analysis.scan.scripts import named_files, parses, read_again
 
 MAX_PARSE_DEEP = 256 * 1024  # larger deep sources: module-level code only
 _ORDER = {"startup": 0, "import": 1, "module": 2, "other": 3}  # after install time
@@ -86,7 +87,7 @@ def scan(path: Path, filename: str, block: float, warn: float, budget: float) ->
         finding = unreadable(filename, exc, isinstance(exc, archives.UnsafeArchive))
         seconds = time.perf_counter() - start
         return ScanResult(filename, (finding,), 0, seconds, False, 0.0, "unreadable")
-    run = _Run(arc, layout)
+    run = _Run(arc, layout, path, filename)
     run.install_time()
     run.limit = run.work + budget * WORK_PER_SECOND
     run.import_time()
@@ -111,9 +112,10 @@ def scan(path: Path, filename: str, block: float, warn: float, budget: float) ->
 class _Run:
     """The files of one archive, their roles, and the signals found so far."""
 
-    def __init__(self, arc: archives.Archive, layout: Layout) -> None:
+    def __init__(self, arc: archives.Archive, layout: Layout, path: Path, filename: str) -> None:
         self.arc = arc
         self.layout = layout
+        self.path, self.filename = path, filename  # (read again for ``scripts``)
         self.rel_of = {name: relative(name, layout) for name in arc.names}
         self.by_rel = {rel: name for name, rel in self.rel_of.items()}
         self.members = set(self.by_rel)
@@ -160,6 +162,7 @@ class _Run:
                 self._note_calls(name, report.calls_out)
                 self._note_mains(name, report.mains)
                 queue.extend(self._pulled_in(name, report.local_imports))
+                queue.extend(self._scripts(name, report.scripts, "helper"))
 
     def spent(self) -> bool:
         """The budget's work is used up."""
@@ -194,6 +197,7 @@ class _Run:
                 top = self.roles[name] == "import"
                 self._note_calls(name, report.calls_out + (report.decorators if top else ()))
                 queue.extend(self._imported(name, report.local_imports))
+                queue.extend(self._scripts(name, report.scripts, "import"))
 
     def _imported(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
         """The package modules an import-time file imports, now ``imported`` (a
@@ -204,6 +208,30 @@ class _Run:
             member = self.by_rel[found[0]] if found else ""
             if self.roles.get(member) in _DEEP_ROLES and member not in self.done:
                 self.roles[member] = "imported"
+                yield member
+
+    def _scripts(self, name: str, words: tuple[str, ...], role: str) -> Iterator[str]:
+        """The tree files without a Python suffix that a file's running code runs as
+        Python (``guard.analysis.scan.scripts``), read and given ``role``: those
+        that parse, run as ``__main__``. One over the size cap blocks."""
+        if not words:
+            return
+        importer = self.rel_of.get(name, name)
+        found = [m for m in named_files(words, importer, self.by_rel) if m not in self.done]
+        unread = [m for m in found if m not in self.arc.contents]
+        again = read_again(self.path, self.filename, unread) if unread else None
+        for member in found:
+            data = self.arc.contents.get(member)
+            if data is None and again is not None:
+                data = again.contents.get(member)
+            rel = self.rel_of[member]
+            if data is None:
+                why = f"{rel}, which {importer} runs as Python, is over the size cap"
+                self._place((_unanalysed(why),), rel, "install" if role == "helper" else role)
+            elif parses(_decode(data)):
+                self.arc.contents[member] = data
+                self.roles[member] = role
+                self.mains.add(member)
                 yield member
 
     def _resolve(self, name: str, importer: str) -> tuple[str, str] | None:

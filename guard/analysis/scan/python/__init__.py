@@ -303,7 +303,10 @@ def _tree_report(
     )
     imports = tuple(cx.local_imports)
     mains = tuple(cx.mains)
-    return FileReport(tuple(hits), "ast", imports, why, outgoing, mains, reached, decorators)
+    scripts = tuple(dict.fromkeys(cx.scripts))
+    return FileReport(
+        tuple(hits), "ast", imports, why, outgoing, mains, reached, decorators, scripts
+    )
 
 
 def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:

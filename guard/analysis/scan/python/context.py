@@ -31,6 +31,9 @@ class Context:
     hits: list[Hit] = field(default_factory=list)
     local_imports: list[str] = field(default_factory=list)
     mains: list[str] = field(default_factory=list)  # modules run as ``__main__`` (``-m``)
+    # the names of files the code runs as Python whatever their names say (``python
+    # version``, ``exec(open("VERSION").read())``): the scanner reads those that parse
+    scripts: list[str] = field(default_factory=list)
     # function -> the names a loop over the whole environment binds (``for k, v in ...``)
     environment_names: dict[str, set[str]] = field(default_factory=dict)
     # attribute -> what ``self.attribute = ...`` (or ``cls.``) assigns, in any method

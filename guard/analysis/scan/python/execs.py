@@ -11,6 +11,7 @@ from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.exprs import (
     is_chr_join,
     last_word,
+    script_name,
     stealth_codec,
     stealth_codec_arg,
     strings,
@@ -37,7 +38,9 @@ def exec_call(cx: Context, node: ast.Call, name: str) -> None:
         return
     arg = node.args[0]
     if name in FILE_EXEC:
-        cx.local_imports.extend(strings(arg))  # runpy.run_path("x.py"): followed
+        named = list(strings(arg))
+        cx.local_imports.extend(named)  # runpy.run_path("x.py"): followed
+        cx.scripts.extend(s for s in named if script_name(s))
     else:
         _exec_of(cx, node, name, arg)
 
@@ -54,6 +57,7 @@ def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
         follow = last_part(name) != "eval"
         named = list(_named_strings(cx, arg, cx.scope(node)) if follow else strings(arg))
         cx.local_imports.extend(s for s in named if s.endswith(".py"))
+        cx.scripts.extend(s for s in named if script_name(s) and not _data_file(s))
         data = next((s for s in named if _data_file(s)), "")
         if data:
             what = f"{name}() of the text of a data file ({data[-40:]}): code no reader looks at"

