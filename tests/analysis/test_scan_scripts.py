@@ -85,3 +85,18 @@ def test_a_file_run_as_python_over_the_size_cap_blocks(tmp_path: Path) -> None:
     assert result.level == "block"
     message = " ".join(f.message for f in result.findings)
     assert "pkg/version, which setup.py runs as Python, is over the size cap" in message
+
+
+def test_files_run_as_python_past_the_archives_re_reads_block(tmp_path: Path) -> None:
+    # (each helper names its own script: each would read the archive again)
+    helper = "import subprocess, sys\nsubprocess.call([sys.executable, 'job{n}'])\n"
+    files = {f"helper{n}.py": helper.format(n=n) for n in range(5)}
+    files.update({f"job{n}": "x = 1\n" for n in range(5)})
+    imports = "".join(f"import helper{n}\n" for n in range(5))
+    files["setup.py"] = imports + "from setuptools import setup\nsetup(name='demo')\n"
+    path = _tar(tmp_path, files)
+    result = scan_archive(path, path.name)
+    assert result.level == "block"
+    message = " ".join(f.message for f in result.findings)
+    assert "job3, which helper3.py runs as Python, was left unread" in message
+    assert "job2, which" not in message

@@ -64,6 +64,7 @@ _DEEP_ROLES = frozenset({"module", "other"})
 _PROMOTABLE = frozenset({"imported", "module", "other"})
 _METADATA = frozenset({"setup.cfg"})  # read for its entry points only
 UNANALYSED_WEIGHT = 6.0
+MAX_REREADS = 3  # times one scan reads its archive again (``_Run._scripts``)
 # The work the modules imported at import time may cost past the budget before the
 # scan stops reading them and blocks (``_Run.import_time``): 20 seconds' worth at
 # the reference rate; honest large packages (litellm, kubernetes) take 2 to 3
@@ -133,6 +134,7 @@ class _Run:
         self.entries: set[str] = set()  # files the user runs (what they use not followed)
         self.mains: set[str] = set()  # files install-time code runs as __main__ (-m)
         self._resolved: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self.rereads = 0  # the archive read again for files run as Python (``_scripts``)
         self._user_run()
 
     def _user_run(self) -> None:
@@ -219,14 +221,21 @@ class _Run:
         importer = self.rel_of.get(name, name)
         found = [m for m in named_files(words, importer, self.by_rel) if m not in self.done]
         unread = [m for m in found if m not in self.arc.contents]
-        again = read_again(self.path, self.filename, unread) if unread else None
+        again = None
+        if unread and self.rereads < MAX_REREADS:  # (each reads the archive whole again)
+            self.rereads += 1
+            again = read_again(self.path, self.filename, unread)
         for member in found:
             data = self.arc.contents.get(member)
             if data is None and again is not None:
                 data = again.contents.get(member)
             rel = self.rel_of[member]
             if data is None:
-                why = f"{rel}, which {importer} runs as Python, is over the size cap"
+                why = f"{rel}, which {importer} runs as Python, " + (
+                    "is over the size cap"
+                    if again is not None
+                    else f"was left unread (an archive is read again {MAX_REREADS} times at most)"
+                )
                 self._place((_unanalysed(why),), rel, "install" if role == "helper" else role)
             elif parses(_decode(data)):
                 self.arc.contents[member] = data
