@@ -12,7 +12,7 @@ import tarfile
 from pathlib import Path
 
 from guard.analysis.scan import scan_archive
-from guard.analysis.scan.scripts import named_files, parses
+from guard.analysis.scan.scripts import by_file_name, named_files, parses
 
 SETUP = (
     "import os, subprocess, sys\n"
@@ -48,14 +48,19 @@ def test_a_word_names_a_file_by_path_then_by_its_directory_then_by_its_name() ->
         "c/data": "demo-1.0/c/data",
         "d/data": "demo-1.0/d/data",
     }
-    assert named_files(["./pkg/version"], "setup.py", by_rel) == ["demo-1.0/pkg/version"]
-    assert named_files(["job"], "tools/build.py", by_rel) == ["demo-1.0/tools/job"]
+    names = by_file_name(by_rel)
+
+    def found(words: list[str], importer: str = "setup.py") -> list[str]:
+        return named_files(words, importer, by_rel, lambda: names)
+
+    assert found(["./pkg/version"]) == ["demo-1.0/pkg/version"]
+    assert found(["job"], "tools/build.py") == ["demo-1.0/tools/job"]
     # (a path built at run time leaves its last part: found by the file's name)
-    assert named_files(["/home/u/src/pkg/version"], "setup.py", by_rel) == ["demo-1.0/pkg/version"]
+    assert found(["/home/u/src/pkg/version"]) == ["demo-1.0/pkg/version"]
     # (a bare name many files share reads at most three of them)
-    assert len(named_files(["data"], "setup.py", by_rel)) == 3
+    assert found(["data"]) == ["demo-1.0/a/data", "demo-1.0/b/data", "demo-1.0/c/data"]
     # (``.py`` files are followed as modules, not here; a word naming nothing is nothing)
-    assert named_files(["run.py", "missing", "r"], "setup.py", by_rel) == []
+    assert found(["run.py", "missing", "r"]) == []
 
 
 def test_only_what_parses_is_python() -> None:

@@ -50,7 +50,7 @@ from guard.analysis.scan.roles import (
     roles,
 )
 from guard.analysis.scan.roles import role as role_of
-from guard.analysis.scan.scripts import named_files, parses, read_again
+from guard.analysis.scan.scripts import by_file_name, named_files, parses, read_again
 
 MAX_PARSE_DEEP = 256 * 1024  # larger deep sources: module-level code only
 _ORDER = {"startup": 0, "import": 1, "module": 2, "other": 3}  # after install time
@@ -135,6 +135,7 @@ class _Run:
         self.mains: set[str] = set()  # files install-time code runs as __main__ (-m)
         self._resolved: dict[tuple[str, str], tuple[str, str] | None] = {}
         self.rereads = 0  # the archive read again for files run as Python (``_scripts``)
+        self._names: dict[str, list[str]] | None = None  # (``_by_file_name``)
         self._user_run()
 
     def _user_run(self) -> None:
@@ -219,7 +220,8 @@ class _Run:
         if not words:
             return
         importer = self.rel_of.get(name, name)
-        found = [m for m in named_files(words, importer, self.by_rel) if m not in self.done]
+        named = named_files(words, importer, self.by_rel, self._by_file_name)
+        found = [m for m in named if m not in self.done]
         unread = [m for m in found if m not in self.arc.contents]
         again = None
         if unread and self.rereads < MAX_REREADS:  # (each reads the archive whole again)
@@ -242,6 +244,12 @@ class _Run:
                 self.roles[member] = role
                 self.mains.add(member)
                 yield member
+
+    def _by_file_name(self) -> dict[str, list[str]]:
+        """The project paths by file name, made on first use (``scripts.named_files``)."""
+        if self._names is None:
+            self._names = by_file_name(self.by_rel)
+        return self._names
 
     def _resolve(self, name: str, importer: str) -> tuple[str, str] | None:
         """``roles.resolve``, once per name and importing directory (a large

@@ -12,7 +12,7 @@ if it parses: Python cannot run a file that does not.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from guard.analysis.scan import archive as archives
@@ -20,12 +20,17 @@ from guard.analysis.scan import archive as archives
 MAX_MATCHES = 3  # files one bare file name may name (``version`` in two packages)
 
 
-def named_files(words: Iterable[str], importer: str, by_rel: Mapping[str, str]) -> list[str]:
+def named_files(
+    words: Iterable[str],
+    importer: str,
+    by_rel: Mapping[str, str],
+    by_name: Callable[[], Mapping[str, list[str]]],
+) -> list[str]:
     """The members (archive names) the words name: by path from the project's root
     or the importing file's directory, else by file name (a path built at run time
-    leaves only its last part known: ``here.replace("__init__.py", "version")``)."""
+    leaves only its last part known: ``here.replace("__init__.py", "version")``;
+    ``by_name``: the project paths by file name, made once per archive)."""
     here = importer.rsplit("/", 1)[0] + "/" if "/" in importer else ""
-    by_base: dict[str, list[str]] | None = None
     found: list[str] = []
     for word in words:
         path = word.replace("\\", "/").strip("\"'")
@@ -33,16 +38,15 @@ def named_files(words: Iterable[str], importer: str, by_rel: Mapping[str, str]) 
             path = path[2:]
         direct = [p for p in (path, here + path) if p in by_rel]
         if not direct:
-            if by_base is None:
-                by_base = _by_base(by_rel)
-            direct = by_base.get(path.rsplit("/", 1)[-1], [])[:MAX_MATCHES]
+            direct = by_name().get(path.rsplit("/", 1)[-1], [])[:MAX_MATCHES]
         found.extend(by_rel[p] for p in direct if not p.lower().endswith((".py", ".pyw")))
     return list(dict.fromkeys(found))
 
 
-def _by_base(by_rel: Mapping[str, str]) -> dict[str, list[str]]:
+def by_file_name(rels: Iterable[str]) -> dict[str, list[str]]:
+    """Project paths by their file name (``pkg/version`` under ``version``), sorted."""
     out: dict[str, list[str]] = {}
-    for rel in sorted(by_rel):
+    for rel in sorted(rels):
         out.setdefault(rel.rsplit("/", 1)[-1], []).append(rel)
     return out
 
