@@ -160,15 +160,20 @@ def payload_hits(
     chat = _found(source, _HANDLER_WORDS, _HANDLER)
     registered = _registered_handlers(tree, cx) if chat else frozenset()
     receives = chat or _fetches(source)
-    helpers = _helpers(cx, functions, receives) if receives or _decodes(source) else _NO_HELPERS
+    sources = _Sources(cx, functions)
+    helpers = (
+        _helpers(cx, functions, receives, sources) if receives or _decodes(source) else _NO_HELPERS
+    )
     calls = tuple(f"{name}(" for name in helpers[1])  # (a call of a helper that starts)
     if _worth_a_flow(dropflow.module_text(tree, cx.lines), calls):
-        out.extend(_Flow(cx, dropflow.module_nodes(tree), helpers=helpers).hits())
+        flow = _Flow(cx, dropflow.module_nodes(tree), helpers=helpers, sources=sources)
+        out.extend(flow.hits())
     for function in functions:
         text = _text_of(function, cx.lines)
         handler = function.name in registered and _any(text, _RUN_WORDS)
         if handler or _worth_a_flow(text, calls):
-            flow = _Flow(cx, list(ast.walk(function)), function, helpers, registered)
+            nodes = list(ast.walk(function))
+            flow = _Flow(cx, nodes, function, helpers, registered, sources)
             out.extend(flow.hits())
     if _any(source, _DECODE_WORDS):
         out.extend(_hidden_addresses(list(ast.walk(tree)) if walked is None else walked, cx))
@@ -197,7 +202,10 @@ _WRITE_WORDS = ("write", "urlretrieve", "copyfileobj")
 
 
 def _helpers(
-    cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef], receives: bool = False
+    cx: Context,
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+    receives: bool = False,
+    sources: _Sources | None = None,
 ) -> _Helpers:
     """A download written by one function and started by another: the functions
     that return the path they wrote fetched bytes to (``download() -> path``) or
@@ -210,7 +218,7 @@ def _helpers(
     for function, text in zip(functions, texts, strict=True):
         if not _any(text, _WRITE_WORDS):
             continue
-        flow = _Flow(cx, list(ast.walk(function)), function)
+        flow = _Flow(cx, list(ast.walk(function)), function, sources=sources)
         written = flow.download_params() if _fetches(text) else frozenset()
         if written:
             droppers[function.name] = written
@@ -266,6 +274,42 @@ _WRITE_MODES = re.compile(r"[wax]")
 _INTERPRETERS = re.compile(r"python|powershell|pwsh|bash|^sh$|node|perl", re.IGNORECASE)
 
 
+class _Sources:
+    """The functions of a file whose ``return`` hands back fetched or decoded data
+    (``def get_payload(): return b64decode(requests.get(url).text)``), looked at
+    when a flow meets a call of one: a download split into helpers is followed as
+    one kept in one function. Called by name, or as ``self.name()``."""
+
+    def __init__(
+        self, cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef]
+    ) -> None:
+        self.cx = cx
+        self.by_name = {f.name: f for f in functions}
+        self.known: dict[str, str] = {}
+
+    def kind(self, call: ast.Call) -> str:
+        """``downloaded``, ``decoded`` or '' for what the called function returns."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            if not (isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}):
+                return ""
+            name = func.attr
+        else:
+            name = getattr(func, "id", "")
+        function = self.by_name.get(name)
+        if function is None:
+            return ""
+        if name not in self.known:
+            self.known[name] = ""  # (a function that returns its own call: no loop)
+            flow = _Flow(self.cx, list(ast.walk(function)), function, sources=self)
+            returned = [n.value for n in flow.nodes if isinstance(n, ast.Return) and n.value]
+            if any(flow.fetched(value) for value in returned):
+                self.known[name] = "downloaded"
+            elif any(flow.decoded(value) for value in returned):
+                self.known[name] = "decoded"
+        return self.known[name]
+
+
 class _Flow:
     """What flows where inside one function: fetched data, received commands,
     files written with fetched bytes."""
@@ -277,13 +321,16 @@ class _Flow:
         function: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
         helpers: _Helpers = _NO_HELPERS,
         registered: frozenset[str] = frozenset(),
+        sources: _Sources | None = None,
     ) -> None:
         """The flow of one function's nodes, or of module-level code (no ``function``);
         ``helpers``: the file's functions that return a download, or start a parameter;
-        ``registered``: the names of functions handed to a chat bot as handlers."""
+        ``registered``: the names of functions handed to a chat bot as handlers;
+        ``sources``: the file's functions that return fetched or decoded data."""
         self.cx = cx
         self.function = function
         self.nodes = nodes
+        self.sources = sources
         self.droppers, self.starters, self.writers = helpers
         self.values: dict[str, list[ast.expr]] = {}
         self.handles: dict[str, ast.expr] = {}  # file object -> the path it was opened at
@@ -368,7 +415,9 @@ class _Flow:
         """``node`` carries data from the network (``whole``: nothing but it)."""
         subs = _chain(node) if whole else ast.walk(node)
         for sub in subs:
-            if isinstance(sub, ast.Call) and self._source_call(sub):
+            if isinstance(sub, ast.Call) and (
+                self._source_call(sub) or (not whole and self._returned(sub) == "downloaded")
+            ):
                 return True
             if isinstance(sub, ast.Name) and depth < 4:
                 if sub.id in self.message:
@@ -386,11 +435,18 @@ class _Flow:
                 name = self.cx.qual(sub.func)
                 if name in DECODERS or last_part(name) == "decrypt":
                     return True
+                if self._returned(sub) == "decoded":
+                    return True
             if isinstance(sub, ast.Name) and depth < 4:
                 values = self.values.get(sub.id, ())[:6]
                 if any(self.decoded(v, depth + 1) for v in values):
                     return True
         return False
+
+    def _returned(self, call: ast.Call) -> str:
+        """What a call of a function of the file hands back: ``downloaded`` or
+        ``decoded`` data (``code = fetch_payload()``), else ''."""
+        return self.sources.kind(call) if self.sources is not None else ""
 
     def _source_call(self, call: ast.Call) -> bool:
         name = self.cx.qual(call.func)
