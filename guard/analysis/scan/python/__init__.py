@@ -244,6 +244,8 @@ def _analyse_tree(
     if nested:
         hits.extend(_literal_code(tree, source, lines))
     hits.extend(combinations(hits, reached_from_classes(nodes) if "cmdclass" in source else None))
+    if nested:  # (after the combinations: the code's own are made as it is read)
+        hits.extend(_inline_hits(cx))
     return _tree_report(cx, nodes, hits, why, promoted)
 
 
@@ -328,6 +330,7 @@ def _calls_out(cx: Context, nodes: Nodes, deferred: set[int]) -> Iterator[str]:
 # Code kept in a string literal (written to a file and run, say) is analysed too.
 _CODE_WORDS = ("exec(", "eval(", "system(", "Popen(", "urlopen(", "startfile(")
 MAX_NESTED = 100_000
+MAX_INLINE = 20  # ``python -c`` codes read per file
 SMALL_SOURCE = 64 * 1024  # (files this small are searched for code literals in full)
 
 
@@ -396,6 +399,22 @@ def _breaks(source: str, start: int, end: int) -> int:
     lone carriage return ends a line too."""
     crlf = source.count("\r\n", start, end)
     return source.count("\n", start, end) + source.count("\r", start, end) - crlf
+
+
+def _inline_hits(cx: Context) -> Iterator[Hit]:
+    """What the code handed to a started interpreter (``python -c CODE``) does, at
+    the call that starts it: where that call is, in its function or not."""
+    for node, code in cx.inline[:MAX_INLINE]:
+        tree, _ = _parse(code[:MAX_NESTED])
+        if tree is None:
+            continue
+        report = _analyse_tree(tree, code, code.splitlines(), [], True, nested=False)
+        line = node.lineno
+        deferred, scope = id(node) in cx.deferred, cx.scope(node)
+        shown = snippet(cx.lines, line)
+        for hit in report.hits:
+            what = f"{hit.text} (in the code a started interpreter runs)"
+            yield Hit(hit.rule, hit.kind, hit.weight, line, shown, what, deferred, scope)
 
 
 def _nested_hits(

@@ -67,7 +67,7 @@ _MIN_CODE = 20
 _TEMP_WORDS = ("NamedTemporaryFile", "mkstemp", "mktemp", "gettempdir")
 _INTERPRETER_CUE = re.compile(
     r"[\"'](?:py|pyw|python[\d.]*w?|node|perl|wscript|cscript|powershell|pwsh|start|cmd)"
-    r"(?:\.exe)?\s",
+    r"(?:\.exe)?(?:\s|[\"'])",  # (a command line, or the first word of a list)
     re.IGNORECASE,
 )
 

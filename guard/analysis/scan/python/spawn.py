@@ -29,7 +29,7 @@ def spawn(cx: Context, node: ast.Call, name: str) -> None:
     # a script of the tree the command runs (``python payload.py``): followed
     cx.local_imports.extend(w.strip() for w in words if w.strip().endswith(".py"))
     if executable or first_word(words).startswith("py"):
-        _follow_interpreter(cx, words, tokens)
+        _follow_interpreter(cx, node, words, tokens)
     _judge(cx, node, name, words, tokens, executable, first)
 
 
@@ -81,21 +81,41 @@ def _markers(cx: Context, node: ast.Call, words: list[str], runs_python: bool) -
             cx.hit(DROPPER, "runs-script", 0.0, node, "runs a Python script")
 
 
-def _follow_interpreter(cx: Context, words: list[str], tokens: list[str]) -> None:
+def _follow_interpreter(cx: Context, node: ast.Call, words: list[str], tokens: list[str]) -> None:
     """What an interpreter the command starts runs from the tree: ``-m pkg.mod``
-    (run as ``__main__``: its main guard runs too), the modules ``-c`` code imports
-    (``tokens``: the words split at spaces)."""
+    (run as ``__main__``: its main guard runs too), the code ``-c`` hands it (read
+    as Python where the command is: ``Context.inline``) and the modules it imports
+    (``tokens``: the words split at spaces), or a script whatever its name."""
     if "-m" in tokens[:-1]:
         module = tokens[tokens.index("-m") + 1]
         cx.local_imports.append(module)
         cx.mains.append(module)
-    stripped = [w.strip() for w in words]
-    if "-c" in stripped[:-1]:
-        cx.local_imports.extend(_imported_by(stripped[stripped.index("-c") + 1]))
+    code = inline_code(words)
+    if code:
+        cx.local_imports.extend(_imported_by(code))
+        cx.inline.append((node, code))
     elif "-m" not in tokens:
         # (``python version``: a script whatever its name; the scanner reads the
         # tree files these words name, those that parse)
         cx.scripts.extend(t for t in tokens if script_name(t))
+
+
+# ``-c 'code'`` in a command line (the code quoted for a shell)
+_INLINE = re.compile(r"""(?:^|\s)-c\s+(?:'([^']+)'|"((?:[^"\\]|\\.)+)")""", re.S)
+
+
+def inline_code(words: list[str]) -> str:
+    """The code of ``python -c CODE``: the word after ``-c`` in a list of words, or
+    the quoted text after it in a command line; '' if none."""
+    stripped = [w.strip() for w in words]
+    if "-c" in stripped[:-1]:
+        return stripped[stripped.index("-c") + 1]
+    for word in words:
+        found = _INLINE.search(word)
+        if found:
+            single, double = found.groups()
+            return single or re.sub(r'\\(["\\$`])', r"\1", double)  # (a shell's escapes)
+    return ""
 
 
 def _imported_by(code: str) -> list[str]:
@@ -158,8 +178,12 @@ def dup2(cx: Context, node: ast.Call, name: str) -> None:
         return
     target = node.args[1]
     values = cx.expand(target) if isinstance(target, ast.Name) else [target]  # (a loop's)
-    standard = any(isinstance(v, ast.Constant) and v.value in (0, 1, 2) for v in values) or (
-        isinstance(target, ast.Call) and ast.unparse(target).startswith(tuple(_STD_NAMES))
+    standard = (
+        any(isinstance(v, ast.Constant) and v.value in (0, 1, 2) for v in values)
+        or (isinstance(target, ast.Call) and ast.unparse(target).startswith(tuple(_STD_NAMES)))
+        # (a name no statement assigns: a comprehension's, ``for n in (0, 1, 2)``, or
+        # a parameter's; a socket's descriptor handed on to it is the shape)
+        or (isinstance(target, ast.Name) and target.id not in cx.assigned)
     )
     if standard:
         cx.hit(DROPPER, "std-redirect", 0.0, node, f"redirects a standard stream ({name})")
