@@ -60,6 +60,7 @@ def _judge(
         or _installs_from_address(tokens)
         or _detached_interpreter(name, tokens, text, interpreter)
         or _detached(cx, node, name)
+        or _shell_runs_odd(first, tokens)
     )
     if shell:
         cx.hit(INSTALL_TIME_CODE, "spawn-shell", 5.0, node, f"{shell} ({name})")
@@ -258,6 +259,23 @@ _NO_BUILD_STEP = {
     **dict.fromkeys(("calc", "notepad", "mspaint", "xcalc", "gnome-calculator", "kcalc"), _DESKTOP),
     "pythonw": "the windowless interpreter (what it runs is hidden from the user)",
 }
+
+
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "cmd"})
+_SHELL_FLAGS = ("-c", "/c", "/C", "/k", "/K")
+
+
+def _shell_runs_odd(first: str, tokens: list[str]) -> str:
+    """A shell told to run a program no build runs (``sh -c "nslookup x.host"``):
+    a shell is a build tool, the program it is handed is judged as if started."""
+    if first not in _SHELLS:
+        return ""
+    flag = next((f for f in _SHELL_FLAGS if f in tokens[:-1]), "")
+    if not flag:
+        return ""
+    inner = first_word([" ".join(tokens[tokens.index(flag) + 1 :])])
+    odd = _NO_BUILD_STEP.get(inner)
+    return f"runs {inner!r} through {first!r}, {odd}" if odd else ""
 
 
 def _strong(text: str) -> str:
