@@ -139,6 +139,7 @@ TECHNIQUE_KINDS = frozenset(
         "channel-send",
         "remote-shell",
         "hidden-address",
+        "hidden-place",
         "persist-fetch",
         "defence-off",
         "hidden-name",

@@ -21,7 +21,8 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 
-from guard.analysis.scan.hits import OBFUSCATED_CODE, Hit, HitAt
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS, OBFUSCATED_CODE, Hit, HitAt
+from guard.analysis.scan.patterns import CREDENTIAL_HINTS
 
 MAX_CODE = 100_000  # (characters of an encoded literal decoded to be analysed as code)
 MAX_CODE_LITERALS = 64  # (of one file: a flood of them adds no more work than this)
@@ -35,6 +36,29 @@ _LITERALS = (
     re.compile(r"""(["'])((?:0x)?68747470[0-9a-fA-F]{6,4096})\1"""),
     re.compile(r"""(["'])([^"'\s\\]{4,2048}//:s?ptth)\1"""),
 )
+# How the place of user secrets starts in base64 (the home folder: ``~/.``, ``~/x``,
+# ``%APPDATA%``, ``%LOCALAPPDATA%``, ``%USERPROFILE%``, ``/home/``, ``/Users/``,
+# ``C:\Users``, ``/root/``; or a secrets folder: ``.ssh``, ``.aws``, ``.config/``): a
+# literal that starts so and decodes to a path of one (``CREDENTIAL_HINTS``) hides
+# what the code reads from every reader.
+_PLACE_STARTS = (
+    "fi8",
+    "fi9",
+    "JUFQUERBVEE",
+    "JUxPQ0FMQVBQREFUQS",
+    "JVVTRVJQUk9GSUxFJ",
+    "L2hvbWUv",
+    "L1VzZXJzL",
+    "QzpcVXNlcnM",
+    "QzpcXFVzZXJz",
+    "L3Jvb3Qv",
+    "LnNzaC",
+    "LmF3c",
+    "LmNvbmZpZy",
+)
+_PLACE_LITERAL = re.compile(
+    rf"""(["'])((?:{"|".join(_PLACE_STARTS)})[A-Za-z0-9+/_-]{{1,1024}}={{0,2}})\1"""
+)
 # How Python source starts in base64: ``import ``, ``from ``, ``def ``, and a line
 # break before ``import``: code kept encoded, analysed as the code it is (a literal
 # of it is looked for only in a text that holds one of these).
@@ -44,7 +68,12 @@ _CODE_LITERAL = re.compile(
 )
 # Those starts lower-cased: the text checks' one search for hints finds the lines
 # that hold one (``text._hint_lines``), and the literals are looked for there only.
-ENCODED_HINTS = (*(start.lower() for start in _BASE64_STARTS), "68747470", "//:ptth", "//:sptth")
+ENCODED_HINTS = (
+    *(start.lower() for start in (*_BASE64_STARTS, *_PLACE_STARTS)),
+    "68747470",
+    "//:ptth",
+    "//:sptth",
+)
 # A URL (with a host name that has a dot, or an IP address) anywhere in the decoded text.
 _URL = re.compile(r"(?:https?|ftp|wss?)://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+[^\s\"'<>]*")
 
@@ -52,21 +81,48 @@ _URL = re.compile(r"(?:https?|ftp|wss?)://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+[^\s\
 def encoded_address_hits(
     source: str, starts: set[int], at: HitAt, documented: Callable[[str, int], bool]
 ) -> Iterator[Hit]:
-    """A literal that holds a URL in base64 or hex, or backwards (6, a technique),
-    on the lines that start at ``starts`` (those that hold one of ``ENCODED_HINTS``).
-    ``documented(source, offset)``: the literal is in a comment or a docstring,
-    where it shows a reader an encoding and runs nowhere."""
+    """A literal that holds a URL in base64 or hex, or backwards, or the place of
+    user secrets in base64 (6 each, techniques), on the lines that start at
+    ``starts`` (those that hold one of ``ENCODED_HINTS``). ``documented(source,
+    offset)``: the literal is in a comment or a docstring, where it shows a reader
+    an encoding and runs nowhere."""
+    kinds: set[str] = set()
     for start in sorted(starts):
         end = source.find("\n", start)
         line = source[start : len(source) if end == -1 else end]
+        for offset, kind, rule, what in _hidden(line, kinds):
+            if kind not in kinds and not documented(source, start + offset):
+                kinds.add(kind)
+                yield at(start + offset, rule, kind, 6.0, what)
+        if len(kinds) == 2:
+            return
+
+
+def _hidden(line: str, done: set[str]) -> Iterator[tuple[int, str, str, str]]:
+    """(offset, kind, rule, text) of the hidden addresses and places of a line."""
+    if "hidden-address" not in done:
         for literal in _LITERALS:
             for found in literal.finditer(line):
-                offset = start + found.start()
                 address = _address(found.group(2))
-                if address and not documented(source, offset):
+                if address:
                     what = f"hides a network address in encoded text ({address[:60]})"
-                    yield at(offset, OBFUSCATED_CODE, "hidden-address", 6.0, what)
-                    return
+                    yield found.start(), "hidden-address", OBFUSCATED_CODE, what
+    if "hidden-place" not in done:
+        for found in _PLACE_LITERAL.finditer(line):
+            place = secret_place(_from_base64(found.group(2), "utf-8"))
+            if place:
+                what = f"hides the place of user secrets in encoded text ({place[:60]})"
+                yield found.start(), "hidden-place", CREDENTIAL_ACCESS, what
+
+
+def secret_place(text: str) -> str:
+    """The decoded text when it is a path to user secrets (a ``CREDENTIAL_HINTS``
+    folder or file in a path), else ''."""
+    lowered = text.lower()
+    path = "/" in text or "\\" in text or text.startswith(("~", "."))
+    if path and text.isprintable() and any(h in lowered for h in CREDENTIAL_HINTS):
+        return text
+    return ""
 
 
 def encoded_code(source: str) -> Iterator[tuple[int, str]]:
