@@ -514,3 +514,11 @@ BUILD_TOOLS = frozenset(
         "msbuild",
     ]
 )
+
+# A command that sends a file's contents out: curl's form, upload and data-from-file
+# options, wget's post-file (a marker: with private secrets read, a stealer).
+COMMAND_UPLOAD = re.compile(
+    r"\b(curl|wget)\b[^|;&\n]*?(?:\s(?:-F|--form|-T|--upload-file)\s|"
+    r"\s(?:-d|--data|--data-binary)\s+[\"']?@|--post-file)",
+    re.IGNORECASE,
+)

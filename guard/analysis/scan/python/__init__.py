@@ -568,8 +568,16 @@ def quick_risky(source: str) -> bool:
                 return True
         found = words.search(source, at + 1)
     if not fetches:
-        fetches = _names_a_chat_bot(source)
+        fetches = _names_a_chat_bot(source) or _names_command_upload(source)
     return fetches and _runs_or_sends(source)
+
+
+def _names_command_upload(source: str) -> bool:
+    """A command line that uploads a file (``curl -F file=@x``): a way out as an
+    upload call is."""
+    return ("curl" in source or "wget" in source) and (
+        patterns.COMMAND_UPLOAD.search(source) is not None
+    )
 
 
 # (the parts the chat words share: four searches of the text instead of nine)

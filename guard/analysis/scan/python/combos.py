@@ -332,7 +332,7 @@ def _channels_out(hits: list[Hit], stolen_store: bool) -> list[Hit]:
 
 def _sends(at: Hit) -> str:
     """'uploads data (requests.post)', 'sends through a chat bot (ctx.send)'."""
-    return at.text if at.kind == "chat-send" else f"uploads data ({at.text})"
+    return at.text if at.kind in ("chat-send", "command-upload") else f"uploads data ({at.text})"
 
 
 # Calls that send data out: an upload, a mail, a file transfer.
@@ -343,7 +343,10 @@ _UPLOADS = re.compile(
 
 
 def _uploads(hit: Hit) -> bool:
-    return hit.kind == "network" and _UPLOADS.search(hit.text) is not None
+    """An upload call, or a command that uploads a file (``curl -F file=@x``)."""
+    return hit.kind == "command-upload" or (
+        hit.kind == "network" and _UPLOADS.search(hit.text) is not None
+    )
 
 
 def _is_stolen_store(hit: Hit) -> bool:

@@ -188,6 +188,7 @@ WRITE_CALLS = frozenset(
         "shutil.copy",
         "shutil.copyfile",
         "shutil.copy2",
+        "shutil.copytree",
         "shutil.move",
         "os.rename",
         "os.replace",

@@ -6,7 +6,7 @@ import ast
 import re
 
 from guard.analysis.scan import patterns
-from guard.analysis.scan.hits import DROPPER, INSTALL_TIME_CODE
+from guard.analysis.scan.hits import DROPPER, EXFIL_ENDPOINT, INSTALL_TIME_CODE
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.covert import decoded_command
 from guard.analysis.scan.python.exprs import last_word, script_name, strings
@@ -76,6 +76,10 @@ def _markers(cx: Context, node: ast.Call, words: list[str], runs_python: bool) -
     cx.hit(INSTALL_TIME_CODE, "process", 0.0, node, "starts a process")
     if any(k.arg in _STREAMS and fileno_of(k.value) for k in node.keywords):
         cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
+    upload = patterns.COMMAND_UPLOAD.search(" ".join(words))
+    if upload:
+        what = f"uploads a file with a command ({upload.group(1)})"
+        cx.hit(EXFIL_ENDPOINT, "command-upload", 0.0, node, what)
     if runs_python:
         cx.hit(DROPPER, "runs-python", 0.0, node, "runs the Python interpreter")
         if any(_script_word(w) for w in words[1:]):

@@ -24,6 +24,8 @@ def write(cx: Context, node: ast.Call, name: str) -> None:
     if name in {"open", "io.open"} and not _opens_for_writing(node):
         _read(cx, node)
         return
+    if name in _COPIES and node.args:  # (a copy reads its source)
+        _read(cx, node, node.args[0], folder=name == "shutil.copytree")
     if _binary(node, name):
         cx.hit(DROPPER, "write-file", 0.0, node, "writes a binary file")
     target = _target(node, name)
@@ -89,9 +91,17 @@ def read(cx: Context, node: ast.Call, name: str) -> None:
         _read(cx, node)
 
 
-def _read(cx: Context, node: ast.Call, path: ast.AST | None = None) -> None:
-    """A file of the user's private secrets opened for reading (a marker: uploaded
-    in the same function, they are stolen; see ``combos``)."""
+_COPIES = frozenset(
+    {"shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move", "shutil.copytree"}
+)
+# A folder of private secrets copied whole (``shutil.copytree(home + "/.ssh", ...)``)
+_SECRET_FOLDER = re.compile(r"\.(?:ssh|aws|gnupg|kube|docker)[/\\]*(?:\s|$)", re.IGNORECASE)
+
+
+def _read(cx: Context, node: ast.Call, path: ast.AST | None = None, folder: bool = False) -> None:
+    """A file of the user's private secrets opened for reading, or copied (``folder``:
+    a folder of them copied whole); a marker: uploaded in the same function, they
+    are stolen (see ``combos``)."""
     path = path if path is not None else (node.args[0] if node.args else None)
     if path is None or not cx.mentions("private-file-words", patterns.PRIVATE_FILE_WORDS):
         return
@@ -100,7 +110,8 @@ def _read(cx: Context, node: ast.Call, path: ast.AST | None = None) -> None:
     # (or a file of the user's home, in a file that names such files: ``for name in
     # (".ssh/id_rsa", ...): open(join(home, name))``)
     named = cx.mentions("private-files", patterns.PRIVATE_FILES) and _calls_home(cx, exprs)
-    if named or patterns.PRIVATE_FILES.search(words):
+    whole = folder and _SECRET_FOLDER.search(words + " ") is not None
+    if named or whole or patterns.PRIVATE_FILES.search(words):
         cx.hit(CREDENTIAL_ACCESS, "secret-read", 0.0, node, "reads a file of private secrets")
 
 
