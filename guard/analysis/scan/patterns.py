@@ -516,9 +516,11 @@ BUILD_TOOLS = frozenset(
 )
 
 # A command that sends a file's contents out: curl's form, upload and data-from-file
-# options, wget's post-file (a marker: with private secrets read, a stealer).
-COMMAND_UPLOAD = re.compile(
-    r"\b(curl|wget)\b[^|;&\n]*?(?:\s(?:-F|--form|-T|--upload-file)\s|"
-    r"\s(?:-d|--data|--data-binary)\s+[\"']?@|--post-file)",
-    re.IGNORECASE,
+# options, wget's post-file (a marker: with private secrets read, a stealer). The
+# option is found first, then the program within 300 characters before it on its
+# line (``command_upload``): a line of a thousand ``curl`` words costs one search.
+UPLOAD_OPTION = re.compile(
+    r"\s(?:-F|--form|-T|--upload-file)\s|\s(?:-d|--data|--data-binary)\s+[\"']?@|--post-file"
 )
+UPLOADER = re.compile(r"\b(curl|wget)\b[^|;&\n]*$", re.IGNORECASE)
+MAX_UPLOAD_OPTIONS = 64  # (options of one text looked at)

@@ -111,6 +111,7 @@ from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, 
 from guard.analysis.scan.python.outline import module_level, run_bodies
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_code, runs_own_function
+from guard.analysis.scan.python.spawn import command_upload
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
@@ -575,9 +576,7 @@ def quick_risky(source: str) -> bool:
 def _names_command_upload(source: str) -> bool:
     """A command line that uploads a file (``curl -F file=@x``): a way out as an
     upload call is."""
-    return ("curl" in source or "wget" in source) and (
-        patterns.COMMAND_UPLOAD.search(source) is not None
-    )
+    return ("curl" in source or "wget" in source) and bool(command_upload(source))
 
 
 # (the parts the chat words share: four searches of the text instead of nine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 
 from guard.analysis.scan import patterns
@@ -76,14 +77,27 @@ def _markers(cx: Context, node: ast.Call, words: list[str], runs_python: bool) -
     cx.hit(INSTALL_TIME_CODE, "process", 0.0, node, "starts a process")
     if any(k.arg in _STREAMS and fileno_of(k.value) for k in node.keywords):
         cx.hit(DROPPER, "std-redirect", 0.0, node, "wires a process to a descriptor")
-    upload = patterns.COMMAND_UPLOAD.search(" ".join(words))
+    upload = command_upload(" ".join(words))
     if upload:
-        what = f"uploads a file with a command ({upload.group(1)})"
+        what = f"uploads a file with a command ({upload})"
         cx.hit(EXFIL_ENDPOINT, "command-upload", 0.0, node, what)
     if runs_python:
         cx.hit(DROPPER, "runs-python", 0.0, node, "runs the Python interpreter")
         if any(_script_word(w) for w in words[1:]):
             cx.hit(DROPPER, "runs-script", 0.0, node, "runs a Python script")
+
+
+def command_upload(text: str) -> str:
+    """The program (``curl``, ``wget``) of a command line in ``text`` that uploads a
+    file (``patterns.UPLOAD_OPTION``), lower-cased; '' if none."""
+    for found in itertools.islice(
+        patterns.UPLOAD_OPTION.finditer(text), patterns.MAX_UPLOAD_OPTIONS
+    ):
+        line = text.rfind("\n", 0, found.start()) + 1
+        program = patterns.UPLOADER.search(text, max(line, found.start() - 300), found.start())
+        if program:
+            return program.group(1).lower()
+    return ""
 
 
 def _follow_interpreter(cx: Context, node: ast.Call, words: list[str], tokens: list[str]) -> None:
