@@ -160,7 +160,7 @@ def payload_hits(
     chat = _found(source, _HANDLER_WORDS, _HANDLER)
     registered = _registered_handlers(tree, cx) if chat else frozenset()
     receives = chat or _fetches(source)
-    sources = _Sources(cx, functions)
+    sources = _Sources(cx, functions, chat)
     helpers = (
         _helpers(cx, functions, receives, sources) if receives or _decodes(source) else _NO_HELPERS
     )
@@ -259,6 +259,12 @@ _KEEPS = frozenset(
     {"decode", "strip", "rstrip", "lstrip", "split", "read", "json", "get", "text", "content"}
 )  # (and ``" ".join(words)``)
 _RECEIVES = frozenset({"recv", "recvfrom"})
+# The messages a chat bot reads from a channel itself, in a file that handles a
+# chat bot's messages (discord.py's ``channel.history()``, ``fetch_message``;
+# Telethon's ``iter_messages``; a Telegram bot's ``get_updates``).
+_MESSAGE_READS = frozenset(
+    {"history", "fetch_message", "iter_messages", "get_messages", "get_updates"}
+)
 # Decorators that register a function to be called with a chat message: always
 # (``@bot.message_handler``), or on a coroutine (``@bot.command()`` of discord.py;
 # a sync ``@cli.command()`` is a command-line interface).
@@ -281,24 +287,43 @@ class _Sources:
     one kept in one function. Called by name, or as ``self.name()``."""
 
     def __init__(
-        self, cx: Context, functions: list[ast.FunctionDef | ast.AsyncFunctionDef]
+        self,
+        cx: Context,
+        functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+        chat: bool = False,
     ) -> None:
         self.cx = cx
         self.by_name = {f.name: f for f in functions}
         self.known: dict[str, str] = {}
+        self.chat = chat  # (the file handles a chat bot's messages: ``_MESSAGE_READS``)
+        self._passes: dict[str, frozenset[int]] = {}
 
-    def kind(self, call: ast.Call) -> str:
-        """``downloaded``, ``decoded`` or '' for what the called function returns."""
+    def _function(self, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function of the file a call calls, by name or as ``self.name()``."""
         func = call.func
         if isinstance(func, ast.Attribute):
             if not (isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}):
-                return ""
-            name = func.attr
-        else:
-            name = getattr(func, "id", "")
-        function = self.by_name.get(name)
+                return None
+            return self.by_name.get(func.attr)
+        return self.by_name.get(getattr(func, "id", ""))
+
+    def passes(self, call: ast.Call) -> frozenset[int]:
+        """The indices of the parameters (``self`` and ``cls`` left out) the called
+        function's return value is made from (``parse(message.content)`` hands back
+        what it cut out of the message)."""
+        function = self._function(call)
+        if function is None:
+            return frozenset()
+        if function.name not in self._passes:
+            self._passes[function.name] = _passed_params(function)
+        return self._passes[function.name]
+
+    def kind(self, call: ast.Call) -> str:
+        """``downloaded``, ``decoded`` or '' for what the called function returns."""
+        function = self._function(call)
         if function is None:
             return ""
+        name = function.name
         if name not in self.known:
             self.known[name] = ""  # (a function that returns its own call: no loop)
             flow = _Flow(self.cx, list(ast.walk(function)), function, sources=self)
@@ -331,6 +356,7 @@ class _Flow:
         self.function = function
         self.nodes = nodes
         self.sources = sources
+        self.read_messages = False  # (a chat's messages read from a channel: ``_source_call``)
         self.droppers, self.starters, self.writers = helpers
         self.values: dict[str, list[ast.expr]] = {}
         self.handles: dict[str, ast.expr] = {}  # file object -> the path it was opened at
@@ -419,6 +445,8 @@ class _Flow:
                 self._source_call(sub) or (not whole and self._returned(sub) == "downloaded")
             ):
                 return True
+            if isinstance(sub, ast.Call) and depth < 4 and self._passes_fetched(sub, depth, whole):
+                return True
             if isinstance(sub, ast.Name) and depth < 4:
                 if sub.id in self.message:
                     return True
@@ -443,6 +471,14 @@ class _Flow:
                     return True
         return False
 
+    def _passes_fetched(self, call: ast.Call, depth: int, whole: bool) -> bool:
+        """A call of a function of the file that hands back what it cut out of
+        fetched data or a message it is given (``parse(message.content)``)."""
+        passed = self.sources.passes(call) if self.sources is not None else frozenset()
+        return any(
+            i < len(call.args) and self.fetched(call.args[i], depth + 1, whole) for i in passed
+        )
+
     def _returned(self, call: ast.Call) -> str:
         """What a call of a function of the file hands back: ``downloaded`` or
         ``decoded`` data (``code = fetch_payload()``), else ''."""
@@ -452,7 +488,13 @@ class _Flow:
         name = self.cx.qual(call.func)
         if name in NETWORK:
             return True
-        return isinstance(call.func, ast.Attribute) and call.func.attr in _RECEIVES
+        if not isinstance(call.func, ast.Attribute):
+            return False
+        attr = call.func.attr
+        if attr in _MESSAGE_READS and self.sources is not None and self.sources.chat:
+            self.read_messages = True
+            return True
+        return attr in _RECEIVES
 
     def _is_process(self, call: ast.Call) -> bool:
         name = self.cx.qual(call.func)
@@ -505,7 +547,7 @@ class _Flow:
             )
             return "drop-run", DROPPER, f"hands {what} to {helper}(), which starts it"
         if self._hands_received(node):
-            source = "a chat message" if self.message else "the network"
+            source = "a chat message" if self.message or self.read_messages else "the network"
             text = f"hands a command that arrives from {source} to {helper}(), which runs it"
             return "remote-shell", DROPPER, text
         return None
@@ -653,7 +695,7 @@ class _Flow:
         if name == "os.startfile" and any(h == "downloaded" for h in dropped.values()):
             return "drop-run", DROPPER, f"downloads a file and starts a file ({name})"
         if self.fetched(command, whole=True):
-            source = "a chat message" if self.message else "the network"
+            source = "a chat message" if self.message or self.read_messages else "the network"
             text = f"runs a command that arrives from {source} ({name})"
             return "remote-shell", DROPPER, text
         inputs = _keyword(node, "input")
@@ -1037,7 +1079,70 @@ def _chain(node: ast.AST) -> Iterator[ast.AST]:
         elif isinstance(node, ast.Attribute | ast.Subscript | ast.Await):
             node = node.value
         else:
-            return
+            inner = _element_of(node)
+            if inner is None:
+                return
+            node = inner
+
+
+def _element_of(node: ast.AST) -> ast.expr | None:
+    """``[m async for m in channel.history()]``: the iterable whose elements a
+    comprehension keeps as they are; else None."""
+    if not isinstance(node, ast.ListComp | ast.GeneratorExp) or len(node.generators) != 1:
+        return None
+    loop = node.generators[0]
+    same = isinstance(node.elt, ast.Name) and isinstance(loop.target, ast.Name)
+    return loop.iter if same and node.elt.id == loop.target.id and not loop.ifs else None
+
+
+def _passed_params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[int]:
+    """The indices of the parameters (``self`` and ``cls`` left out) a function's
+    ``return`` values are made from: what a ``return`` hands back as it is (a name,
+    the values of a dict it builds: ``_roots``; not the key that picks a value
+    from a table), made from the names assigned from a parameter, in turn, and
+    those bound by loops over them (``for line in text.split()``)."""
+    args = function.args
+    params = [a.arg for a in [*args.posonlyargs, *args.args]]
+    params = params[1:] if params and params[0] in {"self", "cls"} else params
+    if not params:
+        return frozenset()
+    made: dict[str, set[str]] = {}  # name -> the names its values are made from
+    returned: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in _names_in(target):
+                    made.setdefault(name, set()).update(_names_in(node.value))
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            for name in _names_in(node.target):
+                made.setdefault(name, set()).update(_names_in(node.iter))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            returned |= _roots(node.value)
+    reached, todo = set(returned), list(returned)
+    while todo and len(reached) < 256:
+        for name in made.get(todo.pop(), ()):
+            if name not in reached:
+                reached.add(name)
+                todo.append(name)
+    return frozenset(i for i, name in enumerate(params) if name in reached)
+
+
+def _roots(value: ast.expr) -> set[str]:
+    """The names whose data a value hands back as it is: ``x``, ``x.strip()``,
+    ``{"command": x}``, ``(x, y)``, ``x if c else y``; not ``TABLE.get(key)``'s key."""
+    last: ast.AST = value
+    for node in _chain(value):
+        last = node
+    if isinstance(last, ast.Name):
+        return {last.id}
+    if isinstance(last, ast.Dict):
+        return {n for v in last.values for n in _roots(v)}
+    if isinstance(last, ast.Tuple | ast.List):
+        return {n for e in last.elts for n in _roots(e)}
+    if isinstance(last, ast.IfExp):
+        return _roots(last.body) | _roots(last.orelse)
+    return set()
 
 
 def _command_words(command: ast.expr) -> list[ast.expr]:
