@@ -1090,9 +1090,10 @@ def _element_of(node: ast.AST) -> ast.expr | None:
     comprehension keeps as they are; else None."""
     if not isinstance(node, ast.ListComp | ast.GeneratorExp) or len(node.generators) != 1:
         return None
-    loop = node.generators[0]
-    same = isinstance(node.elt, ast.Name) and isinstance(loop.target, ast.Name)
-    return loop.iter if same and node.elt.id == loop.target.id and not loop.ifs else None
+    loop, element = node.generators[0], node.elt
+    if not (isinstance(element, ast.Name) and isinstance(loop.target, ast.Name)):
+        return None
+    return loop.iter if element.id == loop.target.id and not loop.ifs else None
 
 
 def _passed_params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[int]:
@@ -1106,19 +1107,7 @@ def _passed_params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozense
     params = params[1:] if params and params[0] in {"self", "cls"} else params
     if not params:
         return frozenset()
-    made: dict[str, set[str]] = {}  # name -> the names its values are made from
-    returned: set[str] = set()
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for name in _names_in(target):
-                    made.setdefault(name, set()).update(_names_in(node.value))
-        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-            for name in _names_in(node.target):
-                made.setdefault(name, set()).update(_names_in(node.iter))
-        elif isinstance(node, ast.Return) and node.value is not None:
-            returned |= _roots(node.value)
+    made, returned = _made_from(function)
     reached, todo = set(returned), list(returned)
     while todo and len(reached) < 256:
         for name in made.get(todo.pop(), ()):
@@ -1126,6 +1115,26 @@ def _passed_params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozense
                 reached.add(name)
                 todo.append(name)
     return frozenset(i for i, name in enumerate(params) if name in reached)
+
+
+def _made_from(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> tuple[dict[str, set[str]], set[str]]:
+    """Each name a function assigns (or a loop binds) -> the names its values are
+    made from; and the names its ``return`` statements hand back (``_roots``)."""
+    made: dict[str, set[str]] = {}
+    returned: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for name in {n for t in targets for n in _names_in(t)}:
+                made.setdefault(name, set()).update(_names_in(node.value))
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            for name in _names_in(node.target):
+                made.setdefault(name, set()).update(_names_in(node.iter))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            returned |= _roots(node.value)
+    return made, returned
 
 
 def _roots(value: ast.expr) -> set[str]:
