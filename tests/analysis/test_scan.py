@@ -33,16 +33,19 @@ ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
 # --- building archives in memory ----------------------------------------------------
 
 
-def sdist(tmp_path: Path, files: dict[str, str | bytes], name: str = "demo-1.0") -> Path:
-    """A gzipped tar ``{name}.tar.gz`` with ``files`` under ``{name}/``."""
+def sdist(
+    tmp_path: Path, files: dict[str, str | bytes], name: str = "demo-1.0", gzip: bool = True
+) -> Path:
+    """A gzipped tar ``{name}.tar.gz`` with ``files`` under ``{name}/`` (``gzip``
+    false: a plain ``{name}.tar``, with no bomb ratio for a large member to trip)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode="w:gz" if gzip else "w") as archive:
         for path, content in files.items():
             data = content.encode() if isinstance(content, str) else content
             info = tarfile.TarInfo(f"{name}/{path}")
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
-    target = tmp_path / f"{name}.tar.gz"
+    target = tmp_path / f"{name}.tar.gz" if gzip else tmp_path / f"{name}.tar"
     target.write_bytes(buffer.getvalue())
     return target
 

