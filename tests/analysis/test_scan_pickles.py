@@ -96,3 +96,30 @@ def test_bytecode_without_its_source_is_compiled_code(tmp_path: Path) -> None:
     (tmp_path / "c").mkdir()
     quiet = scan_archive(_wheel(tmp_path / "c", cached), "demo-1.0-py3-none-any.whl")
     assert quiet.level == "clean"
+
+
+def test_what_is_no_bytecode_under_a_bytecode_name_blocks(tmp_path: Path) -> None:
+    """A zip (which ``zipimport`` loads code from) or encrypted data named as a
+    cache's ``.pyc``: a payload kept where no reader looks. AppleDouble files and
+    files too short to tell are no finding."""
+    zipped = b"PK\x03\x04" + b"\x14\x00" * 30
+    encrypted = bytes((i * 73 + 11) % 256 for i in range(200))
+    for name, data in (("zip", zipped), ("data", encrypted)):
+        files = {
+            "demo/__init__.py": b"",
+            "demo/web.py": b"x = 1\n",
+            f"demo/__pycache__/{name}.pyc": data,
+        }
+        folder = tmp_path / name
+        folder.mkdir()
+        result = scan_archive(_wheel(folder, files), "demo-1.0-py3-none-any.whl")
+        assert result.level == "block"
+        found = [s for s in result.signals if s.kind == "disguised"]
+        assert found and found[0].file == f"demo/__pycache__/{name}.pyc"
+    quiet = {
+        "demo/__init__.py": b"",
+        "demo/__pycache__/._web.cpython-311.pyc": b"\x00\x05\x16\x07" + b"\x00" * 60,
+        "demo/__pycache__/empty.pyc": b"",
+    }
+    (tmp_path / "q").mkdir()
+    assert scan_archive(_wheel(tmp_path / "q", quiet), "demo-1.0-py3-none-any.whl").level == "clean"

@@ -11,7 +11,9 @@ What is no disguise is left alone: macOS AppleDouble files (``._name.py``, the
 resource forks an archiver on a Mac copies along, which start with their own
 magic number), source saved as UTF-16 or in a legacy encoding, and any name but
 ``.py`` and ``.pyw`` (a ``.pth`` in a package is as often a PyTorch model's
-weights as a path file).
+weights as a path file). A ``.pyc`` that holds no bytecode (a cache's name
+over a zip archive that ``zipimport`` loads, or over encrypted data) is the
+same disguise (``not_bytecode``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,23 @@ def disguised_hit(data: bytes) -> Hit | None:
         f"binary data in a file named as Python source ({len(data)} bytes{what}): "
         "Python cannot import it; a payload kept where code belongs"
     )
+    return Hit(BUNDLED_BINARY, "disguised", WEIGHT, 0, "", text)
+
+
+def not_bytecode(head: bytes, base: str) -> Hit | None:
+    """The finding for a ``.pyc`` file (a cache's too) that holds no Python bytecode
+    (every version's header has ``\\r\\n`` at its third byte): a zip archive that
+    ``zipimport`` loads code from, a program, or encrypted data, kept under a name
+    no reader opens. None for bytecode, a file too short to tell, or an AppleDouble
+    file."""
+    if len(head) < 4 or head[2:4] == b"\r\n" or head.startswith(APPLE_DOUBLE):
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        what = "a zip archive (code zipimport can load)"
+    else:
+        program = hidden_program(head)
+        what = program or "data that is not bytecode"
+    text = f"{what} named as Python bytecode ({base}): a payload kept where no reader looks"
     return Hit(BUNDLED_BINARY, "disguised", WEIGHT, 0, "", text)
 
 

@@ -72,8 +72,9 @@ def wanted(layout: Layout) -> archives.Want:
             return "read"
         if is_pickle_name(lower):
             return "whole"  # (a pickle is code: read as what it calls, ``pickles``)
-        if lower.endswith(".pyc") and "__pycache__/" not in lower:
-            return "head"  # (bytecode Python imports when its source is not there)
+        if lower.endswith(".pyc"):
+            return "head"  # (bytecode Python imports when its source is not there,
+            # and anything kept under a bytecode name, a cache's too)
         if not layout.pure or ".dist-info/" in name:
             return ""
         base = lower.rsplit("/", 1)[-1]

@@ -25,7 +25,7 @@ from guard.analysis.scan import archive as archives
 from guard.analysis.scan import python
 from guard.analysis.scan import score as scoring
 from guard.analysis.scan.commands import shadowed_commands
-from guard.analysis.scan.disguised import PYTHON_SUFFIXES, disguised_hit
+from guard.analysis.scan.disguised import PYTHON_SUFFIXES, disguised_hit, not_bytecode
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, PTH_CODE, Hit
@@ -482,14 +482,18 @@ def _bytecode_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str,
     imports it as the module it names (``pkg/mod.pyc`` is ``pkg.mod`` when no
     ``mod.py`` is there), code no reader can see (``compiled-module``, a technique).
     A ``__pycache__`` file is only a cache: Python never imports one whose source
-    is gone (PEP 3147)."""
+    is gone (PEP 3147). A ``.pyc`` anywhere that holds no bytecode (a zip that
+    ``zipimport`` loads, encrypted data) is disguised (``disguised.not_bytecode``)."""
     where = "a wheel" if layout.wheel else "an sdist"
     names = set(arc.names)
     for name, head in arc.heads.items():
         lower = name.lower()
-        if "__pycache__/" in lower or not lower.endswith(".pyc") or head[2:4] != b"\r\n":
+        if not lower.endswith(".pyc"):
             continue
-        if _source_of(name) not in names:
+        disguised = not_bytecode(head, name.rsplit("/", 1)[-1])
+        if disguised is not None:
+            yield name, disguised
+        elif "__pycache__/" not in lower and _source_of(name) not in names:
             base = name.rsplit("/", 1)[-1]
             what = f"Python bytecode {base} without its source in {where}: code that cannot be read"
             yield name, Hit(BUNDLED_BINARY, "compiled-module", 6.0, 0, "", what)
