@@ -123,3 +123,18 @@ def test_what_is_no_bytecode_under_a_bytecode_name_blocks(tmp_path: Path) -> Non
     }
     (tmp_path / "q").mkdir()
     assert scan_archive(_wheel(tmp_path / "q", quiet), "demo-1.0-py3-none-any.whl").level == "clean"
+
+
+def test_binary_data_in_a_type_marker_file_blocks(tmp_path: Path) -> None:
+    """``py.typed`` holds nothing or ``partial``: 64 KB of encrypted data under a
+    ``.typed`` name is a payload kept where no reader looks."""
+    data = bytes((i * 73 + 11) % 256 for i in range(65536))
+    files = {"demo/__init__.py": b"", "demo/_tables.typed": data}
+    result = scan_archive(_wheel(tmp_path, files), "demo-1.0-py3-none-any.whl")
+    assert result.level == "block"
+    assert [s.kind for s in result.signals] == ["disguised"]
+    markers = {"demo/__init__.py": b"", "demo/py.typed": b"partial\n", "demo/x.typed": "é".encode()}
+    (tmp_path / "q").mkdir()
+    assert (
+        scan_archive(_wheel(tmp_path / "q", markers), "demo-1.0-py3-none-any.whl").level == "clean"
+    )

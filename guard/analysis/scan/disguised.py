@@ -13,10 +13,13 @@ magic number), source saved as UTF-16 or in a legacy encoding, and any name but
 ``.py`` and ``.pyw`` (a ``.pth`` in a package is as often a PyTorch model's
 weights as a path file). A ``.pyc`` that holds no bytecode (a cache's name
 over a zip archive that ``zipimport`` loads, or over encrypted data) is the
-same disguise (``not_bytecode``).
+same disguise (``not_bytecode``), and so is binary data in a type-marker file
+(``py.typed`` holds nothing or ``partial``: ``not_a_marker``).
 """
 
 from __future__ import annotations
+
+import codecs
 
 from guard.analysis.scan.archive import MAGIC_BYTES, native_kind
 from guard.analysis.scan.hits import BUNDLED_BINARY, Hit
@@ -67,6 +70,18 @@ def not_bytecode(head: bytes, base: str) -> Hit | None:
     return Hit(BUNDLED_BINARY, "disguised", WEIGHT, 0, "", text)
 
 
+def not_a_marker(head: bytes, base: str) -> Hit | None:
+    """The finding for a type-marker file (``py.typed``, which holds nothing or
+    ``partial``) that holds binary data: a payload under a name no reader opens.
+    None for text."""
+    if not head or (head.isascii() and 0 not in head) or _utf8_head(head):
+        return None
+    program = hidden_program(head)
+    what = program or "binary data"
+    text = f"{what} in a type-marker file ({base}): a payload kept where no reader looks"
+    return Hit(BUNDLED_BINARY, "disguised", WEIGHT, 0, "", text)
+
+
 def hidden_program(data: bytes) -> str:
     """'a PE program', or 'a PE program XOR-encoded with key 0xd8', when the data
     is a native program as it is or under a single-byte XOR; else ''."""
@@ -95,6 +110,15 @@ def _control_heavy(data: bytes) -> bool:
     sample = data[:SAMPLE]
     controls = sum(sample.count(c) for c in _CONTROLS)
     return controls >= CONTROL_SHARE * len(sample)
+
+
+def _utf8_head(head: bytes) -> bool:
+    """The first bytes of a file are UTF-8 text (a character cut at the end too)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return 0 not in head
 
 
 def _utf8_text(data: bytes) -> bool:

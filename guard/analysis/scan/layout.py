@@ -72,9 +72,9 @@ def wanted(layout: Layout) -> archives.Want:
             return "read"
         if is_pickle_name(lower):
             return "whole"  # (a pickle is code: read as what it calls, ``pickles``)
-        if lower.endswith(".pyc"):
+        if lower.endswith((".pyc", ".typed")):
             return "head"  # (bytecode Python imports when its source is not there,
-            # and anything kept under a bytecode name, a cache's too)
+            # and anything kept under a bytecode or type-marker name)
         if not layout.pure or ".dist-info/" in name:
             return ""
         base = lower.rsplit("/", 1)[-1]

@@ -25,7 +25,12 @@ from guard.analysis.scan import archive as archives
 from guard.analysis.scan import python
 from guard.analysis.scan import score as scoring
 from guard.analysis.scan.commands import shadowed_commands
-from guard.analysis.scan.disguised import PYTHON_SUFFIXES, disguised_hit, not_bytecode
+from guard.analysis.scan.disguised import (
+    PYTHON_SUFFIXES,
+    disguised_hit,
+    not_a_marker,
+    not_bytecode,
+)
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, PTH_CODE, Hit
@@ -483,11 +488,15 @@ def _bytecode_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str,
     ``mod.py`` is there), code no reader can see (``compiled-module``, a technique).
     A ``__pycache__`` file is only a cache: Python never imports one whose source
     is gone (PEP 3147). A ``.pyc`` anywhere that holds no bytecode (a zip that
-    ``zipimport`` loads, encrypted data) is disguised (``disguised.not_bytecode``)."""
+    ``zipimport`` loads, encrypted data) is disguised (``disguised.not_bytecode``),
+    as is binary data under a type-marker name (``py.typed``: ``not_a_marker``)."""
     where = "a wheel" if layout.wheel else "an sdist"
     names = set(arc.names)
     for name, head in arc.heads.items():
         lower = name.lower()
+        if lower.endswith(".typed"):
+            marker = not_a_marker(head, name.rsplit("/", 1)[-1])
+            yield from ((name, marker),) if marker is not None else ()
         if not lower.endswith(".pyc"):
             continue
         disguised = not_bytecode(head, name.rsplit("/", 1)[-1])
