@@ -138,3 +138,39 @@ def test_binary_data_in_a_type_marker_file_blocks(tmp_path: Path) -> None:
     assert (
         scan_archive(_wheel(tmp_path / "q", markers), "demo-1.0-py3-none-any.whl").level == "clean"
     )
+
+
+def _zip_of(name: str, text: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as inner:
+        inner.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_zip_of_code_under_a_certificate_name_blocks(tmp_path: Path) -> None:
+    """``server.crt`` that is a zip holding a module: zipimport loads code from
+    it. Certificates in PEM or DER, and a zip named as one, are no finding."""
+    payload = _zip_of("SSLv1.0.py", b"import os\n")
+    files = {"demo/__init__.py": b"", "demo/server.crt": payload}
+    result = scan_archive(_wheel(tmp_path, files), "demo-1.0-py3-none-any.whl")
+    assert result.level == "block"
+    found = [s for s in result.signals if s.kind == "disguised"]
+    assert found and "holding 'SSLv1.0.py' named server.crt" in found[0].text
+    honest = {
+        "demo/__init__.py": b"",
+        "demo/ca.crt": b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        "demo/ca.cer": b"\x30\x82\x01\x0a" + bytes(range(60)),
+        "demo/data/fixtures.zip": payload,
+    }
+    (tmp_path / "h").mkdir()
+    assert (
+        scan_archive(_wheel(tmp_path / "h", honest), "demo-1.0-py3-none-any.whl").level == "clean"
+    )
+
+
+def test_a_model_saved_as_a_zip_under_a_bin_name_is_no_disguise(tmp_path: Path) -> None:
+    """PyTorch saves a model as a zip (``archive/data.pkl`` first): named
+    ``pytorch_model.bin`` it is what it says, not code for zipimport."""
+    model = _zip_of("archive/data.pkl", b"\x80\x02}q\x00.")
+    files = {"demo/__init__.py": b"", "demo/assets/pytorch_model.bin": model}
+    assert scan_archive(_wheel(tmp_path, files), "demo-1.0-py3-none-any.whl").level == "clean"

@@ -53,6 +53,63 @@ def disguised_hit(data: bytes) -> Hit | None:
     return Hit(BUNDLED_BINARY, "disguised", WEIGHT, 0, "", text)
 
 
+# Names a zip archive goes by honestly (Office files and Java archives are zips too).
+ARCHIVE_SUFFIXES = (
+    ".zip",
+    ".whl",
+    ".egg",
+    ".jar",
+    ".pyz",
+    ".pyzw",
+    ".apk",
+    ".nupkg",
+    ".xpi",
+    ".crx",
+    ".docx",
+    ".xlsx",
+    ".pptx",
+    ".odt",
+    ".ods",
+    ".odp",
+    ".epub",
+    ".kmz",
+    ".npz",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".keras",
+    ".mar",
+    ".vsix",
+    ".aar",
+    ".war",
+    ".ear",
+    ".ipa",
+    ".xap",
+)
+
+
+_CODE_ENTRY = (".py", ".pyc", ".pyw", ".pyd", ".so")
+
+
+def disguised_archive(head: bytes, base: str) -> Hit | None:
+    """The finding for a zip archive of Python code under a name that is no
+    archive's (``server.crt`` whose first entry is ``SSLv1.0.py``): ``zipimport``
+    loads code from it, and no reader opens it. A zip whose first entry is no
+    code (a PyTorch model saved as ``pytorch_model.bin`` holds ``data.pkl``) is
+    left to what reads its kind. None for anything else."""
+    if not head.startswith(b"PK\x03\x04") or base.lower().endswith(ARCHIVE_SUFFIXES):
+        return None
+    size = int.from_bytes(head[26:28], "little") if len(head) >= 30 else 0
+    first = head[30 : 30 + size].decode("utf-8", "replace")
+    if not (size and 30 + size <= len(head) and first.lower().endswith(_CODE_ENTRY)):
+        return None
+    text = (
+        f"a zip archive holding {first!r} named {base}: code zipimport can load, "
+        "kept where no reader looks"
+    )
+    return Hit(BUNDLED_BINARY, "disguised", WEIGHT, 0, "", text)
+
+
 def not_bytecode(head: bytes, base: str) -> Hit | None:
     """The finding for a ``.pyc`` file (a cache's too) that holds no Python bytecode
     (every version's header has ``\\r\\n`` at its third byte): a zip archive that
@@ -61,11 +118,10 @@ def not_bytecode(head: bytes, base: str) -> Hit | None:
     file."""
     if len(head) < 4 or head[2:4] == b"\r\n" or head.startswith(APPLE_DOUBLE):
         return None
-    if head.startswith(b"PK\x03\x04"):
-        what = "a zip archive (code zipimport can load)"
-    else:
-        program = hidden_program(head)
-        what = program or "data that is not bytecode"
+    archive = disguised_archive(head, base)
+    if archive is not None:
+        return archive
+    what = hidden_program(head) or "data that is not bytecode"
     text = f"{what} named as Python bytecode ({base}): a payload kept where no reader looks"
     return Hit(BUNDLED_BINARY, "disguised", WEIGHT, 0, "", text)
 

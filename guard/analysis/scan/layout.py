@@ -22,6 +22,10 @@ NATIVE_SUFFIXES = re.compile(r"\.(?:so(?:\.\d+)*|dll|dylib|pyd|exe|scr|bin|elf|o
 # (``.cpython-310-x86_64-linux-gnu``, ``.abi3``, ``.cp311-win_amd64``), ``.so`` or ``.pyd``.
 EXTENSION_MODULE = re.compile(r"^([a-z_][a-z0-9_]*)(?:\.[a-z0-9_-]+)?\.(?:so|pyd)$", re.I)
 _SDIST_METADATA = frozenset({"pyproject.toml", "setup.cfg"})  # (entry points, backend)
+# Names whose first bytes are read for what they hide (``disguised``): bytecode,
+# type markers, certificates and keys, data files (a zip of code under such a
+# name is what ``zipimport`` loads).
+DISGUISE_SUFFIXES = (".pyc", ".typed", ".crt", ".pem", ".cer", ".key", ".dat")
 _WHEEL_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.*)$")
 
 
@@ -72,9 +76,9 @@ def wanted(layout: Layout) -> archives.Want:
             return "read"
         if is_pickle_name(lower):
             return "whole"  # (a pickle is code: read as what it calls, ``pickles``)
-        if lower.endswith((".pyc", ".typed")):
+        if lower.endswith(DISGUISE_SUFFIXES):
             return "head"  # (bytecode Python imports when its source is not there,
-            # and anything kept under a bytecode or type-marker name)
+            # and anything kept under a bytecode, type-marker or certificate name)
         if not layout.pure or ".dist-info/" in name:
             return ""
         base = lower.rsplit("/", 1)[-1]

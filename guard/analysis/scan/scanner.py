@@ -27,6 +27,7 @@ from guard.analysis.scan import score as scoring
 from guard.analysis.scan.commands import shadowed_commands
 from guard.analysis.scan.disguised import (
     PYTHON_SUFFIXES,
+    disguised_archive,
     disguised_hit,
     not_a_marker,
     not_bytecode,
@@ -489,17 +490,18 @@ def _bytecode_hits(arc: archives.Archive, layout: Layout) -> Iterator[tuple[str,
     A ``__pycache__`` file is only a cache: Python never imports one whose source
     is gone (PEP 3147). A ``.pyc`` anywhere that holds no bytecode (a zip that
     ``zipimport`` loads, encrypted data) is disguised (``disguised.not_bytecode``),
-    as is binary data under a type-marker name (``py.typed``: ``not_a_marker``)."""
+    as is binary data under a type-marker name (``py.typed``: ``not_a_marker``)
+    and a zip archive under a name that is no archive's (``disguised_archive``)."""
     where = "a wheel" if layout.wheel else "an sdist"
     names = set(arc.names)
     for name, head in arc.heads.items():
-        lower = name.lower()
-        if lower.endswith(".typed"):
-            marker = not_a_marker(head, name.rsplit("/", 1)[-1])
-            yield from ((name, marker),) if marker is not None else ()
+        lower, base = name.lower(), name.rsplit("/", 1)[-1]
+        hidden = not_a_marker(head, base) if lower.endswith(".typed") else None
         if not lower.endswith(".pyc"):
+            hidden = hidden or disguised_archive(head, base)
+            yield from ((name, hidden),) if hidden is not None else ()
             continue
-        disguised = not_bytecode(head, name.rsplit("/", 1)[-1])
+        disguised = not_bytecode(head, base)
         if disguised is not None:
             yield name, disguised
         elif "__pycache__/" not in lower and _source_of(name) not in names:
