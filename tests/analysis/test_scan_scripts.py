@@ -7,6 +7,8 @@ Every payload is benign by construction (127.0.0.1) and nothing is ever run.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -96,3 +98,47 @@ def test_files_run_as_python_past_the_archives_re_reads_block(tmp_path: Path) ->
     message = " ".join(f.message for f in result.findings)
     assert "job3, which helper3.py runs as Python, was left unread" in message
     assert "job2, which" not in message
+
+
+def _zip_of(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as inner:
+        for name, text in files.items():
+            inner.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_zip_the_install_imports_from_has_its_modules_read(tmp_path: Path) -> None:
+    """setup.py's install command imports from a zip of the tree (zipimport, or a
+    .zip on sys.path): the zip's modules are install-time code."""
+    setup = (
+        "import sys, zipimport\n"
+        "from setuptools import setup\n"
+        "from setuptools.command.install import install\n"
+        "class Install(install):\n"
+        "    def run(self):\n"
+        "        zipimport.zipimporter('my.zip').load_module('my').go()\n"
+        "        install.run(self)\n"
+        "setup(name='demo', version='1.0', cmdclass={'install': Install})\n"
+    )
+    payload = {"my/__init__.py": PAYLOAD.replace("import os,", "import os, sys,")}
+    files: dict[str, str | bytes] = {"setup.py": setup, "my.zip": _zip_of(payload)}
+    result = scan_archive(sdist(tmp_path, files), "demo-1.0.tar.gz")
+    assert result.level == "block"
+    assert any(s.file == "my.zip/my/__init__.py" for s in result.signals)
+    path_setup = "import sys\nsys.path.insert(0, 'vendor/tools.zip')\nimport tools\n"
+    files = {"setup.py": path_setup, "vendor/tools.zip": _zip_of({"tools.py": PAYLOAD})}
+    (tmp_path / "p").mkdir()
+    result = scan_archive(sdist(tmp_path / "p", files), "demo-1.0.tar.gz")
+    assert any(s.file == "vendor/tools.zip/tools.py" for s in result.signals)
+
+
+def test_a_zip_bomb_the_install_imports_from_blocks(tmp_path: Path) -> None:
+    bomb = _zip_of({"big.py": "#" * (30 * 1024 * 1024)})
+    setup = "import zipimport\nzipimport.zipimporter('x.zip').load_module('big')\n"
+    files: dict[str, str | bytes] = {"setup.py": setup, "x.zip": bomb}
+    result = scan_archive(sdist(tmp_path, files), "demo-1.0.tar.gz")
+    assert result.level == "block"
+    assert "x.zip, a zip setup.py imports from, is unsafe" in " ".join(
+        f.message for f in result.findings
+    )

@@ -15,6 +15,7 @@ compression ratio is absurd). An archive that cannot be read at all raises
 
 from __future__ import annotations
 
+import io
 import posixpath
 import tarfile
 import zipfile
@@ -152,7 +153,28 @@ def _declare(archive: Archive, name: str, size: int, limits: Limits) -> None:
         )
 
 
-def _read_zip(path: Path, want: Want, limits: Limits) -> Archive:
+def read_zip_bytes(data: bytes, want: Want, limits: Limits = Limits()) -> Archive:
+    """A zip archive held in memory (one inside another), read as ``read_archive``
+    reads a zip; raises UnreadableArchive or UnsafeArchive."""
+    try:
+        return _read_zip(io.BytesIO(data), want, limits)
+    except (UnsafeArchive, UnreadableArchive):
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        UnicodeError,
+    ) as exc:
+        raise UnreadableArchive(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read_zip(path: Path | io.BytesIO, want: Want, limits: Limits) -> Archive:
     archive = Archive("zip")
     seen: set[str] = set()
     with zipfile.ZipFile(path) as zf:

@@ -47,6 +47,8 @@ class FileReport:
     decorators: tuple[str, ...] = ()
     # tree files without a Python suffix the code runs as Python (``Context.scripts``)
     scripts: tuple[str, ...] = ()
+    # zip archives of the tree the code imports from (``Context.zips``)
+    zips: tuple[str, ...] = ()
 
 
 def snippet(lines: list[str], lineno: int) -> str:

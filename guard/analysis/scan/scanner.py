@@ -56,7 +56,13 @@ from guard.analysis.scan.roles import (
     roles,
 )
 from guard.analysis.scan.roles import role as role_of
-from guard.analysis.scan.scripts import by_file_name, named_files, parses, read_again
+from guard.analysis.scan.scripts import (
+    by_file_name,
+    named_files,
+    parses,
+    read_again,
+    zip_modules,
+)
 
 MAX_PARSE_DEEP = 256 * 1024  # larger deep sources: module-level code only
 _ORDER = {"startup": 0, "import": 1, "module": 2, "other": 3}  # after install time
@@ -172,6 +178,7 @@ class _Run:
                 self._note_mains(name, report.mains)
                 queue.extend(self._pulled_in(name, report.local_imports))
                 queue.extend(self._scripts(name, report.scripts, "helper"))
+                queue.extend(self._zipped(name, report.zips, "helper"))
 
     def spent(self) -> bool:
         """The budget's work is used up."""
@@ -207,6 +214,7 @@ class _Run:
                 self._note_calls(name, report.calls_out + (report.decorators if top else ()))
                 queue.extend(self._imported(name, report.local_imports))
                 queue.extend(self._scripts(name, report.scripts, "import"))
+                queue.extend(self._zipped(name, report.zips, "imported"))
 
     def _imported(self, name: str, imports: tuple[str, ...]) -> Iterator[str]:
         """The package modules an import-time file imports, now ``imported`` (a
@@ -223,6 +231,39 @@ class _Run:
         """The tree files without a Python suffix that a file's running code runs as
         Python (``guard.analysis.scan.scripts``), read and given ``role``: those
         that parse, run as ``__main__``. One over the size cap blocks."""
+        for member, data in self._named(name, words, role, "runs as Python"):
+            if parses(_decode(data)):
+                self.arc.contents[member] = data
+                self.roles[member] = role
+                self.mains.add(member)
+                yield member
+
+    def _zipped(self, name: str, words: tuple[str, ...], role: str) -> Iterator[str]:
+        """The modules of the zip archives of the tree a file's running code imports
+        from (``zipimport``, ``sys.path``), given ``role``; a zip that is no safe
+        archive blocks, one Python cannot read is nothing (it imports nothing)."""
+        for member, data in self._named(name, words, role, "imports from"):
+            self.done.add(member)
+            rel = self.rel_of[member]
+            try:
+                modules = zip_modules(data)
+            except archives.UnsafeArchive as exc:
+                why = f"{rel}, a zip {self.rel_of.get(name, name)} imports from, is unsafe: {exc}"
+                self._place((_unanalysed(why),), rel, "install" if role == "helper" else role)
+                continue
+            for entry, source in modules:
+                inner = f"{member}/{entry}"
+                self.arc.contents[inner] = source
+                self.rel_of[inner] = f"{rel}/{entry}"
+                self.roles[inner] = role
+                yield inner
+
+    def _named(
+        self, name: str, words: tuple[str, ...], role: str, how: str
+    ) -> Iterator[tuple[str, bytes]]:
+        """The tree files ``words`` name (``scripts.named_files``) not analysed yet,
+        with their bytes, read again from the archive for those not kept (at most
+        ``MAX_REREADS`` times a scan); one that cannot be read so blocks."""
         if not words:
             return
         importer = self.rel_of.get(name, name)
@@ -237,19 +278,16 @@ class _Run:
             data = self.arc.contents.get(member)
             if data is None and again is not None:
                 data = again.contents.get(member)
+            if data is not None:
+                yield member, data
+                continue
             rel = self.rel_of[member]
-            if data is None:
-                why = f"{rel}, which {importer} runs as Python, " + (
-                    "is over the size cap"
-                    if again is not None
-                    else f"was left unread (an archive is read again {MAX_REREADS} times at most)"
-                )
-                self._place((_unanalysed(why),), rel, "install" if role == "helper" else role)
-            elif parses(_decode(data)):
-                self.arc.contents[member] = data
-                self.roles[member] = role
-                self.mains.add(member)
-                yield member
+            why = f"{rel}, which {importer} {how}, " + (
+                "is over the size cap"
+                if again is not None
+                else f"was left unread (an archive is read again {MAX_REREADS} times at most)"
+            )
+            self._place((_unanalysed(why),), rel, "install" if role == "helper" else role)
 
     def _by_file_name(self) -> dict[str, list[str]]:
         """The project paths by file name, made on first use (``scripts.named_files``)."""

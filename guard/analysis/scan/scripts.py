@@ -1,12 +1,15 @@
-"""Tree files that run as Python whatever their names say.
+"""Tree files that run as Python whatever their names say, and zips of code.
 
 Install- or import-time code can run a file of the tree that has no Python
-suffix: ``subprocess.Popen([sys.executable, "pkg/version"])``,
-``exec(open("VERSION").read())``, ``runpy.run_path("tool")``. The archive reader
-keeps only the sources of a tree (and the first bytes of files without a
-suffix), so such a file is found here by the words the code names it with (see
-``python.Context.scripts``), then read again from the archive. It is code only
-if it parses: Python cannot run a file that does not.
+suffix (``subprocess.Popen([sys.executable, "pkg/version"])``,
+``exec(open("VERSION").read())``, ``runpy.run_path("tool")``), or import from a
+zip archive of the tree (``zipimport.zipimporter("my.zip")``, a ``.zip`` put on
+``sys.path``). The archive reader keeps only the sources of a tree (and the
+first bytes of files without a suffix), so such a file is found here by the
+words the code names it with (see ``python.Context.scripts`` and ``zips``), then
+read again from the archive. A script is code only if it parses: Python cannot
+run a file that does not; a zip's modules (``zip_modules``) are analysed as the
+code that imports them.
 """
 
 from __future__ import annotations
@@ -68,3 +71,22 @@ def parses(text: str) -> bool:
     except (RecursionError, MemoryError):
         return True
     return True
+
+
+MAX_ZIP_MODULES = 2000  # (modules of one zip an import reads)
+
+
+def zip_modules(data: bytes) -> list[tuple[str, bytes]]:
+    """The Python modules (``.py``) of a zip archive held in memory, under the
+    archive reader's caps; raises ``archive.UnsafeArchive`` for a bomb or a link,
+    and gives nothing for bytes that are no zip (Python imports nothing from
+    them either)."""
+    try:
+        inner = archives.read_zip_bytes(data, lambda name, _: "read" if _module(name) else "")
+    except archives.UnreadableArchive:
+        return []
+    return sorted(inner.contents.items())[:MAX_ZIP_MODULES]
+
+
+def _module(name: str) -> bool:
+    return name.lower().endswith((".py", ".pyw"))

@@ -307,8 +307,9 @@ def _tree_report(
     imports = tuple(cx.local_imports)
     mains = tuple(cx.mains)
     scripts = tuple(dict.fromkeys(cx.scripts))
+    zips = tuple(dict.fromkeys(cx.zips))
     return FileReport(
-        tuple(hits), "ast", imports, why, outgoing, mains, reached, decorators, scripts
+        tuple(hits), "ast", imports, why, outgoing, mains, reached, decorators, scripts, zips
     )
 
 
@@ -678,6 +679,7 @@ def _act_words(left_out: frozenset[str] = frozenset()) -> tuple[re.Pattern[str],
     (but ``left_out``): a quick search for any of them, and the pattern of one
     used or imported (the word found is its group 1, 2 or 3)."""
     quiet = (DUMPERS | WRITE_CALLS) - {n for n in WRITE_CALLS if "winreg" in n}
+    quiet |= {"sys.path.insert", "sys.path.append"}  # (``sys`` is in every other module)
     names = (calls.KNOWN - quiet) | set(SECRET_APIS) | BARE_SPAWNS
     names |= {"__import__", "chr", "__builtins__"}  # (reading the environment counts little)
     words = set()

@@ -289,6 +289,7 @@ for _names, _detector in reversed(
         (DUMPERS, environ.dump),
         (frozenset(SECRET_CALLS), _secret_api),
         (frozenset({"os.dup2"}), spawn.dup2),
+        (execs.ZIP_IMPORTS, execs.zip_import),
         (covert.LOOKUPS, covert.lookup),
         (frozenset(CLIENTS), account_client),
     )

@@ -34,6 +34,8 @@ class Context:
     # the names of files the code runs as Python whatever their names say (``python
     # version``, ``exec(open("VERSION").read())``): the scanner reads those that parse
     scripts: list[str] = field(default_factory=list)
+    # the names of zip archives the code imports from (``zipimport``, ``sys.path``)
+    zips: list[str] = field(default_factory=list)
     # the code a started interpreter is handed (``python -c CODE``), by the call
     # that starts it: read as Python where the call is (``python._inline_hits``)
     inline: list[tuple[ast.Call, str]] = field(default_factory=list)

@@ -45,6 +45,24 @@ def exec_call(cx: Context, node: ast.Call, name: str) -> None:
         _exec_of(cx, node, name, arg)
 
 
+# Calls that make a zip archive a place to import from: ``zipimport.zipimporter(path)``,
+# and a ``.zip`` (or egg, wheel, zipapp) put on ``sys.path``.
+ZIP_IMPORTS = frozenset({"zipimport.zipimporter", "sys.path.insert", "sys.path.append"})
+_ZIP_NAMES = (".zip", ".egg", ".whl", ".pyz")
+
+
+def zip_import(cx: Context, node: ast.Call, name: str) -> None:
+    """The zip archive a call makes a place to import from (its name, for the
+    scanner to read its modules as the code that imports them: ``Context.zips``)."""
+    if not node.args:
+        return
+    named = list(_named_strings(cx, node.args[-1], cx.scope(node)))
+    if name == "zipimport.zipimporter":
+        cx.zips.extend(s for s in named if script_name(s))
+    else:
+        cx.zips.extend(s for s in named if s.lower().endswith(_ZIP_NAMES) and script_name(s))
+
+
 def _exec_of(cx: Context, node: ast.Call, name: str, arg: ast.expr) -> None:
     found = feeds(cx, arg, cx.scope(node))
     if found & _HIDDEN:
