@@ -111,6 +111,7 @@ from guard.analysis.scan.python.names import BARE_SPAWNS, DUMPERS, SECRET_APIS, 
 from guard.analysis.scan.python.outline import module_level, run_bodies
 from guard.analysis.scan.python.payloads import payload_hits, worth_reading
 from guard.analysis.scan.python.selfcall import runs_own_code, runs_own_function
+from guard.analysis.scan.python.silentpost import silent_posts
 from guard.analysis.scan.python.spawn import command_upload
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
@@ -233,6 +234,7 @@ def _analyse_tree(
         alias_assignments(cx, calls.KNOWN)
         cx.decoders = decoding_functions(cx, nodes)
         calls.run(cx, nodes.checked)
+        silent_posts(cx, tree, source)
     except RecursionError:
         hits.append(_DEEP)
         why = _TOO_DEEP
