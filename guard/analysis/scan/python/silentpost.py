@@ -17,9 +17,8 @@ import re
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS
 from guard.analysis.scan.python.context import Context
 
-# Sends whose answer a caller needs (the post's own call, by its last part)
-_SENDS = frozenset({"post", "put", "patch"})
-_CLIENTS = frozenset({"requests", "httpx"})
+# Sends whose answer a caller needs (a client's or a session's method)
+_SENDS = frozenset({"post", "put", "patch", "request"})
 # The name of a key or a value that holds a credential
 _SECRET = re.compile(
     r"secret|passw|token|api_?key|access_?key|private_?key|credential|^_?(?:ak|sk)$", re.I
@@ -31,7 +30,7 @@ _LOOK = re.compile(r"except[^\n]*:\s*\n?\s*pass\b")
 def silent_posts(cx: Context, tree: ast.Module, source: str) -> None:
     """Hit each post of credentials to a literal address whose answer is thrown
     away and whose failure is silenced (see the module docstring)."""
-    if "post(" not in source and "put(" not in source and "patch(" not in source:
+    if not any(word in source for word in ("post(", "put(", "patch(", "request(")):
         return
     if _LOOK.search(source) is None:
         return
@@ -56,7 +55,7 @@ def _look_at(cx: Context, node: ast.Try) -> None:
                 assigned[target.id] = statement.value
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
-            if _post_to_literal(cx, call) and _carries_credentials(call, assigned):
+            if _post_to_literal(call) and _carries_credentials(call, assigned):
                 name = cx.qual(call.func)
                 text = (
                     f"sends the credentials it holds to a fixed address, its answer "
@@ -65,16 +64,17 @@ def _look_at(cx: Context, node: ast.Try) -> None:
                 cx.hit(CREDENTIAL_ACCESS, "steal-send", 6.0, call, text)
 
 
-def _post_to_literal(cx: Context, call: ast.Call) -> bool:
-    """``requests.post("https://...", ...)`` (or ``url=``) of an HTTP client."""
-    parts = cx.qual(call.func).split(".")
-    if len(parts) != 2 or parts[0] not in _CLIENTS or parts[1] not in _SENDS:
+def _post_to_literal(call: ast.Call) -> bool:
+    """``requests.post("https://...", ...)``, ``session.request(url="https://...",
+    method="POST", ...)``: a send (of an HTTP client or a session of one) to a
+    literal address."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _SENDS:
         return False
-    url = (
-        call.args[0]
-        if call.args
-        else next((k.value for k in call.keywords if k.arg == "url"), None)
-    )
+    at = 1 if func.attr == "request" else 0
+    url = next((k.value for k in call.keywords if k.arg == "url"), None)
+    if url is None and len(call.args) > at:
+        url = call.args[at]
     return (
         isinstance(url, ast.Constant)
         and isinstance(url.value, str)
