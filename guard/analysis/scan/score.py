@@ -140,6 +140,7 @@ TECHNIQUE_KINDS = frozenset(
         "remote-shell",
         "hidden-address",
         "hidden-place",
+        "intercept",
         "persist-fetch",
         "defence-off",
         "hidden-name",

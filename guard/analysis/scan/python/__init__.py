@@ -101,6 +101,7 @@ from guard.analysis.scan.python.covert import WALLET_HINTS
 from guard.analysis.scan.python.encoded import encoded_code
 from guard.analysis.scan.python.execs import decoding_functions
 from guard.analysis.scan.python.fallback import fallback
+from guard.analysis.scan.python.intercept import replaced_clients
 from guard.analysis.scan.python.liveness import (
     live_functions,
     reached_from_classes,
@@ -235,6 +236,7 @@ def _analyse_tree(
         cx.decoders = decoding_functions(cx, nodes)
         calls.run(cx, nodes.checked)
         silent_posts(cx, tree, source)
+        replaced_clients(cx, nodes.collected)
     except RecursionError:
         hits.append(_DEEP)
         why = _TOO_DEEP
