@@ -101,6 +101,21 @@ def _inside(link_dir: str, target: str) -> bool:
     return not (joined == ".." or joined.startswith("../"))
 
 
+# What reading a broken archive raises (an unreadable archive, never a crash)
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    tarfile.TarError,
+    OSError,
+    EOFError,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    UnicodeError,
+)
+
+
 def read_archive(path: Path, filename: str, want: Want, limits: Limits = Limits()) -> Archive:
     """List and read an archive; raises UnreadableArchive or UnsafeArchive."""
     lower = filename.lower()
@@ -115,18 +130,7 @@ def read_archive(path: Path, filename: str, want: Want, limits: Limits = Limits(
             return _read_tar(path, want, limits)
     except (UnsafeArchive, UnreadableArchive):
         raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        tarfile.TarError,
-        OSError,
-        EOFError,
-        zlib.error,
-        NotImplementedError,
-        RuntimeError,
-        ValueError,
-        UnicodeError,
-    ) as exc:
+    except _READ_ERRORS as exc:
         raise UnreadableArchive(f"{type(exc).__name__}: {exc}") from exc
     raise UnreadableArchive("neither a zip nor a tar archive")
 
@@ -160,17 +164,7 @@ def read_zip_bytes(data: bytes, want: Want, limits: Limits = Limits()) -> Archiv
         return _read_zip(io.BytesIO(data), want, limits)
     except (UnsafeArchive, UnreadableArchive):
         raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        zlib.error,
-        NotImplementedError,
-        RuntimeError,
-        ValueError,
-        UnicodeError,
-    ) as exc:
+    except _READ_ERRORS as exc:
         raise UnreadableArchive(f"{type(exc).__name__}: {exc}") from exc
 
 
