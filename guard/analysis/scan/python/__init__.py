@@ -410,8 +410,15 @@ def _breaks(source: str, start: int, end: int) -> int:
 def _inline_hits(cx: Context) -> Iterator[Hit]:
     """What the code handed to a started interpreter (``python -c CODE``) does, at
     the call that starts it: where that call is, in its function or not."""
-    for node, code in cx.inline[:MAX_INLINE]:
-        tree, _ = _parse(code[:MAX_NESTED])
+    # (each code once, whatever its size: made of the file's literals, all of them
+    # together are about as large as the file at most; no more is read)
+    first = {code: node for node, code in reversed(cx.inline)}
+    left = len(cx.source) + MAX_NESTED
+    for code, node in list(first.items())[:MAX_INLINE]:
+        left -= len(code)
+        if left < 0:
+            break
+        tree, _ = _parse(code)
         if tree is None:
             continue
         report = _analyse_tree(tree, code, code.splitlines(), [], True, nested=False)
