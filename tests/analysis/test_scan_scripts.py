@@ -12,7 +12,9 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from guard.analysis.scan import scan_archive
+import pytest
+
+from guard.analysis.scan import archive, scan_archive, scanner
 from guard.analysis.scan.scripts import by_file_name, named_files, parses
 from tests.analysis.test_scan import sdist
 
@@ -142,3 +144,21 @@ def test_a_zip_bomb_the_install_imports_from_blocks(tmp_path: Path) -> None:
     assert "x.zip, a zip setup.py imports from, is unsafe" in " ".join(
         f.message for f in result.findings
     )
+
+
+def test_an_archive_that_cannot_be_read_again_leaves_the_script_blocking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection: the archive changed on disk after the first read (the
+    second read fails): the file that install-time code runs is left unread, and
+    the scan fails closed instead of crashing."""
+
+    def broken(*_: object) -> object:
+        raise archive.UnreadableArchive("truncated since the first read")
+
+    monkeypatch.setattr(scanner, "read_again", broken)
+    path = _tar(tmp_path, {"setup.py": SETUP, "pkg/__init__.py": "", "pkg/version": PAYLOAD})
+    result = scan_archive(path, path.name)
+    assert result.level == "block"
+    message = " ".join(f.message for f in result.findings)
+    assert "pkg/version, which setup.py runs as Python, was left unread" in message

@@ -273,7 +273,10 @@ class _Run:
         again = None
         if unread and self.rereads < MAX_REREADS:  # (each reads the archive whole again)
             self.rereads += 1
-            again = read_again(self.path, self.filename, unread)
+            try:
+                again = read_again(self.path, self.filename, unread)
+            except (archives.UnreadableArchive, archives.UnsafeArchive):
+                again = None  # (changed since it was read: what it names is left unread)
         for member in found:
             data = self.arc.contents.get(member)
             if data is None and again is not None:
@@ -285,7 +288,8 @@ class _Run:
             why = f"{rel}, which {importer} {how}, " + (
                 "is over the size cap"
                 if again is not None
-                else f"was left unread (an archive is read again {MAX_REREADS} times at most)"
+                else "was left unread (the archive could not be read again for it, or was "
+                f"read again {MAX_REREADS} times already)"
             )
             self._place((_unanalysed(why),), rel, "install" if role == "helper" else role)
 
