@@ -344,7 +344,7 @@ def _literal_code(tree: ast.Module, source: str, lines: list[str]) -> Iterator[H
     """What the code in string literals would do, at the literal's line: plain,
     or in base64 (``encoded.encoded_code``)."""
     for offset, code in encoded_code(source):
-        yield from _nested_hits(code, _line_at(source, offset), lines, "a base64 literal")
+        yield from _nested_hits(code, _line_at(source, offset), lines, "code in a base64 literal")
     small = len(source) <= SMALL_SOURCE and any(w in source for w in _CODE_WORDS)
     if not small and not _quoted_code(source):
         return
@@ -418,29 +418,30 @@ def _inline_hits(cx: Context) -> Iterator[Hit]:
         left -= len(code)
         if left < 0:
             break
-        tree, _ = _parse(code)
-        if tree is None:
-            continue
-        report = _analyse_tree(tree, code, code.splitlines(), [], True, nested=False)
-        line = node.lineno
-        deferred, scope = id(node) in cx.deferred, cx.scope(node)
-        shown = snippet(cx.lines, line)
-        for hit in report.hits:
-            what = f"{hit.text} (in the code a started interpreter runs)"
-            yield Hit(hit.rule, hit.kind, hit.weight, line, shown, what, deferred, scope)
+        where = (id(node) in cx.deferred, cx.scope(node))
+        what = "in the code a started interpreter runs"
+        yield from _nested_hits(code, node.lineno, cx.lines, what, where)
 
 
 def _nested_hits(
-    text: str, line: int, lines: list[str], where: str = "a string literal"
+    text: str,
+    line: int,
+    lines: list[str],
+    what: str = "code in a string literal",
+    where: tuple[bool, str] | None = None,
 ) -> Iterator[Hit]:
+    """The hits of code kept in ``text``, at ``line`` of the file, told ``(what)``:
+    each where the nested code has it (module level or a function of its own), or
+    all ``where`` says (deferred, the function) when given."""
     tree, _ = _parse(text)
     if tree is None:
         return
     report = _analyse_tree(tree, text, text.splitlines(), [], True, nested=False)
     shown = snippet(lines, line)
     for hit in report.hits:
-        what = f"{hit.text} (code in {where})"
-        yield Hit(hit.rule, hit.kind, hit.weight, line, shown, what, hit.deferred)
+        deferred, scope = where if where is not None else (hit.deferred, "")
+        said = f"{hit.text} ({what})"
+        yield Hit(hit.rule, hit.kind, hit.weight, line, shown, said, deferred, scope)
 
 
 def identifiers(nodes: Nodes) -> set[str]:

@@ -596,11 +596,7 @@ class _Flow:
         return frozenset(out)
 
     def _param_names(self) -> list[str]:
-        if self.function is None:
-            return []
-        args = self.function.args
-        names = [a.arg for a in [*args.posonlyargs, *args.args]]
-        return names[1:] if names and names[0] in {"self", "cls"} else names
+        return _positional_names(self.function) if self.function is not None else []
 
     def started_params(self) -> frozenset[int]:
         """The indices of the parameters (``self`` and ``cls`` left out) whose file
@@ -1048,6 +1044,13 @@ def _params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
     return [a for a in every if a is not None]
 
 
+def _positional_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The names of a function's positional parameters, ``self`` and ``cls`` left out."""
+    args = function.args
+    names = [a.arg for a in [*args.posonlyargs, *args.args]]
+    return names[1:] if names and names[0] in {"self", "cls"} else names
+
+
 def _keyword(node: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in node.keywords if k.arg == name), None)
 
@@ -1102,9 +1105,7 @@ def _passed_params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozense
     the values of a dict it builds: ``_roots``; not the key that picks a value
     from a table), made from the names assigned from a parameter, in turn, and
     those bound by loops over them (``for line in text.split()``)."""
-    args = function.args
-    params = [a.arg for a in [*args.posonlyargs, *args.args]]
-    params = params[1:] if params and params[0] in {"self", "cls"} else params
+    params = _positional_names(function)
     if not params:
         return frozenset()
     made, returned = _made_from(function)
