@@ -109,13 +109,13 @@ def _hidden(line: str, done: set[str]) -> Iterator[tuple[int, str, str, str]]:
                     yield found.start(), "hidden-address", OBFUSCATED_CODE, what
     if "hidden-place" not in done:
         for found in _PLACE_LITERAL.finditer(line):
-            place = secret_place(_from_base64(found.group(2), "utf-8"))
+            place = _secret_place(_from_base64(found.group(2), "utf-8"))
             if place:
                 what = f"hides the place of user secrets in encoded text ({place[:60]})"
                 yield found.start(), "hidden-place", CREDENTIAL_ACCESS, what
 
 
-def secret_place(text: str) -> str:
+def _secret_place(text: str) -> str:
     """The decoded text when it is a path to user secrets (a ``CREDENTIAL_HINTS``
     folder or file in a path), else ''."""
     lowered = text.lower()
