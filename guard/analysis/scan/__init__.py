@@ -26,7 +26,8 @@ settings within the process.
 Modules: ``scanner`` (one scan, in order), ``layout`` (wheel or sdist, member
 paths), ``roles`` (which file runs when), ``pthfiles`` (start-up lines),
 ``pickles`` (what a shipped pickle calls when loaded), ``disguised`` (binary
-data under a source's name),
+data under a source's name), ``commands`` (commands installed in place of the
+system's), ``hijack`` (packages installed over a popular project's),
 ``python`` (what one source file does), ``hits`` (what a detector reports, and
 the rule ids), ``score`` (weights and the sum), ``findings`` (what is
 reported), ``result`` (one scan's result), ``archive`` (reading safely),

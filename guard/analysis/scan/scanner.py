@@ -34,6 +34,7 @@ from guard.analysis.scan.disguised import (
 )
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
+from guard.analysis.scan.hijack import taken_packages
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, PTH_CODE, Hit
 from guard.analysis.scan.layout import (
     EXTENSION_MODULE,
@@ -420,8 +421,9 @@ class _Run:
 
     def bundled(self) -> None:
         """Native binaries where they do not belong, bytecode without its source,
-        pickles that run code, commands installed in place of the system's, modules
-        run at every start-up; sources too large to read."""
+        pickles that run code, commands installed in place of the system's,
+        packages installed over a popular project's, modules run at every
+        start-up; sources too large to read."""
         found = [
             *_native_hits(self.arc, self.layout),
             *_bytecode_hits(self.arc, self.layout),
@@ -432,6 +434,8 @@ class _Run:
             self._place((hit,), rel, "other" if is_other(rel) else "install")
         for name, hit in shadowed_commands(self.arc.contents, self.layout):
             self._place((hit,), self.rel_of.get(name, name), "install")  # (put on PATH)
+        for name, hit in taken_packages(self.by_rel, self.arc.contents, self.layout):
+            self._place((hit,), self.rel_of.get(name, name), "install")  # (over another's)
         for name in self.arc.names if self.layout.wheel else ():
             if is_startup_module(name):
                 self._place((_STARTUP_HIT,), self.rel_of.get(name, name), "startup")

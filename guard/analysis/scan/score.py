@@ -150,6 +150,7 @@ TECHNIQUE_KINDS = frozenset(
         "shellcode",
         "clipper",
         "command-jacking",
+        "package-jacking",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})

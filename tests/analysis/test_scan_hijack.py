@@ -1,0 +1,123 @@
+"""Packages installed under a popular project's import name (guard.analysis.scan.hijack):
+the artifacts are built here, and the popular list is the one safepip ships."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from guard.analysis.scan import scan_archive
+from guard.analysis.scan.hijack import TOP_RANK
+from guard.index import popular
+
+
+def _wheel(path: Path, files: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return path
+
+
+def _sdist(path: Path, top: str, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _jacked(path: Path) -> list[tuple[str, str, str]]:
+    result = scan_archive(path, path.name)
+    return [(s.kind, s.file, s.role) for s in result.signals if s.kind == "package-jacking"]
+
+
+# A copy of requests with one line added: what a look-alike ships
+_REQUESTS = "from .api import get, post\n__version__ = '2.32.5'\n"
+_SETUP = (
+    "from setuptools import setup\nsetup(name='reqhelper', version='1.0', packages=['requests'])\n"
+)
+
+
+def test_the_shipped_list_ranks_the_projects_these_tests_name() -> None:
+    listed = popular.load()
+    assert (listed.rank("requests") or TOP_RANK + 1) <= TOP_RANK
+    assert (listed.rank("bs4") or TOP_RANK + 1) <= TOP_RANK
+    assert listed.rank("beautifulsoup4") is not None
+    assert (listed.rank("google") or 0) > TOP_RANK
+    assert listed.rank("reqhelper") is None
+
+
+def test_a_wheel_that_installs_requests_is_blocked(tmp_path: Path) -> None:
+    path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
+    _wheel(path, {"requests/__init__.py": _REQUESTS, "requests/api.py": "def get(): pass\n"})
+    result = scan_archive(path, path.name)
+    assert result.level == "block"
+    jacked = [s for s in result.signals if s.kind == "package-jacking"]
+    assert [(s.file, s.role, s.weight) for s in jacked] == [
+        ("requests/__init__.py", "install", 6.0)
+    ]
+    assert "'requests'" in jacked[0].text and "rank " in jacked[0].text
+
+
+def test_a_wheels_data_purelib_package_counts_too(tmp_path: Path) -> None:
+    path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
+    _wheel(path, {"reqhelper-1.0.data/purelib/requests/__init__.py": _REQUESTS})
+    assert _jacked(path) == [("package-jacking", "requests/__init__.py", "install")]
+
+
+@pytest.mark.parametrize("layout", ["", "src/"])
+def test_an_sdist_that_installs_requests_is_blocked(tmp_path: Path, layout: str) -> None:
+    path = tmp_path / "reqhelper-1.0.tar.gz"
+    files = {"setup.py": _SETUP, f"{layout}requests/__init__.py": _REQUESTS}
+    _sdist(path, "reqhelper-1.0", files)
+    assert _jacked(path) == [("package-jacking", f"{layout}requests/__init__.py", "install")]
+
+
+def test_setup_cfgs_top_mapped_to_itself_or_src_keeps_the_layout(tmp_path: Path) -> None:
+    for mapping in ("package_dir =\n    = .\n", "package_dir = =src\n"):
+        path = tmp_path / "reqhelper-1.0.tar.gz"
+        cfg = f"[options]\npackages = find:\n{mapping}"
+        package = "src/requests" if "src" in mapping else "requests"
+        _sdist(path, "reqhelper-1.0", {"setup.cfg": cfg, f"{package}/__init__.py": _REQUESTS})
+        assert [f for _, f, _ in _jacked(path)] == [f"{package}/__init__.py"]
+
+
+def test_the_project_itself_and_popular_projects_install_their_own_names(tmp_path: Path) -> None:
+    own = _wheel(tmp_path / "requests-2.32.5-py3-none-any.whl", {"requests/__init__.py": ""})
+    # beautifulsoup4 installs bs4, the name of a (placeholder) project on the list:
+    # a popular project is not judged by this rule
+    bs4 = _wheel(tmp_path / "beautifulsoup4-4.15.0-py3-none-any.whl", {"bs4/__init__.py": ""})
+    assert _jacked(own) == []
+    assert _jacked(bs4) == []
+
+
+def test_names_past_the_top_ranks_and_the_packages_own_name_are_not_counted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
+    _wheel(path, {"google/__init__.py": "", "reqhelper/__init__.py": "", "tests/__init__.py": ""})
+    assert _jacked(path) == []
+
+
+def test_an_sdist_whose_build_maps_its_directories_is_not_read_by_layout(tmp_path: Path) -> None:
+    renamed = "from setuptools import setup\nsetup(package_dir={'reqhelper': 'requests'})\n"
+    mapped_cfg = "[options]\npackage_dir =\n    reqhelper = requests\n"
+    hatch = '[tool.hatch.build.targets.wheel]\nsources = ["lib"]\n'
+    cases = [
+        {"setup.py": renamed, "requests/__init__.py": ""},
+        {"setup.cfg": mapped_cfg, "requests/__init__.py": ""},
+        {"pyproject.toml": hatch, "requests/__init__.py": ""},
+        # (the top is a package itself: its directories are subpackages)
+        {"setup.py": _SETUP, "__init__.py": "", "requests/__init__.py": ""},
+        # (packages under src/: the top's directories are not installed)
+        {"setup.py": _SETUP, "src/reqhelper/__init__.py": "", "requests/__init__.py": ""},
+    ]
+    for number, files in enumerate(cases):
+        path = _sdist(tmp_path / f"reqhelper-1.{number}.tar.gz", f"reqhelper-1.{number}", files)
+        assert _jacked(path) == [], files
