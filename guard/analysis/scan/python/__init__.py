@@ -476,10 +476,6 @@ RISKY_WORDS = (
     "getattr(builtins",
     "builtins.__dict__",
     "vars(builtins)",
-    "b64decode",
-    "decompress(",
-    "fromhex",
-    "unhexlify",
     # pieces of download cradles (see patterns.CRADLES)
     "| sh",
     "|sh",
@@ -519,6 +515,15 @@ RISKY_WORDS = (
     "win32crypt",
 )
 RISKY_CALLS = ("exec(", "eval(", "compile(", "execfile(", "chr(")
+# Decoders: what they decode is code, an address or a program as often as data.
+DECODE_WORDS = ("b64decode", "decompress(", "fromhex", "unhexlify")
+# What decoded bytes do harm through besides those words and calls: a process, an
+# unpickler, foreign code, a builtin looked up (``late`` files: ``quick_risky``).
+_DECODED_SINKS = (
+    *("subprocess", "os.system", "startfile", "Popen", "os.popen", "ShellExecute"),
+    *("pickle", "dill", "ctypes", "import_module", "FunctionType", "CodeType"),
+    *("builtins", "exec(", "eval("),
+)
 # A download and a process in one file: the dropper shape needs the functions read.
 _FETCH_WORDS = (
     "urlopen",
@@ -557,16 +562,24 @@ def could_act(source: str) -> bool:
     return _acts(_BODY_ACT_WORDS, run_bodies(source))
 
 
-def quick_risky(source: str) -> bool:
+def quick_risky(source: str, late: bool = False) -> bool:
     """True when the file has anything the syntax-tree detectors look for: one of
-    ``RISKY_WORDS``, one of ``RISKY_CALLS`` as a bare name, or one of the fetch
-    words (or a chat bot library) besides what ``_runs_or_sends`` looks for.
+    ``RISKY_WORDS`` or ``DECODE_WORDS``, one of ``RISKY_CALLS`` as a bare name,
+    or one of the fetch words (or a chat bot library) besides what
+    ``_runs_or_sends`` looks for.
+
+    ``late``: a module read past the budget, where only what counts anywhere in
+    a package (a technique) is worth a parse: a decoder counts there only with a
+    place its bytes do harm through (``_DECODED_SINKS``; ``exec`` and the other
+    ``RISKY_*`` words count on their own). A library decodes images and tokens
+    all the time; a literal that decodes to an address or code is found in the
+    text (``encoded``).
 
     One search for all those words (``_QUICK_WORD``) stops at each place where one
     of them is; the words there are told apart with ``startswith``. Once a fetch
     word is found, the search goes on for the other words only (``_SURE_WORD``: an
     HTTP client names its library on every other line)."""
-    fetches = False
+    fetches = decodes = False
     words = _QUICK_WORD
     found = words.search(source)
     while found is not None:
@@ -578,12 +591,32 @@ def quick_risky(source: str) -> bool:
             if kind == _FETCH:
                 if _named_module(source, start, word):
                     fetches, words = True, _SURE_WORD
-            elif kind == _RISKY or _bare(source, start):
+            elif kind == _DECODE and late:
+                decodes = True
+            elif kind != _CALL or _bare(source, start):
                 return True
         found = words.search(source, at + 1)
+    return _decoded_harm(source, decodes) or _sends(source, fetches)
+
+
+def _decoded_harm(source: str, decodes: bool) -> bool:
+    """A decoder found, and a place its bytes do harm through (``_DECODED_SINKS``)."""
+    return decodes and _any_word(source, _DECODED_SINKS)
+
+
+def _sends(source: str, fetches: bool) -> bool:
+    """A way out (a fetch word found, a chat bot library, a command upload) and
+    what ``_runs_or_sends`` looks for."""
     if not fetches:
         fetches = _names_a_chat_bot(source) or _names_command_upload(source)
     return fetches and _runs_or_sends(source)
+
+
+def _any_word(source: str, words: tuple[str, ...]) -> bool:
+    for word in words:  # noqa: SIM110 - a loop, not any() of a generator: called per file
+        if word in source:
+            return True
+    return False
 
 
 def _names_command_upload(source: str) -> bool:
@@ -633,9 +666,10 @@ def _autostart(source: str) -> bool:
 
 
 # (one search for any of the words, instead of one per word)
-_RISKY, _CALL, _FETCH = "risky", "call", "fetch"
+_RISKY, _CALL, _FETCH, _DECODE = "risky", "call", "fetch", "decode"
 _QUICK_WORDS = (
     *((w, _RISKY) for w in RISKY_WORDS),
+    *((w, _DECODE) for w in DECODE_WORDS),
     *((w, _CALL) for w in RISKY_CALLS),
     *((w, _FETCH) for w in _FETCH_WORDS),
 )

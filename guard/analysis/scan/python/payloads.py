@@ -24,14 +24,13 @@ The pass runs only when a cheap look at the text finds the words of both ends
 from __future__ import annotations
 
 import ast
-import base64
-import binascii
 import re
 from collections.abc import Iterator, Sequence
 from typing import TypeGuard
 
-from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, OBFUSCATED_CODE, Hit, snippet
+from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, Hit, snippet
 from guard.analysis.scan.python import dropflow
+from guard.analysis.scan.python.addresses import hidden_addresses, may_hide_address
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
@@ -57,6 +56,7 @@ _HANDLER = re.compile(
 )
 _RUN = re.compile(
     r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval|run_path|load_source)\s*\("
+    r"|=[ \t]*(?:exec|eval)\b(?![ \t]*\()|\b(?:exec|eval)[ \t]+as\b"
 )
 _DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decodebytes)\s*\(")
 
@@ -72,6 +72,13 @@ _RUN_WORDS = (
     "eval(",
     "run_path(",
     "load_source(",
+    # (``exec`` under another name: ``run = exec``, ``from builtins import exec as run``)
+    "= exec",
+    "=exec",
+    "= eval",
+    "=eval",
+    "exec as",
+    "eval as",
 )
 _HANDLER_WORDS = (
     "handler",
@@ -89,13 +96,18 @@ _DECODE_WORDS = ("b64decode", "fromhex", "unhexlify", "decodebytes")
 
 def worth_reading(source: str) -> bool:
     """The cheap look: a fetch or a receive (or a chat handler) and a process or
-    ``exec``; a decoder and a fetch (a hidden address); a decoder, a file opened
-    and a process; a home path and an upload; a file written and a process that
-    may start it (``dropflow``)."""
+    ``exec``; a decoder handed an address (``addresses.may_hide_address``); a
+    decoder, a file opened and a process; a home path and an upload; a file
+    written and a process that may start it (``dropflow``)."""
     if _WORTH_WORD.search(source) is None:
         return False  # (none of the words that each of the looks below needs)
     run = _any(source, _RUN_WORDS)
-    return dropflow.worth_reading(source, run) or _ends_named(source, run)
+    return dropflow.worth_reading(source, run) or hides_address(source) or _ends_named(source, run)
+
+
+def hides_address(source: str) -> bool:
+    """A decoder in the text, handed what may be an address (a hidden address)."""
+    return _any(source, _DECODE_WORDS) and may_hide_address(source)
 
 
 # One search for the words one of which each look of ``worth_reading`` needs: a
@@ -110,8 +122,8 @@ def _ends_named(source: str, run: bool) -> bool:
     if not (run or decodes or uploads):
         return False
     net = _fetches(source)
-    if net and (uploads or decodes):
-        return True  # (a file of the user's home uploaded; a hidden address)
+    if net and uploads:
+        return True  # (a file of the user's home uploaded)
     if decodes and run and "open(" in source and _DECODE.search(source):
         return True  # (decoded bytes written and run)
     if not (net or _found(source, _HANDLER_WORDS, _HANDLER)):
@@ -175,8 +187,8 @@ def payload_hits(
             nodes = list(ast.walk(function))
             flow = _Flow(cx, nodes, function, helpers, registered, sources)
             out.extend(flow.hits())
-    if _any(source, _DECODE_WORDS):
-        out.extend(_hidden_addresses(list(ast.walk(tree)) if walked is None else walked, cx))
+    if hides_address(source):
+        out.extend(hidden_addresses(list(ast.walk(tree)) if walked is None else walked, cx))
     return out
 
 
@@ -902,80 +914,6 @@ def _literal_url(node: ast.AST, values: dict[str, list[ast.expr]]) -> bool:
 _DOWNLOADERS = re.compile(
     r"^(?:curl|wget|certutil|bitsadmin|iwr|invoke-webrequest)(?:\.exe)?$", re.I
 )
-
-
-def _hidden_addresses(walked: Sequence[ast.AST], cx: Context) -> Iterator[Hit]:
-    """A URL or IP address hidden in base64 or hex, in a file with a network call
-    (``walked``: the file's nodes, or its calls and assignments at least)."""
-    if not any(isinstance(n, ast.Call) and cx.qual(n.func) in NETWORK for n in walked):
-        return
-    assigned: dict[str, list[ast.expr]] = {}
-    for n in walked:
-        if isinstance(n, ast.Assign):
-            for t in n.targets:
-                if isinstance(t, ast.Name):
-                    assigned.setdefault(t.id, []).append(n.value)
-    for node in walked:
-        if isinstance(node, ast.Call) and last_part(cx.qual(node.func)) in _DECODERS:
-            address = _decoded_address(node, assigned)
-            if address:
-                text = f"hides a network address in encoded text ({address[:60]})"
-                shown = snippet(cx.lines, node.lineno)
-                yield Hit(OBFUSCATED_CODE, "hidden-address", 6.0, node.lineno, shown, text, True)
-                return
-
-
-_DECODERS = frozenset(
-    {"b64decode", "urlsafe_b64decode", "standard_b64decode", "decodebytes", "fromhex", "unhexlify"}
-)
-_ADDRESS = re.compile(r"^(?:https?|ftp|wss?)://\S+|^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
-
-
-def _decoded_address(node: ast.Call, assigned: dict[str, list[ast.expr]]) -> str:
-    """The address an encoded literal argument decodes to, or ''."""
-    value = _literal(node.args[0], assigned) if node.args else None
-    if not isinstance(value, str | bytes) or not 8 <= len(value) <= 4096:
-        return ""
-    text = _decode(value, last_part(_call_name(node)))
-    return text if _ADDRESS.match(text) else ""
-
-
-def _literal(node: ast.AST, assigned: dict[str, list[ast.expr]], depth: int = 0) -> object:
-    """The literal an expression holds: ``"..."``, ``x`` assigned one (the first of
-    its values that is one: ``x = "..."; x = b64decode(x)``), ``"...".encode()``,
-    ``bytes(...)`` of one; else None."""
-    if depth > 6:
-        return None
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Name):
-        held = (_literal(v, assigned, depth + 1) for v in assigned.get(node.id, ())[:4])
-        return next((v for v in held if v is not None), None)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
-        return _literal(node.args[0], assigned, depth + 1) if node.func.id in _WRAPS else None
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return (
-            _literal(node.func.value, assigned, depth + 1) if node.func.attr == "encode" else None
-        )
-    return None
-
-
-_WRAPS = frozenset({"bytes", "bytearray", "str"})  # (what hands its literal on)
-
-
-def _decode(value: str | bytes, how: str) -> str:
-    raw = value.encode("ascii", "ignore") if isinstance(value, str) else value
-    try:
-        data = (
-            binascii.unhexlify(raw)
-            if how in {"fromhex", "unhexlify"}
-            else base64.b64decode(
-                raw, altchars=b"-_" if how == "urlsafe_b64decode" else None, validate=False
-            )
-        )
-    except (ValueError, binascii.Error):
-        return ""
-    return data.decode("utf-8", "replace").strip()
 
 
 def _call_name(node: ast.Call) -> str:
