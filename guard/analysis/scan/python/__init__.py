@@ -53,8 +53,12 @@ The detectors (weights are for install-time code; see score.py for the rest):
 - payloads (``payloads``, ``dropflow``): fetched, decoded or literal code
   written to a file (a temp file too) and started, in a function, at module
   level or across two functions of the file; remote shells; hidden addresses
-  (encoded, or built from codes: ``fold.built_address``); a literal that is a
-  URL in base64 or hex, or backwards, wherever it is decoded (``encoded``, 6).
+  (``addresses``: an encoded literal a decoder is handed, through the layers a
+  decoder of the file's own undoes, ``layered``; or built from codes:
+  ``fold.built_address``); a literal that is a URL in base64 or hex, or
+  backwards, wherever it is decoded (``encoded``, 6).
+- credentials posted and forgotten (``silentpost``, 6); a network client's
+  function replaced as the module is loaded (``intercept``, 2.5).
 - defences (``spawn``, ``writes``): commands that turn the antivirus, the
   firewall or UAC off, or a UAC bypass through the registry (6, anywhere);
   programs no build runs (a DNS probe, ``poweroff``, a desktop program,

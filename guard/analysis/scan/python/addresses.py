@@ -134,17 +134,20 @@ def _decode(value: str | bytes, how: str) -> str:
 
 # --- the cheap look at the text ---------------------------------------------------
 
+_DECODER_WORDS = ("b64decode", "decodebytes", "fromhex", "unhexlify")
+# A decoder bound to another name, seen from where its word is: ``b64decode as d``,
+# ``d = base64.b64decode`` (no call after it)
+_AS = re.compile(r"[ \t]+as\b")
+_BOUND_BEFORE = re.compile(r"(?<![=!<>])=[ \t]*(?:[\w]+\.)*\Z")
 # A decoder's call and the start of its argument: a literal (its prefix and quote)
-# or a name, after any wrapping ``bytes(``/``str(``
-_DECODER_CALL = re.compile(
-    r"(b64decode|decodebytes|fromhex|unhexlify)\(\s*(?:(?:bytes|bytearray|str)\(\s*)*"
-    r"(?:[rRbBuU]{0,2}(['\"])|([A-Za-z_]\w*))"
-)
-# A decoder bound to another name: ``from base64 import b64decode as d``, ``d =
-# base64.b64decode``
-_DECODER_ALIAS = re.compile(
-    r"\b(?:b64decode|decodebytes|fromhex|unhexlify)[ \t]+as\b"
-    r"|=[ \t]*(?:[\w.]+\.)?(?:b64decode|decodebytes|fromhex|unhexlify)\b(?![ \t]*\()"
+# or a name, after any wrapping ``bytes(``/``str(`` (a pattern per decoder, each
+# starting with its word: a search for one word is fast, for any of four slow)
+_DECODER_CALLS = tuple(
+    re.compile(
+        rf"({word})\(\s*(?:(?:bytes|bytearray|str)\(\s*)*"
+        r"(?:[rRbBuU]{0,2}(['\"])|([A-Za-z_]\w*))"
+    )
+    for word in _DECODER_WORDS
 )
 # What an assignment's value starts with, after any wrapping: a literal (its
 # quote), a bracket, or a name handed on (alone, or ``.encode()`` of it)
@@ -161,35 +164,85 @@ def may_hide_address(source: str) -> bool:
     """The text may hold what ``hidden_addresses`` finds (see the module docstring)."""
     if any(word in source for word in _LAYERS):
         return True  # (a decoder of the file's own: its calls are not read here)
-    if _DECODER_ALIAS.search(source):
+    if _decoder_aliased(source):
         return True  # (a decoder under another name: its calls are not read here)
-    for call in _DECODER_CALL.finditer(source):
-        how = call.group(1)
-        if call.group(2):
-            values = [_string_at(source, call.end() - 1)]
-        else:
-            values = _assigned_strings(source, call.group(3))
-        for value in values:
-            if value is None:
-                return True  # (a literal this look cannot read alone)
-            if _MIN_LITERAL <= len(value) <= MAX_LITERAL and _ADDRESS.match(_decode(value, how)):
+    names: dict[str, str] = {}  # a name handed to a decoder -> the decoder
+    for calls in _DECODER_CALLS:
+        for call in calls.finditer(source):
+            how = call.group(1)
+            if not call.group(2):
+                names.setdefault(call.group(3), how)
+            elif _hides(_string_at(source, call.end() - 1), how):
                 return True
+    for name, values in _assigned_strings(source, set(names)).items():
+        if any(_hides(value, names[name]) for value in values):
+            return True
     return False
 
 
-def _assigned_strings(source: str, name: str, depth: int = 0) -> list[str | None]:
-    """The string literals ``name = "..."`` assigns in the text, through other
-    names (``x = bytes(y.encode())``) as ``_literal`` follows them; None for a
-    value in brackets (``name = ("..." "...")`` may glue several)."""
-    assignment = re.compile(rf"\b{re.escape(name)}\s*=(?!=)\s*{_VALUE}")
-    out: list[str | None] = []
-    for found in assignment.finditer(source):
-        if found.group(1):
-            out.append(_string_at(source, found.end() - 1))
-        elif found.group(2):
-            out.append(None)
-        elif depth < _MAX_DEPTH and found.group(3) != name:
-            out.extend(_assigned_strings(source, found.group(3), depth + 1))
+def _decoder_aliased(source: str) -> bool:
+    """A decoder bound to another name (``_AS``, ``_BOUND_BEFORE``); each place its
+    word is in the text is looked at (a file names its decoders a few times)."""
+    for word in _DECODER_WORDS:
+        at = source.find(word)
+        while at != -1:
+            end = at + len(word)
+            if _AS.match(source, end):
+                return True
+            follows = source[end : end + 40].lstrip(" \t")
+            if not follows.startswith("(") and _BOUND_BEFORE.search(source, max(0, at - 80), at):
+                return True
+            at = source.find(word, end)
+    return False
+
+
+def _hides(value: str | None, how: str) -> bool:
+    """The literal decodes to an address, or cannot be read alone (None)."""
+    if value is None:
+        return True
+    return _MIN_LITERAL <= len(value) <= MAX_LITERAL and bool(_ADDRESS.match(_decode(value, how)))
+
+
+def _assigned_strings(source: str, names: set[str]) -> dict[str, list[str | None]]:
+    """name -> the string literals ``name = "..."`` assigns in the text, through
+    other names (``x = bytes(y.encode())``) as ``_literal`` follows them; None for
+    a value in brackets (``name = ("..." "...")`` may glue several). One search
+    of the text for each step along the names."""
+    out: dict[str, list[str | None]] = {name: [] for name in names}
+    # (name asked about -> the names whose values it takes, this step)
+    asked = {name: {name} for name in names}
+    for _ in range(_MAX_DEPTH + 1):
+        wanted = set().union(*asked.values())
+        if not wanted:
+            break
+        found = _assignments(source, wanted)
+        following: dict[str, set[str]] = {}
+        for name, via in asked.items():
+            for held in via:
+                for kind, value in found.get(held, ()):
+                    if kind == "name" and value:
+                        following.setdefault(name, set()).add(value)
+                    else:
+                        out[name].append(value if kind == "literal" else None)
+        asked = following
+    return out
+
+
+def _assignments(source: str, names: set[str]) -> dict[str, list[tuple[str, str | None]]]:
+    """name -> (what, value) of each assignment to it in the text: ('literal',
+    its text or None), ('bracket', ''), ('name', the name it is given)."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names))
+    pattern = re.compile(rf"\b({alternatives})\s*=(?!=)\s*{_VALUE}")
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for found in pattern.finditer(source):
+        name = found.group(1)
+        if found.group(2):
+            literal = _string_at(source, found.end() - 1)
+            out.setdefault(name, []).append(("literal", literal))
+        elif found.group(3):
+            out.setdefault(name, []).append(("bracket", ""))
+        elif found.group(4) != name:
+            out.setdefault(name, []).append(("name", found.group(4)))
     return out
 
 
