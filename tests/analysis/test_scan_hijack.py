@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from guard.analysis.scan import scan_archive
+from guard.analysis.scan import hijack, scan_archive
 from guard.analysis.scan.hijack import TOP_RANK
 from guard.index import popular
 
@@ -47,7 +47,7 @@ _SETUP = (
 def test_the_shipped_list_ranks_the_projects_these_tests_name() -> None:
     listed = popular.load()
     assert (listed.rank("requests") or TOP_RANK + 1) <= TOP_RANK
-    assert (listed.rank("bs4") or TOP_RANK + 1) <= TOP_RANK
+    assert (listed.rank("bs4") or 0) > TOP_RANK
     assert listed.rank("beautifulsoup4") is not None
     assert (listed.rank("google") or 0) > TOP_RANK
     assert listed.rank("reqhelper") is None
@@ -88,13 +88,19 @@ def test_setup_cfgs_top_mapped_to_itself_or_src_keeps_the_layout(tmp_path: Path)
         assert [f for _, f, _ in _jacked(path)] == [f"{package}/__init__.py"]
 
 
-def test_the_project_itself_and_popular_projects_install_their_own_names(tmp_path: Path) -> None:
+def test_the_project_itself_and_popular_projects_install_their_own_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     own = _wheel(tmp_path / "requests-2.32.5-py3-none-any.whl", {"requests/__init__.py": ""})
-    # beautifulsoup4 installs bs4, the name of a (placeholder) project on the list:
-    # a popular project is not judged by this rule
-    bs4 = _wheel(tmp_path / "beautifulsoup4-4.15.0-py3-none-any.whl", {"bs4/__init__.py": ""})
     assert _jacked(own) == []
+    # beautifulsoup4 installs bs4, the name of a (placeholder) project on the list,
+    # ranked past the line: with the line moved past it, the rule would judge bs4,
+    # but a popular project is not judged by this rule
+    monkeypatch.setattr(hijack, "TOP_RANK", 1000)
+    bs4 = _wheel(tmp_path / "beautifulsoup4-4.15.0-py3-none-any.whl", {"bs4/__init__.py": ""})
     assert _jacked(bs4) == []
+    other = _wheel(tmp_path / "bs4helper-1.0-py3-none-any.whl", {"bs4/__init__.py": ""})
+    assert [f for _, f, _ in _jacked(other)] == ["bs4/__init__.py"]
 
 
 def test_names_past_the_top_ranks_and_the_packages_own_name_are_not_counted(

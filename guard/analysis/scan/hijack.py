@@ -32,7 +32,10 @@ from guard.analysis.scan.layout import Layout
 from guard.analysis.scan.roles import is_other
 from guard.index import popular
 
-TOP_RANK = 1000  # the projects whose import name no other project may install
+# The projects whose import name no other project may install: the 500 most
+# downloaded (past them, import names are more often plain words a small
+# project's own package is named too: ``events``, ``schema``)
+TOP_RANK = 500
 WEIGHT = 6.0
 # Where a build file maps package names to directories (setuptools' ``package_dir``,
 # hatch's ``sources``), and the pairs of a mapping: ``{"": "src"}``, ``"" = "src"``
