@@ -3,14 +3,13 @@ modules the interpreter imports at every start-up (a wheel's sitecustomize.py)."
 
 from __future__ import annotations
 
-import io
-import tarfile
 import zipfile
 from pathlib import Path
 
 from guard.analysis.scan import scan_archive
 from guard.analysis.scan.commands import shadowed_commands
 from guard.analysis.scan.layout import Layout
+from tests.analysis.artifacts import sdist, wheel
 
 
 def _found(files: dict[str, str], layout: Layout) -> list[tuple[str, int]]:
@@ -72,16 +71,6 @@ def test_a_copy_of_a_virtual_environment_inside_the_wheel_installs_no_command() 
     assert _found(files, Layout(True, True, "sample")) == []
 
 
-def _sdist(path: Path, files: dict[str, str]) -> Path:
-    with tarfile.open(path, "w:gz") as tf:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"sample-1.0/{name}")
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return path
-
-
 def test_the_scan_blocks_an_sdist_that_installs_ls(tmp_path: Path) -> None:
     setup = (
         "from setuptools import setup\nsetup(name='sample', version='1.0', packages=['sample'],"
@@ -92,7 +81,7 @@ def test_the_scan_blocks_an_sdist_that_installs_ls(tmp_path: Path) -> None:
         "sample/__init__.py": "",
         "sample/cli.py": "def main():\n    pass\n",
     }
-    result = scan_archive(_sdist(tmp_path / "sample-1.0.tar.gz", files), "sample-1.0.tar.gz")
+    result = scan_archive(sdist(tmp_path / "sample-1.0.tar.gz", files), "sample-1.0.tar.gz")
     assert result.level == "block"
     assert [(s.kind, s.file, s.line) for s in result.signals] == [
         ("command-jacking", "setup.py", 2)
@@ -112,16 +101,9 @@ def test_the_scan_leaves_a_wheel_with_its_own_command_alone(tmp_path: Path) -> N
     assert result.signals == ()
 
 
-def _wheel(path: Path, files: dict[str, str]) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return path
-
-
 def test_a_wheels_sitecustomize_runs_at_every_start_up(tmp_path: Path) -> None:
     for member in ("sitecustomize.py", "sample-1.0.data/purelib/usercustomize.py"):
-        path = _wheel(tmp_path / "sample-1.0-py3-none-any.whl", {member: "import sample\n"})
+        path = wheel(tmp_path / "sample-1.0-py3-none-any.whl", {member: "import sample\n"})
         result = scan_archive(path, path.name)
         assert result.level == "warn"
         assert [(s.rule, s.role) for s in result.signals] == [("pth-code", "startup")]
@@ -131,6 +113,6 @@ def test_a_module_named_sitecustomize_inside_a_package_is_no_start_up_hook(
     tmp_path: Path,
 ) -> None:
     files = {"sample/__init__.py": "", "sample/sitecustomize.py": "import sample\n"}
-    path = _wheel(tmp_path / "sample-1.0-py3-none-any.whl", files)
+    path = wheel(tmp_path / "sample-1.0-py3-none-any.whl", files)
     result = scan_archive(path, path.name)
     assert result.level == "clean"

@@ -3,9 +3,6 @@ the artifacts are built here, and the popular list is the one safepip ships."""
 
 from __future__ import annotations
 
-import io
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,23 +10,7 @@ import pytest
 from guard.analysis.scan import hijack, scan_archive
 from guard.analysis.scan.hijack import TOP_RANK
 from guard.index import popular
-
-
-def _wheel(path: Path, files: dict[str, str]) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return path
-
-
-def _sdist(path: Path, top: str, files: dict[str, str]) -> Path:
-    with tarfile.open(path, "w:gz") as tf:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"{top}/{name}")
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return path
+from tests.analysis.artifacts import sdist, wheel
 
 
 def _jacked(path: Path) -> list[tuple[str, str, str]]:
@@ -55,7 +36,7 @@ def test_the_shipped_list_ranks_the_projects_these_tests_name() -> None:
 
 def test_a_wheel_that_installs_requests_is_blocked(tmp_path: Path) -> None:
     path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
-    _wheel(path, {"requests/__init__.py": _REQUESTS, "requests/api.py": "def get(): pass\n"})
+    wheel(path, {"requests/__init__.py": _REQUESTS, "requests/api.py": "def get(): pass\n"})
     result = scan_archive(path, path.name)
     assert result.level == "block"
     jacked = [s for s in result.signals if s.kind == "package-jacking"]
@@ -67,7 +48,7 @@ def test_a_wheel_that_installs_requests_is_blocked(tmp_path: Path) -> None:
 
 def test_a_wheels_data_purelib_package_counts_too(tmp_path: Path) -> None:
     path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
-    _wheel(path, {"reqhelper-1.0.data/purelib/requests/__init__.py": _REQUESTS})
+    wheel(path, {"reqhelper-1.0.data/purelib/requests/__init__.py": _REQUESTS})
     assert _jacked(path) == [("package-jacking", "requests/__init__.py", "install")]
 
 
@@ -75,7 +56,7 @@ def test_a_wheels_data_purelib_package_counts_too(tmp_path: Path) -> None:
 def test_an_sdist_that_installs_requests_is_blocked(tmp_path: Path, layout: str) -> None:
     path = tmp_path / "reqhelper-1.0.tar.gz"
     files = {"setup.py": _SETUP, f"{layout}requests/__init__.py": _REQUESTS}
-    _sdist(path, "reqhelper-1.0", files)
+    sdist(path, top="reqhelper-1.0", files=files)
     assert _jacked(path) == [("package-jacking", f"{layout}requests/__init__.py", "install")]
 
 
@@ -84,22 +65,24 @@ def test_setup_cfgs_top_mapped_to_itself_or_src_keeps_the_layout(tmp_path: Path)
         path = tmp_path / "reqhelper-1.0.tar.gz"
         cfg = f"[options]\npackages = find:\n{mapping}"
         package = "src/requests" if "src" in mapping else "requests"
-        _sdist(path, "reqhelper-1.0", {"setup.cfg": cfg, f"{package}/__init__.py": _REQUESTS})
+        sdist(
+            path, top="reqhelper-1.0", files={"setup.cfg": cfg, f"{package}/__init__.py": _REQUESTS}
+        )
         assert [f for _, f, _ in _jacked(path)] == [f"{package}/__init__.py"]
 
 
 def test_the_project_itself_and_popular_projects_install_their_own_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    own = _wheel(tmp_path / "requests-2.32.5-py3-none-any.whl", {"requests/__init__.py": ""})
+    own = wheel(tmp_path / "requests-2.32.5-py3-none-any.whl", {"requests/__init__.py": ""})
     assert _jacked(own) == []
     # beautifulsoup4 installs bs4, the name of a (placeholder) project on the list,
     # ranked past the line: with the line moved past it, the rule would judge bs4,
     # but a popular project is not judged by this rule
     monkeypatch.setattr(hijack, "TOP_RANK", 1000)
-    bs4 = _wheel(tmp_path / "beautifulsoup4-4.15.0-py3-none-any.whl", {"bs4/__init__.py": ""})
+    bs4 = wheel(tmp_path / "beautifulsoup4-4.15.0-py3-none-any.whl", {"bs4/__init__.py": ""})
     assert _jacked(bs4) == []
-    other = _wheel(tmp_path / "bs4helper-1.0-py3-none-any.whl", {"bs4/__init__.py": ""})
+    other = wheel(tmp_path / "bs4helper-1.0-py3-none-any.whl", {"bs4/__init__.py": ""})
     assert [f for _, f, _ in _jacked(other)] == ["bs4/__init__.py"]
 
 
@@ -107,7 +90,7 @@ def test_names_past_the_top_ranks_and_the_packages_own_name_are_not_counted(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
-    _wheel(path, {"google/__init__.py": "", "reqhelper/__init__.py": "", "tests/__init__.py": ""})
+    wheel(path, {"google/__init__.py": "", "reqhelper/__init__.py": "", "tests/__init__.py": ""})
     assert _jacked(path) == []
 
 
@@ -125,5 +108,7 @@ def test_an_sdist_whose_build_maps_its_directories_is_not_read_by_layout(tmp_pat
         {"setup.py": _SETUP, "src/reqhelper/__init__.py": "", "requests/__init__.py": ""},
     ]
     for number, files in enumerate(cases):
-        path = _sdist(tmp_path / f"reqhelper-1.{number}.tar.gz", f"reqhelper-1.{number}", files)
+        path = sdist(
+            tmp_path / f"reqhelper-1.{number}.tar.gz", top=f"reqhelper-1.{number}", files=files
+        )
         assert _jacked(path) == [], files
