@@ -29,6 +29,8 @@ HIDDEN = [
     f"import base64\ntarget = base64.urlsafe_b64decode(b'{_URL}')",
     f"target = bytes.fromhex('{_HEX}')",
     f"from base64 import b64decode as unpack\ntarget = unpack('{_URL}')",
+    f"import base64\nkept = ['x', '{_URL}']\ntarget = base64.b64decode(kept[1])",
+    f"import base64\nkept = 'x', '{_URL}'\ntarget = base64.b64decode(kept[1])",
     f"import base64\nunpack = base64.b64decode\ntarget = unpack('{_URL}')",
     f"import binascii\nkept = '{_HEX}'\ntarget = binascii.unhexlify(kept)",
 ]

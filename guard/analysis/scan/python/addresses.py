@@ -150,10 +150,11 @@ _DECODER_CALLS = tuple(
     for word in _DECODER_WORDS
 )
 # What an assignment's value starts with, after any wrapping: a literal (its
-# quote), a bracket, or a name handed on (alone, or ``.encode()`` of it)
+# quote), a bracket (a glued literal, a list), or a name handed on (alone, or
+# ``.encode()`` of it)
 _VALUE = (
     r"(?:(?:bytes|bytearray|str)\(\s*)*"
-    r"(?:[rRbBuU]{0,2}(['\"])|(\()|([A-Za-z_]\w*)(?=[ \t]*(?:\.encode\b|[),;#\r\n]|$)))"
+    r"(?:[rRbBuU]{0,2}(['\"])|([(\[])|([A-Za-z_]\w*)(?=[ \t]*(?:\.encode\b|[),;#\r\n]|$)))"
 )
 _MAX_DEPTH = 6  # (names followed, as ``_literal`` does)
 # Words of a decoder of the file's own that undoes layers (``layered``)
@@ -206,8 +207,9 @@ def _hides(value: str | None, how: str) -> bool:
 def _assigned_strings(source: str, names: set[str]) -> dict[str, list[str | None]]:
     """name -> the string literals ``name = "..."`` assigns in the text, through
     other names (``x = bytes(y.encode())``) as ``_literal`` follows them; None for
-    a value in brackets (``name = ("..." "...")`` may glue several). One search
-    of the text for each step along the names."""
+    a value in brackets (``name = ("..." "...")`` may glue several, ``name =
+    ["...", ...]`` is a list ``name[0]`` picks from). One search of the text for
+    each step along the names."""
     out: dict[str, list[str | None]] = {name: [] for name in names}
     # (name asked about -> the names whose values it takes, this step)
     asked = {name: {name} for name in names}
@@ -258,6 +260,6 @@ def _string_at(source: str, at: int) -> str | None:
         return None
     text = source[at + 1 : end]
     after = source[end + 1 : end + 200].lstrip(" \t\r\n\\")
-    if "\\" in text or after[:1] in ("'", '"'):
-        return None
+    if "\\" in text or after[:1] in ("'", '"', ","):
+        return None  # (glued to another, or the first of a tuple)
     return text
