@@ -94,6 +94,22 @@ def test_names_past_the_top_ranks_and_the_packages_own_name_are_not_counted(
     assert _jacked(path) == []
 
 
+def test_a_name_the_build_maps_to_a_directory_is_what_is_installed(tmp_path: Path) -> None:
+    """``package_dir`` is read, not given up on: a no-op or a renaming mapping
+    hides no package from the rule."""
+    cases = [
+        ("setup(package_dir={'requests': 'requests'})", "requests/__init__.py"),
+        ("setup(package_dir={'requests': 'lib/core'})", "lib/core/__init__.py"),
+        ("setup(package_dir={'': 'lib'})", "lib/requests/__init__.py"),
+        ("setup(package_dir={'requests': '.'})", "__init__.py"),
+    ]
+    for number, (call, member) in enumerate(cases):
+        setup = f"from setuptools import setup\n{call}\n"
+        top = f"reqhelper-2.{number}"
+        path = sdist(tmp_path / f"{top}.tar.gz", top=top, files={"setup.py": setup, member: ""})
+        assert [f for _, f, _ in _jacked(path)] == [member], call
+
+
 def test_an_sdist_whose_build_maps_its_directories_is_not_read_by_layout(tmp_path: Path) -> None:
     renamed = "from setuptools import setup\nsetup(package_dir={'reqhelper': 'requests'})\n"
     mapped_cfg = "[options]\npackage_dir =\n    reqhelper = requests\n"

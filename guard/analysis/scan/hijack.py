@@ -14,10 +14,13 @@ replacement: those are popular themselves. So the rule is: a top-level package
 whose name is that of one of the most popular projects (``TOP_RANK``), in an
 artifact of a project that is not on the popular list at all.
 
-What an sdist installs is known only for a plain layout: a package directory
-at its top or under ``src/``, when no build file maps a package name to a
-directory, or the top to another directory than ``src`` (``package_dir``,
-hatch's ``sources``).
+What an sdist installs is read from its layout and its build files: the
+package directories at its top, or under ``src/`` when it has them, or under
+the directory setuptools' ``package_dir`` maps the top to; a name
+``package_dir`` maps to a directory is installed from there (and that
+directory under no name of its own). An sdist whose top is a package itself
+installs only what its mapping names; one with hatch's ``sources``, or a
+mapping this cannot read, is left alone.
 """
 
 from __future__ import annotations
@@ -55,9 +58,12 @@ def taken_packages(
     listed = popular.load()
     if not layout.project or listed.rank(layout.project) is not None:
         return
-    if not layout.wheel and not _plain_sdist(by_rel, contents):
-        return
-    for rel, package in _top_packages(by_rel, layout.wheel):
+    if layout.wheel:
+        installed = list(_top_packages(by_rel, "", src=False))
+    else:
+        mapping = _mapping(by_rel, contents)
+        installed = _sdist_packages(by_rel, mapping) if mapping is not None else []
+    for rel, package in installed:
         rank = listed.rank(package)
         if rank is None or rank > TOP_RANK:
             continue
@@ -72,17 +78,15 @@ def taken_packages(
         yield by_rel[rel], Hit(DROPPER, "package-jacking", WEIGHT, 1, "", text)
 
 
-def _top_packages(by_rel: Iterable[str], wheel: bool) -> Iterator[tuple[str, str]]:
-    """(the ``__init__.py``'s path, the package) of each top-level package: in an
-    sdist with packages under ``src/``, those only (its other directories are not
-    installed)."""
-    rels = sorted(by_rel)
-    src = not wheel and any(r.startswith("src/") and r.count("/") == 2 for r in rels)
+def _top_packages(rels: Iterable[str], root: str, src: bool) -> Iterator[tuple[str, str]]:
+    """(the ``__init__.py``'s path, the package) of each package directory right
+    under ``root`` ('' for the top), or under ``src/`` with ``src``."""
+    base = f"{root}/" if root else ("src/" if src else "")
     seen: set[str] = set()
-    for rel in rels:
-        parts = rel.split("/")
-        if src:
-            parts = parts[1:] if parts[0] == "src" else []
+    for rel in sorted(rels):
+        if not rel.startswith(base):
+            continue
+        parts = rel[len(base) :].split("/")
         if len(parts) != 2 or parts[1] != "__init__.py" or is_other(rel):
             continue
         package = parts[0]
@@ -91,25 +95,51 @@ def _top_packages(by_rel: Iterable[str], wheel: bool) -> Iterator[tuple[str, str
             yield rel, package
 
 
-def _plain_sdist(by_rel: Mapping[str, str], contents: Mapping[str, bytes]) -> bool:
-    """An sdist whose directories are the packages it installs: no ``__init__.py``
-    at its top (the top itself mapped to a package), and no build file that maps
-    a package, or the top to another directory than ``src``."""
+def _sdist_packages(by_rel: Mapping[str, str], mapping: dict[str, str]) -> list[tuple[str, str]]:
+    """(the ``__init__.py``'s path, the package) of each top-level package an sdist
+    installs (see the module docstring)."""
+    named = {k: v for k, v in mapping.items() if k and "." not in k}
+    moved = set(named.values())
+    found = [
+        (f"{folder}/__init__.py" if folder else "__init__.py", name)
+        for name, folder in named.items()
+        if (f"{folder}/__init__.py" if folder else "__init__.py") in by_rel
+    ]
     if "__init__.py" in by_rel:
-        return False
+        return found  # (the top is a package: its directories are its subpackages)
+    if "" in mapping:
+        layout = _top_packages(by_rel, mapping[""], src=False)
+    else:
+        src = any(r.startswith("src/") and r.count("/") == 2 for r in by_rel)
+        layout = _top_packages(by_rel, "", src=src)
+    found.extend((rel, p) for rel, p in layout if rel.rsplit("/", 1)[0] not in moved)
+    return found
+
+
+def _mapping(by_rel: Mapping[str, str], contents: Mapping[str, bytes]) -> dict[str, str] | None:
+    """The package names the build files map to directories (``package_dir``:
+    ``{"": "src", "pkg": "lib/pkg"}``, directories without ``./`` or a trailing
+    ``/``); {} for none, None for a mapping this cannot read or hatch's
+    ``sources``."""
+    out: dict[str, str] = {}
     for rel in _BUILD_FILES:
         text = contents.get(by_rel.get(rel, ""), b"")[:_MAX_BUILD].decode("utf-8", "replace")
         if rel == "pyproject.toml" and _HATCH_SOURCES.search(text):
-            return False
+            return None
         for found in _MAPPING.finditer(text):
             pairs = (
                 _cfg_pairs(text, found.end()) if rel == "setup.cfg" else _pairs(text, found.end())
             )
-            if not pairs or any(
-                key or value.strip("./") not in {"", "src"} for key, value in pairs
-            ):
-                return False
-    return True
+            if not pairs:
+                return None
+            out.update((key, _folder(value)) for key, value in pairs)
+    return out
+
+
+def _folder(value: str) -> str:
+    """``./src/`` -> ``src``; ``.`` -> ''."""
+    parts = [p for p in value.replace("\\", "/").split("/") if p not in {"", "."}]
+    return "/".join(parts)
 
 
 def _pairs(text: str, at: int) -> list[tuple[str, str]]:
