@@ -4,10 +4,11 @@ An artifact's bytes never change under its sha256, so its scan need not run
 twice: ``AnalysisCache`` stores each ``ScanResult`` as JSON under
 ``<cache dir>/analysis/<sha256[:2]>/``, keyed by the verified sha256, the file
 name (it tells a wheel from an sdist), the scan's settings and the analyser
-(``default_analyser``: safepip's version and a digest of the analysis code, so a
-new safepip, or any change to ``guard/analysis``, analyses again, even when
-nobody bumped a version). Every write is atomic; an entry that cannot
-be read, does not parse, or names other bytes, settings or analyser is a miss
+(``default_analyser``: safepip's version, a digest of the analysis code and one
+of the popular list, so a new safepip, any change to ``guard/analysis`` or a
+refreshed popular list analyses again, even when nobody bumped a version).
+Every write is atomic; an entry that cannot be read, does not parse, or names
+other bytes, settings or analyser is a miss
 (the file is scanned again), never trusted and never a crash. A result that
 would not come back from JSON exactly as it is is not stored.
 
@@ -36,6 +37,7 @@ from guard.analysis.scan import ScanResult, scan_archive
 from guard.analysis.scan.score import Signal
 from guard.errors import GuardError
 from guard.files import atomic_write, read_regular
+from guard.index import popular
 from guard.models import Action, Finding
 from guard.pip.pool import map_in_processes
 from guard.rules.base import Scanned, ScanSettings
@@ -172,13 +174,15 @@ def code_digest(root: Path) -> str:
 
 @lru_cache(maxsize=1)
 def default_analyser() -> str:
-    """What made a stored result: safepip's version, ``SCAN_VERSION`` and the
-    digest of the analysis code (``guard/analysis``)."""
+    """What made a stored result: safepip's version, ``SCAN_VERSION``, the digest
+    of the analysis code (``guard/analysis``) and of the popular list in use (the
+    scan judges package-jacking against it; ``safepip popular update`` changes it)."""
     try:
         code = code_digest(Path(analysis_package.__file__).parent)
     except (OSError, TypeError):  # sources not on disk: the version alone
         code = "unknown"
-    return f"safepip {__version__} scan {SCAN_VERSION} code {code}"
+    listed = popular.load().digest()
+    return f"safepip {__version__} scan {SCAN_VERSION} code {code} popular {listed}"
 
 
 class AnalysisCache:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import hashlib
 import io
 import json
 import re
@@ -58,6 +59,11 @@ class PopularList:
 
     def rank(self, name: str) -> int | None:
         return self.ranks.get(canonicalize_name(name))
+
+    def digest(self) -> str:
+        """A short digest of the names in order: what a result that depends on
+        the list (the scan's package-jacking) was judged against."""
+        return hashlib.sha256("\n".join(self.names).encode()).hexdigest()[:16]
 
     def __len__(self) -> int:
         return len(self.names)

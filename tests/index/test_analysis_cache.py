@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from guard.analysis.scan import ScanResult
-from guard.index import analysis_cache
+from guard.index import analysis_cache, popular
 from guard.index.analysis_cache import (
     AnalysisCache,
     CachedScanner,
@@ -187,12 +187,28 @@ def test_a_new_analyser_version_scans_again(tmp_path: Path) -> None:
     assert sorted(bumped.calls) == sorted(j.filename for j in jobs)
 
 
+def test_another_popular_list_is_another_analyser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan judges package-jacking against the popular list: results judged
+    against another list (a refreshed one) are not taken from the cache."""
+    shipped = analysis_cache.default_analyser()
+    names = popular.load().names
+    other = popular.PopularList((names[1], names[0], *names[2:]), origin="refreshed")
+    assert other.digest() != popular.load().digest()
+    analysis_cache.default_analyser.cache_clear()
+    monkeypatch.setattr(popular, "load", lambda: other)
+    try:
+        assert analysis_cache.default_analyser() != shipped
+    finally:
+        analysis_cache.default_analyser.cache_clear()
+
+
 def test_the_default_analyser_names_safepip_the_scan_version_and_the_code() -> None:
     from guard import __version__
 
     analyser = analysis_cache.default_analyser()
     assert __version__ in analyser
     assert f"scan {analysis_cache.SCAN_VERSION}" in analyser
+    assert f"popular {popular.load().digest()}" in analyser
     assert (
         analysis_cache.code_digest(Path(analysis_cache.__file__).parents[1] / "analysis")
         in analyser
