@@ -73,3 +73,14 @@ def test_layers_a_decoder_of_the_files_own_undoes() -> None:
     assert layered_address(base64.b64encode(zlib.compress(b"a" * 1_000_000)).decode()) == ""
     assert layered_address("not base64 at all!") == ""
     assert layered_address(12) == ""
+
+
+def test_the_look_reads_a_bounded_stretch_of_hostile_text() -> None:
+    """A literal longer than an address, or never closed, is not searched for to
+    the end of the text (each call would read the rest of it): it counts as found
+    and the tree pass, which reads literals by their length, decides."""
+    long_line = "x = b64decode('" + "a" * 10_000 + "')\n"
+    never_closed = "x = b64decode('abc" * 10_000
+    assert may_hide_address(long_line)
+    assert may_hide_address(never_closed)
+    assert not may_hide_address("x = b64decode('aGVsbG8gd29ybGQ=')\n" * 1_000)

@@ -128,3 +128,25 @@ def test_an_sdist_whose_build_maps_its_directories_is_not_read_by_layout(tmp_pat
             tmp_path / f"reqhelper-1.{number}.tar.gz", top=f"reqhelper-1.{number}", files=files
         )
         assert _jacked(path) == [], files
+
+
+def test_a_build_file_that_names_package_dir_again_and_again_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    """A build file names ``package_dir`` once or twice; one that names it more
+    often than the rule reads is what it cannot read (the sdist is left alone),
+    and each mapping is read in a bounded stretch of the text."""
+    cfg = "[options]\n" + "package_dir =\n    = src\n" * 40
+    path = sdist(
+        tmp_path / "reqhelper-1.0.tar.gz",
+        top="reqhelper-1.0",
+        files={"setup.cfg": cfg, "src/requests/__init__.py": ""},
+    )
+    assert _jacked(path) == []
+    few = "[options]\n" + "package_dir =\n    = src\n" * 2
+    path = sdist(
+        tmp_path / "reqhelper-1.1.tar.gz",
+        top="reqhelper-1.1",
+        files={"setup.cfg": few, "src/requests/__init__.py": ""},
+    )
+    assert [f for _, f, _ in _jacked(path)] == ["src/requests/__init__.py"]

@@ -46,6 +46,8 @@ _MAPPING = re.compile(r"package[_-]dir")
 _HATCH_SOURCES = re.compile(r"^\s*sources\s*=", re.M)
 _PAIR = re.compile(r"""(["'])([\w.]*)\1\s*[:=]\s*(["'])([^"'\n]*)\3""")
 _MAPPING_SPAN = 400  # characters after ``package_dir`` where its mapping is read
+_CFG_SPAN = 4096  # (setup.cfg: its indented lines)
+_MAX_MAPPINGS = 16  # (a build file names ``package_dir`` once or twice; more: unread)
 _BUILD_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
 _MAX_BUILD = 1024 * 1024
 
@@ -126,7 +128,9 @@ def _mapping(by_rel: Mapping[str, str], contents: Mapping[str, bytes]) -> dict[s
         text = contents.get(by_rel.get(rel, ""), b"")[:_MAX_BUILD].decode("utf-8", "replace")
         if rel == "pyproject.toml" and _HATCH_SOURCES.search(text):
             return None
-        for found in _MAPPING.finditer(text):
+        for number, found in enumerate(_MAPPING.finditer(text)):
+            if number == _MAX_MAPPINGS:
+                return None
             pairs = (
                 _cfg_pairs(text, found.end()) if rel == "setup.cfg" else _pairs(text, found.end())
             )
@@ -155,7 +159,7 @@ def _pairs(text: str, at: int) -> list[tuple[str, str]]:
 def _cfg_pairs(text: str, at: int) -> list[tuple[str, str]]:
     """The (name, directory) pairs of setup.cfg's ``package_dir =`` and the
     indented lines that go on with it (``= src``)."""
-    lines = text[at:].split("\n")
+    lines = text[at : at + _CFG_SPAN].split("\n")
     first = lines[0].lstrip().removeprefix("=")
     found = [first] if first.strip() else []
     for line in lines[1:]:

@@ -136,9 +136,8 @@ def _decode(value: str | bytes, how: str) -> str:
 
 _DECODER_WORDS = ("b64decode", "decodebytes", "fromhex", "unhexlify")
 # A decoder bound to another name, seen from where its word is: ``b64decode as d``,
-# ``d = base64.b64decode`` (no call after it)
+# ``d = base64.b64decode`` (no call after it: ``_bound_before``)
 _AS = re.compile(r"[ \t]+as\b")
-_BOUND_BEFORE = re.compile(r"(?<![=!<>])=[ \t]*(?:[\w]+\.)*\Z")
 # A decoder's call and the start of its argument: a literal (its prefix and quote)
 # or a name, after any wrapping ``bytes(``/``str(`` (a pattern per decoder, each
 # starting with its word: a search for one word is fast, for any of four slow)
@@ -157,6 +156,7 @@ _VALUE = (
     r"(?:[rRbBuU]{0,2}(['\"])|([(\[])|([A-Za-z_]\w*)(?=[ \t]*(?:\.encode\b|[),;#\r\n]|$)))"
 )
 _MAX_DEPTH = 6  # (names followed, as ``_literal`` does)
+_MAX_NAMES = 64  # (names handed to decoders that the look follows)
 # Words of a decoder of the file's own that undoes layers (``layered``)
 _LAYERS = ("[::-1]", "decompress", "b32decode", "b85decode")
 
@@ -175,6 +175,8 @@ def may_hide_address(source: str) -> bool:
                 names.setdefault(call.group(3), how)
             elif _hides(_string_at(source, call.end() - 1), how):
                 return True
+    if len(names) > _MAX_NAMES:
+        return True  # (more names than this look follows: the tree pass reads them)
     for name, values in _assigned_strings(source, set(names)).items():
         if any(_hides(value, names[name]) for value in values):
             return True
@@ -182,7 +184,7 @@ def may_hide_address(source: str) -> bool:
 
 
 def _decoder_aliased(source: str) -> bool:
-    """A decoder bound to another name (``_AS``, ``_BOUND_BEFORE``); each place its
+    """A decoder bound to another name (``_AS``, ``_bound_before``); each place its
     word is in the text is looked at (a file names its decoders a few times)."""
     for word in _DECODER_WORDS:
         at = source.find(word)
@@ -191,10 +193,21 @@ def _decoder_aliased(source: str) -> bool:
             if _AS.match(source, end):
                 return True
             follows = source[end : end + 40].lstrip(" \t")
-            if not follows.startswith("(") and _BOUND_BEFORE.search(source, max(0, at - 80), at):
+            if not follows.startswith("(") and _bound_before(source, at):
                 return True
             at = source.find(word, end)
     return False
+
+
+def _bound_before(source: str, at: int) -> bool:
+    """The dotted name that ends at ``at`` is the value of an assignment
+    (``d = base64.`` before it), read backwards over at most 80 characters."""
+    start = at
+    while start > max(0, at - 80) and (source[start - 1].isalnum() or source[start - 1] in "_."):
+        start -= 1
+    while start > 0 and source[start - 1] in " \t":
+        start -= 1
+    return start > 0 and source[start - 1] == "=" and (start < 2 or source[start - 2] not in "=!<>")
 
 
 def _hides(value: str | None, how: str) -> bool:
@@ -250,13 +263,13 @@ def _assignments(source: str, names: set[str]) -> dict[str, list[tuple[str, str 
 
 def _string_at(source: str, at: int) -> str | None:
     """The text of the one-line string literal whose quote is at ``at``; None when
-    it is more than that (triple-quoted, with escapes, glued to another)."""
+    it is more than that (triple-quoted, with escapes, glued to another, longer
+    than an address is)."""
     quote = source[at]
     if source.startswith(quote * 3, at):
         return None
-    end = source.find(quote, at + 1)
-    newline = source.find("\n", at + 1)
-    if end == -1 or (newline != -1 and newline < end):
+    end = source.find(quote, at + 1, at + 2 + MAX_LITERAL)  # (a longer one: unsure)
+    if end == -1 or "\n" in source[at + 1 : end]:
         return None
     text = source[at + 1 : end]
     after = source[end + 1 : end + 200].lstrip(" \t\r\n\\")
