@@ -76,11 +76,13 @@ def test_layers_a_decoder_of_the_files_own_undoes() -> None:
 
 
 def test_the_look_reads_a_bounded_stretch_of_hostile_text() -> None:
-    """A literal longer than an address, or never closed, is not searched for to
-    the end of the text (each call would read the rest of it): it counts as found
-    and the tree pass, which reads literals by their length, decides."""
+    """A literal is not searched for to the end of the text (each call would read
+    the rest of it): one longer than an address is none, one never closed, or
+    with escapes, counts as found and the tree pass decides."""
     long_line = "x = b64decode('" + "a" * 10_000 + "')\n"
     never_closed = "x = b64decode('abc" * 10_000
-    assert may_hide_address(long_line)
+    escaped = "x = b64decode('" + "\\x41" * 3_000 + "')\n"
+    assert not may_hide_address(long_line)  # (longer than any address: not one)
     assert may_hide_address(never_closed)
+    assert may_hide_address(escaped)  # (escapes: its value may be shorter)
     assert not may_hide_address("x = b64decode('aGVsbG8gd29ybGQ=')\n" * 1_000)

@@ -268,8 +268,13 @@ def _string_at(source: str, at: int) -> str | None:
     quote = source[at]
     if source.startswith(quote * 3, at):
         return None
-    end = source.find(quote, at + 1, at + 2 + MAX_LITERAL)  # (a longer one: unsure)
-    if end == -1 or "\n" in source[at + 1 : end]:
+    end = source.find(quote, at + 1, at + 2 + MAX_LITERAL)
+    if end == -1:
+        stretch = source[at + 1 : at + 2 + MAX_LITERAL]
+        if len(stretch) > MAX_LITERAL and "\n" not in stretch and "\\" not in stretch:
+            return ""  # (longer than an address, whatever follows: not one)
+        return None
+    if "\n" in source[at + 1 : end]:
         return None
     text = source[at + 1 : end]
     after = source[end + 1 : end + 200].lstrip(" \t\r\n\\")
