@@ -31,7 +31,7 @@ from guard.analysis.scan.python import (
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
 from guard.analysis.scan.python.walk import spanning
-from guard.analysis.scan.python.words import trie
+from guard.analysis.scan.python.words import any_in, trie
 
 
 def _expansions(items: list[tuple[object, object]]) -> list[str]:
@@ -338,7 +338,7 @@ def test_the_common_letter_hints_are_few_and_apart_from_the_search() -> None:
 
 def _reference_worth(source: str) -> bool:
     """``payloads.worth_reading`` without its one search in front."""
-    run = payloads._any(source, payloads._RUN_WORDS)
+    run = any_in(source, payloads._RUN_WORDS)
     return (
         dropflow.worth_reading(source, run)
         or payloads.hides_address(source)

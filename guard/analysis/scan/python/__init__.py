@@ -121,7 +121,7 @@ from guard.analysis.scan.python.spawn import command_upload
 from guard.analysis.scan.python.text import looked_at, names_a_host, text_hits
 from guard.analysis.scan.python.unicode import unicode_hits
 from guard.analysis.scan.python.walk import MAIN, Nodes, spanning, walk
-from guard.analysis.scan.python.words import anchor, any_of, trie
+from guard.analysis.scan.python.words import anchor, any_in, any_of, trie
 
 
 def analyse(
@@ -605,7 +605,7 @@ def quick_risky(source: str, late: bool = False) -> bool:
 
 def _decoded_harm(source: str, decodes: bool) -> bool:
     """A decoder found, and a place its bytes do harm through (``_DECODED_SINKS``)."""
-    return decodes and _any_word(source, _DECODED_SINKS)
+    return decodes and any_in(source, _DECODED_SINKS)
 
 
 def _sends(source: str, fetches: bool) -> bool:
@@ -614,13 +614,6 @@ def _sends(source: str, fetches: bool) -> bool:
     if not fetches:
         fetches = _names_a_chat_bot(source) or _names_command_upload(source)
     return fetches and _runs_or_sends(source)
-
-
-def _any_word(source: str, words: tuple[str, ...]) -> bool:
-    for word in words:  # noqa: SIM110 - a loop, not any() of a generator: called per file
-        if word in source:
-            return True
-    return False
 
 
 def _names_command_upload(source: str) -> bool:

@@ -41,7 +41,7 @@ from guard.analysis.scan.python.names import (
     SPAWN,
     last_part,
 )
-from guard.analysis.scan.python.words import any_of
+from guard.analysis.scan.python.words import any_in, any_of
 
 # The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
 # chat handler, a process or ``exec``, a decoder.
@@ -101,13 +101,13 @@ def worth_reading(source: str) -> bool:
     written and a process that may start it (``dropflow``)."""
     if _WORTH_WORD.search(source) is None:
         return False  # (none of the words that each of the looks below needs)
-    run = _any(source, _RUN_WORDS)
+    run = any_in(source, _RUN_WORDS)
     return dropflow.worth_reading(source, run) or hides_address(source) or _ends_named(source, run)
 
 
 def hides_address(source: str) -> bool:
     """A decoder in the text, handed what may be an address (a hidden address)."""
-    return _any(source, _DECODE_WORDS) and may_hide_address(source)
+    return any_in(source, _DECODE_WORDS) and may_hide_address(source)
 
 
 # One search for the words one of which each look of ``worth_reading`` needs: a
@@ -117,7 +117,7 @@ _WORTH_WORD = any_of((*_RUN_WORDS, "system as", *_DECODE_WORDS, "expanduser("))
 
 
 def _ends_named(source: str, run: bool) -> bool:
-    decodes = _any(source, _DECODE_WORDS)
+    decodes = any_in(source, _DECODE_WORDS)
     uploads = "expanduser(" in source and ("files=" in source or "data=" in source)
     if not (run or decodes or uploads):
         return False
@@ -133,29 +133,22 @@ def _ends_named(source: str, run: bool) -> bool:
 
 def _found(source: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
     """One of the words is in the text, and then the pattern."""
-    return _any(source, words) and pattern.search(source) is not None
+    return any_in(source, words) and pattern.search(source) is not None
 
 
 def _decodes(source: str) -> bool:
     """A decoder or a decryption named (what a writer helper may be handed)."""
-    return _any(source, (*_DECODE_WORDS, "decrypt", "decompress"))
+    return any_in(source, (*_DECODE_WORDS, "decrypt", "decompress"))
 
 
 def _fetches(source: str) -> bool:
     """A fetch or a receive: an HTTP client used or imported, ``urlopen``, ``recv``,
     a ``curl`` or ``wget`` command."""
-    if _any(source, ("urlopen", "urlretrieve", ".recv")):
+    if any_in(source, ("urlopen", "urlretrieve", ".recv")):
         return True
     if _found(source, ("requests", "httpx", "urllib3", "aiohttp"), _CLIENT):
         return True
     return _found(source, ("curl", "wget"), _FETCH_COMMAND)
-
-
-def _any(source: str, words: tuple[str, ...]) -> bool:
-    for word in words:  # noqa: SIM110 - a loop, not any() of a generator: called very often
-        if word in source:
-            return True
-    return False
 
 
 def payload_hits(
@@ -182,7 +175,7 @@ def payload_hits(
         out.extend(flow.hits())
     for function in functions:
         text = _text_of(function, cx.lines)
-        handler = function.name in registered and _any(text, _RUN_WORDS)
+        handler = function.name in registered and any_in(text, _RUN_WORDS)
         if handler or _worth_a_flow(text, calls):
             nodes = list(ast.walk(function))
             flow = _Flow(cx, nodes, function, helpers, registered, sources)
@@ -193,7 +186,7 @@ def payload_hits(
 
 
 def _worth_a_flow(text: str, calls: tuple[str, ...]) -> bool:
-    return worth_reading(text) or (bool(calls) and _any(text, calls))
+    return worth_reading(text) or (bool(calls) and any_in(text, calls))
 
 
 def _text_of(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> str:
@@ -228,7 +221,7 @@ def _helpers(
     droppers: dict[str, frozenset[int]] = {}
     writers: dict[str, frozenset[int]] = {}
     for function, text in zip(functions, texts, strict=True):
-        if not _any(text, _WRITE_WORDS):
+        if not any_in(text, _WRITE_WORDS):
             continue
         flow = _Flow(cx, list(ast.walk(function)), function, sources=sources)
         written = flow.download_params() if _fetches(text) else frozenset()
@@ -241,7 +234,7 @@ def _helpers(
         return _NO_HELPERS
     starters: dict[str, frozenset[int]] = {}
     for function, text in zip(functions, texts, strict=True):
-        if _any(text, _RUN_WORDS):
+        if any_in(text, _RUN_WORDS):
             started = _Flow(cx, list(ast.walk(function)), function).started_params()
             if started:
                 starters[function.name] = started

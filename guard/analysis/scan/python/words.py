@@ -10,6 +10,15 @@ from collections.abc import Iterable
 _RARITY = "^$&?;~!%<+@|*7}{98zj5>/6\\4q3#`][21-k0wxv'by=:)g(\"h,.mufp_dcloinarste "
 
 
+def any_in(source: str, words: tuple[str, ...]) -> bool:
+    """One of ``words`` is in ``source`` (plain ``in`` looks, for the few words a
+    quick look asks about once: cheaper than a pattern)."""
+    for word in words:  # noqa: SIM110 - a loop, not any() of a generator: called per file
+        if word in source:
+            return True
+    return False
+
+
 def anchor(word: str) -> int:
     """The offset in ``word`` of its rarest character (where ``any_of`` stops)."""
     ranks = [_RARITY.find(c) for c in word]
