@@ -156,9 +156,19 @@ def _from_hex(literal: str) -> str:
 
 
 def _from_base64(literal: str, encoding: str = "ascii") -> str:
+    data = base64_bytes(literal)
+    try:
+        return data.decode(encoding) if data is not None else ""
+    except ValueError:
+        return ""
+
+
+def base64_bytes(literal: str) -> bytes | None:
+    """The bytes a base64 literal holds (standard or URL-safe, padding optional;
+    nothing else in it), or None."""
     altchars = b"-_" if "-" in literal or "_" in literal else None
     padded = literal + "=" * (-len(literal) % 4)
     try:
-        return base64.b64decode(padded, altchars=altchars, validate=True).decode(encoding)
+        return base64.b64decode(padded, altchars=altchars, validate=True)
     except (ValueError, binascii.Error):
-        return ""
+        return None

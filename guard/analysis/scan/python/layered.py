@@ -12,10 +12,10 @@ where it connects (``payloads``: *hidden-address*).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import zlib
+
+from guard.analysis.scan.python.encoded import base64_bytes
 
 MAX_LITERAL = 4096  # (characters of a literal tried; an address is short)
 _INFLATED = 4 * MAX_LITERAL  # (bytes inflated at most: a bomb stops here)
@@ -44,13 +44,7 @@ def layered_address(value: object) -> str:
 
 
 def _from_base64(text: str) -> bytes | None:
-    if not _BASE64.match(text):
-        return None
-    altchars = b"-_" if "-" in text or "_" in text else None
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=altchars, validate=True)
-    except (ValueError, binascii.Error):
-        return None
+    return base64_bytes(text) if _BASE64.match(text) else None
 
 
 def _inflate(data: bytes, window: int) -> bytes:
