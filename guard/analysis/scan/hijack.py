@@ -32,7 +32,7 @@ from packaging.utils import canonicalize_name
 
 from guard.analysis.scan.hits import DROPPER, Hit
 from guard.analysis.scan.layout import Layout
-from guard.analysis.scan.roles import is_other
+from guard.analysis.scan.roles import BUILD_FILES, MAX_PYPROJECT, is_other
 from guard.index import popular
 
 # The projects whose import name no other project may install: the 500 most
@@ -48,8 +48,6 @@ _PAIR = re.compile(r"""(["'])([\w.]*)\1\s*[:=]\s*(["'])([^"'\n]*)\3""")
 _MAPPING_SPAN = 400  # characters after ``package_dir`` where its mapping is read
 _CFG_SPAN = 4096  # (setup.cfg: its indented lines)
 _MAX_MAPPINGS = 16  # (a build file names ``package_dir`` once or twice; more: unread)
-_BUILD_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
-_MAX_BUILD = 1024 * 1024
 
 
 def taken_packages(
@@ -124,8 +122,8 @@ def _mapping(by_rel: Mapping[str, str], contents: Mapping[str, bytes]) -> dict[s
     ``/``); {} for none, None for a mapping this cannot read or hatch's
     ``sources``."""
     out: dict[str, str] = {}
-    for rel in _BUILD_FILES:
-        text = contents.get(by_rel.get(rel, ""), b"")[:_MAX_BUILD].decode("utf-8", "replace")
+    for rel in BUILD_FILES:
+        text = contents.get(by_rel.get(rel, ""), b"")[:MAX_PYPROJECT].decode("utf-8", "replace")
         if rel == "pyproject.toml" and _HATCH_SOURCES.search(text):
             return None
         for number, found in enumerate(_MAPPING.finditer(text)):

@@ -117,12 +117,12 @@ def _named_package_dir(rel: str, named: str, dirs: dict[str, bool]) -> bool:
     return known
 
 
-_BUILD_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
+BUILD_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
 
 
 def _build_text(contents: Mapping[str, bytes], by_rel: Mapping[str, str]) -> str:
     """The text of an sdist's build files (where its packages are named)."""
-    found = (contents.get(by_rel.get(rel, ""), b"") for rel in _BUILD_FILES)
+    found = (contents.get(by_rel.get(rel, ""), b"") for rel in BUILD_FILES)
     return "\n".join(data[:MAX_PYPROJECT].decode("utf-8", "replace") for data in found)
 
 

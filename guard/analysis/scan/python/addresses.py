@@ -134,7 +134,8 @@ def _decode(value: str | bytes, how: str) -> str:
 
 # --- the cheap look at the text ---------------------------------------------------
 
-_DECODER_WORDS = ("b64decode", "decodebytes", "fromhex", "unhexlify")
+# The decoders named by their last word (a call of any of them, or the word at all)
+DECODER_WORDS = ("b64decode", "decodebytes", "fromhex", "unhexlify")
 # A decoder bound to another name, seen from where its word is: ``b64decode as d``,
 # ``d = base64.b64decode`` (no call after it: ``_bound_before``)
 _AS = re.compile(r"[ \t]+as\b")
@@ -146,7 +147,7 @@ _DECODER_CALLS = tuple(
         rf"({word})\(\s*(?:(?:bytes|bytearray|str)\(\s*)*"
         r"(?:[rRbBuU]{0,2}(['\"])|([A-Za-z_]\w*))"
     )
-    for word in _DECODER_WORDS
+    for word in DECODER_WORDS
 )
 # What an assignment's value starts with, after any wrapping: a literal (its
 # quote), a bracket (a glued literal, a list), or a name handed on (alone, or
@@ -186,7 +187,7 @@ def may_hide_address(source: str) -> bool:
 def _decoder_aliased(source: str) -> bool:
     """A decoder bound to another name (``_AS``, ``_bound_before``); each place its
     word is in the text is looked at (a file names its decoders a few times)."""
-    for word in _DECODER_WORDS:
+    for word in DECODER_WORDS:
         at = source.find(word)
         while at != -1:
             end = at + len(word)

@@ -30,7 +30,11 @@ from typing import TypeGuard
 
 from guard.analysis.scan.hits import CREDENTIAL_ACCESS, DROPPER, Hit, snippet
 from guard.analysis.scan.python import dropflow
-from guard.analysis.scan.python.addresses import hidden_addresses, may_hide_address
+from guard.analysis.scan.python.addresses import (
+    DECODER_WORDS,
+    hidden_addresses,
+    may_hide_address,
+)
 from guard.analysis.scan.python.context import Context
 from guard.analysis.scan.python.names import (
     BARE_SPAWNS,
@@ -91,7 +95,6 @@ _HANDLER_WORDS = (
     "Update",
     "Message",
 )
-_DECODE_WORDS = ("b64decode", "fromhex", "unhexlify", "decodebytes")
 
 
 def worth_reading(source: str) -> bool:
@@ -107,17 +110,17 @@ def worth_reading(source: str) -> bool:
 
 def hides_address(source: str) -> bool:
     """A decoder in the text, handed what may be an address (a hidden address)."""
-    return any_in(source, _DECODE_WORDS) and may_hide_address(source)
+    return any_in(source, DECODER_WORDS) and may_hide_address(source)
 
 
 # One search for the words one of which each look of ``worth_reading`` needs: a
 # process or ``exec`` (``run``), ``system`` imported under another name, a decoder,
 # a home path (an upload).
-_WORTH_WORD = any_of((*_RUN_WORDS, "system as", *_DECODE_WORDS, "expanduser("))
+_WORTH_WORD = any_of((*_RUN_WORDS, "system as", *DECODER_WORDS, "expanduser("))
 
 
 def _ends_named(source: str, run: bool) -> bool:
-    decodes = any_in(source, _DECODE_WORDS)
+    decodes = any_in(source, DECODER_WORDS)
     uploads = "expanduser(" in source and ("files=" in source or "data=" in source)
     if not (run or decodes or uploads):
         return False
@@ -138,7 +141,7 @@ def _found(source: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> boo
 
 def _decodes(source: str) -> bool:
     """A decoder or a decryption named (what a writer helper may be handed)."""
-    return any_in(source, (*_DECODE_WORDS, "decrypt", "decompress"))
+    return any_in(source, (*DECODER_WORDS, "decrypt", "decompress"))
 
 
 def _fetches(source: str) -> bool:
