@@ -114,6 +114,17 @@ def test_a_name_the_build_maps_to_a_directory_is_what_is_installed(tmp_path: Pat
         top = f"reqhelper-2.{number}"
         path = sdist(tmp_path, {"setup.py": setup, member: ""}, name=top)
         assert [f for _, f, _ in _jacked(path)] == [member], call
+    # pyproject.toml is parsed: a table of bare keys, an inline table, a comment
+    tables = [
+        '[tool.setuptools.package-dir]\nrequests = "lib"\n',
+        '[tool.setuptools]\npackage-dir = {"" = "src"}  # package-dir = {"x" = "y"}\n',
+    ]
+    for number, (table, member) in enumerate(
+        zip(tables, ["lib/__init__.py", "src/requests/__init__.py"], strict=True)
+    ):
+        top = f"reqhelper-3.{number}"
+        path = sdist(tmp_path, {"pyproject.toml": table, member: ""}, name=top)
+        assert [f for _, f, _ in _jacked(path)] == [member], table
 
 
 def test_an_sdist_whose_build_maps_its_directories_is_not_read_by_layout(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ the directory setuptools' ``package_dir`` maps the top to; a name
 ``package_dir`` maps to a directory is installed from there (and that
 directory under no name of its own). An sdist whose top is a package itself
 installs only what its mapping names; one with hatch's ``sources``, or a
-mapping this cannot read, is left alone.
+mapping this cannot read, is left alone. pyproject.toml's
+``[tool.setuptools.package-dir]`` is read from the parsed TOML (``roles``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ from packaging.utils import canonicalize_name
 
 from guard.analysis.scan.hits import DROPPER, Hit
 from guard.analysis.scan.layout import Layout
-from guard.analysis.scan.roles import BUILD_FILES, MAX_PYPROJECT, is_other
+from guard.analysis.scan.roles import (
+    BUILD_FILES,
+    MAX_PYPROJECT,
+    is_other,
+    pyproject_doc,
+    table_get,
+)
 from guard.index import popular
 
 # The projects whose import name no other project may install: the 500 most
@@ -40,11 +47,12 @@ from guard.index import popular
 # project's own package is named too: ``events``, ``schema``)
 TOP_RANK = 500
 WEIGHT = 6.0
-# Where a build file maps package names to directories (setuptools' ``package_dir``,
-# hatch's ``sources``), and the pairs of a mapping: ``{"": "src"}``, ``"" = "src"``
+# Where setup.py or setup.cfg maps package names to directories (setuptools'
+# ``package_dir``; pyproject.toml is parsed), hatch's ``sources``, and the pairs of
+# setup.py's mapping: ``{"": "src"}``
 _MAPPING = re.compile(r"package[_-]dir")
 _HATCH_SOURCES = re.compile(r"^\s*sources\s*=", re.M)
-_PAIR = re.compile(r"""(["'])([\w.]*)\1\s*[:=]\s*(["'])([^"'\n]*)\3""")
+_PAIR = re.compile(r"""(["'])([\w.]*)\1\s*:\s*(["'])([^"'\n]*)\3""")
 _MAPPING_SPAN = 400  # characters after ``package_dir`` where its mapping is read
 _CFG_SPAN = 4096  # (setup.cfg: its indented lines)
 _MAX_MAPPINGS = 16  # (a build file names ``package_dir`` once or twice; more: unread)
@@ -123,9 +131,16 @@ def _mapping(by_rel: Mapping[str, str], contents: Mapping[str, bytes]) -> dict[s
     ``sources``."""
     out: dict[str, str] = {}
     for rel in BUILD_FILES:
-        text = contents.get(by_rel.get(rel, ""), b"")[:MAX_PYPROJECT].decode("utf-8", "replace")
-        if rel == "pyproject.toml" and _HATCH_SOURCES.search(text):
-            return None
+        data = contents.get(by_rel.get(rel, ""), b"")
+        text = data[:MAX_PYPROJECT].decode("utf-8", "replace")
+        if rel == "pyproject.toml":
+            if _HATCH_SOURCES.search(text):
+                return None
+            pairs = _toml_pairs(data) if data else []
+            if pairs is None:
+                return None
+            out.update((key, _folder(value)) for key, value in pairs)
+            continue
         for number, found in enumerate(_MAPPING.finditer(text)):
             if number == _MAX_MAPPINGS:
                 return None
@@ -138,6 +153,20 @@ def _mapping(by_rel: Mapping[str, str], contents: Mapping[str, bytes]) -> dict[s
     return out
 
 
+def _toml_pairs(data: bytes) -> list[tuple[str, str]] | None:
+    """The (name, directory) pairs of ``[tool.setuptools.package-dir]``; None for
+    a pyproject.toml that does not parse, or a table that is not one of strings."""
+    doc = pyproject_doc(data)
+    if doc is None:
+        return None
+    table = table_get(doc, "tool", "setuptools", "package-dir")
+    if table is None:
+        return []
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        return None
+    return [(str(key), value) for key, value in table.items()]
+
+
 def _folder(value: str) -> str:
     """``./src/`` -> ``src``; ``.`` -> ''."""
     parts = [p for p in value.replace("\\", "/").split("/") if p not in {"", "."}]
@@ -145,12 +174,9 @@ def _folder(value: str) -> str:
 
 
 def _pairs(text: str, at: int) -> list[tuple[str, str]]:
-    """The (name, directory) pairs of the dict or table after ``at``: ``{"": "src"}``
-    (setup.py), ``{"" = "src"}`` or the lines of ``[tool.setuptools.package-dir]``."""
+    """The (name, directory) pairs of setup.py's dict after ``at``: ``{"": "src"}``."""
     span = text[at : at + _MAPPING_SPAN]
     end = span.find("}")
-    if end == -1:  # (a table: its lines up to the next one)
-        end = span.find("\n[")
     return [(m.group(2), m.group(4)) for m in _PAIR.finditer(span[: max(end, 0)])]
 
 

@@ -214,29 +214,32 @@ def hook_files(data: bytes | None, members: set[str]) -> list[str]:
     and metadata hooks (``hatch_build.py``, or the ``path`` given), pdm-backend's
     ``pdm_build.py``, poetry's build ``script``, the modules of setuptools'
     ``[tool.setuptools.cmdclass]``."""
-    doc = _pyproject(data)
+    doc = pyproject_doc(data)
     if doc is None:
         return []
-    backend = _get(doc, "build-system", "build-backend")
+    backend = table_get(doc, "build-system", "build-backend")
     backend = backend if isinstance(backend, str) else ""
-    tool = _get(doc, "tool")
-    paths = _hatch_hooks(_get(tool, "hatch")) if backend.startswith("hatchling") else []
+    tool = table_get(doc, "tool")
+    paths = _hatch_hooks(table_get(tool, "hatch")) if backend.startswith("hatchling") else []
     if backend.startswith("pdm.backend"):
         paths.append("pdm_build.py")
-    script = _get(tool, "poetry", "build", "script")
+    script = table_get(tool, "poetry", "build", "script")
     if isinstance(script, str):
         paths.append(script)
-    paths.extend(_command_modules(_get(tool, "setuptools", "cmdclass")))
+    paths.extend(_command_modules(table_get(tool, "setuptools", "cmdclass")))
     found = [p.replace("\\", "/").lstrip("./") for p in paths]
     return [p for p in dict.fromkeys(found) if p in members]
 
 
 def _hatch_hooks(hatch: object) -> list[str]:
     """The files of hatch's custom hooks: build, metadata, and each target's."""
-    hooks = [_get(hatch, "build", "hooks", "custom"), _get(hatch, "metadata", "hooks", "custom")]
-    targets = _get(hatch, "build", "targets")
+    hooks = [
+        table_get(hatch, "build", "hooks", "custom"),
+        table_get(hatch, "metadata", "hooks", "custom"),
+    ]
+    targets = table_get(hatch, "build", "targets")
     if isinstance(targets, dict):
-        hooks.extend(_get(t, "hooks", "custom") for t in targets.values())
+        hooks.extend(table_get(t, "hooks", "custom") for t in targets.values())
     paths = [h.get("path", "hatch_build.py") for h in hooks if isinstance(h, dict)]
     return [p if isinstance(p, str) else "hatch_build.py" for p in paths]
 
@@ -268,13 +271,15 @@ def cfg_command_files(data: bytes | None, members: set[str]) -> list[str]:
     return found
 
 
-def _get(doc: object, *keys: str) -> object:
+def table_get(doc: object, *keys: str) -> object:
+    """``doc[k1][k2]...`` of a parsed TOML document, or None where a key is missing."""
     for key in keys:
         doc = doc.get(key) if isinstance(doc, dict) else None
     return doc
 
 
-def _pyproject(data: bytes | None) -> dict[str, object] | None:
+def pyproject_doc(data: bytes | None) -> dict[str, object] | None:
+    """A pyproject.toml parsed (up to ``MAX_PYPROJECT``), or None."""
     if data is None or len(data) > MAX_PYPROJECT:
         return None
     try:
@@ -285,7 +290,7 @@ def _pyproject(data: bytes | None) -> dict[str, object] | None:
 
 def _backend_spec(data: bytes | None) -> tuple[str, list[object]] | None:
     """The backend's module path and ``backend-path`` of a pyproject.toml, if in-tree."""
-    doc = _pyproject(data)
+    doc = pyproject_doc(data)
     if doc is None:
         return None
     system = doc.get("build-system")
