@@ -31,7 +31,7 @@ from guard.analysis.scan.python import (
 from guard.analysis.scan.python.outline import module_level
 from guard.analysis.scan.python.text import CHANNEL_WORDS, text_hits
 from guard.analysis.scan.python.walk import spanning
-from guard.analysis.scan.python.words import any_in, trie
+from guard.analysis.scan.python.words import any_in, trie, whole_words
 
 
 def _expansions(items: list[tuple[object, object]]) -> list[str]:
@@ -531,3 +531,34 @@ def test_could_act_reads_the_bodies_module_level_code_runs() -> None:
     assert not python.could_act(quiet)
     decorated = "def reg(f):\n    subprocess.Popen(['x'])\n    return f\n@reg\ndef g():\n    pass\n"
     assert python.could_act(decorated)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "subprocess.run",
+        "x_subprocess.run",
+        "os.system (cmd)",
+        "mysystem(cmd)",
+        "run = exec",
+        "runexec(code)",
+        "exec as run",
+        "eval\t(x)",
+        "evaluate(x)",
+        "from builtins import exec as run",
+        "startfile",
+        "é_exec(x)",
+        "éexec(x)",
+        "",
+    ],
+)
+def test_whole_words_is_the_word_boundary_alternation(text: str) -> None:
+    """``words.whole_words``: led by the rarest character, the same language as
+    ``\\b(?:...)`` followed by what comes after, wherever the text starts."""
+    words = ("subprocess", "system", "exec", "eval", "startfile")
+    after = r"\s*\(|[ \t]+as\b|\.run"
+    plain = re.compile(rf"\b(?:{'|'.join(words)})(?:{after})")
+    led = re.compile(whole_words(words, after))
+    for start in range(len(text) + 1):
+        tail = text[start:]
+        assert (plain.search(tail) is None) == (led.search(tail) is None), tail

@@ -45,24 +45,34 @@ from guard.analysis.scan.python.names import (
     SPAWN,
     last_part,
 )
-from guard.analysis.scan.python.words import any_in, any_of
+from guard.analysis.scan.python.words import any_in, any_of, whole_words
 
 # The cheap look: a fetch or a receive (a call or an import of an HTTP client), a
 # chat handler, a process or ``exec``, a decoder.
 _CLIENT = re.compile(
-    r"\b(?:requests|httpx|urllib3|aiohttp)\s*(?:\.\s*\w+\s*\(|\bimport\b)|\bimport\s+(?:requests|httpx)\b"
+    whole_words(("requests", "httpx", "urllib3", "aiohttp"), r"\s*(?:\.\s*\w+\s*\(|\bimport\b)")
+    + "|"
+    + whole_words(("import",), r"\s+(?:requests|httpx)\b")
 )
 _FETCH_COMMAND = re.compile(r"[\"'](?:curl|wget)\s")
 _HANDLER = re.compile(
     r"@[\w.]+\.(?:message_handler|on_message|message|command|event|on)\b"
-    r"|:\s*(?:Update|CallbackContext|(?:types\.)?Message)\b"
-    r"|\b(?:Message|Command)Handler\s*\(|\.(?:add_event|register_message|register_next_step)_handler\("
+    r"|:\s*(?:Update|CallbackContext|(?:types\.)?Message)\b|"
+    + whole_words(("MessageHandler", "CommandHandler"), r"\s*\(")
+    + r"|\.(?:add_event|register_message|register_next_step)_handler\("
 )
+# (each of these led by a word's rarest character: ``whole_words``)
 _RUN = re.compile(
-    r"\bsubprocess\b|\b(?:system|startfile|Popen|popen|exec|eval|run_path|load_source)\s*\("
-    r"|=[ \t]*(?:exec|eval)\b(?![ \t]*\()|\b(?:exec|eval)[ \t]+as\b"
+    whole_words(("subprocess",), r"\b")
+    + "|"
+    + whole_words(("system", "startfile", "Popen", "popen", "run_path", "load_source"), r"\s*\(")
+    + "|"
+    + whole_words(("exec", "eval"), r"\s*\(|[ \t]+as\b")
+    + r"|=[ \t]*(?:exec|eval)\b(?![ \t]*\()"
 )
-_DECODE = re.compile(r"\b(?:b64decode|urlsafe_b64decode|fromhex|unhexlify|decodebytes)\s*\(")
+_DECODE = re.compile(
+    whole_words(("b64decode", "urlsafe_b64decode", "fromhex", "unhexlify", "decodebytes"), r"\s*\(")
+)
 
 
 # (plain words first: a search for a word is much cheaper than a pattern)

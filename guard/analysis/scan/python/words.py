@@ -42,6 +42,24 @@ def any_of(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(a)})" for c, a in by_char.items()))
 
 
+def whole_words(words: Iterable[str], after: str = "") -> str:
+    """A regular expression (text) for any of ``words`` as a whole word (``\\b``
+    before it) followed by ``after``: the same language as
+    ``\\b(?:w1|w2)after``, but each alternative starts with its word's rarest
+    character and checks the start behind it (as ``any_of`` does), so the search
+    stops at those few characters only. A pattern that starts with ``\\b`` is
+    tried at every place of the text: four to ten times slower. (For a search
+    of a whole text: one that starts inside a word sees the letters before.)"""
+    branches = []
+    for word in words:
+        at = anchor(word)
+        branches.append(
+            f"{re.escape(word[at])}(?<=\\b{re.escape(word[: at + 1])})"
+            f"{re.escape(word[at + 1 :])}{f'(?:{after})' if after else ''}"
+        )
+    return "|".join(branches)
+
+
 def trie(words: Iterable[str]) -> str:
     """A regular expression (text) that matches exactly ``words``, as a tree of
     their shared starts: at each place the engine tries the one branch of the
