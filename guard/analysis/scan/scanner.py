@@ -40,6 +40,7 @@ from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, PTH_CODE, 
 from guard.analysis.scan.layout import (
     EXTENSION_MODULE,
     SOURCE_SUFFIXES,
+    WHEEL_SCRIPT,
     Layout,
     layout_of,
     relative,
@@ -161,9 +162,23 @@ class _Run:
                 self.entries.add(name)
         for name in used_directly(self.arc.contents, self.by_rel, self.roles):
             self.roles[name] = "imported"
+        for name in [n for n in self.arc.contents if WHEEL_SCRIPT.match(n)]:
+            self._script(name)
         for name in self.arc.contents:
             if self.roles.get(name) != "skip" and self.rel_of[name] in _METADATA:
                 self.roles[name] = "skip"
+
+    def _script(self, name: str) -> None:
+        """A wheel's script, which pip installs as a command: one in Python is read as
+        the package's other code is (``roles``: what a program does when its user
+        runs it is no act of installing or importing it, but a technique counts
+        anywhere); anything else is kept for the binary checks only."""
+        data = self.arc.contents[name]
+        if name.lower().endswith(PYTHON_SUFFIXES) or _python_shebang(data):
+            return
+        del self.arc.contents[name]
+        self.roles.pop(name, None)
+        self.arc.heads[name] = data[: archives.MAGIC_BYTES]
 
     def install_time(self) -> None:
         """setup.py and an in-tree backend, then the tree files they pull in (helpers)."""
@@ -475,6 +490,13 @@ class _Run:
 
     def _place(self, hits: Iterable[Hit], rel: str, role: str) -> None:
         self.signals.extend(s for h in hits if (s := scoring.place(h, rel, role)) is not None)
+
+
+def _python_shebang(data: bytes) -> bool:
+    """The file starts with a ``#!`` line that names Python (``#!python``, which pip
+    points at the environment's interpreter, ``#!/usr/bin/env python3``)."""
+    first = data[:256].split(b"\n", 1)[0]
+    return first.startswith(b"#!") and b"python" in first.lower()
 
 
 # (a wheel's sitecustomize.py: ``roles.is_startup_module``)
