@@ -3,6 +3,7 @@ modules the interpreter imports at every start-up (a wheel's sitecustomize.py)."
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -177,6 +178,54 @@ def test_a_wheels_script_that_does_its_job_under_its_main_guard_is_quiet(tmp_pat
 def test_a_wheels_shell_script_is_not_read_as_python(tmp_path: Path) -> None:
     script = '#!/bin/sh\ncurl -s "$1" | python -m sample\n'
     files = {"sample/__init__.py": "", "sample-1.0.data/scripts/sample-sh": script}
+    path = wheel(tmp_path, files, name="sample-1.0")
+    result = scan_archive(path, path.name)
+    assert result.level == "clean"
+    assert result.signals == ()
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("pth", "where"),
+    [
+        ("hooks.zip\n", "hooks.zip/sitecustomize.py"),
+        ("./hooks.zip\n", "hooks.zip/sitecustomize.py"),
+        ("# a comment\nhooks\n", "hooks/sitecustomize.py"),
+        ("import os\nhooks\n", "hooks/sitecustomize.py"),
+    ],
+)
+def test_a_sitecustomize_on_a_path_a_pth_file_adds_runs_at_every_start_up(
+    tmp_path: Path, pth: str, where: str
+) -> None:
+    """``site`` appends a ``.pth`` file's other lines to ``sys.path`` and then imports
+    ``sitecustomize`` from it: start-up code with no ``import`` line of its own."""
+    files: dict[str, str | bytes] = {"sample/__init__.py": "", "sample-hooks.pth": pth}
+    if where.startswith("hooks.zip/"):
+        files["hooks.zip"] = _zip({"sitecustomize.py": "import sample\n", "x/y.py": ""})
+    else:
+        files["hooks/sitecustomize.py"] = "import sample\n"
+    path = wheel(tmp_path, files, name="sample-1.0")
+    result = scan_archive(path, path.name)
+    started = [(s.rule, s.file) for s in result.signals if s.role == "startup"]
+    assert ("pth-code", where) in started
+    assert result.level in ("warn", "block")
+
+
+def test_paths_a_pth_file_adds_without_a_start_up_module_are_nothing(tmp_path: Path) -> None:
+    """pywin32's way: a ``.pth`` puts folders of modules on ``sys.path``."""
+    files = {
+        "sample/__init__.py": "",
+        "sample.pth": "win32\nwin32/lib\n",
+        "win32/winthing.py": "X = 1\n",
+        "win32/lib/helper.py": "Y = 2\n",
+    }
     path = wheel(tmp_path, files, name="sample-1.0")
     result = scan_archive(path, path.name)
     assert result.level == "clean"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from guard.analysis.pth import is_executed, is_known_hook, is_namespace_shim, is_suspicious
 from guard.analysis.scan import python
 from guard.analysis.scan.hits import MAX_SNIPPET, PTH_CODE, Hit
@@ -23,6 +25,22 @@ def pth_hits(text: str, pth_name: str, project: str) -> list[Hit]:
     hits = [Hit(PTH_CODE, "pth-code", weight, number, snippet, f"{pth_name} {what} at start-up")]
     hits.extend(_code_hits(code, number))
     return hits
+
+
+def path_lines(text: str) -> list[str]:
+    """The paths a ``.pth`` file puts on ``sys.path``, relative to site-packages: the
+    lines ``site`` neither skips (comments, blank lines) nor runs (``import``),
+    normalized; those that are absolute or leave site-packages are left out (no
+    file of the package is there)."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip() or is_executed(line):
+            continue
+        path = posixpath.normpath(line.rstrip().replace("\\", "/"))
+        if path.startswith(("/", "../")) or path in (".", "..") or ":" in path:
+            continue
+        out.append(path)
+    return out
 
 
 def _executed(text: str) -> list[tuple[int, str]]:

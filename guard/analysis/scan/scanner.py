@@ -47,7 +47,7 @@ from guard.analysis.scan.layout import (
     wanted,
 )
 from guard.analysis.scan.pickles import is_pickle_name, pickle_hit
-from guard.analysis.scan.pthfiles import pth_hits
+from guard.analysis.scan.pthfiles import path_lines, pth_hits
 from guard.analysis.scan.python.outline import module_imports
 from guard.analysis.scan.result import ScanResult
 from guard.analysis.scan.roles import (
@@ -104,6 +104,7 @@ def scan(path: Path, filename: str, block: float, warn: float, budget: float) ->
         seconds = time.perf_counter() - start
         return ScanResult(filename, (finding,), 0, seconds, False, 0.0, "unreadable")
     run = _Run(arc, layout, path, filename)
+    run.start_up_paths()
     run.install_time()
     run.limit = run.work + budget * WORK_PER_SECOND
     run.import_time()
@@ -179,6 +180,35 @@ class _Run:
         del self.arc.contents[name]
         self.roles.pop(name, None)
         self.arc.heads[name] = data[: archives.MAGIC_BYTES]
+
+    def start_up_paths(self) -> None:
+        """The directories and zip archives of a wheel that a ``.pth`` file puts on
+        ``sys.path`` (``site`` appends each of its lines that is no ``import``):
+        a ``sitecustomize`` or ``usercustomize`` module there runs at every
+        start-up, as one at the root does, with no ``import`` line anywhere; the
+        other modules of a zip there are read as the package's."""
+        if not self.layout.wheel:
+            return
+        for name in [n for n in self.arc.contents if n.lower().endswith(".pth")]:
+            if "/" not in self.rel_of.get(name, name):  # (site reads its own folder's)
+                for path in path_lines(read_source(self.arc.contents[name]).plain):
+                    self._on_sys_path(name, path)
+
+    def _on_sys_path(self, pth: str, path: str) -> None:
+        prefix = f"{path}/"
+        for rel, member in list(self.by_rel.items()):
+            if rel.startswith(prefix) and "/" not in rel[len(prefix) :]:
+                self._start_up(member, rel[len(prefix) :])
+        if path in self.by_rel:  # (a file: a zip archive, whose modules Python imports)
+            zipped = self.by_rel[path]
+            for inner in self._zipped(pth, (path,), "module"):
+                self._start_up(inner, inner[len(zipped) + 1 :])
+
+    def _start_up(self, member: str, path: str) -> None:
+        """A module at the top of a path on ``sys.path``: run at start-up if named so."""
+        if path in _START_UP_MODULES and member in self.arc.contents:
+            self.roles[member] = "startup"
+            self._place((_STARTUP_HIT,), self.rel_of.get(member, member), "startup")
 
     def install_time(self) -> None:
         """setup.py and an in-tree backend, then the tree files they pull in (helpers)."""
@@ -499,6 +529,7 @@ def _python_shebang(data: bytes) -> bool:
     return first.startswith(b"#!") and b"python" in first.lower()
 
 
+_START_UP_MODULES = frozenset({"sitecustomize.py", "usercustomize.py"})
 # (a wheel's sitecustomize.py: ``roles.is_startup_module``)
 _STARTUP_HIT = Hit(
     PTH_CODE,
