@@ -757,6 +757,8 @@ def _tar_with(tmp_path: Path, info: tarfile.TarInfo, data: bytes = b"") -> Path:
     [
         ("file", "demo-1.0/../../etc/evil.py", ""),
         ("file", "/abs/evil.py", ""),
+        ("file", "demo-1.0/.. /evil.py", ""),  # (``..`` on Windows)
+        ("file", "demo-1.0/.../evil.py", ""),
         ("sym", "demo-1.0/link", "../../outside"),
         ("sym", "demo-1.0/link", "/etc/passwd"),
         ("hard", "demo-1.0/link", "../elsewhere"),
@@ -783,6 +785,57 @@ def test_unsafe_tar_members_are_refused(tmp_path: Path, kind: str, name: str, li
     [finding] = result.findings
     assert finding.rule == "unreadable-archive"
     assert not finding.weak
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "demo/./__init__.py",
+        "demo//__init__.py",
+        "./demo/__init__.py",
+        "demo/__init__.py ",  # (Windows drops the dots and spaces that end a name)
+        "demo/__init__.py.",
+        "demo/__init__.py::$DATA",  # (and writes a name's data stream to the name)
+        "demo/__INIT__.py",  # (macOS and Windows find it where Python stats __init__.py)
+    ],
+)
+def test_a_member_is_read_under_the_name_a_file_system_writes_it_to(
+    tmp_path: Path, name: str
+) -> None:
+    """What an installer writes to ``demo/__init__.py`` runs when ``demo`` is
+    imported, whatever spelling of that path the archive holds."""
+    source = "import os\nos.system('id')\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, source)
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    path.write_bytes(buffer.getvalue())
+    signals = {(s.kind, s.file, s.role) for s in scan(path).signals}
+    assert ("spawn", "demo/__init__.py", "import") in signals
+
+
+def test_an_sdists_setup_py_in_capitals_is_its_build_script(tmp_path: Path) -> None:
+    """pip finds ``SETUP.PY`` as ``setup.py`` where names ignore case."""
+    path = sdist(tmp_path, {"SETUP.PY": setup_py("import os\nos.system('id')")})
+    signals = {(s.kind, s.file, s.role) for s in scan(path).signals}
+    assert ("spawn", "setup.py", "install") in signals
+
+
+@pytest.mark.parametrize(
+    "other", ["demo-1.0/setup.py ", "demo-1.0/Setup.py", "demo-1.0/./setup.py"]
+)
+def test_two_tar_members_one_file_on_some_systems_are_refused(tmp_path: Path, other: str) -> None:
+    """On Linux ``setup.py`` runs and ``setup.py `` is another file; on Windows they
+    are one: which one runs depends on the system, so the archive is refused."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in [("demo-1.0/setup.py", b"import os\nos.system('id')\n"), (other, b"")]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    path = tmp_path / "demo-1.0.tar.gz"
+    path.write_bytes(buffer.getvalue())
+    assert scan(path).level == "unreadable"
 
 
 def test_in_tree_symlink_is_skipped_not_followed(tmp_path: Path) -> None:

@@ -83,15 +83,56 @@ MAX_LINK_HOPS = 40  # links followed to resolve one path, as an OS would
 
 
 def check_name(name: str) -> str:
-    """The member name, '/'-separated; raises UnsafeArchive for a dangerous one."""
+    """The member name, '/'-separated, as a file system writes it; raises
+    UnsafeArchive for a dangerous one.
+
+    An installer joins the name to its target folder, so ``a/./b`` and ``a//b``
+    are ``a/b``; Windows drops the dots and spaces that end a name and writes
+    ``name::$DATA`` to ``name``, so ``pkg/__init__.py.`` is ``pkg/__init__.py``
+    there; macOS and Windows ignore case where Python looks a file up by its
+    name (``_CASELESS``). The name is the one Python would run, on any system;
+    one that Windows would read as none, or as ``..``, is refused."""
     if "\x00" in name:
         raise UnsafeArchive(f"member name with a NUL byte: {name!r}")
     normal = name.replace("\\", "/")
     if normal.startswith("/") or (len(normal) > 1 and normal[1] == ":"):
         raise UnsafeArchive(f"absolute member name: {name!r}")
-    if ".." in normal.split("/"):
+    parts = [_as_written(part) for part in normal.split("/") if part not in ("", ".")]
+    if not parts:
+        return normal  # (the tree's top, ``.`` or ``./``: a folder)
+    if parts and parts[-1].lower() in _CASELESS:  # (``__INIT__.py`` is ``__init__.py``
+        parts[-1] = parts[-1].lower()  # where names ignore case: macOS, Windows)
+    if ".." in parts:
         raise UnsafeArchive(f"member name leaves the tree: {name!r}")
-    return normal
+    if "" in parts:
+        raise UnsafeArchive(f"member name Windows writes elsewhere: {name!r}")
+    return "/".join(parts) + ("/" if normal.endswith("/") and parts else "")
+
+
+_DATA_STREAM = "::$data"
+# Names Python and pip look for with a plain ``stat``, which ignores case on macOS and
+# Windows: a package's ``__init__``, a build's files, the start-up modules. (Other
+# modules are looked up in the folder's listing, case and all.)
+_CASELESS = frozenset(
+    {
+        "__init__.py",
+        "__init__.pyw",
+        "__main__.py",
+        "setup.py",
+        "setup.cfg",
+        "pyproject.toml",
+        "sitecustomize.py",
+        "usercustomize.py",
+    }
+)
+
+
+def _as_written(part: str) -> str:
+    """A path part as Windows writes it (see ``check_name``); others write it as it is,
+    and Python imports nothing under the longer name."""
+    if part.lower().endswith(_DATA_STREAM):
+        part = part[: -len(_DATA_STREAM)]
+    return part.rstrip(". ") if part not in (".", "..") else part
 
 
 def _inside(link_dir: str, target: str) -> bool:
@@ -239,9 +280,11 @@ def _read_zip_member(
 def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
     archive = Archive("tar")
     compressed = max(path.stat().st_size, 1)
+    written: dict[str, str] = {}  # name -> the member name it was read from
     with tarfile.open(path, mode="r|*") as tf:
         for info in tf:
             name = check_name(info.name)
+            _check_one_spelling(written, name, info.name)
             _check_not_under_link(archive.links, name)
             if not _is_tar_file(info, name, archive):
                 continue
@@ -252,6 +295,16 @@ def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
             if wanted:
                 _read_tar_member(tf, info, name, wanted, archive, limits)
     return archive
+
+
+def _check_one_spelling(written: dict[str, str], name: str, raw: str) -> None:
+    """Two members that ``check_name`` reads as one file must be one name: a tar may
+    hold a file twice (the last one is what extraction leaves, here and in the
+    scan), but ``setup.py`` and ``setup.py `` are two files on Linux and one on
+    Windows, and which one runs depends on the system."""
+    first = written.setdefault(name, raw)
+    if first != raw:
+        raise UnsafeArchive(f"two members are one file on some systems: {first!r}, {raw!r}")
 
 
 def _is_tar_file(info: tarfile.TarInfo, name: str, archive: Archive) -> bool:

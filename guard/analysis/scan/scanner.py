@@ -195,6 +195,7 @@ class _Run:
                     self._on_sys_path(name, path)
 
     def _on_sys_path(self, pth: str, path: str) -> None:
+        """The start-up modules of a folder or a zip archive of the wheel on ``sys.path``."""
         prefix = f"{path}/"
         for rel, member in list(self.by_rel.items()):
             if rel.startswith(prefix) and "/" not in rel[len(prefix) :]:
@@ -206,7 +207,7 @@ class _Run:
 
     def _start_up(self, member: str, path: str) -> None:
         """A module at the top of a path on ``sys.path``: run at start-up if named so."""
-        if path in _START_UP_MODULES and member in self.arc.contents:
+        if is_startup_module(path) and member in self.arc.contents:
             self.roles[member] = "startup"
             self._place((_STARTUP_HIT,), self.rel_of.get(member, member), "startup")
 
@@ -529,7 +530,6 @@ def _python_shebang(data: bytes) -> bool:
     return first.startswith(b"#!") and b"python" in first.lower()
 
 
-_START_UP_MODULES = frozenset({"sitecustomize.py", "usercustomize.py"})
 # (a wheel's sitecustomize.py: ``roles.is_startup_module``)
 _STARTUP_HIT = Hit(
     PTH_CODE,
