@@ -7,10 +7,13 @@ Every sample is benign by construction: URLs point at 127.0.0.1 or a reserved
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
 import tarfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -842,6 +845,88 @@ def test_in_tree_symlink_is_skipped_not_followed(tmp_path: Path) -> None:
     info = tarfile.TarInfo("demo-1.0/docs/README")
     info.type, info.linkname = tarfile.SYMTYPE, "../README"
     assert scan(_tar_with(tmp_path, info)).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("compress", "suffix"),
+    [(gzip.compress, ".tar.gz"), (bz2.compress, ".tar.bz2"), (lzma.compress, ".tar.xz")],
+)
+def test_a_build_script_in_a_second_compressed_stream_is_read(
+    tmp_path: Path, compress: Callable[[bytes], bytes], suffix: str
+) -> None:
+    """pip's ``tarfile.open(path, "r:gz")`` reads every member of a gzip file (and
+    every stream of a bzip2 or xz one): a tar split over two of them is one tar."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, text in [
+            ("PKG-INFO", "Name: demo\n"),
+            ("setup.py", setup_py("import os\nos.system('id')")),
+        ]:
+            data = text.encode()
+            info = tarfile.TarInfo(f"demo-1.0/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    data = buffer.getvalue()  # (the first member: a 512-byte header and its data block)
+    path = tmp_path / f"demo-1.0{suffix}"
+    path.write_bytes(compress(data[:1024]) + compress(data[1024:]))
+    signals = {(s.kind, s.file, s.role) for s in scan(path).signals}
+    assert ("spawn", "setup.py", "install") in signals
+
+
+def test_bytes_after_the_last_gzip_member_make_it_unreadable(tmp_path: Path) -> None:
+    """As for pip, whose gzip reader refuses them."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("demo-1.0/setup.py")
+        info.size = 4
+        archive.addfile(info, io.BytesIO(b"x=1\n"))
+    path = tmp_path / "demo-1.0.tar.gz"
+    path.write_bytes(gzip.compress(buffer.getvalue()) + b"more")
+    assert scan(path).level == "unreadable"
+
+
+def _tar_linking(tmp_path: Path, link: tarfile.TarInfo, files: dict[str, bytes]) -> Path:
+    """A tar of ``files`` (under ``demo-1.0/``) and ``link``, after them."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"demo-1.0/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        archive.addfile(link)
+    path = tmp_path / "demo-1.0.tar.gz"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "member", "role"),
+    [
+        ("setup.py", "notes.txt", "setup.py", "install"),
+        ("demo/__init__.py", "../data.txt", "demo/__init__.py", "import"),
+    ],
+)
+def test_a_link_named_as_code_is_read_as_its_target(
+    tmp_path: Path, link: str, target: str, member: str, role: str
+) -> None:
+    """pip extracts an sdist's in-tree links; Python then runs the target's text as
+    the file the link is named as (``python setup.py`` reads ``notes.txt``)."""
+    info = tarfile.TarInfo(f"demo-1.0/{link}")
+    info.type, info.linkname = tarfile.SYMTYPE, target
+    body = setup_py("import os\nos.system('id')").encode()
+    files = {target.removeprefix("../"): body, "PKG-INFO": b"Name: demo\n"}
+    if link != "setup.py":
+        files["setup.py"] = setup_py("").encode()
+    signals = {(s.kind, s.file, s.role) for s in scan(_tar_linking(tmp_path, info, files)).signals}
+    assert ("spawn", member, role) in signals
+
+
+def test_a_hard_link_named_setup_py_is_read_as_its_target(tmp_path: Path) -> None:
+    info = tarfile.TarInfo("demo-1.0/setup.py")
+    info.type, info.linkname = tarfile.LNKTYPE, "demo-1.0/build.txt"
+    files = {"build.txt": setup_py("import os\nos.system('id')").encode()}
+    signals = {(s.kind, s.file, s.role) for s in scan(_tar_linking(tmp_path, info, files)).signals}
+    assert ("spawn", "setup.py", "install") in signals
 
 
 def _tar_of(tmp_path: Path, members: list[tuple[str, str]]) -> Path:

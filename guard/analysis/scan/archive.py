@@ -15,7 +15,10 @@ compression ratio is absurd). An archive that cannot be read at all raises
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
 import posixpath
 import tarfile
 import zipfile
@@ -23,6 +26,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from guard.errors import ArtifactError
 
@@ -152,6 +156,7 @@ _READ_ERRORS = (
     zlib.error,
     NotImplementedError,
     RuntimeError,
+    lzma.LZMAError,
     ValueError,
     UnicodeError,
 )
@@ -281,7 +286,7 @@ def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
     archive = Archive("tar")
     compressed = max(path.stat().st_size, 1)
     written: dict[str, str] = {}  # name -> the member name it was read from
-    with tarfile.open(path, mode="r|*") as tf:
+    with _tar_stream(path) as stream, tarfile.open(fileobj=stream, mode="r|") as tf:
         for info in tf:
             name = check_name(info.name)
             _check_one_spelling(written, name, info.name)
@@ -294,7 +299,55 @@ def _read_tar(path: Path, want: Want, limits: Limits) -> Archive:
             wanted = want(name, info.size)
             if wanted:
                 _read_tar_member(tf, info, name, wanted, archive, limits)
+    _read_links(path, archive, want, limits)
     return archive
+
+
+def _tar_stream(path: Path) -> BinaryIO:
+    """The tar bytes of a compressed archive, as pip's ``tarfile.open(path, "r:gz")``
+    (or ``r:bz2``, ``r:xz``) reads them: every member of a gzip file, every stream
+    of a bzip2 or xz one, through the modules it uses. (tarfile's own stream mode
+    reads the first gzip member only: a ``setup.py`` in a second one was read by
+    pip and never by the scan.)"""
+    with path.open("rb") as handle:
+        magic = handle.read(6)
+    # (each opened here is closed with the reader it is returned in: ``_read_tar``)
+    raw: io.BufferedIOBase
+    if magic.startswith(b"\x1f\x8b"):
+        raw = gzip.open(path, "rb")  # noqa: SIM115
+    elif magic.startswith(b"BZh"):
+        raw = bz2.open(path, "rb")  # noqa: SIM115
+    elif magic.startswith((b"\xfd7zXZ\x00", b"\x5d\x00\x00")):
+        raw = lzma.open(path, "rb")  # noqa: SIM115
+    else:
+        raw = path.open("rb")
+    # (a large buffer over the decompressing file, which reads 8 KB at a time: tarfile
+    # asks for 10 KB blocks; BufferedReader needs only ``readinto`` of what it wraps)
+    return io.BufferedReader(cast(io.RawIOBase, raw), 1 << 20)
+
+
+def _read_links(path: Path, archive: Archive, want: Want, limits: Limits) -> None:
+    """A link whose own name the scan reads (``setup.py`` -> ``notes.txt``) is its
+    target to whoever opens it: pip runs the text of ``notes.txt`` as the build
+    script. Such a link is read as a file of its name that holds its target's
+    bytes; targets not kept are read in one more pass over the archive. A link
+    to a folder, or to no member, stays skipped."""
+    named = {name: target for name, target in archive.links.items() if want(name, 0) == "read"}
+    missing = {t for t in named.values() if t not in archive.contents}
+    extra: dict[str, bytes] = {}
+    if missing:  # (the targets are no links: ``_resolved`` followed them all)
+        again = _read_tar(path, lambda name, _: "read" if name in missing else "", limits)
+        extra, oversized = again.contents, set(again.oversized)
+    else:
+        oversized = set(archive.oversized)
+    for name, target in named.items():
+        data = archive.contents.get(target, extra.get(target))
+        if data is not None:
+            _list(archive, name, len(data))
+            archive.contents[name] = data
+        elif target in oversized or target in archive.oversized:
+            _list(archive, name, archive.sizes.get(target, 0))
+            archive.oversized.append(name)
 
 
 def _check_one_spelling(written: dict[str, str], name: str, raw: str) -> None:
