@@ -189,6 +189,30 @@ def test_malicious_setup_py_is_blocked_unbuilt(
     assert expected <= rules
 
 
+def test_a_build_script_in_a_second_gzip_member_is_blocked_unbuilt(
+    fake_pypi: FakePyPI,
+    pip_env: dict[str, str],
+    make_venv: MakeVenv,
+    tmp_path: Path,
+    marker: Path,
+) -> None:
+    """A tar split over two gzip members is one tar to pip (the gzip module reads
+    them all): its setup.py, in the second, is read and blocks; nothing runs."""
+    code = marker_code(str(marker))
+    tar = gzip.decompress(sdist_with_setup_prefix("splitpkg", "1.0", CRADLE, code))
+    established_sdist(
+        fake_pypi, "splitpkg", gzip.compress(tar[:512]) + gzip.compress(tar[512:]), code
+    )
+    python = make_venv()
+    proc = safepip(
+        ["--python", str(python), "--format=json", "install", "splitpkg"], pip_env, tmp_path
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert not marker.exists(), "the sdist's build code ran"
+    assert installed(python) == set()
+    assert "install-time-code" in findings(proc, "splitpkg")
+
+
 def test_unreadable_sdist_is_blocked(
     fake_pypi: FakePyPI,
     pip_env: dict[str, str],
