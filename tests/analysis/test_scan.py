@@ -1644,3 +1644,38 @@ def test_host_data_sent_from_a_deeper_module_counts_where_it_runs(
         Hit("install-time-code", "network", 5.0, 3, "", "post"), "x.py", "imported"
     )
     assert network is not None and network.spread  # (a send alone stays in the pool)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "match_all := (x for x in [])",  # (a statement no Python parses yet)
+        "print(f'{x!z}')",
+    ],
+)
+def test_a_build_script_this_python_cannot_parse_is_not_analysed_and_blocks(
+    tmp_path: Path, line: str
+) -> None:
+    """Code in the syntax of a newer Python (``type X = int`` before 3.12) runs
+    there and is read line by line here: at install time that blocks, and says
+    why."""
+    path = sdist(tmp_path, {"setup.py": setup_py(line)})
+    result = scan(path)
+    unanalysed = [s for s in result.signals if s.kind == "unanalysed"]
+    assert result.level == "block"
+    assert unanalysed and "cannot parse it" in unanalysed[0].text
+
+
+def test_a_python_2_build_script_is_no_unparsed_code(tmp_path: Path) -> None:
+    """No Python 3 runs ``print 'x'``: nothing of it runs, nothing to block for."""
+    path = sdist(tmp_path, {"setup.py": "from distutils.core import setup\nprint 'x'\nsetup()\n"})
+    assert not [s for s in scan(path).signals if s.kind == "unanalysed"]
+
+
+def test_imported_code_this_python_cannot_parse_is_read_line_by_line(tmp_path: Path) -> None:
+    """Packages for newer Pythons use their syntax in their modules: read line by line,
+    not blocked for it (see the README's known limits)."""
+    path = wheel(tmp_path, {"demo/__init__.py": "match_all := (x for x in [])\nVALUE = 1\n"})
+    result = scan(path)
+    assert not [s for s in result.signals if s.kind == "unanalysed"]
+    assert result.level == "clean"

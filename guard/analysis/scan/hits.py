@@ -49,6 +49,9 @@ class FileReport:
     scripts: tuple[str, ...] = ()
     # zip archives of the tree the code imports from (``Context.zips``)
     zips: tuple[str, ...] = ()
+    # why the Python safepip runs cannot parse the code, when another Python may run
+    # it (newer syntax): '' when it parsed, or is code no Python 3 runs (Python 2)
+    unparsed: str = ""
 
 
 def snippet(lines: list[str], lineno: int) -> str:

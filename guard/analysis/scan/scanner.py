@@ -75,6 +75,10 @@ _BUDGETED_ROLES = frozenset({"module", "other"})  # analysed while the budget la
 # function bodies included; what cannot be analysed in full blocks (fail closed).
 _RUN_ROLES = frozenset({"install", "helper", "startup", "import"})
 _DEEP_ROLES = frozenset({"module", "other"})
+# Code that runs as the package is installed, and at every start-up: what the scan
+# cannot parse there blocks (what imported code in a newer Python's syntax does is
+# read line by line: honest packages for Python 3.12 and later use it)
+_INSTALL_ROLES = frozenset({"install", "helper", "startup"})
 # (roles whose functions count at the import weight when import-time code calls them)
 _PROMOTABLE = frozenset({"imported", "module", "other"})
 _METADATA = frozenset({"setup.cfg"})  # read for its entry points only
@@ -430,6 +434,12 @@ class _Run:
             return None
         self._codec_hits(source, rel, role)
         report = self._analyse_source(name, text, len(data), role, full)
+        self._place_report(report, rel, role)
+        return report
+
+    def _place_report(self, report: python.FileReport, rel: str, role: str) -> None:
+        """A file's hits (those in functions import-time code calls, at its weight),
+        and what of its running code could not be analysed."""
         if report.reached:  # (called by import-time code: at its weight)
             promoted = {id(h) for h in report.hits if _promoted(h, report.reached)}
             self._place((h for h in report.hits if id(h) in promoted), rel, "import")
@@ -438,7 +448,8 @@ class _Run:
             self._place(report.hits, rel, role)
         if report.incomplete and role in _RUN_ROLES:
             self._place((_unanalysed(report.incomplete),), rel, role)
-        return report
+        elif report.unparsed and role in _INSTALL_ROLES:  # (import time: ``Known limits``)
+            self._place((_unanalysed(report.unparsed),), rel, role)
 
     def _codec_hits(self, source: Source, rel: str, role: str) -> None:
         """A codec that hides code (``encoding``); one Python does not have: the text

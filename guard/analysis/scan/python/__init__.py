@@ -81,6 +81,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import sys
 from collections.abc import Iterator
 
 from guard.analysis.scan import patterns
@@ -173,7 +174,8 @@ def analyse(
         return FileReport(tuple(hits), "text")
     hits.extend(fallback(source, lines))
     hits.extend(combinations(hits))
-    return FileReport(tuple(hits), "tokens", incomplete=why)
+    unparsed = "" if why else _parse_error(source)
+    return FileReport(tuple(hits), "tokens", incomplete=why, unparsed=unparsed)
 
 
 _DEEP = Hit(OBFUSCATED_CODE, "deep-nesting", 1.0, 0, "", "absurdly nested code")
@@ -195,6 +197,34 @@ def _payloads_only(source: str, lines: list[str]) -> list[Hit]:
         return payload_hits(tree, source, cx)
     except RecursionError:
         return [_DEEP]
+
+
+def _parse_error(source: str) -> str:
+    """Why this Python cannot parse a text, when another may run it: code in the
+    syntax of a newer Python (``type X = int`` before 3.12) is read line by line
+    here, and runs there. '' for what no Python 3 runs: Python 2 (``_PYTHON_2``),
+    NUL bytes."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        if _PYTHON_2.search(exc.msg or ""):
+            return ""
+        where = f", line {exc.lineno}" if exc.lineno else ""
+        return (
+            f"Python {sys.version_info[0]}.{sys.version_info[1]} cannot parse it "
+            f"({(exc.msg or 'invalid syntax')[:80]}{where}): the syntax of a newer Python, "
+            "or a file no Python runs"
+        )
+    except (ValueError, RecursionError, MemoryError):
+        return ""
+    return ""
+
+
+# What only Python 2 reads: no Python 3 runs a file the parser says this of
+_PYTHON_2 = re.compile(
+    r"Missing parentheses in call to|multiple exception types must be parenthesized"
+    r"|leading zeros in decimal integer literals|inconsistent use of tabs and spaces"
+)
 
 
 def _parse(source: str) -> tuple[ast.Module | None, str]:
