@@ -104,7 +104,7 @@ def check_name(name: str) -> str:
     parts = [_as_written(part) for part in normal.split("/") if part not in ("", ".")]
     if not parts:
         return normal  # (the tree's top, ``.`` or ``./``: a folder)
-    if parts and parts[-1].lower() in _CASELESS:  # (``__INIT__.py`` is ``__init__.py``
+    if parts[-1].lower() in _CASELESS:  # (``__INIT__.py`` is ``__init__.py``
         parts[-1] = parts[-1].lower()  # where names ignore case: macOS, Windows)
     if ".." in parts:
         raise UnsafeArchive(f"member name leaves the tree: {name!r}")
