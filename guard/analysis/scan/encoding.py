@@ -10,8 +10,8 @@ every file as UTF-8 reads another text than the one Python runs:
   and runs. No honest project needs such a codec for its source: a file whose
   text it changes is ``hiding-codec`` (a technique);
 - in a multi-byte codec (GBK, Shift-JIS, Big5) a lead byte takes the next byte
-  along, a backslash or a quote, and moves where a string ends. Read in its own
-  codec, the text is the one Python runs, and nothing is hidden.
+  along, a backslash among them, and so moves where a string ends. Read in its
+  own codec, the text is the one Python runs, and nothing is hidden.
 
 ``read_source`` decodes each file in the codec it declares, as Python would,
 so what the analysis reads is what runs (``Source.plain`` is the file read as
