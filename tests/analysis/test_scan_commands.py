@@ -230,3 +230,43 @@ def test_paths_a_pth_file_adds_without_a_start_up_module_are_nothing(tmp_path: P
     result = scan_archive(path, path.name)
     assert result.level == "clean"
     assert result.signals == ()
+
+
+_RUN_SCRIPT = "#!/usr/bin/env python\n" + _SCRIPT_CRADLE
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        {"setup.py": "from setuptools import setup\nsetup(scripts=['bin/sample-run'])\n"},
+        {
+            "setup.py": "from setuptools import setup\nsetup()\n",
+            "setup.cfg": "[metadata]\nname = sample\n\n[options]\nscripts =\n    bin/sample-run\n",
+        },
+        {
+            "pyproject.toml": "[project]\nname = 'sample'\n\n"
+            "[tool.setuptools]\nscript-files = ['bin/sample-run']\n",
+        },
+    ],
+)
+def test_an_sdists_python_script_is_read_as_the_packages_code(
+    tmp_path: Path, build: dict[str, str]
+) -> None:
+    """What an sdist's build installs as a command (``scripts``, ``script-files``) is
+    read as a wheel's scripts are."""
+    path = sdist(tmp_path, {**build, "sample/__init__.py": "", "bin/sample-run": _RUN_SCRIPT})
+    result = scan_archive(path, path.name)
+    assert result.level == "block"
+    assert ("cradle", "bin/sample-run", "module") in {
+        (s.kind, s.file, s.role) for s in result.signals
+    }
+
+
+def test_an_sdists_shell_script_is_not_read_as_python(tmp_path: Path) -> None:
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='sample', scripts=['bin/run'])\n",
+        "sample/__init__.py": "",
+        "bin/run": '#!/bin/sh\ncurl -s "$1" | python -m sample\n',
+    }
+    path = sdist(tmp_path, files)
+    assert scan_archive(path, path.name).signals == ()

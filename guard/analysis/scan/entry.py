@@ -123,6 +123,55 @@ def _py_modules(data: bytes | None) -> Iterator[str]:
         yield from _NAME.findall(found.group(1))
 
 
+# ``scripts=[...]`` of a setup.py (setuptools installs each file named as a command)
+_SCRIPTS_ARG = re.compile(r"""\bscripts\s*=\s*[\[(]([^\])]*)[\])]""")
+_PATH = re.compile(r"""["']([^"'\n]+)["']""")
+
+
+def installed_scripts(contents: Mapping[str, bytes], by_rel: Mapping[str, str]) -> list[str]:
+    """The files of an sdist that its build installs as commands (project paths, as
+    they are named): ``scripts=[...]`` of ``setup.py``, ``scripts`` of
+    ``setup.cfg``'s ``[options]``, ``script-files`` of ``[tool.setuptools]``."""
+    found: list[str] = []
+    setup = contents.get(by_rel.get("setup.py", ""))
+    if setup is not None and len(setup) <= MAX_METADATA:
+        for listed in _SCRIPTS_ARG.finditer(_text(setup)):
+            found.extend(_PATH.findall(listed.group(1)))
+    cfg = contents.get(by_rel.get("setup.cfg", ""))
+    if cfg is not None and len(cfg) <= MAX_METADATA:
+        found.extend(_cfg_scripts(_text(cfg)))
+    pyproject = contents.get(by_rel.get("pyproject.toml", ""))
+    if pyproject is not None and len(pyproject) <= MAX_METADATA:
+        found.extend(_pyproject_script_files(_text(pyproject)))
+    return list(dict.fromkeys(path.strip().removeprefix("./") for path in found))
+
+
+def _cfg_scripts(text: str) -> Iterator[str]:
+    """``scripts =`` of ``[options]``: on its line and the indented lines after it."""
+    listing = False
+    for _, line in section_lines(text, lambda section: section == "options"):
+        key, sep, value = line.partition("=")
+        if sep and not line[:1].isspace():
+            listing = key.strip() == "scripts"
+            line = value
+        elif line.strip() and not line[:1].isspace():
+            listing = False
+        if listing:
+            yield from (word for word in line.replace(",", " ").split() if word)
+
+
+def _pyproject_script_files(text: str) -> Iterator[str]:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return
+    tool = doc.get("tool")
+    setuptools = tool.get("setuptools") if isinstance(tool, dict) else None
+    files = setuptools.get("script-files") if isinstance(setuptools, dict) else None
+    if isinstance(files, list):
+        yield from (str(path) for path in files)
+
+
 def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 

@@ -33,7 +33,7 @@ from guard.analysis.scan.disguised import (
     not_bytecode,
 )
 from guard.analysis.scan.encoding import Source, read_source
-from guard.analysis.scan.entry import used_directly, user_run
+from guard.analysis.scan.entry import installed_scripts, used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hijack import taken_packages
 from guard.analysis.scan.hits import BUNDLED_BINARY, OBFUSCATED_CODE, PTH_CODE, Hit
@@ -109,6 +109,7 @@ def scan(path: Path, filename: str, block: float, warn: float, budget: float) ->
         return ScanResult(filename, (finding,), 0, seconds, False, 0.0, "unreadable")
     run = _Run(arc, layout, path, filename)
     run.start_up_paths()
+    run.sdist_scripts()
     run.install_time()
     run.limit = run.work + budget * WORK_PER_SECOND
     run.import_time()
@@ -184,6 +185,19 @@ class _Run:
         del self.arc.contents[name]
         self.roles.pop(name, None)
         self.arc.heads[name] = data[: archives.MAGIC_BYTES]
+
+    def sdist_scripts(self) -> None:
+        """The files an sdist's build installs as commands (``entry.installed_scripts``),
+        read as a wheel's scripts are (``_script``): those in Python as the
+        package's other modules."""
+        if self.layout.wheel:
+            return
+        words = tuple(installed_scripts(self.arc.contents, self.by_rel))
+        setup = self.by_rel.get("setup.py", "")
+        for member, data in self._named(setup, words, "module", "installs as a command"):
+            if member.lower().endswith(PYTHON_SUFFIXES) or _python_shebang(data):
+                self.arc.contents[member] = data
+                self.roles[member] = "module"
 
     def start_up_paths(self) -> None:
         """The directories and zip archives of a wheel that a ``.pth`` file puts on
