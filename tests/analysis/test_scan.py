@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from guard.analysis.scan import ScanResult, scan_archive, scanner
+from guard.analysis.scan import archive as archive_reader
 from guard.analysis.scan import score as scoring
 from guard.analysis.scan.archive import Limits, UnsafeArchive, native_kind, read_archive
 from guard.analysis.scan.hits import Hit
@@ -919,6 +920,42 @@ def test_a_link_named_as_code_is_read_as_its_target(
         files["setup.py"] = setup_py("").encode()
     signals = {(s.kind, s.file, s.role) for s in scan(_tar_linking(tmp_path, info, files)).signals}
     assert ("spawn", member, role) in signals
+
+
+def test_a_package_folder_that_links_to_another_is_read_as_that_package(
+    tmp_path: Path,
+) -> None:
+    """A build packages the files of ``docs/examples/`` as ``demo/`` when ``demo``
+    links to that folder: they are the package's ``__init__.py``, at the import
+    weight, not a documentation file."""
+    info = tarfile.TarInfo("demo-1.0/demo")
+    info.type, info.linkname = tarfile.SYMTYPE, "docs/examples"
+    files = {
+        "setup.py": setup_py("")
+        .replace("version='1.0'", "version='1.0', packages=['demo']")
+        .encode(),
+        "docs/examples/__init__.py": b"import os\nos.system('id')\n",
+    }
+    signals = {(s.kind, s.file, s.role) for s in scan(_tar_linking(tmp_path, info, files)).signals}
+    assert ("spawn", "demo/__init__.py", "import") in signals
+
+
+def test_files_under_links_past_the_cap_refuse_the_archive(tmp_path: Path) -> None:
+    """Links to a large folder cannot make the scan look at every file again and
+    again: past ``MAX_ALIASES`` the archive is refused (it never stalls)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for i in range(300):
+            info = tarfile.TarInfo(f"demo-1.0/data/f{i}.txt")
+            archive.addfile(info, io.BytesIO(b""))
+        for i in range(80):
+            info = tarfile.TarInfo(f"demo-1.0/link{i}")
+            info.type, info.linkname = tarfile.SYMTYPE, "data"
+            archive.addfile(info)
+    path = tmp_path / "demo-1.0.tar"
+    path.write_bytes(buffer.getvalue())
+    assert archive_reader.MAX_ALIASES < 300 * 80
+    assert scan(path).level == "unreadable"
 
 
 def test_a_hard_link_named_setup_py_is_read_as_its_target(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ compression ratio is absurd). An archive that cannot be read at all raises
 
 from __future__ import annotations
 
+import bisect
 import bz2
 import gzip
 import io
@@ -84,6 +85,7 @@ Want = Callable[[str, int], str]
 
 
 MAX_LINK_HOPS = 40  # links followed to resolve one path, as an OS would
+MAX_ALIASES = 20_000  # files under links to folders that the scan looks at
 
 
 def check_name(name: str) -> str:
@@ -327,27 +329,52 @@ def _tar_stream(path: Path) -> BinaryIO:
 
 
 def _read_links(path: Path, archive: Archive, want: Want, limits: Limits) -> None:
-    """A link whose own name the scan reads (``setup.py`` -> ``notes.txt``) is its
-    target to whoever opens it: pip runs the text of ``notes.txt`` as the build
-    script. Such a link is read as a file of its name that holds its target's
-    bytes; targets not kept are read in one more pass over the archive. A link
-    to a folder, or to no member, stays skipped."""
-    named = {name: target for name, target in archive.links.items() if want(name, 0) == "read"}
-    missing = {t for t in named.values() if t not in archive.contents}
+    """A link is its target to whoever opens it: pip runs the text of ``notes.txt``
+    as the build script when ``setup.py`` links to it, and a build packages the
+    files of ``docs/x/`` as ``demo/`` when ``demo`` links to that folder. What the
+    scan reads under a link's name (``_aliases``) is read as a file of that name
+    holding its target's bytes; targets not kept are read in one more pass over
+    the archive. Each copy counts towards the archive's caps."""
+    aliases = _aliases(archive, want)
+    missing = {source for source in aliases.values() if source not in archive.contents}
     extra: dict[str, bytes] = {}
-    if missing:  # (the targets are no links: ``_resolved`` followed them all)
+    oversized = set(archive.oversized)
+    if missing:  # (the sources are no links: ``_resolved`` followed them all)
         again = _read_tar(path, lambda name, _: "read" if name in missing else "", limits)
-        extra, oversized = again.contents, set(again.oversized)
-    else:
-        oversized = set(archive.oversized)
-    for name, target in named.items():
-        data = archive.contents.get(target, extra.get(target))
+        extra = again.contents
+        oversized.update(again.oversized)
+    for alias, source in aliases.items():
+        data = archive.contents.get(source, extra.get(source))
         if data is not None:
-            _list(archive, name, len(data))
-            archive.contents[name] = data
-        elif target in oversized or target in archive.oversized:
-            _list(archive, name, archive.sizes.get(target, 0))
-            archive.oversized.append(name)
+            _count(archive, alias, len(data), limits)
+            _list(archive, alias, len(data))
+            archive.contents[alias] = data
+        elif source in oversized:
+            _list(archive, alias, archive.sizes.get(source, 0))
+            archive.oversized.append(alias)
+
+
+def _aliases(archive: Archive, want: Want) -> dict[str, str]:
+    """Name under a link -> the member it is (a link to a file, or a file under a link
+    to a folder), for the names the scan reads; at most ``MAX_ALIASES`` files under
+    links are looked at (more refuse the archive: no honest one comes near)."""
+    out: dict[str, str] = {}
+    names = sorted(archive.names)
+    seen = 0
+    for link, target in archive.links.items():
+        if want(link, 0) == "read":
+            out[link] = target
+        prefix = f"{target}/" if target else ""
+        at = bisect.bisect_left(names, prefix) if prefix else len(names)
+        while at < len(names) and names[at].startswith(prefix):
+            seen += 1
+            if seen > MAX_ALIASES:
+                raise UnsafeArchive(f"more than {MAX_ALIASES} files under links")
+            alias = f"{link}/{names[at][len(prefix) :]}"
+            if want(alias, archive.sizes.get(names[at], 0)) == "read":
+                out[alias] = names[at]
+            at += 1
+    return out
 
 
 def _check_one_spelling(written: dict[str, str], name: str, raw: str) -> None:
