@@ -21,7 +21,7 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from guard.analysis.scan import ScanResult, scan_archive, scanner
+from guard.analysis.scan import ScanResult, layout, scan_archive, scanner
 from guard.analysis.scan import archive as archive_reader
 from guard.analysis.scan import score as scoring
 from guard.analysis.scan.archive import Limits, UnsafeArchive, native_kind, read_archive
@@ -938,6 +938,18 @@ def test_a_package_folder_that_links_to_another_is_read_as_that_package(
     }
     signals = {(s.kind, s.file, s.role) for s in scan(_tar_linking(tmp_path, info, files)).signals}
     assert ("spawn", "demo/__init__.py", "import") in signals
+
+
+def test_a_link_to_a_file_over_the_member_cap_is_over_it_too(tmp_path: Path) -> None:
+    """``setup.py`` linked to a file too large to read is a ``setup.py`` too large
+    to read (which blocks, as any install-time file over the cap does)."""
+    info = tarfile.TarInfo("demo-1.0/setup.py")
+    info.type, info.linkname = tarfile.SYMTYPE, "big.txt"
+    path = _tar_linking(tmp_path, info, {"big.txt": b"x = 1\n" * 100})
+    want = layout.wanted(layout.layout_of(path.name))
+    read = archive_reader.read_archive(path, path.name, want, archive_reader.Limits(member=64))
+    assert "demo-1.0/setup.py" in read.oversized
+    assert "demo-1.0/setup.py" not in read.contents
 
 
 def test_files_under_links_past_the_cap_refuse_the_archive(tmp_path: Path) -> None:
