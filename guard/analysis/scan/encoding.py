@@ -56,7 +56,7 @@ class Source:
 
 def read_source(data: bytes) -> Source:
     """The text Python runs for a source file's bytes (errors replaced)."""
-    plain = _utf8(data)
+    plain = plain_text(data)
     found = declared(data)
     if found is None:
         return Source(plain, plain)
@@ -166,8 +166,9 @@ def _decoded(data: bytes, codec: str) -> str | None:
     return None
 
 
-def _utf8(data: bytes) -> str:
-    """The file read as UTF-8, without a byte order mark."""
+def plain_text(data: bytes) -> str:
+    """The file read as UTF-8, without a byte order mark (``Source.plain``, what
+    ``site`` reads a ``.pth`` file as)."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     return data.decode("utf-8", "replace")

@@ -32,7 +32,7 @@ from guard.analysis.scan.disguised import (
     not_a_marker,
     not_bytecode,
 )
-from guard.analysis.scan.encoding import Source, read_source
+from guard.analysis.scan.encoding import Source, plain_text, read_source
 from guard.analysis.scan.entry import installed_scripts, used_directly, user_run
 from guard.analysis.scan.findings import findings, incomplete, unreadable
 from guard.analysis.scan.hijack import taken_packages
@@ -180,7 +180,7 @@ class _Run:
         runs it is no act of installing or importing it, but a technique counts
         anywhere); anything else is kept for the binary checks only."""
         data = self.arc.contents[name]
-        if name.lower().endswith(PYTHON_SUFFIXES) or _python_shebang(data):
+        if _python_script(name, data):
             return
         del self.arc.contents[name]
         self.roles.pop(name, None)
@@ -195,7 +195,7 @@ class _Run:
         words = tuple(installed_scripts(self.arc.contents, self.by_rel))
         setup = self.by_rel.get("setup.py", "")
         for member, data in self._named(setup, words, "module", "installs as a command"):
-            if member.lower().endswith(PYTHON_SUFFIXES) or _python_shebang(data):
+            if _python_script(member, data):
                 self.arc.contents[member] = data
                 self.roles[member] = "module"
 
@@ -209,7 +209,7 @@ class _Run:
             return
         for name in [n for n in self.arc.contents if n.lower().endswith(".pth")]:
             if "/" not in self.rel_of.get(name, name):  # (site reads its own folder's)
-                for path in path_lines(read_source(self.arc.contents[name]).plain):
+                for path in path_lines(plain_text(self.arc.contents[name])):
                     self._on_sys_path(name, path)
 
     def _on_sys_path(self, pth: str, path: str) -> None:
@@ -548,9 +548,12 @@ class _Run:
         self.signals.extend(s for h in hits if (s := scoring.place(h, rel, role)) is not None)
 
 
-def _python_shebang(data: bytes) -> bool:
-    """The file starts with a ``#!`` line that names Python (``#!python``, which pip
-    points at the environment's interpreter, ``#!/usr/bin/env python3``)."""
+def _python_script(name: str, data: bytes) -> bool:
+    """A command in Python: a Python name, or a ``#!`` line that names Python
+    (``#!python``, which pip points at the environment's interpreter,
+    ``#!/usr/bin/env python3``)."""
+    if name.lower().endswith(PYTHON_SUFFIXES):
+        return True
     first = data[:256].split(b"\n", 1)[0]
     return first.startswith(b"#!") and b"python" in first.lower()
 

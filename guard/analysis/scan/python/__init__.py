@@ -151,7 +151,7 @@ def analyse(
     """
     lines = source.splitlines()
     hits: list[Hit] = list(text_hits(source, lines))
-    tree, why = _parse(source) if parse else (None, "")
+    tree, why, unparsed = _parsed(source) if parse else (None, "", "")
     if tree is not None:
         try:
             return _analyse_tree(
@@ -174,7 +174,6 @@ def analyse(
         return FileReport(tuple(hits), "text")
     hits.extend(fallback(source, lines))
     hits.extend(combinations(hits))
-    unparsed = "" if why else _parse_error(source)
     return FileReport(tuple(hits), "tokens", incomplete=why, unparsed=unparsed)
 
 
@@ -199,25 +198,18 @@ def _payloads_only(source: str, lines: list[str]) -> list[Hit]:
         return [_DEEP]
 
 
-def _parse_error(source: str) -> str:
+def _unparsed(exc: SyntaxError) -> str:
     """Why this Python cannot parse a text, when another may run it: code in the
     syntax of a newer Python (``type X = int`` before 3.12) is read line by line
-    here, and runs there. '' for what no Python 3 runs: Python 2 (``_PYTHON_2``),
-    NUL bytes."""
-    try:
-        ast.parse(source)
-    except SyntaxError as exc:
-        if _PYTHON_2.search(exc.msg or ""):
-            return ""
-        where = f", line {exc.lineno}" if exc.lineno else ""
-        return (
-            f"Python {sys.version_info[0]}.{sys.version_info[1]} cannot parse it "
-            f"({(exc.msg or 'invalid syntax')[:80]}{where}): the syntax of a newer Python, "
-            "or a file no Python runs"
-        )
-    except (ValueError, RecursionError, MemoryError):
+    here, and runs there. '' for what no Python 3 runs: Python 2 (``_PYTHON_2``)."""
+    if _PYTHON_2.search(exc.msg or ""):
         return ""
-    return ""
+    where = f", line {exc.lineno}" if exc.lineno else ""
+    return (
+        f"Python {sys.version_info[0]}.{sys.version_info[1]} cannot parse it "
+        f"({(exc.msg or 'invalid syntax')[:80]}{where}): the syntax of a newer Python, "
+        "or a file no Python runs"
+    )
 
 
 # What only Python 2 reads: no Python 3 runs a file the parser says this of
@@ -229,12 +221,21 @@ _PYTHON_2 = re.compile(
 
 def _parse(source: str) -> tuple[ast.Module | None, str]:
     """The syntax tree, or None and why not ('' for code Python cannot run either)."""
+    tree, why, _ = _parsed(source)
+    return tree, why
+
+
+def _parsed(source: str) -> tuple[ast.Module | None, str, str]:
+    """``_parse``'s tree and why not, and why this Python cannot parse code another
+    may run (``_unparsed``; '' for NUL bytes, which no Python runs)."""
     try:
-        return ast.parse(source), ""
-    except (SyntaxError, ValueError):
-        return None, ""  # Python 2, say: the line-wise fall-back reads it
+        return ast.parse(source), "", ""
+    except SyntaxError as exc:
+        return None, "", _unparsed(exc)  # (Python 2, say: the line-wise fall-back reads it)
+    except ValueError:
+        return None, "", ""
     except (RecursionError, MemoryError) as exc:
-        return None, f"the parser gave up ({type(exc).__name__})"
+        return None, f"the parser gave up ({type(exc).__name__})", ""
 
 
 def _analyse_tree(
